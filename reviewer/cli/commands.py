@@ -1,0 +1,260 @@
+"""One handler per command: parse arguments into a core call, print its result.
+
+Handlers return the exit code: 0 all done, 1 done with per-item failures,
+2 usage error or unreadable case (raised as ReviewerError), 3 verification failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from reviewer.cli.terminal import ProgressBar, error_line, print_json
+from reviewer.core import geometry
+from reviewer.core.case import Case, create_case, open_case
+from reviewer.core.evidence import EvidenceFilter, evidence_exif, get_evidence, list_evidence
+from reviewer.core.importer import import_paths
+from reviewer.core.incidents import (
+    EDITABLE,
+    add_incident,
+    get_incident,
+    link_evidence,
+    link_region,
+    list_incidents,
+)
+from reviewer.core.labels import add_label, list_labels
+from reviewer.core.regions import add_region, list_regions
+from reviewer.core.verify import verify_case
+
+OK, PARTIAL, MISMATCH = 0, 1, 3
+
+
+@contextmanager
+def _opened(args: argparse.Namespace) -> Iterator[Case]:
+    case = open_case(args.case, actor=args.actor)
+    try:
+        yield case
+    finally:
+        case.close()
+
+
+@contextmanager
+def _cancel_on_interrupt() -> Iterator[threading.Event]:
+    """Ctrl+C asks a long job to stop cleanly (it keeps what is complete)."""
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        yield cancel
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    case = create_case(args.case, title=args.title, actor=args.actor)
+    info = case.info()
+    case.close()
+    if args.json:
+        print_json(info)
+    else:
+        print(f"Created case {info['title']!r} in {info['path']} (id {info['id']})")
+    return OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+        bar = ProgressBar("Importing")
+        try:
+            report = import_paths(case, args.paths, recursive=args.recursive, link=args.link,
+                                  progress=bar, cancel=cancel)
+        finally:
+            bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        for item in report.errors:
+            error_line(item["path"], item["error"])
+        for item in report.warnings:
+            error_line(item["path"], item["warning"], level="warning")
+        for item in report.duplicates:
+            print(f"duplicate: {item['path']} is already in the case as {item['id']}")
+        parts = [f"Imported {len(report.imported)}",
+                 f"{len(report.duplicates)} already in the case",
+                 f"{len(report.errors)} failed", f"{len(report.warnings)} warnings"]
+        if report.skipped:
+            parts.append(f"{len(report.skipped)} non-media files skipped")
+        print(", ".join(parts) + (" (cancelled: run again to finish)" if report.cancelled
+                                  else "") + ".")
+    return OK if report.ok else PARTIAL
+
+
+def _format_row(row: dict[str, Any]) -> str:
+    gps = (f"{row['gps_lat']:.5f},{row['gps_lon']:.5f}" if row["gps_lat"] is not None
+           else "-")
+    camera = " ".join(filter(None, [row["make"], row["model"]])) or "-"
+    return (f"{row['id'][:8]}  {row['kind']:<5}  {row['width']}x{row['height']:<6}"
+            f"  {(row['taken_at'] or '-')[:19]:<19}  {camera[:24]:<24}  {gps:<21}"
+            f"  {row['regions']:>3}  {row['original_name']}")
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    where = EvidenceFilter(kind=args.kind, label=args.label, incident=args.incident,
+                           text=args.text, untagged=args.untagged, has_gps=args.has_gps)
+    with _opened(args) as case:
+        if args.incident:
+            get_incident(case, args.incident)
+        rows = list_evidence(case, where)
+    if args.json:
+        print_json({"evidence": rows})
+    else:
+        print(f"{'ID':<8}  {'KIND':<5}  {'SIZE':<11}  {'TAKEN':<19}  {'CAMERA':<24}"
+              f"  {'GPS':<21}  {'TAGS':>3}  NAME")
+        for row in rows:
+            print(_format_row(row))
+        print(f"{len(rows)} item(s)")
+    return OK
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    with _opened(args) as case:
+        row = get_evidence(case, args.evidence_id)
+        document = {**row, "exif": evidence_exif(case, row["id"]),
+                    "regions": [r.to_dict() for r in list_regions(case, row["id"])]}
+    if args.json:
+        print_json(document)
+    else:
+        for key, value in row.items():
+            if value not in (None, ""):
+                print(f"{key:>16}: {value}")
+        print(f"{'regions':>16}: {len(document['regions'])}")
+        for region in document["regions"]:
+            print(f"{'':>18}{region['id'][:8]} {region['label']} {region['shape']}"
+                  f" {region['geometry']}")
+        print(f"{'EXIF tags':>16}: {len(document['exif'])}")
+        for tag, value in document["exif"].items():
+            print(f"{'':>18}{tag} = {value[:100]}")
+    return OK
+
+
+def cmd_tag(args: argparse.Namespace) -> int:
+    if args.box:
+        shape, geom = "rect", geometry.parse_box(args.box)
+    elif args.polygon:
+        shape, geom = "polygon", geometry.parse_polygon(args.polygon)
+    else:
+        shape, geom = "point", geometry.parse_point(args.point)
+    with _opened(args) as case:
+        region = add_region(case, get_evidence(case, args.evidence_id)["id"], args.label, shape,
+                            geom, confidence=args.confidence, note=args.note,
+                            incident_id=args.incident)
+    if args.json:
+        print_json(region.to_dict())
+    else:
+        print(f"Tagged region {region.id} ({region.label}, {region.shape}) on"
+              f" {region.evidence_id}" + (f", linked to incident {args.incident}"
+                                          if args.incident else ""))
+    return OK
+
+
+def cmd_incident(args: argparse.Namespace) -> int:
+    return {"add": _incident_add, "list": _incident_list, "link": _incident_link}[
+        args.incident_command](args)
+
+
+def _incident_add(args: argparse.Namespace) -> int:
+    values = {k: getattr(args, k) for k in EDITABLE
+              if k != "title" and getattr(args, k, None) is not None}
+    with _opened(args) as case:
+        incident = add_incident(case, args.title, **values)
+    if args.json:
+        print_json(incident.to_dict())
+    else:
+        print(f"Added incident {incident.id}: {incident.title}")
+    return OK
+
+
+def _incident_list(args: argparse.Namespace) -> int:
+    with _opened(args) as case:
+        rows = list_incidents(case)
+    if args.json:
+        print_json({"incidents": rows})
+    else:
+        for row in rows:
+            when = " .. ".join(filter(None, [row["time_from"], row["time_to"]])) or "time unknown"
+            where = row["place_name"] or (f"{row['lat']},{row['lon']}" if row["lat"] is not None
+                                          else "place unknown")
+            print(f"{row['id'][:8]}  [{row['status']}] {row['title']} — {when} — {where}"
+                  f" — {row['regions']} tag(s), {row['evidence']} item(s)")
+        print(f"{len(rows)} incident(s)")
+    return OK
+
+
+def _incident_link(args: argparse.Namespace) -> int:
+    if not args.region and not args.evidence:
+        error_line("incident link", "give --region or --evidence (or several)")
+        return 2
+    linked: list[dict[str, Any]] = []
+    with _opened(args) as case:
+        for region_id in args.region:
+            linked.append({"region_id": region_id,
+                           "linked": link_region(case, args.incident_id, region_id)})
+        for evidence_id in args.evidence:
+            full_id = get_evidence(case, evidence_id)["id"]
+            linked.append({"evidence_id": full_id,
+                           "linked": link_evidence(case, args.incident_id, full_id)})
+    if args.json:
+        print_json({"incident_id": args.incident_id, "links": linked})
+    else:
+        for item in linked:
+            what = item.get("region_id") or item.get("evidence_id")
+            print(f"{'Linked' if item['linked'] else 'Already linked'}: {what}")
+    return OK
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    with _opened(args) as case:
+        if args.label_command == "add":
+            label = add_label(case, args.name, args.colour, args.shortcut, args.description)
+            document: Any = label.to_dict()
+            text = f"Added label {label.name!r} ({label.colour}) id {label.id}"
+        else:
+            labels = [label.to_dict() for label in list_labels(case)]
+            document = {"labels": labels}
+            text = "\n".join(f"{item['shortcut'] or ' '}  {item['colour']}  {item['name']}"
+                             for item in labels)
+    if args.json:
+        print_json(document)
+    else:
+        print(text)
+    return OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+        bar = ProgressBar("Verifying")
+        try:
+            report = verify_case(case, progress=bar, cancel=cancel)
+        finally:
+            bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            error_line(problem.get("path") or problem.get("id"),
+                       f"{problem['kind']}: {problem['detail']}")
+        for note in report.notes:
+            error_line(note.get("path"), note["detail"], level="note")
+        verdict = "INTACT" if report.ok else ("CANCELLED" if report.cancelled
+                                              else f"{len(report.problems)} PROBLEM(S)")
+        print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
+              " re-hashed; audit chain and database checked.")
+    return OK if report.ok else MISMATCH
+
+
+HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "new": cmd_new, "import": cmd_import, "list": cmd_list, "show": cmd_show, "tag": cmd_tag,
+    "incident": cmd_incident, "label": cmd_label, "verify": cmd_verify,
+}

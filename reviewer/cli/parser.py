@@ -1,0 +1,134 @@
+"""The command line's grammar (DESIGN.md's contract: scripts rely on it)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn
+
+from reviewer import __version__
+from reviewer.core.evidence import KINDS
+from reviewer.core.incidents import STATUSES
+
+USAGE_ERROR = 2
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line, not usage text plus error."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(USAGE_ERROR)
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true",
+                        help="print one JSON document on stdout instead of text")
+    common.add_argument("--actor", metavar="NAME",
+                        help="who is making the change, for the audit log (default: OS user)")
+    return common
+
+
+def _float_pair(text: str) -> float:
+    return float(text)
+
+
+def build_parser() -> Parser:
+    common = _common()
+    parser = Parser(
+        prog="reviewer",
+        description="Evidence Reviewer: review, tag and share photo and video evidence."
+                    " Run without a command to open the desktop app.",
+    )
+    parser.add_argument("--version", action="version", version=f"reviewer {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    new = commands.add_parser("new", parents=[common], help="make a new case folder NAME.case")
+    new.add_argument("case", metavar="CASE")
+    new.add_argument("--title", help="the case's title (default: the folder name)")
+
+    imp = commands.add_parser("import", parents=[common],
+                              help="import photos (files or folders) into a case")
+    imp.add_argument("case", metavar="CASE")
+    imp.add_argument("paths", metavar="PATH", nargs="+")
+    imp.add_argument("--recursive", "-r", action="store_true", help="walk sub-folders too")
+    imp.add_argument("--link", action="store_true",
+                     help="keep originals where they lie (path and hash recorded) instead of"
+                          " copying them into the case")
+
+    lst = commands.add_parser("list", parents=[common], help="list evidence items")
+    lst.add_argument("case", metavar="CASE")
+    lst.add_argument("--kind", choices=KINDS)
+    lst.add_argument("--label", metavar="L", help="only items with a region of this label")
+    lst.add_argument("--incident", metavar="ID", help="only items linked to this incident")
+    lst.add_argument("--text", metavar="T", help="only items whose name or note contains T")
+    lst.add_argument("--untagged", action="store_true", help="only items with no region")
+    gps = lst.add_mutually_exclusive_group()
+    gps.add_argument("--gps", dest="has_gps", action="store_const", const=True,
+                     help="only items with a GPS position")
+    gps.add_argument("--no-gps", dest="has_gps", action="store_const", const=False,
+                     help="only items without one")
+
+    show = commands.add_parser("show", parents=[common],
+                               help="one item: metadata, every EXIF tag, its regions")
+    show.add_argument("case", metavar="CASE")
+    show.add_argument("evidence_id", metavar="EVIDENCE_ID")
+
+    tag = commands.add_parser("tag", parents=[common], help="tag a region on an image")
+    tag.add_argument("case", metavar="CASE")
+    tag.add_argument("evidence_id", metavar="EVIDENCE_ID")
+    tag.add_argument("--label", required=True, metavar="L")
+    shape = tag.add_mutually_exclusive_group(required=True)
+    shape.add_argument("--box", metavar="X,Y,W,H")
+    shape.add_argument("--polygon", metavar="X,Y,X,Y,...")
+    shape.add_argument("--point", metavar="X,Y")
+    tag.add_argument("--incident", metavar="ID", help="also attach the region to this incident")
+    tag.add_argument("--note", default="")
+    tag.add_argument("--confidence", type=float, metavar="0..1")
+
+    incident = commands.add_parser("incident", help="add, list and link incidents")
+    incident_commands = incident.add_subparsers(dest="incident_command", metavar="ACTION",
+                                                required=True, parser_class=Parser)
+    add = incident_commands.add_parser("add", parents=[common], help="add an incident")
+    add.add_argument("case", metavar="CASE")
+    add.add_argument("--title", required=True)
+    add.add_argument("--from", dest="time_from", metavar="ISO", help="start of the time interval")
+    add.add_argument("--to", dest="time_to", metavar="ISO", help="end of the time interval")
+    add.add_argument("--lat", type=float, metavar="X")
+    add.add_argument("--lon", type=float, metavar="Y")
+    add.add_argument("--radius", dest="radius_m", type=float, metavar="METRES",
+                     help="uncertainty of the position")
+    add.add_argument("--place", dest="place_name", metavar="NAME")
+    add.add_argument("--category")
+    add.add_argument("--status", choices=STATUSES)
+    add.add_argument("--description")
+    add.add_argument("--sources")
+    ilist = incident_commands.add_parser("list", parents=[common], help="list incidents")
+    ilist.add_argument("case", metavar="CASE")
+    link = incident_commands.add_parser("link", parents=[common],
+                                        help="attach regions or whole items to an incident")
+    link.add_argument("case", metavar="CASE")
+    link.add_argument("incident_id", metavar="INCIDENT_ID")
+    link.add_argument("--region", action="append", default=[], metavar="REGION_ID")
+    link.add_argument("--evidence", action="append", default=[], metavar="EVIDENCE_ID")
+
+    label = commands.add_parser("label", help="the case's label vocabulary")
+    label_commands = label.add_subparsers(dest="label_command", metavar="ACTION", required=True,
+                                          parser_class=Parser)
+    llist = label_commands.add_parser("list", parents=[common], help="list labels")
+    llist.add_argument("case", metavar="CASE")
+    ladd = label_commands.add_parser("add", parents=[common], help="add a label")
+    ladd.add_argument("case", metavar="CASE")
+    ladd.add_argument("name", metavar="NAME")
+    ladd.add_argument("--colour", metavar="#RRGGBB")
+    ladd.add_argument("--shortcut", metavar="KEY")
+    ladd.add_argument("--description", default="")
+
+    verify = commands.add_parser("verify", parents=[common],
+                                 help="check every hash, the audit chain and the database")
+    verify.add_argument("case", metavar="CASE")
+    return parser
+
+
+COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify")

@@ -1,0 +1,61 @@
+"""What the command line prints: JSON documents, one-line errors, a progress bar."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any, TextIO
+
+from reviewer.core.progress import Progress
+
+
+def print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def error_line(subject: str | None, reason: str, *, level: str = "error") -> None:
+    text = f"{level}: {subject}: {reason}" if subject else f"{level}: {reason}"
+    print(text.replace("\n", " "), file=sys.stderr)
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class ProgressBar:
+    """`[####......] 120/200  35.1/s  left 0:00:02  name` on a terminal; silent elsewhere."""
+
+    def __init__(self, what: str, stream: TextIO | None = None, width: int = 30) -> None:
+        self.what = what
+        self.stream = stream or sys.stderr
+        self.enabled = self.stream.isatty()
+        self.width = width
+        self.started = time.monotonic()
+        self._last_draw = 0.0
+
+    def __call__(self, progress: Progress) -> None:
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if now - self._last_draw < 0.1 and progress.done < progress.total:
+            return
+        self._last_draw = now
+        elapsed = max(now - self.started, 1e-6)
+        rate = progress.done / elapsed
+        left = (progress.total - progress.done) / rate if rate > 0 else 0
+        filled = int(self.width * progress.done / progress.total) if progress.total else 0
+        bar = "#" * filled + "." * (self.width - filled)
+        name = progress.item.rsplit("/", 1)[-1][:30]
+        failed = f"  {progress.failed} failed" if progress.failed else ""
+        self.stream.write(
+            f"\r{self.what} [{bar}] {progress.done}/{progress.total}  {rate:.1f}/s"
+            f"  left {_clock(left)}{failed}  {name:<30}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\r" + " " * (self.width + 100) + "\r")
+            self.stream.flush()

@@ -1,0 +1,106 @@
+"""Reading evidence items: one by id, filtered pages of them, their EXIF tags.
+
+Rows are plain dicts keyed by the database's column names, the same keys the
+command line prints with --json, so a script learns one vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reviewer.core.case import Case
+from reviewer.core.errors import NotFoundError
+
+KINDS = ("photo", "video", "frame", "derived")
+
+
+@dataclass(frozen=True)
+class EvidenceFilter:
+    kind: str | None = None
+    label: str | None = None          # label name or id: items with a region of that label
+    incident: str | None = None       # items linked to the incident, whole or by a region
+    text: str | None = None           # in original name or note
+    untagged: bool = False
+    has_gps: bool | None = None
+
+    def where(self) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.kind:
+            clauses.append("e.kind = ?")
+            params.append(self.kind)
+        if self.label:
+            clauses.append(
+                "e.id IN (SELECT r.evidence_id FROM regions r JOIN labels l ON l.id = r.label_id"
+                " WHERE l.id = ? OR l.name = ? COLLATE NOCASE)")
+            params += [self.label, self.label]
+        if self.incident:
+            clauses.append(
+                "(e.id IN (SELECT evidence_id FROM incident_evidence WHERE incident_id = ?)"
+                " OR e.id IN (SELECT r.evidence_id FROM regions r JOIN incident_regions ir"
+                " ON ir.region_id = r.id WHERE ir.incident_id = ?))")
+            params += [self.incident, self.incident]
+        if self.text:
+            clauses.append("(e.original_name LIKE ? ESCAPE '\\' OR e.note LIKE ? ESCAPE '\\')")
+            pattern = "%" + self.text.replace("\\", "\\\\").replace("%", "\\%").replace(
+                "_", "\\_") + "%"
+            params += [pattern, pattern]
+        if self.untagged:
+            clauses.append("NOT EXISTS (SELECT 1 FROM regions r WHERE r.evidence_id = e.id)")
+        if self.has_gps is True:
+            clauses.append("e.gps_lat IS NOT NULL")
+        elif self.has_gps is False:
+            clauses.append("e.gps_lat IS NULL")
+        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+_ORDER = " ORDER BY coalesce(e.taken_at_utc, e.taken_at, e.imported_at), e.original_name, e.id"
+
+
+def list_evidence(case: Case, where: EvidenceFilter | None = None, *, limit: int | None = None,
+                  offset: int = 0) -> list[dict[str, Any]]:
+    """Evidence rows in capture-time order, each with its `regions` count."""
+    sql, params = (where or EvidenceFilter()).where()
+    page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
+    cursor = case.conn.execute(
+        "SELECT e.*, (SELECT count(*) FROM regions r WHERE r.evidence_id = e.id) AS regions"
+        f" FROM evidence e{sql}{_ORDER}{page}", params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[str]:
+    """Only the ids, in display order: what a view needs to page through a large case."""
+    sql, params = (where or EvidenceFilter()).where()
+    return [row[0] for row in case.conn.execute(f"SELECT e.id FROM evidence e{sql}{_ORDER}",
+                                                params)]
+
+
+def get_evidence(case: Case, evidence_id: str) -> dict[str, Any]:
+    """One item by id, or by a unique id prefix of at least 8 characters (handy on the CLI)."""
+    cursor = case.conn.execute("SELECT * FROM evidence WHERE id = ?", (evidence_id,))
+    row = cursor.fetchone()
+    if row is None and len(evidence_id) >= 8:
+        cursor = case.conn.execute("SELECT * FROM evidence WHERE id LIKE ? || '%' LIMIT 2",
+                                   (evidence_id,))
+        rows = cursor.fetchall()
+        row = rows[0] if len(rows) == 1 else None
+    if row is None:
+        raise NotFoundError(evidence_id, "no such evidence item in this case")
+    names = [d[0] for d in cursor.description]
+    return dict(zip(names, row, strict=True))
+
+
+def evidence_exif(case: Case, evidence_id: str) -> dict[str, str]:
+    rows = case.conn.execute("SELECT tag, value FROM exif WHERE evidence_id = ? ORDER BY tag",
+                             (evidence_id,))
+    return dict(rows.fetchall())
+
+
+def media_path(case: Case, row: dict[str, Any]) -> Path:
+    """Where the original's bytes are: in the store, or where a linked file lies."""
+    if row.get("stored_path"):
+        return case.path / row["stored_path"]
+    return Path(row["linked_path"])

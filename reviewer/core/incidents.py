@@ -1,0 +1,206 @@
+"""Incidents (what happened, when, where) and their links to regions and whole items."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from reviewer.core.case import Case, Transaction
+from reviewer.core.clock import new_id
+from reviewer.core.errors import NotFoundError, ValidationError
+
+STATUSES = ("open", "confirmed", "disputed", "closed")
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: str
+    title: str
+    category: str = ""
+    time_from: str | None = None     # ISO 8601; an interval, because sources are uncertain
+    time_to: str | None = None
+    place_name: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    radius_m: float | None = None    # how sure the position is
+    description: str = ""
+    sources: str = ""
+    status: str = "open"
+    created_at: str = ""
+    created_by: str = ""
+    updated_at: str = ""
+    updated_by: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+EDITABLE = ("title", "category", "time_from", "time_to", "place_name", "lat", "lon",
+            "radius_m", "description", "sources", "status")
+_COLUMNS = ", ".join(f.name for f in fields(Incident))
+
+
+def _parse_time(value: str, name: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError as error:
+        raise ValidationError(value, f"{name} is not an ISO 8601 date or time"
+                                     " (e.g. 2024-03-01 or 2024-03-01T14:30:00Z)") from error
+
+
+def _validate(values: dict[str, Any]) -> dict[str, Any]:
+    clean = dict(values)
+    clean["title"] = (clean.get("title") or "").strip()
+    if not clean["title"]:
+        raise ValidationError("title", "an incident needs a title")
+    if clean.get("status", "open") not in STATUSES:
+        raise ValidationError(clean["status"], f"status is one of {', '.join(STATUSES)}")
+    start = end = None
+    if clean.get("time_from"):
+        start = _parse_time(clean["time_from"], "the start time")
+    if clean.get("time_to"):
+        end = _parse_time(clean["time_to"], "the end time")
+    if start and end and (start.tzinfo is None) == (end.tzinfo is None) and end < start:
+        raise ValidationError(clean["time_to"], "the end time is before the start time")
+    lat, lon = clean.get("lat"), clean.get("lon")
+    if (lat is None) != (lon is None):
+        raise ValidationError("lat/lon", "give both latitude and longitude, or neither")
+    if lat is not None and not -90 <= lat <= 90:
+        raise ValidationError(str(lat), "latitude is between -90 and 90")
+    if lon is not None and not -180 <= lon <= 180:
+        raise ValidationError(str(lon), "longitude is between -180 and 180")
+    if clean.get("radius_m") is not None and clean["radius_m"] < 0:
+        raise ValidationError(str(clean["radius_m"]), "the uncertainty radius cannot be negative")
+    return clean
+
+
+def get_incident(case: Case, incident_id: str) -> Incident:
+    row = case.conn.execute(f"SELECT {_COLUMNS} FROM incidents WHERE id = ?",
+                            (incident_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(incident_id, "no such incident in this case")
+    return Incident(*row)
+
+
+def list_incidents(case: Case) -> list[dict[str, Any]]:
+    """Incidents with how many regions and whole items each holds, newest events first."""
+    cursor = case.conn.execute(
+        f"SELECT {_COLUMNS},"
+        " (SELECT count(*) FROM incident_regions ir WHERE ir.incident_id = i.id) AS regions,"
+        " (SELECT count(*) FROM incident_evidence ie WHERE ie.incident_id = i.id) AS evidence"
+        " FROM incidents i ORDER BY coalesce(time_from, created_at) DESC, title")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+def add_incident(case: Case, title: str, *, incident_id: str | None = None,
+                 **values: Any) -> Incident:
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(", ".join(sorted(unknown)), "not an incident field")
+    clean = _validate({"title": title, **values})
+    incident_id = incident_id or new_id()
+    with case.write() as tx:
+        row = {**{k: clean.get(k) for k in EDITABLE if clean.get(k) is not None},
+               "id": incident_id, "created_at": tx.at, "created_by": tx.actor,
+               "updated_at": tx.at, "updated_by": tx.actor}
+        tx.conn.execute(
+            f"INSERT INTO incidents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()))
+        tx.record("incident.add", incident_id, {k: clean.get(k) for k in EDITABLE})
+    return get_incident(case, incident_id)
+
+
+def update_incident(case: Case, incident_id: str, **values: Any) -> Incident:
+    old = get_incident(case, incident_id)
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise ValidationError(", ".join(sorted(unknown)), "not an incident field")
+    merged = _validate({**{k: getattr(old, k) for k in EDITABLE}, **values})
+    changed = {k: [getattr(old, k), merged[k]] for k in EDITABLE if merged[k] != getattr(old, k)}
+    if not changed:
+        return old
+    with case.write() as tx:
+        assignments = ", ".join(f"{k} = ?" for k in changed)
+        tx.conn.execute(
+            f"UPDATE incidents SET {assignments}, updated_at = ?, updated_by = ? WHERE id = ?",
+            [merged[k] for k in changed] + [tx.at, tx.actor, incident_id])
+        tx.record("incident.update", incident_id, {"changed": changed})
+    return get_incident(case, incident_id)
+
+
+def delete_incident(case: Case, incident_id: str) -> Incident:
+    """Remove an incident and its links (the regions and items themselves stay)."""
+    incident = get_incident(case, incident_id)
+    with case.write() as tx:
+        tx.conn.execute("DELETE FROM incidents WHERE id = ?", (incident_id,))
+        tx.record("incident.delete", incident_id, incident.to_dict())
+    return incident
+
+
+def link_region_in(tx: Transaction, incident_id: str, region_id: str) -> bool:
+    if tx.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (incident_id,)).fetchone() is None:
+        raise NotFoundError(incident_id, "no such incident in this case")
+    if tx.conn.execute("SELECT 1 FROM regions WHERE id = ?", (region_id,)).fetchone() is None:
+        raise NotFoundError(region_id, "no such region in this case")
+    inserted = tx.conn.execute(
+        "INSERT OR IGNORE INTO incident_regions (incident_id, region_id, linked_at, linked_by)"
+        " VALUES (?, ?, ?, ?)", (incident_id, region_id, tx.at, tx.actor)).rowcount
+    if inserted:
+        tx.record("incident.link_region", incident_id, {"region_id": region_id})
+    return bool(inserted)
+
+
+def link_region(case: Case, incident_id: str, region_id: str) -> bool:
+    """Attach a region to an incident; False if it already was."""
+    with case.write() as tx:
+        return link_region_in(tx, incident_id, region_id)
+
+
+def unlink_region(case: Case, incident_id: str, region_id: str) -> bool:
+    with case.write() as tx:
+        removed = tx.conn.execute(
+            "DELETE FROM incident_regions WHERE incident_id = ? AND region_id = ?",
+            (incident_id, region_id)).rowcount
+        if removed:
+            tx.record("incident.unlink_region", incident_id, {"region_id": region_id})
+    return bool(removed)
+
+
+def link_evidence(case: Case, incident_id: str, evidence_id: str) -> bool:
+    """Attach a whole item (not a region of it) to an incident."""
+    get_incident(case, incident_id)
+    with case.write() as tx:
+        if tx.conn.execute("SELECT 1 FROM evidence WHERE id = ?",
+                           (evidence_id,)).fetchone() is None:
+            raise NotFoundError(evidence_id, "no such evidence item in this case")
+        inserted = tx.conn.execute(
+            "INSERT OR IGNORE INTO incident_evidence (incident_id, evidence_id, linked_at,"
+            " linked_by) VALUES (?, ?, ?, ?)",
+            (incident_id, evidence_id, tx.at, tx.actor)).rowcount
+        if inserted:
+            tx.record("incident.link_evidence", incident_id, {"evidence_id": evidence_id})
+    return bool(inserted)
+
+
+def unlink_evidence(case: Case, incident_id: str, evidence_id: str) -> bool:
+    with case.write() as tx:
+        removed = tx.conn.execute(
+            "DELETE FROM incident_evidence WHERE incident_id = ? AND evidence_id = ?",
+            (incident_id, evidence_id)).rowcount
+        if removed:
+            tx.record("incident.unlink_evidence", incident_id, {"evidence_id": evidence_id})
+    return bool(removed)
+
+
+def incident_region_ids(case: Case, incident_id: str) -> list[str]:
+    return [row[0] for row in case.conn.execute(
+        "SELECT region_id FROM incident_regions WHERE incident_id = ? ORDER BY linked_at",
+        (incident_id,))]
+
+
+def incident_evidence_ids(case: Case, incident_id: str) -> list[str]:
+    return [row[0] for row in case.conn.execute(
+        "SELECT evidence_id FROM incident_evidence WHERE incident_id = ? ORDER BY linked_at",
+        (incident_id,))]

@@ -1,0 +1,150 @@
+"""The case's label vocabulary: what a tag can say (gas cylinder, toppled column...)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from reviewer.core.case import Case, Transaction
+from reviewer.core.errors import NotFoundError, ValidationError
+from reviewer.core.resources import load_json
+
+# Default labels get the same id in every case (derived from the name), so two
+# investigators' cases started from the defaults merge label for label.
+_DEFAULT_LABEL_NAMESPACE = uuid.UUID("5d1f0b8e-7a52-4c1e-9a43-3c6f1e0d2b77")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# Used in turn for labels added without a colour.
+_SPARE_COLOURS = ["#469990", "#dcbeff", "#800000", "#aaffc3", "#ffd8b1", "#000000", "#bfef45"]
+
+
+@dataclass(frozen=True)
+class Label:
+    id: str
+    name: str
+    colour: str
+    shortcut: str | None
+    description: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def default_label_id(name: str) -> str:
+    return str(uuid.uuid5(_DEFAULT_LABEL_NAMESPACE, name.strip().lower()))
+
+
+def add_default_labels(tx: Transaction) -> None:
+    for item in load_json("labels.json")["labels"]:
+        _insert(tx, Label(default_label_id(item["name"]), item["name"], item["colour"],
+                          item["shortcut"], item["description"]))
+
+
+def _insert(tx: Transaction, label: Label) -> None:
+    tx.conn.execute(
+        "INSERT INTO labels (id, name, colour, shortcut, description, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (label.id, label.name, label.colour, label.shortcut, label.description, tx.at, tx.actor),
+    )
+    tx.record("label.add", label.id, label.to_dict())
+
+
+def _row_to_label(row: tuple) -> Label:
+    return Label(*row)
+
+
+_COLUMNS = "id, name, colour, shortcut, description"
+
+
+def list_labels(case: Case) -> list[Label]:
+    rows = case.conn.execute(f"SELECT {_COLUMNS} FROM labels ORDER BY shortcut IS NULL,"
+                             " shortcut, name COLLATE NOCASE")
+    return [_row_to_label(row) for row in rows]
+
+
+def find_label(case: Case, name_or_id: str) -> Label:
+    """A label by name (any case) or id; the error lists the names the case has."""
+    row = case.conn.execute(
+        f"SELECT {_COLUMNS} FROM labels WHERE id = ? OR name = ? COLLATE NOCASE",
+        (name_or_id, name_or_id.strip()),
+    ).fetchone()
+    if row is None:
+        known = ", ".join(label.name for label in list_labels(case))
+        raise NotFoundError(name_or_id, f"no such label in this case (labels: {known})")
+    return _row_to_label(row)
+
+
+def _check(name: str, colour: str | None, shortcut: str | None) -> None:
+    if not name.strip():
+        raise ValidationError(name, "a label needs a name")
+    if colour is not None and not _COLOUR.match(colour):
+        raise ValidationError(colour, "a colour is written #rrggbb")
+    if shortcut is not None and not (len(shortcut) == 1 and shortcut.isalnum()):
+        raise ValidationError(shortcut, "a shortcut is a single letter or digit")
+
+
+def add_label(
+    case: Case, name: str, colour: str | None = None, shortcut: str | None = None,
+    description: str = "",
+) -> Label:
+    _check(name, colour, shortcut)
+    if case.conn.execute("SELECT 1 FROM labels WHERE name = ? COLLATE NOCASE",
+                         (name.strip(),)).fetchone():
+        raise ValidationError(name, "a label with this name already exists")
+    if colour is None:
+        count = case.conn.execute("SELECT count(*) FROM labels").fetchone()[0]
+        colour = _SPARE_COLOURS[count % len(_SPARE_COLOURS)]
+    label = Label(str(uuid.uuid4()), name.strip(), colour, shortcut, description)
+    with case.write() as tx:
+        if shortcut is not None:
+            _release_shortcut(tx, shortcut)
+        _insert(tx, label)
+    return label
+
+
+def _release_shortcut(tx: Transaction, shortcut: str) -> None:
+    """A shortcut picks one label: giving it to a new one takes it from the old."""
+    tx.conn.execute("UPDATE labels SET shortcut = NULL WHERE shortcut = ?", (shortcut,))
+
+
+def update_label(
+    case: Case, label_id: str, *, name: str | None = None, colour: str | None = None,
+    shortcut: str | None = None, description: str | None = None,
+) -> Label:
+    old = find_label(case, label_id)
+    new = Label(old.id, (name or old.name).strip(), colour or old.colour,
+                shortcut if shortcut is not None else old.shortcut,
+                description if description is not None else old.description)
+    _check(new.name, new.colour, new.shortcut)
+    clash = case.conn.execute("SELECT 1 FROM labels WHERE name = ? COLLATE NOCASE AND id <> ?",
+                              (new.name, old.id)).fetchone()
+    if clash:
+        raise ValidationError(new.name, "a label with this name already exists")
+    with case.write() as tx:
+        if new.shortcut and new.shortcut != old.shortcut:
+            _release_shortcut(tx, new.shortcut)
+        tx.conn.execute(
+            "UPDATE labels SET name = ?, colour = ?, shortcut = ?, description = ? WHERE id = ?",
+            (new.name, new.colour, new.shortcut, new.description, old.id),
+        )
+        changed = {k: [v, getattr(new, k)] for k, v in old.to_dict().items()
+                   if getattr(new, k) != v}
+        tx.record("label.update", old.id, {"changed": changed})
+    return new
+
+
+def merge_labels(case: Case, source_id: str, target_id: str) -> int:
+    """Retag every region of `source` as `target` and drop `source`; returns regions moved."""
+    source, target = find_label(case, source_id), find_label(case, target_id)
+    if source.id == target.id:
+        raise ValidationError(source.name, "cannot merge a label into itself")
+    with case.write() as tx:
+        moved = tx.conn.execute(
+            "UPDATE regions SET label_id = ?, updated_at = ?, updated_by = ? WHERE label_id = ?",
+            (target.id, tx.at, tx.actor, source.id),
+        ).rowcount
+        tx.conn.execute("DELETE FROM labels WHERE id = ?", (source.id,))
+        tx.record("label.merge", source.id, {"into": target.id, "source_name": source.name,
+                                             "target_name": target.name, "regions": moved})
+    return moved

@@ -1,0 +1,155 @@
+"""Regions: what an investigator tags on an image (a box round a cylinder...)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from reviewer.core import geometry as geo
+from reviewer.core.case import Case, Transaction
+from reviewer.core.clock import new_id
+from reviewer.core.errors import NotFoundError, ValidationError
+from reviewer.core.evidence import get_evidence
+from reviewer.core.labels import find_label
+
+
+@dataclass(frozen=True)
+class Region:
+    id: str
+    evidence_id: str
+    label_id: str
+    label: str
+    shape: str
+    geometry: dict[str, Any]
+    confidence: float | None
+    note: str
+    created_at: str
+    created_by: str
+    updated_at: str
+    updated_by: str
+
+    @property
+    def bbox(self) -> tuple[float, float, float, float]:
+        return geo.bbox(self.shape, self.geometry)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+_SELECT = (
+    "SELECT r.id, r.evidence_id, r.label_id, l.name, r.shape, r.geometry, r.confidence,"
+    " r.note, r.created_at, r.created_by, r.updated_at, r.updated_by"
+    " FROM regions r JOIN labels l ON l.id = r.label_id"
+)
+
+
+def _row(row: tuple) -> Region:
+    values = list(row)
+    values[5] = json.loads(values[5])
+    return Region(*values)
+
+
+def get_region(case: Case, region_id: str) -> Region:
+    row = case.conn.execute(f"{_SELECT} WHERE r.id = ?", (region_id,)).fetchone()
+    if row is None:
+        raise NotFoundError(region_id, "no such region in this case")
+    return _row(row)
+
+
+def list_regions(case: Case, evidence_id: str | None = None) -> list[Region]:
+    if evidence_id is None:
+        rows = case.conn.execute(f"{_SELECT} ORDER BY r.evidence_id, r.created_at")
+    else:
+        rows = case.conn.execute(f"{_SELECT} WHERE r.evidence_id = ? ORDER BY r.created_at",
+                                 (evidence_id,))
+    return [_row(row) for row in rows]
+
+
+def _check_confidence(confidence: float | None) -> None:
+    if confidence is not None and not 0 <= confidence <= 1:
+        raise ValidationError(str(confidence), "confidence is a number from 0 to 1")
+
+
+def add_region(
+    case: Case, evidence_id: str, label: str, shape: str, geometry: dict[str, Any], *,
+    confidence: float | None = None, note: str = "", incident_id: str | None = None,
+    region_id: str | None = None,
+) -> Region:
+    """Tag a region; `region_id` lets undo/redo put back the very same region."""
+    evidence = get_evidence(case, evidence_id)
+    the_label = find_label(case, label)
+    clean = geo.validate(shape, geometry, evidence["width"], evidence["height"])
+    _check_confidence(confidence)
+    x, y, w, h = geo.bbox(shape, clean)
+    region_id = region_id or new_id()
+    with case.write() as tx:
+        tx.conn.execute(
+            "INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h,"
+            " confidence, note, created_at, created_by, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (region_id, evidence["id"], the_label.id, shape, json.dumps(clean), x, y, w, h,
+             confidence, note, tx.at, tx.actor, tx.at, tx.actor),
+        )
+        tx.record("region.add", region_id, {
+            "evidence_id": evidence["id"], "label": the_label.name, "shape": shape,
+            "geometry": clean, "confidence": confidence, "note": note})
+        if incident_id:
+            from reviewer.core.incidents import link_region_in
+
+            link_region_in(tx, incident_id, region_id)
+    return get_region(case, region_id)
+
+
+_UNSET: Any = object()
+
+
+def update_region(
+    case: Case, region_id: str, *, label: str | None = None, shape: str | None = None,
+    geometry: dict[str, Any] | None = None, confidence: float | None = _UNSET,
+    note: str | None = None,
+) -> Region:
+    old = get_region(case, region_id)
+    evidence = get_evidence(case, old.evidence_id)
+    new_label = find_label(case, label) if label is not None else None
+    new_shape = shape or old.shape
+    clean = geo.validate(new_shape, geometry if geometry is not None else old.geometry,
+                         evidence["width"], evidence["height"])
+    new_confidence = old.confidence if confidence is _UNSET else confidence
+    _check_confidence(new_confidence)
+    x, y, w, h = geo.bbox(new_shape, clean)
+    with case.write() as tx:
+        tx.conn.execute(
+            "UPDATE regions SET label_id = ?, shape = ?, geometry = ?, x = ?, y = ?, w = ?,"
+            " h = ?, confidence = ?, note = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+            (new_label.id if new_label else old.label_id, new_shape, json.dumps(clean),
+             x, y, w, h, new_confidence, old.note if note is None else note,
+             tx.at, tx.actor, region_id),
+        )
+        changed: dict[str, Any] = {}
+        if new_label and new_label.id != old.label_id:
+            changed["label"] = [old.label, new_label.name]
+        if new_shape != old.shape or clean != old.geometry:
+            changed["geometry"] = [old.geometry, clean]
+        if new_confidence != old.confidence:
+            changed["confidence"] = [old.confidence, new_confidence]
+        if note is not None and note != old.note:
+            changed["note"] = [old.note, note]
+        tx.record("region.update", region_id, {"changed": changed})
+    return get_region(case, region_id)
+
+
+def delete_region(case: Case, region_id: str) -> tuple[Region, list[str]]:
+    """Remove a region; returns it and the incidents it was linked to (for undo)."""
+    region = get_region(case, region_id)
+    with case.write() as tx:
+        incidents = _delete_in(tx, region)
+    return region, incidents
+
+
+def _delete_in(tx: Transaction, region: Region) -> list[str]:
+    incidents = [row[0] for row in tx.conn.execute(
+        "SELECT incident_id FROM incident_regions WHERE region_id = ?", (region.id,))]
+    tx.conn.execute("DELETE FROM regions WHERE id = ?", (region.id,))
+    tx.record("region.delete", region.id, {**region.to_dict(), "incidents": incidents})
+    return incidents

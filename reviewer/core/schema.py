@@ -1,0 +1,198 @@
+"""The case database's schema and its forward migrations.
+
+Each migration takes the schema from version N-1 to N and runs inside the same
+transaction as the audit record that notes it, so a case is never left half
+migrated. Never edit a migration that has shipped: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+# "EVRV": lets `open` tell a case database from any other SQLite file.
+APPLICATION_ID = 0x45565256
+
+_V1 = """
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE evidence (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('photo', 'video', 'frame', 'derived')),
+    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+    bytes INTEGER NOT NULL,
+    original_name TEXT NOT NULL,
+    original_path TEXT,
+    stored_path TEXT,
+    linked_path TEXT,
+    mime TEXT,
+    format TEXT,
+    width INTEGER,
+    height INTEGER,
+    taken_at TEXT,
+    taken_at_utc TEXT,
+    taken_at_offset TEXT,
+    make TEXT,
+    model TEXT,
+    orientation INTEGER,
+    gps_lat REAL,
+    gps_lon REAL,
+    gps_alt REAL,
+    gps_time TEXT,
+    gps_source TEXT,
+    duration_s REAL,
+    fps REAL,
+    frame_count INTEGER,
+    codec TEXT,
+    parent_id TEXT REFERENCES evidence (id),
+    frame_index INTEGER,
+    frame_time_ms INTEGER,
+    imported_at TEXT NOT NULL,
+    imported_by TEXT NOT NULL,
+    note TEXT NOT NULL DEFAULT '',
+    CHECK (stored_path IS NOT NULL OR linked_path IS NOT NULL)
+);
+CREATE UNIQUE INDEX evidence_original_sha256 ON evidence (sha256)
+    WHERE kind IN ('photo', 'video');
+CREATE INDEX evidence_sha256 ON evidence (sha256);
+CREATE INDEX evidence_parent ON evidence (parent_id);
+CREATE INDEX evidence_taken_at ON evidence (taken_at);
+
+CREATE TABLE exif (
+    evidence_id TEXT NOT NULL REFERENCES evidence (id) ON DELETE CASCADE,
+    tag TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (evidence_id, tag)
+) WITHOUT ROWID;
+
+CREATE TABLE labels (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+    colour TEXT NOT NULL,
+    shortcut TEXT,
+    description TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+
+CREATE TABLE regions (
+    id TEXT PRIMARY KEY,
+    evidence_id TEXT NOT NULL REFERENCES evidence (id),
+    label_id TEXT NOT NULL REFERENCES labels (id),
+    shape TEXT NOT NULL CHECK (shape IN ('rect', 'polygon', 'point')),
+    geometry TEXT NOT NULL,
+    x REAL NOT NULL, y REAL NOT NULL, w REAL NOT NULL, h REAL NOT NULL,
+    confidence REAL CHECK (confidence IS NULL OR (confidence >= 0 AND confidence <= 1)),
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+CREATE INDEX regions_evidence ON regions (evidence_id);
+CREATE INDEX regions_label ON regions (label_id);
+
+CREATE TABLE incidents (
+    id TEXT PRIMARY KEY,
+    title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    category TEXT NOT NULL DEFAULT '',
+    time_from TEXT,
+    time_to TEXT,
+    place_name TEXT NOT NULL DEFAULT '',
+    lat REAL CHECK (lat IS NULL OR (lat >= -90 AND lat <= 90)),
+    lon REAL CHECK (lon IS NULL OR (lon >= -180 AND lon <= 180)),
+    radius_m REAL CHECK (radius_m IS NULL OR radius_m >= 0),
+    description TEXT NOT NULL DEFAULT '',
+    sources TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'open',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    updated_by TEXT NOT NULL
+);
+
+CREATE TABLE incident_regions (
+    incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+    region_id TEXT NOT NULL REFERENCES regions (id) ON DELETE CASCADE,
+    linked_at TEXT NOT NULL,
+    linked_by TEXT NOT NULL,
+    PRIMARY KEY (incident_id, region_id)
+) WITHOUT ROWID;
+CREATE INDEX incident_regions_region ON incident_regions (region_id);
+
+CREATE TABLE incident_evidence (
+    incident_id TEXT NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+    evidence_id TEXT NOT NULL REFERENCES evidence (id),
+    linked_at TEXT NOT NULL,
+    linked_by TEXT NOT NULL,
+    PRIMARY KEY (incident_id, evidence_id)
+) WITHOUT ROWID;
+CREATE INDEX incident_evidence_evidence ON incident_evidence (evidence_id);
+
+CREATE TABLE comparisons (
+    id TEXT PRIMARY KEY,
+    before_id TEXT NOT NULL REFERENCES evidence (id),
+    after_id TEXT NOT NULL REFERENCES evidence (id),
+    transform TEXT,
+    note TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    CHECK (before_id <> after_id)
+);
+
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    object_id TEXT,
+    details TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+
+-- The app only ever appends to the audit log. These triggers stop a bug (or a
+-- casual edit with a database browser) from rewriting history; verify also
+-- checks that they are still there.
+CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit records are append-only'); END;
+"""
+
+AUDIT_TRIGGERS = ("audit_append_only_update", "audit_append_only_delete")
+
+
+def _migrate_to_1(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_V1):
+        conn.execute(statement)
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a script into statements, keeping trigger bodies whole.
+
+    executescript() would commit the surrounding transaction, so statements run
+    one by one inside ours.
+    """
+    statements: list[str] = []
+    current: list[str] = []
+    for line in script.splitlines():
+        if line.strip().startswith("--") or not line.strip():
+            continue
+        current.append(line)
+        text = "\n".join(current)
+        if sqlite3.complete_statement(text):
+            statements.append(text)
+            current = []
+    return statements
+
+
+# MIGRATIONS[n] takes the schema from n - 1 to n.
+MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
+    1: _migrate_to_1,
+}
+
+SCHEMA_VERSION = max(MIGRATIONS)
