@@ -193,7 +193,12 @@ def create_case(path: str | Path, title: str | None = None, actor: str | None = 
 def _inspect(db_path: Path) -> int:
     """Check, without writing anything, that this is a case we can open; return its version."""
     try:
-        conn = sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)
+        # With no write-ahead log present, open immutable: no -shm/-wal files are
+        # created, so a refused case is left exactly as it was. With one, the case is
+        # in use (or was not closed) and its log must be read.
+        wal = db_path.with_name(db_path.name + "-wal")
+        flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
+        conn = sqlite3.connect(f"{db_path.as_uri()}?{flags}", uri=True)
     except sqlite3.Error as error:
         raise CaseError(db_path, f"cannot open the case database: {error}") from error
     try:
@@ -234,6 +239,12 @@ def open_case(path: str | Path, actor: str | None = None) -> Case:
     except sqlite3.Error as error:
         raise CaseError(db_path, f"cannot open the case database: {error}") from error
     case = Case(folder, conn, actor or default_actor())
+    # The immutable look ignored a write-ahead log; read the version again for real.
+    version = int(case.meta("schema_version") or version)
+    if version > SCHEMA_VERSION:
+        case.close()
+        raise NewerCaseError(db_path, f"made by a newer version of Evidence Reviewer (case"
+                                      f" schema {version}); update the app to open it")
     if version < SCHEMA_VERSION:
         _migrate(case, version)
     for sub in ("media", "cache"):

@@ -1,0 +1,96 @@
+"""Shared test setup: offscreen Qt, the real corpus, small generated photos."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+def corpus_path(relative: str) -> Path:
+    """A file of the real corpus; the test is skipped where the corpus is absent."""
+    if not CORPUS.is_dir():
+        pytest.skip("the shared corpus (../shared/corpus) is not present")
+    return CORPUS / relative
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("the shared corpus (../shared/corpus) is not present")
+    return CORPUS
+
+
+def _dms(value: float) -> tuple[float, float, float]:
+    value = abs(value)
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = (value - degrees - minutes / 60) * 3600
+    return (degrees, minutes, round(seconds, 4))
+
+
+def make_photo(
+    path: Path, size: tuple[int, int] = (640, 480), *,
+    colour: tuple[int, int, int] = (90, 120, 150),
+    seed: int = 0, make: str = "TestCam", model: str = "Model 1",
+    taken: datetime | None = datetime(2024, 3, 1, 14, 30, 0), offset: str | None = "+02:00",
+    gps: tuple[float, float, float] | None = (36.2021, 37.1343, 410.0), orientation: int = 1,
+    quality: int = 90,
+) -> Path:
+    """A real JPEG with real EXIF (camera, time, offset, GPS, orientation), written by Pillow."""
+    from PIL import ExifTags, Image, ImageDraw
+
+    image = Image.new("RGB", size, colour)
+    draw = ImageDraw.Draw(image)
+    # Distinct content per seed, so every photo has its own SHA-256.
+    draw.rectangle((seed % size[0], 10, seed % size[0] + 40, 60), fill=(255, 255 - seed % 200, 0))
+    draw.text((10, size[1] - 30), f"photo {seed}", fill=(255, 255, 255))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = make
+    exif[ExifTags.Base.Model] = model
+    exif[ExifTags.Base.Orientation] = orientation
+    ifd = exif.get_ifd(ExifTags.IFD.Exif)
+    if taken is not None:
+        ifd[ExifTags.Base.DateTimeOriginal] = taken.strftime("%Y:%m:%d %H:%M:%S")
+        if offset:
+            ifd[ExifTags.Base.OffsetTimeOriginal] = offset
+    if gps is not None:
+        lat, lon, alt = gps
+        gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        gps_ifd[ExifTags.GPS.GPSLatitudeRef] = "N" if lat >= 0 else "S"
+        gps_ifd[ExifTags.GPS.GPSLatitude] = _dms(lat)
+        gps_ifd[ExifTags.GPS.GPSLongitudeRef] = "E" if lon >= 0 else "W"
+        gps_ifd[ExifTags.GPS.GPSLongitude] = _dms(lon)
+        gps_ifd[ExifTags.GPS.GPSAltitudeRef] = 0 if alt >= 0 else 1
+        gps_ifd[ExifTags.GPS.GPSAltitude] = abs(alt)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path, "JPEG", quality=quality, exif=exif)
+    return path
+
+
+@pytest.fixture
+def photo_factory(tmp_path: Path):
+    counter = iter(range(10_000))
+
+    def factory(name: str | None = None, **kwargs) -> Path:
+        seed = next(counter)
+        return make_photo(tmp_path / "photos" / (name or f"photo_{seed:04d}.jpg"),
+                          seed=kwargs.pop("seed", seed), **kwargs)
+
+    return factory
+
+
+@pytest.fixture
+def case(tmp_path: Path):
+    from reviewer.core.case import create_case
+
+    the_case = create_case(tmp_path / "test", title="Test case", actor="tester")
+    yield the_case
+    the_case.close()
