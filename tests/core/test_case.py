@@ -78,7 +78,7 @@ def test_open_damaged_database_is_refused_unchanged(tmp_path):
     data[0:100] = b"\xff" * 100          # the header is gone
     db.write_bytes(bytes(data))
     before = _snapshot(tmp_path / "d.case")
-    with pytest.raises(CaseError, match="damaged|not a database|cannot open"):
+    with pytest.raises(CaseError, match=r"damaged|not a database|cannot open"):
         open_case(tmp_path / "d")
     assert _snapshot(tmp_path / "d.case") == before
 
@@ -87,7 +87,7 @@ def test_open_truncated_database_is_refused(tmp_path):
     create_case(tmp_path / "t").close()
     db = tmp_path / "t.case" / "case.sqlite"
     db.write_bytes(db.read_bytes()[:3000])
-    with pytest.raises(CaseError, match="damaged|malformed|not a database"):
+    with pytest.raises(CaseError, match=r"damaged|malformed|not a database"):
         open_case(tmp_path / "t")
 
 
