@@ -34,7 +34,7 @@ def test_intact_case_verifies(case, photo_factory):
 
 
 def test_one_changed_byte_is_named(case, photo_factory):
-    changed, untouched = _import_two(case, photo_factory)
+    changed, _untouched = _import_two(case, photo_factory)
     _flip_one_byte(changed)
     report = verify_case(case)
     assert not report.ok
