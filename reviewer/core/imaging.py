@@ -44,6 +44,7 @@ class ImageInfo:
     height: int
     pixel_orientation: int   # what to apply to decoded pixels (HEIF arrives already upright)
     xmp: bytes | None
+    exif: bytes | None    # the raw EXIF block, for containers exifread cannot parse
 
 
 def _describe_unreadable(path: Path) -> str:
@@ -90,11 +91,13 @@ def image_info(image: Image.Image) -> ImageInfo:
     if orientation >= 5:
         width, height = height, width
     xmp = image.info.get("xmp")
+    exif = image.info.get("exif")
     return ImageInfo(
         format=fmt, ext=_EXTENSIONS.get(fmt, fmt.lower()),
         mime=_MIMES.get(fmt) or Image.MIME.get(fmt, "application/octet-stream"),
         width=width, height=height, pixel_orientation=orientation,
         xmp=xmp if isinstance(xmp, bytes) else (xmp.encode() if isinstance(xmp, str) else None),
+        exif=exif if isinstance(exif, bytes) else None,
     )
 
 

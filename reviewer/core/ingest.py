@@ -71,7 +71,7 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
                     target.flush()
                     os.fsync(target.fileno())
         _write_thumbnail(Path(case_path), sha256, thumbnail)
-        metadata = read_metadata(source, info.xmp)
+        metadata = read_metadata(source, info.xmp, info.exif)
         fields = {
             "taken_at": metadata.taken_at, "taken_at_utc": metadata.taken_at_utc,
             "taken_at_offset": metadata.taken_at_offset, "make": metadata.make,

@@ -6,6 +6,7 @@ empty and says why in ``warnings``, because one bad photo must not stop an impor
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import re
@@ -46,11 +47,23 @@ class PhotoMetadata:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_metadata(path: Path, xmp: bytes | None = None) -> PhotoMetadata:
-    """Read ``path``'s metadata; only OSError from opening the file escapes."""
+def read_metadata(path: Path, xmp: bytes | None = None,
+                  exif: bytes | None = None) -> PhotoMetadata:
+    """Read ``path``'s metadata; only OSError from opening the file escapes.
+
+    ``exif`` is the raw EXIF block as Pillow found it. exifread does not find the EXIF
+    of every container (WebP, some HEIF writers); then it reads this block instead.
+    """
     meta = PhotoMetadata()
     with open(path, "rb") as f:
         raw = _process_file(f, meta.warnings)
+        if not raw and exif:
+            block = exif[6:] if exif.startswith(b"Exif\x00\x00") else exif
+            fallback: list[str] = []
+            raw = _process_file(io.BytesIO(block), fallback)
+            if raw:
+                meta.warnings = [w for w in meta.warnings if not w.startswith("EXIF unreadable")]
+            meta.warnings += fallback
         meta.tags = {k: str(v) for k, v in raw.items() if k not in _BINARY_TAGS}
         _guarded(meta, "date", _fill_taken_at, meta, raw)
         _guarded(meta, "camera", _fill_camera, meta, raw)

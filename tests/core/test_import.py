@@ -232,3 +232,19 @@ def test_missing_path_is_reported(case, tmp_path):
     report = import_paths(case, [tmp_path / "nope.jpg"])
     assert report.errors == [{"path": str(tmp_path / "nope.jpg"),
                               "error": "no such file or folder"}]
+
+
+@pytest.mark.parametrize("fmt, suffix", [("WEBP", "webp"), ("PNG", "png"), ("TIFF", "tif"),
+                                         ("HEIF", "heic")])
+def test_each_supported_format_is_imported_with_its_exif(case, photo_factory, fmt, suffix):
+    jpeg = photo_factory(size=(320, 200))
+    with Image.open(jpeg) as image:
+        exif = image.getexif()
+        target = jpeg.with_suffix(f".{suffix}")
+        image.save(target, fmt, exif=exif)
+    report = import_paths(case, [target])
+    assert not report.errors, report.errors
+    row = list_evidence(case)[0]
+    assert row["stored_path"].endswith(f".{suffix}") and (row["width"], row["height"]) == (320, 200)
+    assert row["make"] == "TestCam"
+    assert row["gps_lat"] == pytest.approx(36.2021, abs=1e-4)
