@@ -130,13 +130,38 @@ def update_incident(case: Case, incident_id: str, **values: Any) -> Incident:
     return get_incident(case, incident_id)
 
 
-def delete_incident(case: Case, incident_id: str) -> Incident:
-    """Remove an incident and its links (the regions and items themselves stay)."""
+def delete_incident(case: Case, incident_id: str) -> tuple[Incident, list[str], list[str]]:
+    """Remove an incident and its links (the regions and items themselves stay).
+
+    Returns the incident and its linked region and evidence ids, for undo.
+    """
     incident = get_incident(case, incident_id)
+    regions = incident_region_ids(case, incident_id)
+    evidence = incident_evidence_ids(case, incident_id)
     with case.write() as tx:
         tx.conn.execute("DELETE FROM incidents WHERE id = ?", (incident_id,))
-        tx.record("incident.delete", incident_id, incident.to_dict())
-    return incident
+        tx.record("incident.delete", incident_id, {**incident.to_dict(), "regions": regions,
+                                                   "evidence": evidence})
+    return incident, regions, evidence
+
+
+def restore_incident(case: Case, incident: Incident, region_ids: list[str],
+                     evidence_ids: list[str]) -> Incident:
+    """Put back a deleted incident as it was, with the links that still can be."""
+    with case.write() as tx:
+        row = incident.to_dict()
+        row.update(updated_at=tx.at, updated_by=tx.actor)
+        tx.conn.execute(
+            f"INSERT INTO incidents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+            list(row.values()))
+        tx.record("incident.restore", incident.id, {"regions": region_ids,
+                                                    "evidence": evidence_ids})
+        for region_id in region_ids:
+            if tx.conn.execute("SELECT 1 FROM regions WHERE id = ?", (region_id,)).fetchone():
+                link_region_in(tx, incident.id, region_id)
+        for evidence_id in evidence_ids:
+            _link_evidence_in(tx, incident.id, evidence_id)
+    return get_incident(case, incident.id)
 
 
 def link_region_in(tx: Transaction, incident_id: str, region_id: str) -> bool:
@@ -172,15 +197,17 @@ def link_evidence(case: Case, incident_id: str, evidence_id: str) -> bool:
     """Attach a whole item (not a region of it) to an incident."""
     get_incident(case, incident_id)
     with case.write() as tx:
-        if tx.conn.execute("SELECT 1 FROM evidence WHERE id = ?",
-                           (evidence_id,)).fetchone() is None:
-            raise NotFoundError(evidence_id, "no such evidence item in this case")
-        inserted = tx.conn.execute(
-            "INSERT OR IGNORE INTO incident_evidence (incident_id, evidence_id, linked_at,"
-            " linked_by) VALUES (?, ?, ?, ?)",
-            (incident_id, evidence_id, tx.at, tx.actor)).rowcount
-        if inserted:
-            tx.record("incident.link_evidence", incident_id, {"evidence_id": evidence_id})
+        return _link_evidence_in(tx, incident_id, evidence_id)
+
+
+def _link_evidence_in(tx: Transaction, incident_id: str, evidence_id: str) -> bool:
+    if tx.conn.execute("SELECT 1 FROM evidence WHERE id = ?", (evidence_id,)).fetchone() is None:
+        raise NotFoundError(evidence_id, "no such evidence item in this case")
+    inserted = tx.conn.execute(
+        "INSERT OR IGNORE INTO incident_evidence (incident_id, evidence_id, linked_at,"
+        " linked_by) VALUES (?, ?, ?, ?)", (incident_id, evidence_id, tx.at, tx.actor)).rowcount
+    if inserted:
+        tx.record("incident.link_evidence", incident_id, {"evidence_id": evidence_id})
     return bool(inserted)
 
 

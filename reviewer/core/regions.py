@@ -153,3 +153,33 @@ def _delete_in(tx: Transaction, region: Region) -> list[str]:
     tx.conn.execute("DELETE FROM regions WHERE id = ?", (region.id,))
     tx.record("region.delete", region.id, {**region.to_dict(), "incidents": incidents})
     return incidents
+
+
+def restore_region(case: Case, region: Region, incidents: list[str]) -> Region:
+    """Put back a deleted region as it was (same id, creation, links): undo of a delete."""
+    from reviewer.core.incidents import link_region_in
+
+    x, y, w, h = region.bbox
+    with case.write() as tx:
+        tx.conn.execute(
+            "INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h,"
+            " confidence, note, created_at, created_by, updated_at, updated_by)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (region.id, region.evidence_id, region.label_id, region.shape,
+             json.dumps(region.geometry), x, y, w, h, region.confidence, region.note,
+             region.created_at, region.created_by, tx.at, tx.actor),
+        )
+        tx.record("region.restore", region.id, {"evidence_id": region.evidence_id,
+                                                "incidents": incidents})
+        for incident_id in incidents:
+            if tx.conn.execute("SELECT 1 FROM incidents WHERE id = ?",
+                               (incident_id,)).fetchone():
+                link_region_in(tx, incident_id, region.id)
+    return get_region(case, region.id)
+
+
+def delete_regions(case: Case, region_ids: list[str]) -> list[tuple[Region, list[str]]]:
+    """Delete several regions in one change (one undo step, one transaction)."""
+    regions = [get_region(case, region_id) for region_id in region_ids]
+    with case.write() as tx:
+        return [(region, _delete_in(tx, region)) for region in regions]

@@ -175,3 +175,27 @@ def test_label_vocabulary_edits(case, photos):
     moved = merge_labels(case, drone.id, find_label(case, "aircraft").id)
     assert moved == 1 and get_region(case, region.id).label == "aircraft"
     assert "UAV wreck" not in [label.name for label in list_labels(case)]
+
+
+def test_deleted_regions_and_incidents_are_restored_as_they_were(case, photos):
+    from reviewer.core.incidents import restore_incident
+    from reviewer.core.regions import delete_regions, restore_region
+
+    strike = add_incident(case, "Strike", place_name="Douma")
+    a = add_region(case, photos[0], "gas cylinder", "rect", parse_box("1,1,9,9"),
+                   incident_id=strike.id, note="first")
+    b = add_region(case, photos[0], "crater", "point", parse_point("4,4"))
+    removed = delete_regions(case, [a.id, b.id])
+    assert list_regions(case, photos[0]) == []
+    for region, incidents in removed:
+        restore_region(case, region, incidents)
+    back = get_region(case, a.id)
+    assert (back.note, back.created_at, back.geometry) == ("first", a.created_at, a.geometry)
+    assert incident_region_ids(case, strike.id) == [a.id]
+    link_evidence(case, strike.id, photos[1])
+    incident, regions, evidence = delete_incident(case, strike.id)
+    assert list_incidents(case) == []
+    restore_incident(case, incident, regions, evidence)
+    again = list_incidents(case)[0]
+    assert (again["id"], again["place_name"], again["regions"], again["evidence"]) == (
+        strike.id, "Douma", 1, 1)
