@@ -1,0 +1,242 @@
+"""The evidence browser: a filter bar over a thumbnail grid."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.core.evidence import KINDS, EvidenceFilter
+from reviewer.core.incidents import list_incidents
+from reviewer.core.labels import list_labels
+from reviewer.ui.evidence_model import EvidenceModel, IdRole, LabelsRole, RowRole, ThumbnailRole
+from reviewer.ui.session import CaseSession
+
+CELL = QSize(176, 204)
+THUMB = 160
+
+
+class EvidenceDelegate(QStyledItemDelegate):
+    """Thumbnail, name, and badges: kind, GPS, tag count in label colours."""
+
+    def sizeHint(self, option: QStyleOptionViewItem,
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        return CELL
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        row = index.data(RowRole)
+        if row is None:
+            return
+        painter.save()
+        rect = option.rect.adjusted(4, 4, -4, -4)
+        palette = option.palette
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.fillRect(rect, palette.color(QPalette.ColorRole.Highlight) if selected
+                         else palette.color(QPalette.ColorRole.Base))
+        image_rect = QRect(rect.left() + (rect.width() - THUMB) // 2, rect.top() + 4, THUMB,
+                           THUMB)
+        pixmap = index.data(ThumbnailRole)
+        if pixmap is not None:
+            scaled = pixmap.scaled(image_rect.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                   Qt.TransformationMode.SmoothTransformation)
+            at = image_rect.center() - scaled.rect().center()
+            painter.drawPixmap(at, scaled)
+        else:
+            painter.fillRect(image_rect, QColor("#d8d8d8"))
+            painter.setPen(QColor("#666"))
+            painter.drawText(image_rect, Qt.AlignmentFlag.AlignCenter, "…")
+        self._badges(painter, image_rect, row, index.data(LabelsRole) or {})
+        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText if selected
+                                     else QPalette.ColorRole.Text))
+        text_rect = QRect(rect.left() + 4, image_rect.bottom() + 4, rect.width() - 8, 20)
+        name = painter.fontMetrics().elidedText(row["original_name"], Qt.TextElideMode.ElideMiddle,
+                                                text_rect.width())
+        painter.drawText(text_rect, Qt.AlignmentFlag.AlignCenter, name)
+        painter.restore()
+
+    @staticmethod
+    def _badges(painter: QPainter, image_rect: QRect, row: dict, labels: dict) -> None:
+        font = QFont(painter.font())
+        font.setPointSizeF(max(font.pointSizeF() - 1, 7))
+        font.setBold(True)
+        painter.setFont(font)
+        metrics = painter.fontMetrics()
+        x = image_rect.left() + 3
+        badges = [(row["kind"].upper(), QColor(40, 40, 40, 200))]
+        if row["gps_lat"] is not None:
+            badges.append(("GPS", QColor(20, 110, 60, 220)))
+        for name, (count, colour) in sorted(labels.items()):
+            badges.append((f"{count} {name}" if len(labels) < 3 else str(count), QColor(colour)))
+        y = image_rect.bottom() - metrics.height() - 3
+        for text, colour in badges:
+            width = metrics.horizontalAdvance(text) + 8
+            if x + width > image_rect.right():
+                break
+            badge = QRect(x, y, width, metrics.height() + 2)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(colour)
+            painter.drawRoundedRect(badge, 3, 3)
+            painter.setPen(QColor("white") if colour.lightness() < 150 else QColor("black"))
+            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+            x += width + 3
+
+
+class FilterBar(QWidget):
+    changed = Signal(object)   # EvidenceFilter
+
+    def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.text = QLineEdit(placeholderText="Filter by name or note…", clearButtonEnabled=True)
+        self.label = QComboBox(toolTip="Only items tagged with this label")
+        self.incident = QComboBox(toolTip="Only items in this incident")
+        self.kind = QComboBox(toolTip="Only items of this kind")
+        self.kind.addItem("Any kind", None)
+        for kind in KINDS:
+            self.kind.addItem(kind.capitalize(), kind)
+        self.untagged = QCheckBox("Untagged")
+        self.has_gps = QCheckBox("Has GPS")
+        top = QHBoxLayout()
+        top.addWidget(self.text, 2)
+        top.addWidget(self.kind, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.label, 1)
+        bottom.addWidget(self.incident, 1)
+        bottom.addWidget(self.untagged)
+        bottom.addWidget(self.has_gps)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addLayout(bottom)
+        self.text.textChanged.connect(self._emit)
+        for combo in (self.label, self.incident, self.kind):
+            combo.currentIndexChanged.connect(self._emit)
+        for box in (self.untagged, self.has_gps):
+            box.toggled.connect(self._emit)
+
+    def set_choices_later(self, *_: object) -> None:
+        self.set_choices(self.session)
+
+    def reset(self) -> None:
+        """Show everything again (to reveal an item a filter hides)."""
+        for widget in (self.text,):
+            widget.blockSignals(True)
+            widget.clear()
+            widget.blockSignals(False)
+        for combo in (self.label, self.incident, self.kind):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(0)
+            combo.blockSignals(False)
+        for box in (self.untagged, self.has_gps):
+            box.blockSignals(True)
+            box.setChecked(False)
+            box.blockSignals(False)
+        self._emit()
+
+    def set_choices(self, session: CaseSession) -> None:
+        """Refill the label and incident lists, keeping what was chosen."""
+        for combo, everything, items in (
+            (self.label, "Any label", [(lb.name, lb.id) for lb in list_labels(session.case)]),
+            (self.incident, "Any incident",
+             [(row["title"], row["id"]) for row in list_incidents(session.case)]),
+        ):
+            chosen = combo.currentData()
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItem(everything, None)
+            for text, value in items:
+                combo.addItem(text, value)
+            combo.setCurrentIndex(max(combo.findData(chosen), 0))
+            combo.blockSignals(False)
+
+    def current(self) -> EvidenceFilter:
+        return EvidenceFilter(kind=self.kind.currentData(), label=self.label.currentData(),
+                              incident=self.incident.currentData(),
+                              text=self.text.text().strip() or None,
+                              untagged=self.untagged.isChecked(),
+                              has_gps=True if self.has_gps.isChecked() else None)
+
+    def _emit(self) -> None:
+        self.changed.emit(self.current())
+
+
+class EvidenceBrowser(QWidget):
+    currentChanged = Signal(str)   # evidence id ("" when nothing is current)
+
+    def __init__(self, model: EvidenceModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.filters = FilterBar(model.session)
+        self.view = QListView()
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setUniformItemSizes(True)
+        self.view.setGridSize(CELL)
+        self.view.setSpacing(0)
+        self.view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.view.setDragEnabled(True)
+        self.view.setItemDelegate(EvidenceDelegate(self.view))
+        self.view.setModel(model)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filters)
+        layout.addWidget(self.view)
+        self.filters.changed.connect(self._apply_filter)
+        self.view.selectionModel().currentChanged.connect(self._on_current)
+        model.modelReset.connect(self._after_reset)
+        self.filters.set_choices(model.session)
+        self._keep: str = ""
+
+    def _apply_filter(self, where: EvidenceFilter) -> None:
+        self._keep = self.current_id()
+        self.model.set_filter(where)
+
+    def _after_reset(self) -> None:
+        row = self.model.row_of(self._keep) if self._keep else None
+        if row is None and self.model.rowCount():
+            row = 0
+        if row is not None:
+            self.view.setCurrentIndex(self.model.index(row))
+        else:
+            self.currentChanged.emit("")
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        evidence_id = current.data(IdRole) if current.isValid() else ""
+        self._keep = evidence_id or self._keep
+        self.currentChanged.emit(evidence_id or "")
+
+    def current_id(self) -> str:
+        index = self.view.currentIndex()
+        return index.data(IdRole) if index.isValid() else ""
+
+    def selected_ids(self) -> list[str]:
+        return [index.data(IdRole) for index in self.view.selectionModel().selectedIndexes()]
+
+    def select(self, evidence_id: str) -> bool:
+        row = self.model.row_of(evidence_id)
+        if row is None:
+            return False
+        self.view.setCurrentIndex(self.model.index(row))
+        return True
+
+    def step(self, delta: int) -> None:
+        """Next/previous item, for keys pressed in the viewer."""
+        count = self.model.rowCount()
+        if not count:
+            return
+        row = self.view.currentIndex().row()
+        row = min(max(row + delta, 0), count - 1) if row >= 0 else 0
+        self.view.setCurrentIndex(self.model.index(row))

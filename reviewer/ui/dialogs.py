@@ -1,0 +1,166 @@
+"""Small dialogs: the label vocabulary, settings, and the list of per-file problems."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtWidgets import (
+    QColorDialog,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.core.errors import ReviewerError
+from reviewer.core.labels import add_label, list_labels, merge_labels, update_label
+from reviewer.ui.label_picker import swatch
+from reviewer.ui.session import CaseSession
+
+
+class LabelsDialog(QDialog):
+    """Add, rename, recolour and merge labels. Each change is saved (and audited) at once."""
+
+    def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Label vocabulary")
+        self.session = session
+        self.list = QListWidget()
+        buttons = QVBoxLayout()
+        actions = (("Add…", self.add), ("Rename…", self.rename), ("Colour…", self.recolour),
+                   ("Shortcut…", self.set_shortcut), ("Merge into…", self.merge))
+        for text, slot in actions:
+            button = QPushButton(text)
+            button.clicked.connect(slot)
+            buttons.addWidget(button)
+        buttons.addStretch()
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        buttons.addWidget(close)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addLayout(buttons)
+        self.resize(440, 420)
+        self.refresh()
+
+    def refresh(self) -> None:
+        current = self._current_id()
+        self.list.clear()
+        for label in list_labels(self.session.case):
+            key = f"[{label.shortcut}] " if label.shortcut else ""
+            item = QListWidgetItem(swatch(label.colour), f"{key}{label.name}")
+            item.setData(Qt.ItemDataRole.UserRole, label.id)
+            item.setToolTip(label.description)
+            self.list.addItem(item)
+            if label.id == current:
+                self.list.setCurrentItem(item)
+
+    def _current_id(self) -> str:
+        item = self.list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else ""
+
+    def _apply(self, change) -> None:
+        try:
+            change()
+        except ReviewerError as error:
+            QMessageBox.warning(self, "Label not changed", str(error))
+            return
+        self.session.labelsChanged.emit()
+        self.refresh()
+
+    def add(self) -> None:
+        name, ok = QInputDialog.getText(self, "New label", "Name:")
+        if ok and name.strip():
+            self._apply(lambda: add_label(self.session.case, name.strip()))
+
+    def rename(self) -> None:
+        label_id = self._current_id()
+        if not label_id:
+            return
+        name, ok = QInputDialog.getText(self, "Rename label", "New name:",
+                                        text=self.list.currentItem().text().split("] ")[-1])
+        if ok and name.strip():
+            self._apply(lambda: update_label(self.session.case, label_id, name=name.strip()))
+
+    def recolour(self) -> None:
+        label_id = self._current_id()
+        if not label_id:
+            return
+        colour = QColorDialog.getColor(parent=self)
+        if colour.isValid():
+            self._apply(lambda: update_label(self.session.case, label_id, colour=colour.name()))
+
+    def set_shortcut(self) -> None:
+        label_id = self._current_id()
+        if not label_id:
+            return
+        key, ok = QInputDialog.getText(self, "Shortcut", "Key (1-9 or a letter):")
+        if ok and key.strip():
+            self._apply(lambda: update_label(self.session.case, label_id, shortcut=key.strip()))
+
+    def merge(self) -> None:
+        source = self._current_id()
+        if not source:
+            return
+        labels = [lb for lb in list_labels(self.session.case) if lb.id != source]
+        name, ok = QInputDialog.getItem(self, "Merge labels",
+                                        "Retag every region of this label as:",
+                                        [lb.name for lb in labels], editable=False)
+        if ok:
+            target = next(lb.id for lb in labels if lb.name == name)
+            self._apply(lambda: merge_labels(self.session.case, source, target))
+            self.session.regionsChanged.emit("")
+
+
+class SettingsDialog(QDialog):
+    def __init__(self, investigator: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Settings")
+        self.name = QLineEdit(investigator)
+        self.name.setPlaceholderText("Your name, as recorded in the audit log")
+        form = QFormLayout(self)
+        form.addRow("Investigator", self.name)
+        form.addRow(QLabel("Every change you make is recorded under this name."))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+
+class ProblemsDialog(QDialog):
+    """Per-file errors and warnings of a job, in text the user can select and copy."""
+
+    def __init__(self, title: str, lines: list[str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.text = QPlainTextEdit("\n".join(lines))
+        self.text.setReadOnly(True)
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        copy = QPushButton("Copy all")
+        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text.toPlainText()))
+        close = QPushButton("Close")
+        close.clicked.connect(self.accept)
+        row = QHBoxLayout()
+        row.addStretch()
+        row.addWidget(copy)
+        row.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"{len(lines)} file(s) need attention:"))
+        layout.addWidget(self.text)
+        layout.addLayout(row)
+        self.resize(760, 360)
+
+
+def colour_of(name: str) -> QColor:
+    return QColor(name)

@@ -1,0 +1,151 @@
+"""The browser's item model: holds only ids, fetches rows a page at a time.
+
+A case of 10,000 photos costs 10,000 short strings here; the rows a view
+actually paints are read from SQLite in pages of PAGE and kept in a small cache.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
+
+from reviewer.core.evidence import EvidenceFilter, list_evidence_ids, media_path
+from reviewer.ui import mime
+from reviewer.ui.session import CaseSession
+from reviewer.ui.thumbnails import ThumbnailCache
+
+PAGE = 200
+PAGES_KEPT = 20
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+RowRole = Qt.ItemDataRole.UserRole + 2          # the evidence row as a dict
+ThumbnailRole = Qt.ItemDataRole.UserRole + 3    # QPixmap, or None while loading
+LabelsRole = Qt.ItemDataRole.UserRole + 4       # {label name: (count, colour)}
+
+_ROW_SQL = (
+    "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
+    " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
+    " e.frame_index FROM evidence e WHERE e.id IN ({})"
+)
+_LABELS_SQL = (
+    "SELECT r.evidence_id, l.name, l.colour, count(*) FROM regions r JOIN labels l"
+    " ON l.id = r.label_id WHERE r.evidence_id IN ({}) GROUP BY r.evidence_id, l.id"
+)
+
+
+class EvidenceModel(QAbstractListModel):
+    def __init__(self, session: CaseSession, thumbnails: ThumbnailCache) -> None:
+        super().__init__()
+        self.session = session
+        self.thumbnails = thumbnails
+        self.filter = EvidenceFilter()
+        self._ids: list[str] = []
+        self._row_of: dict[str, int] = {}
+        self._pages: OrderedDict[int, dict[str, dict[str, Any]]] = OrderedDict()
+        thumbnails.ready.connect(self._on_thumbnail)
+        session.regionsChanged.connect(self._on_regions_changed)
+        session.evidenceChanged.connect(self.reload)
+        self.reload()
+
+    # -- contents ----------------------------------------------------------
+    def set_filter(self, where: EvidenceFilter) -> None:
+        self.filter = where
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._ids = list_evidence_ids(self.session.case, self.filter)
+        self._row_of = {evidence_id: row for row, evidence_id in enumerate(self._ids)}
+        self._pages.clear()
+        self.endResetModel()
+
+    def ids(self) -> list[str]:
+        return list(self._ids)
+
+    def row_of(self, evidence_id: str) -> int | None:
+        return self._row_of.get(evidence_id)
+
+    def evidence_row(self, row: int) -> dict[str, Any]:
+        page = row // PAGE
+        rows = self._pages.get(page)
+        if rows is None:
+            rows = self._fetch(page)
+        else:
+            self._pages.move_to_end(page)
+        return rows[self._ids[row]]
+
+    def _fetch(self, page: int) -> dict[str, dict[str, Any]]:
+        ids = self._ids[page * PAGE:(page + 1) * PAGE]
+        marks = ",".join("?" * len(ids))
+        cursor = self.session.case.conn.execute(_ROW_SQL.format(marks), ids)
+        names = [d[0] for d in cursor.description]
+        rows = {values[0]: dict(zip(names, values, strict=True)) for values in cursor}
+        for row in rows.values():
+            row["labels"] = {}
+        for evidence_id, name, colour, count in self.session.case.conn.execute(
+                _LABELS_SQL.format(marks), ids):
+            rows[evidence_id]["labels"][name] = (count, colour)
+        self._pages[page] = rows
+        while len(self._pages) > PAGES_KEPT:
+            self._pages.popitem(last=False)
+        return rows
+
+    # -- Qt model ----------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        if role == IdRole:
+            return self._ids[index.row()]
+        row = self.evidence_row(index.row())
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row["original_name"]
+        if role == RowRole:
+            return row
+        if role == LabelsRole:
+            return row["labels"]
+        if role == ThumbnailRole:
+            return self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
+        if role == Qt.ItemDataRole.ToolTipRole:
+            camera = " ".join(filter(None, [row["make"], row["model"]]))
+            parts = [row["original_name"], f"{row['width']}×{row['height']} {row['kind']}",
+                     row["taken_at"] or "", camera,
+                     f"GPS {row['gps_lat']:.5f}, {row['gps_lon']:.5f}"
+                     if row["gps_lat"] is not None else "no GPS"]
+            return "\n".join(p for p in parts if p)
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return [mime.EVIDENCE]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        return mime.pack(mime.EVIDENCE, [index.data(IdRole) for index in indexes])
+
+    # -- updates -----------------------------------------------------------
+    def _on_thumbnail(self, sha256: str) -> None:
+        for rows in self._pages.values():
+            for evidence_id, row in rows.items():
+                at = self._row_of.get(evidence_id)
+                if row["sha256"] == sha256 and at is not None:
+                    index = self.index(at)
+                    self.dataChanged.emit(index, index, [ThumbnailRole])
+
+    def _on_regions_changed(self, evidence_id: str) -> None:
+        if self.filter.label or self.filter.untagged or self.filter.incident:
+            self.reload()    # the item may now enter or leave the filtered set
+            return
+        at = self._row_of.get(evidence_id)
+        if at is None:
+            return
+        self._pages.pop(at // PAGE, None)
+        index = self.index(at)
+        self.dataChanged.emit(index, index)

@@ -1,0 +1,92 @@
+"""Import on a worker thread, shown as a progress bar with Cancel in the status bar."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
+
+from reviewer.core.case import open_case
+from reviewer.core.importer import ImportReport, import_paths
+from reviewer.core.progress import CancelFlag, ProgressCallback
+from reviewer.ui.workers import Job, start
+
+
+def _import_job(case_path: Path, actor: str, paths: list[str], *, progress: ProgressCallback,
+                cancel: CancelFlag) -> ImportReport:
+    # The worker thread opens its own connection: SQLite connections stay in their thread.
+    with open_case(case_path, actor=actor) as case:
+        return import_paths(case, paths, recursive=True, progress=progress, cancel=cancel)
+
+
+class JobBar(QWidget):
+    """A progress bar, a line of text and a Cancel button, for the status bar."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.text = QLabel()
+        self.bar = QProgressBar()
+        self.bar.setMaximumWidth(240)
+        self.cancel = QPushButton("Cancel")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.text)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.cancel)
+        self.hide()
+
+
+class ImportRunner(QObject):
+    finished = Signal(object)      # ImportReport
+    failed = Signal(str)
+
+    def __init__(self, bar: JobBar) -> None:
+        super().__init__()
+        self.bar = bar
+        self.job: Job | None = None
+        bar.cancel.clicked.connect(self.cancel)
+
+    @property
+    def busy(self) -> bool:
+        return self.job is not None
+
+    def start(self, case_path: Path, actor: str, paths: list[str]) -> bool:
+        if self.job is not None:
+            return False
+        self.job = Job(_import_job, case_path, actor, paths)
+        self.job.signals.progress.connect(self._progress)
+        self.job.signals.finished.connect(self._finished)
+        self.job.signals.failed.connect(self._failed)
+        self.bar.text.setText("Importing…")
+        self.bar.bar.setRange(0, 0)
+        self.bar.cancel.setEnabled(True)
+        self.bar.show()
+        start(self.job)
+        return True
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.job.cancel()
+            self.bar.text.setText("Cancelling… (finishing the files in hand)")
+            self.bar.cancel.setEnabled(False)
+
+    def wait(self, seconds: float = 60) -> None:
+        if self.job is not None:
+            self.job.done.wait(seconds)
+
+    def _progress(self, done: int, total: int, item: str) -> None:
+        self.bar.bar.setRange(0, max(total, 1))
+        self.bar.bar.setValue(done)
+        if self.bar.cancel.isEnabled():
+            self.bar.text.setText(f"Importing {done}/{total}: {Path(item).name}")
+
+    def _finished(self, report: ImportReport) -> None:
+        self.job = None
+        self.bar.hide()
+        self.finished.emit(report)
+
+    def _failed(self, message: str) -> None:
+        self.job = None
+        self.bar.hide()
+        self.failed.emit(message)

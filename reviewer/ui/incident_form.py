@@ -1,0 +1,111 @@
+"""The form to create or edit an incident: what, when (an interval), where, how sure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QWidget,
+)
+
+from reviewer.core.errors import ValidationError
+from reviewer.core.incidents import STATUSES, Incident, validate_incident
+
+
+def _optional_float(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if text else None
+
+
+class IncidentForm(QDialog):
+    def __init__(self, incident: Incident | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Edit incident" if incident else "New incident")
+        self.title = QLineEdit(placeholderText="e.g. Chlorine cylinder on residential building")
+        self.category = QLineEdit(placeholderText="e.g. chemical attack, heritage destruction")
+        self.time_from = QLineEdit(placeholderText="2018-04-07T19:00+03:00 or 2018-04-07")
+        self.time_to = QLineEdit(placeholderText="end of the interval (optional)")
+        self.place_name = QLineEdit()
+        self.lat = QLineEdit(placeholderText="latitude, e.g. 33.5717")
+        self.lon = QLineEdit(placeholderText="longitude, e.g. 36.4036")
+        self.radius = QDoubleSpinBox(maximum=1_000_000, decimals=0, suffix=" m",
+                                     specialValueText="unknown")
+        self.status = QComboBox()
+        self.status.addItems(STATUSES)
+        self.description = QPlainTextEdit()
+        self.sources = QPlainTextEdit()
+        self.sources.setPlaceholderText("Where the information comes from, one per line")
+        self.error = QLabel(styleSheet="color: #b00020")
+        self.error.setWordWrap(True)
+        position = QHBoxLayout()
+        position.addWidget(self.lat)
+        position.addWidget(self.lon)
+        position.addWidget(QLabel("±"))
+        position.addWidget(self.radius)
+        form = QFormLayout(self)
+        form.addRow("Title", self.title)
+        form.addRow("Category", self.category)
+        form.addRow("From", self.time_from)
+        form.addRow("To", self.time_to)
+        form.addRow("Place", self.place_name)
+        form.addRow("Position", position)
+        form.addRow("Status", self.status)
+        form.addRow("Description", self.description)
+        form.addRow("Sources", self.sources)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.resize(560, 560)
+        if incident:
+            self._fill(incident)
+
+    def _fill(self, incident: Incident) -> None:
+        self.title.setText(incident.title)
+        self.category.setText(incident.category)
+        self.time_from.setText(incident.time_from or "")
+        self.time_to.setText(incident.time_to or "")
+        self.place_name.setText(incident.place_name)
+        self.lat.setText("" if incident.lat is None else repr(incident.lat))
+        self.lon.setText("" if incident.lon is None else repr(incident.lon))
+        self.radius.setValue(incident.radius_m or 0)
+        self.status.setCurrentText(incident.status)
+        self.description.setPlainText(incident.description)
+        self.sources.setPlainText(incident.sources)
+
+    def values(self) -> dict[str, Any]:
+        """The form as incident fields; raises ValidationError with what is wrong."""
+        try:
+            lat, lon = _optional_float(self.lat.text()), _optional_float(self.lon.text())
+        except ValueError as error:
+            raise ValidationError("position", "latitude and longitude are numbers") from error
+        values = {
+            "title": self.title.text().strip(), "category": self.category.text().strip(),
+            "time_from": self.time_from.text().strip() or None,
+            "time_to": self.time_to.text().strip() or None,
+            "place_name": self.place_name.text().strip(), "lat": lat, "lon": lon,
+            "radius_m": self.radius.value() or None, "status": self.status.currentText(),
+            "description": self.description.toPlainText().strip(),
+            "sources": self.sources.toPlainText().strip(),
+        }
+        validate_incident(values)
+        return values
+
+    def accept(self) -> None:
+        try:
+            self.values()
+        except ValidationError as error:
+            self.error.setText(str(error))
+            return
+        super().accept()

@@ -1,0 +1,160 @@
+"""An incident's page: its facts and its tags as crops; a crop opens the image there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.incidents import get_incident, incident_evidence_ids, incident_region_ids
+from reviewer.core.labels import list_labels
+from reviewer.core.regions import get_region
+from reviewer.ui.session import CaseSession
+
+CROP = 180
+
+
+class _CropSignals(QObject):
+    done = Signal(str, QImage)   # region id, crop
+
+
+class _MakeCrop(QRunnable):
+    """Decode just around the region (with margin) and draw its outline and label."""
+
+    def __init__(self, key: str, path: Path, box: tuple[float, float, float, float],
+                 colour: str, label: str, signals: _CropSignals) -> None:
+        super().__init__()
+        self.key, self.path, self.box = key, path, box
+        self.colour, self.label, self.signals = colour, label, signals
+
+    def run(self) -> None:
+        reader = QImageReader(str(self.path))
+        reader.setAutoTransform(True)
+        image = reader.read()
+        if image.isNull():
+            self.signals.done.emit(self.key, QImage())
+            return
+        x, y, w, h = self.box
+        margin = max(w, h) * 0.25 + 8
+        left, top = max(int(x - margin), 0), max(int(y - margin), 0)
+        right = min(int(x + w + margin), image.width())
+        bottom = min(int(y + h + margin), image.height())
+        crop = image.copy(left, top, max(right - left, 1), max(bottom - top, 1))
+        crop = crop.scaled(QSize(CROP * 2, CROP * 2), Qt.AspectRatioMode.KeepAspectRatio,
+                           Qt.TransformationMode.SmoothTransformation)
+        scale = crop.width() / max(right - left, 1)
+        crop = crop.convertToFormat(QImage.Format.Format_RGB32)
+        painter = QPainter(crop)
+        painter.setPen(QPen(QColor(self.colour), 3))
+        painter.drawRect(int((x - left) * scale), int((y - top) * scale), int(max(w, 2) * scale),
+                         int(max(h, 2) * scale))
+        painter.fillRect(0, 0, crop.width(), 22, QColor(0, 0, 0, 160))
+        painter.setPen(QColor("white"))
+        painter.drawText(6, 16, self.label)
+        painter.end()
+        self.signals.done.emit(self.key, crop)
+
+
+class IncidentPage(QWidget):
+    openRegion = Signal(str, str)      # evidence id, region id ("" for a whole item)
+
+    def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.incident_id = ""
+        self.heading = QLabel()
+        self.heading.setWordWrap(True)
+        self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        self.details = QLabel()
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.crops = QListWidget()
+        self.crops.setViewMode(QListWidget.ViewMode.IconMode)
+        self.crops.setIconSize(QSize(CROP, CROP))
+        self.crops.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.crops.setMovement(QListWidget.Movement.Static)
+        self.crops.setSpacing(6)
+        self.crops.itemActivated.connect(self._activated)
+        self.crops.itemClicked.connect(self._activated)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.details)
+        layout.addWidget(self.crops, 1)
+        self._signals = _CropSignals()
+        self._signals.done.connect(self._crop_ready)
+        self._items: dict[str, QListWidgetItem] = {}
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(2)
+        session.incidentsChanged.connect(self.refresh)
+
+    def show_incident(self, incident_id: str) -> None:
+        self.incident_id = incident_id
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.crops.clear()
+        self._items.clear()
+        if not self.incident_id:
+            return
+        case = self.session.case
+        try:
+            incident = get_incident(case, self.incident_id)
+        except Exception:      # deleted (or undone) while shown
+            self.heading.setText("(incident removed)")
+            self.details.clear()
+            return
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.heading.setFont(font)
+        self.heading.setText(incident.title)
+        when = " – ".join(filter(None, [incident.time_from, incident.time_to])) or "time unknown"
+        where = incident.place_name or ""
+        if incident.lat is not None:
+            where += f" ({incident.lat:.5f}, {incident.lon:.5f}"
+            where += f" ±{incident.radius_m:.0f} m)" if incident.radius_m else ")"
+        self.details.setText("\n".join(filter(None, [
+            f"{incident.status.upper()} · {incident.category or 'no category'}",
+            f"When: {when}", f"Where: {where or 'unknown'}", incident.description,
+            f"Sources: {incident.sources}" if incident.sources else ""])))
+        colours = {label.id: label.colour for label in list_labels(case)}
+        for region_id in incident_region_ids(case, self.incident_id):
+            region = get_region(case, region_id)
+            row = get_evidence(case, region.evidence_id)
+            self._add(region_id, row["id"], f"{region.label} · {row['original_name']}")
+            self.pool.start(_MakeCrop(region_id, media_path(case, row), region.bbox,
+                                      colours.get(region.label_id, "#ff0000"), region.label,
+                                      self._signals))
+        for evidence_id in incident_evidence_ids(case, self.incident_id):
+            row = get_evidence(case, evidence_id)
+            key = f"item:{evidence_id}"
+            self._add(key, evidence_id, f"whole item · {row['original_name']}")
+            self.pool.start(_MakeCrop(key, media_path(case, row),
+                                      (0, 0, row["width"] or 1, row["height"] or 1),
+                                      "#ffffff", "whole item", self._signals))
+
+    def _add(self, key: str, evidence_id: str, text: str) -> None:
+        placeholder = QPixmap(CROP, CROP)
+        placeholder.fill(QColor("#d8d8d8"))
+        item = QListWidgetItem(QIcon(placeholder), text)
+        item.setData(Qt.ItemDataRole.UserRole, (evidence_id,
+                                                "" if key.startswith("item:") else key))
+        item.setSizeHint(QSize(CROP + 20, CROP + 40))
+        self.crops.addItem(item)
+        self._items[key] = item
+
+    def _crop_ready(self, key: str, image: QImage) -> None:
+        item = self._items.get(key)
+        if item is not None and not image.isNull():
+            item.setIcon(QIcon(QPixmap.fromImage(image)))
+
+    def _activated(self, item: QListWidgetItem) -> None:
+        evidence_id, region_id = item.data(Qt.ItemDataRole.UserRole)
+        self.openRegion.emit(evidence_id, region_id)
+
+    def shutdown(self) -> None:
+        self.pool.clear()
+        self.pool.waitForDone()

@@ -1,0 +1,206 @@
+"""The incidents panel: list, create/edit, and attach tags or items (button or drop)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.core.incidents import get_incident, list_incidents
+from reviewer.ui import mime
+from reviewer.ui.edits import AddIncident, DeleteIncident, EditIncident, LinkToIncident
+from reviewer.ui.incident_form import IncidentForm
+from reviewer.ui.session import CaseSession
+
+COLUMNS = ("Title", "When", "Place", "Tags", "Status")
+
+
+def _when(row: dict[str, Any]) -> str:
+    start, end = row["time_from"], row["time_to"]
+    if start and end:
+        return f"{start} – {end}"
+    return start or end or "unknown"
+
+
+class IncidentsModel(QAbstractTableModel):
+    def __init__(self, session: CaseSession) -> None:
+        super().__init__()
+        self.session = session
+        self.rows: list[dict[str, Any]] = []
+        session.incidentsChanged.connect(self.reload)
+        self.reload()
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self.rows = list_incidents(self.session.case)
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self.rows[index.row()]
+        if role == Qt.ItemDataRole.UserRole:
+            return row["id"]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return row["description"] or row["title"]
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        place = row["place_name"] or (f"{row['lat']:.4f}, {row['lon']:.4f}"
+                                      if row["lat"] is not None else "")
+        if row["radius_m"] and place:
+            place += f" ±{row['radius_m']:.0f} m"
+        tags = f"{row['regions']}" + (f" + {row['evidence']} item(s)" if row["evidence"] else "")
+        return (row["title"], _when(row), place, tags, row["status"])[index.column()]
+
+
+class IncidentTable(QTableView):
+    """Accepts regions or items dropped on an incident row."""
+
+    dropped = Signal(str, list, list)   # incident id, region ids, evidence ids
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setAcceptDrops(True)
+        self.setDragDropMode(QAbstractItemView.DragDropMode.DropOnly)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        data = event.mimeData()
+        if data.hasFormat(mime.REGIONS) or data.hasFormat(mime.EVIDENCE):
+            event.acceptProposedAction()
+        else:
+            super().dragEnterEvent(event)
+
+    def dragMoveEvent(self, event) -> None:
+        if self.indexAt(event.position().toPoint()).isValid():
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        index = self.indexAt(event.position().toPoint())
+        if not index.isValid():
+            event.ignore()
+            return
+        data = event.mimeData()
+        self.dropped.emit(index.data(Qt.ItemDataRole.UserRole),
+                          mime.unpack(data, mime.REGIONS), mime.unpack(data, mime.EVIDENCE))
+        event.acceptProposedAction()
+
+
+class IncidentsPanel(QWidget):
+    openIncident = Signal(str)
+
+    def __init__(self, session: CaseSession, selection_source, parent: QWidget | None = None
+                 ) -> None:
+        """`selection_source()` returns (region ids, evidence ids) the user has selected."""
+        super().__init__(parent)
+        self.session = session
+        self.selection_source = selection_source
+        self.model = IncidentsModel(session)
+        self.table = IncidentTable()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.new_button = QPushButton("New…")
+        self.edit_button = QPushButton("Edit…")
+        self.attach_button = QPushButton("Attach selected")
+        self.attach_button.setToolTip("Attach the selected regions (or, with none, the current"
+                                      " item) to this incident")
+        self.open_button = QPushButton("Open")
+        self.delete_button = QPushButton("Delete")
+        buttons = QHBoxLayout()
+        for button in (self.new_button, self.edit_button, self.attach_button, self.open_button,
+                       self.delete_button):
+            buttons.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.new_button.clicked.connect(self.new_incident)
+        self.edit_button.clicked.connect(self.edit_incident)
+        self.attach_button.clicked.connect(self.attach_selection)
+        self.open_button.clicked.connect(lambda: self._open(self.current_id()))
+        self.delete_button.clicked.connect(self.delete_incident)
+        self.table.doubleClicked.connect(lambda index: self._open(index.data(
+            Qt.ItemDataRole.UserRole)))
+        self.table.dropped.connect(self.attach)
+
+    def current_id(self) -> str:
+        index = self.table.currentIndex()
+        return index.data(Qt.ItemDataRole.UserRole) if index.isValid() else ""
+
+    def select(self, incident_id: str) -> None:
+        for row, values in enumerate(self.model.rows):
+            if values["id"] == incident_id:
+                self.table.selectRow(row)
+
+    def _open(self, incident_id: str) -> None:
+        if incident_id:
+            self.openIncident.emit(incident_id)
+
+    def new_incident(self) -> str:
+        form = IncidentForm(parent=self)
+        if form.exec() != IncidentForm.DialogCode.Accepted:
+            return ""
+        regions, evidence = self.selection_source()
+        command = AddIncident(self.session, form.values(), regions, [] if regions else evidence)
+        if self.session.push(command) and command.incident:
+            self.select(command.incident.id)
+            return command.incident.id
+        return ""
+
+    def edit_incident(self) -> None:
+        incident_id = self.current_id()
+        if not incident_id:
+            return
+        incident = get_incident(self.session.case, incident_id)
+        form = IncidentForm(incident, parent=self)
+        if form.exec() != IncidentForm.DialogCode.Accepted:
+            return
+        after = form.values()
+        before = {key: getattr(incident, key) for key in after}
+        changed = {k: v for k, v in after.items() if before[k] != v}
+        if changed:
+            self.session.push(EditIncident(self.session, incident_id,
+                                           {k: before[k] for k in changed}, changed))
+
+    def attach_selection(self) -> None:
+        incident_id = self.current_id()
+        if incident_id:
+            regions, evidence = self.selection_source()
+            self.attach(incident_id, regions, [] if regions else evidence)
+
+    def attach(self, incident_id: str, region_ids: list[str], evidence_ids: list[str]) -> None:
+        if region_ids or evidence_ids:
+            self.session.push(LinkToIncident(self.session, incident_id, region_ids,
+                                             evidence_ids))
+
+    def delete_incident(self) -> None:
+        incident_id = self.current_id()
+        if incident_id:
+            self.session.push(DeleteIncident(self.session, incident_id))

@@ -1,0 +1,344 @@
+"""The main window: menus, toolbar and docks around the open case's workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QShortcut,
+)
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer import __version__
+from reviewer.core.case import create_case
+from reviewer.core.errors import ReviewerError
+from reviewer.core.importer import ImportReport
+from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
+from reviewer.ui.import_runner import ImportRunner, JobBar
+from reviewer.ui.session import CaseSession
+from reviewer.ui.settings import AppSettings
+from reviewer.ui.workspace import CaseWorkspace
+
+TOOLS = (("select", "Select", "V"), ("rect", "Rectangle", "R"), ("polygon", "Polygon", "P"),
+         ("point", "Point", "T"))
+
+
+class WelcomePage(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        text = QLabel(
+            "<h2>Evidence Reviewer</h2><p>Open a case (File ▸ Open case…) or make a new one"
+            " (File ▸ New case…).</p><p>To try the app, make the demo case from a terminal:"
+            " <code>reviewer demo DIR</code>, then open <code>DIR/demo.case</code>.</p>")
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(text)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or AppSettings()
+        self.session: CaseSession | None = None
+        self.workspace: CaseWorkspace | None = None
+        self.docks: list[QDockWidget] = []
+        self.job_bar = JobBar()
+        self.statusBar().addPermanentWidget(self.job_bar)
+        self.importer = ImportRunner(self.job_bar)
+        self.importer.finished.connect(self._import_finished)
+        self.importer.failed.connect(lambda message: self._error("Import failed", message))
+        self.setAcceptDrops(True)
+        self._build_menus()
+        self._show_no_case()
+        self.resize(1440, 900)
+
+    # -- menus and actions -------------------------------------------------
+    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar().addMenu("&File")
+        keys = QKeySequence.StandardKey
+        menu.addAction(self._action("&New case…", self.new_case_dialog, keys.New))
+        menu.addAction(self._action("&Open case…", self.open_case_dialog, keys.Open))
+        self.recent_menu = menu.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        menu.addSeparator()
+        self.case_actions = [
+            self._action("&Import files…", self.import_files_dialog, "Ctrl+I"),
+            self._action("Import &folder…", self.import_folder_dialog, "Ctrl+Shift+I"),
+        ]
+        menu.addActions(self.case_actions)
+        menu.addSeparator()
+        close = self._action("&Close case", self.close_case, QKeySequence.StandardKey.Close)
+        menu.addAction(close)
+        menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
+        self.case_actions.append(close)
+
+        edit = self.menuBar().addMenu("&Edit")
+        self.undo_action = self._action("&Undo", lambda: None, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action("&Redo", lambda: None, "Ctrl+Shift+Z")
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        labels = self._action("&Label vocabulary…", self.labels_dialog)
+        edit.addAction(labels)
+        self.case_actions.append(labels)
+        edit.addAction(self._action("&Settings…", self.settings_dialog))
+
+        view = self.menuBar().addMenu("&View")
+        self.view_actions = [
+            self._action("&Fit to window", lambda: self._viewer("fit_to_window"), "F"),
+            self._action("&100%", lambda: self._viewer("actual_size"), "Z"),
+            self._action("&Next item", lambda: self._step(1), "PgDown"),
+            self._action("&Previous item", lambda: self._step(-1), "PgUp"),
+        ]
+        view.addActions(self.view_actions)
+        self.docks_menu = view.addMenu("&Panels")
+
+        self.toolbar = QToolBar("Tools")
+        self.toolbar.setObjectName("tools")
+        self.addToolBar(self.toolbar)
+        self.tool_group = QActionGroup(self)
+        for name, text, key in TOOLS:
+            action = QAction(f"{text} ({key})", self, checkable=True)
+            action.setShortcut(key)
+            action.setData(name)
+            action.triggered.connect(lambda _=False, tool=name: self.set_tool(tool))
+            self.tool_group.addAction(action)
+            self.toolbar.addAction(action)
+        self.tool_group.actions()[0].setChecked(True)
+        self.toolbar.addSeparator()
+        self.label_slot = QWidget()
+        self.label_action = self.toolbar.addWidget(self.label_slot)
+        for key in "123456789":
+            shortcut = QShortcut(QKeySequence(key), self)
+            shortcut.activated.connect(lambda key=key: self._label_key(key))
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&About", self._about))
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About Evidence Reviewer",
+                          f"Evidence Reviewer {__version__}\nReview, tag and share photo and"
+                          " video evidence. Originals are never changed; every change is"
+                          " recorded in a tamper-evident audit log.")
+
+    # -- the case ------------------------------------------------------------
+    def open_case(self, path: str | Path) -> bool:
+        """Open a case; on failure say why and keep whatever was open before."""
+        try:
+            session = CaseSession.open(path, self.settings.investigator, self)
+        except ReviewerError as error:
+            self._error("Cannot open the case", str(error))
+            return False
+        self.close_case()
+        self.session = session
+        session.failed.connect(lambda message: self._error("Change not saved", message))
+        self.workspace = CaseWorkspace(session)
+        self.setCentralWidget(self.workspace.splitter)
+        self._build_docks(self.workspace)
+        self.label_action.setVisible(False)
+        self.label_action = self.toolbar.addWidget(self.workspace.labels)
+        self._bind_undo(session)
+        self.settings.add_recent(session.path)
+        self._set_case_actions(True)
+        self.setWindowTitle(f"{session.case.title} — Evidence Reviewer ({session.path})")
+        self.statusBar().showMessage(f"Opened {session.path}", 5000)
+        return True
+
+    def close_case(self) -> None:
+        if self.session is None:
+            return
+        if self.importer.busy:
+            self.importer.cancel()
+            self.importer.wait()
+        for dock in self.docks:
+            self.removeDockWidget(dock)
+            dock.deleteLater()
+        self.docks.clear()
+        if self.workspace is not None:
+            self.workspace.shutdown()
+        self.session.close()
+        self.session = None
+        self.workspace = None
+        self._show_no_case()
+
+    def _show_no_case(self) -> None:
+        self.setCentralWidget(WelcomePage())
+        self.setWindowTitle("Evidence Reviewer")
+        self._set_case_actions(False)
+
+    def _set_case_actions(self, enabled: bool) -> None:
+        for action in self.case_actions + self.view_actions + self.tool_group.actions():
+            action.setEnabled(enabled)
+        self.undo_action.setEnabled(False)
+        self.redo_action.setEnabled(False)
+
+    def _build_docks(self, workspace: CaseWorkspace) -> None:
+        self.docks_menu.clear()
+        for title, widget, area in (
+            ("Regions", workspace.regions, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("Incidents", workspace.incidents, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("Incident page", workspace.incident_page, Qt.DockWidgetArea.RightDockWidgetArea),
+            ("Metadata", workspace.metadata, Qt.DockWidgetArea.RightDockWidgetArea),
+        ):
+            dock = QDockWidget(title, self)
+            dock.setObjectName(title)
+            dock.setWidget(widget)
+            self.addDockWidget(area, dock)
+            self.docks.append(dock)
+            self.docks_menu.addAction(dock.toggleViewAction())
+        self.tabifyDockWidget(self.docks[2], self.docks[3])
+        self.tabifyDockWidget(self.docks[0], self.docks[2])
+        self.docks[0].raise_()
+        workspace.incidents.openIncident.connect(lambda _id: self._raise_dock("Incident page"))
+
+    def _raise_dock(self, title: str) -> None:
+        for dock in self.docks:
+            if dock.windowTitle() == title:
+                dock.show()
+                dock.raise_()
+
+    def _bind_undo(self, session: CaseSession) -> None:
+        stack = session.undo_stack
+        for action, method, can, text in (
+            (self.undo_action, stack.undo, stack.canUndoChanged, stack.undoTextChanged),
+            (self.redo_action, stack.redo, stack.canRedoChanged, stack.redoTextChanged),
+        ):
+            action.triggered.disconnect()
+            action.triggered.connect(method)
+            can.connect(action.setEnabled)
+            name = action.text().split(" ")[0]
+            text.connect(lambda t, a=action, n=name: a.setText(f"{n} {t}".strip()))
+
+    # -- tagging ---------------------------------------------------------------
+    def set_tool(self, tool: str) -> None:
+        if self.workspace is not None:
+            self.workspace.viewer.set_tool(tool)
+        for action in self.tool_group.actions():
+            action.setChecked(action.data() == tool)
+
+    def _label_key(self, key: str) -> None:
+        if self.workspace is None:
+            return
+        if self.workspace.labels.choose_shortcut(key):
+            self.workspace.relabel_selected(self.workspace.labels.current_id())
+
+    def _viewer(self, method: str) -> None:
+        if self.workspace is not None:
+            getattr(self.workspace.viewer, method)()
+
+    def _step(self, delta: int) -> None:
+        if self.workspace is not None:
+            self.workspace.browser.step(delta)
+
+    # -- dialogs -----------------------------------------------------------------
+    def new_case_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "New case", str(Path.home()),
+                                              "Case folder (*.case)")
+        if not path:
+            return
+        try:
+            create_case(path, actor=self.settings.investigator).close()
+        except ReviewerError as error:
+            self._error("Cannot create the case", str(error))
+            return
+        self.open_case(path if path.endswith(".case") else f"{path}.case")
+
+    def open_case_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Open case folder (NAME.case)",
+                                                str(Path.home()))
+        if path:
+            self.open_case(path)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.settings.recent_cases():
+            self.recent_menu.addAction(path, lambda p=path: self.open_case(p))
+        if self.recent_menu.isEmpty():
+            self.recent_menu.addAction("(none)").setEnabled(False)
+
+    def import_files_dialog(self) -> None:
+        paths, _ = QFileDialog.getOpenFileNames(
+            self, "Import files", str(Path.home()),
+            "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.heic *.heif);;All files (*)")
+        if paths:
+            self.import_paths(paths)
+
+    def import_folder_dialog(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, "Import a folder (with sub-folders)",
+                                                str(Path.home()))
+        if path:
+            self.import_paths([path])
+
+    def import_paths(self, paths: list[str]) -> bool:
+        if self.session is None:
+            self._error("No case open", "Open or create a case before importing.")
+            return False
+        if not self.importer.start(self.session.path, self.session.actor, paths):
+            self.statusBar().showMessage("An import is already running", 5000)
+            return False
+        return True
+
+    def _import_finished(self, report: ImportReport) -> None:
+        if self.session is not None:
+            self.session.evidenceChanged.emit()
+        summary = (f"Imported {len(report.imported)}, {len(report.duplicates)} already in the"
+                   f" case, {len(report.errors)} failed"
+                   + (" (cancelled)" if report.cancelled else ""))
+        self.statusBar().showMessage(summary, 15000)
+        lines = [f"error: {e['path']}: {e['error']}" for e in report.errors]
+        lines += [f"warning: {w['path']}: {w['warning']}" for w in report.warnings]
+        if lines:
+            ProblemsDialog("Import: files that need attention", lines, self).open()
+
+    def labels_dialog(self) -> None:
+        if self.session is not None:
+            LabelsDialog(self.session, self).exec()
+
+    def settings_dialog(self) -> None:
+        dialog = SettingsDialog(self.settings.investigator, self)
+        if dialog.exec() == SettingsDialog.DialogCode.Accepted and dialog.name.text().strip():
+            self.settings.investigator = dialog.name.text()
+            if self.session is not None:
+                self.session.set_actor(self.settings.investigator)
+
+    def _error(self, title: str, message: str) -> None:
+        self.statusBar().showMessage(message, 15000)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, parent=self)
+        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        box.open()
+
+    # -- window events -----------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasUrls() and self.session is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if paths and self.import_paths(paths):
+            event.acceptProposedAction()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.close_case()
+        super().closeEvent(event)

@@ -1,0 +1,103 @@
+"""The metadata panel: identity and provenance of the current item, every EXIF tag."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.core.evidence import evidence_exif, get_evidence
+from reviewer.ui.session import CaseSession
+
+FIELDS = (
+    ("sha256", "SHA-256"), ("original_name", "Original name"), ("original_path", "Original path"),
+    ("imported_at", "Imported"), ("imported_by", "Imported by"), ("camera", "Camera"),
+    ("taken_at", "Taken"), ("size", "Size"), ("stored", "Stored"),
+)
+
+
+class MetadataPanel(QWidget):
+    def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for key, title in FIELDS:
+            label = QLabel()
+            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            label.setWordWrap(True)
+            self.values[key] = label
+            form.addRow(title, label)
+        self.gps = QLabel()
+        self.gps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_gps = QPushButton("Copy")
+        self.copy_gps.setToolTip("Copy the position as 'latitude, longitude'")
+        self.copy_gps.clicked.connect(self._copy_gps)
+        gps_row = QHBoxLayout()
+        gps_row.addWidget(self.gps, 1)
+        gps_row.addWidget(self.copy_gps)
+        form.addRow("GPS", gps_row)
+        self.search = QLineEdit(placeholderText="Search EXIF tags and values…",
+                                clearButtonEnabled=True)
+        self.tags = QStandardItemModel(0, 2)
+        self.tags.setHorizontalHeaderLabels(["Tag", "Value"])
+        self.proxy = QSortFilterProxyModel()
+        self.proxy.setSourceModel(self.tags)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setSortingEnabled(True)
+        self.search.textChanged.connect(self.proxy.setFilterFixedString)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(form)
+        layout.addWidget(self.search)
+        layout.addWidget(self.table, 1)
+        self._position = ""
+
+    def show_evidence(self, evidence_id: str) -> None:
+        self.tags.removeRows(0, self.tags.rowCount())
+        if not evidence_id:
+            for label in self.values.values():
+                label.clear()
+            self.gps.clear()
+            self._position = ""
+            return
+        row = get_evidence(self.session.case, evidence_id)
+        shown = {
+            **row,
+            "camera": " ".join(filter(None, [row["make"], row["model"]])) or "unknown",
+            "taken_at": row["taken_at"] or "unknown",
+            "size": f"{row['width']} × {row['height']} px, {row['bytes']:,} bytes,"
+                    f" {row['format'] or row['kind']}",
+            "stored": row["stored_path"] or f"linked: {row['linked_path']}",
+        }
+        for key, label in self.values.items():
+            label.setText(str(shown.get(key) or ""))
+        if row["gps_lat"] is not None:
+            self._position = f"{row['gps_lat']:.6f}, {row['gps_lon']:.6f}"
+            altitude = f", {row['gps_alt']:.1f} m" if row["gps_alt"] is not None else ""
+            self.gps.setText(f"{self._position}{altitude} ({row['gps_source']})")
+        else:
+            self._position = ""
+            self.gps.setText("none")
+        self.copy_gps.setEnabled(bool(self._position))
+        for tag, value in evidence_exif(self.session.case, evidence_id).items():
+            self.tags.appendRow([QStandardItem(tag), QStandardItem(value)])
+
+    def _copy_gps(self) -> None:
+        if self._position:
+            QGuiApplication.clipboard().setText(self._position)

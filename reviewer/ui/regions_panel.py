@@ -1,0 +1,215 @@
+"""The side panel listing the current image's regions, with their properties."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QItemSelection,
+    QItemSelectionModel,
+    QMimeData,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHeaderView,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.core.labels import list_labels
+from reviewer.core.regions import Region, list_regions
+from reviewer.ui import mime
+from reviewer.ui.edits import EditRegion, region_values
+from reviewer.ui.session import CaseSession
+
+COLUMNS = ("Label", "Shape", "Confidence", "Note")
+
+
+class RegionsModel(QAbstractTableModel):
+    """The regions of one image (a few, or a thousand): reloaded when they change."""
+
+    def __init__(self, session: CaseSession) -> None:
+        super().__init__()
+        self.session = session
+        self.evidence_id = ""
+        self.regions: list[Region] = []
+        self.colours: dict[str, str] = {}
+        session.regionsChanged.connect(self._on_changed)
+        session.labelsChanged.connect(lambda: self.show(self.evidence_id))
+
+    def show(self, evidence_id: str) -> None:
+        self.beginResetModel()
+        self.evidence_id = evidence_id
+        self.colours = {label.id: label.colour for label in list_labels(self.session.case)}
+        self.regions = list_regions(self.session.case, evidence_id) if evidence_id else []
+        self.endResetModel()
+
+    def _on_changed(self, evidence_id: str) -> None:
+        if evidence_id == self.evidence_id:
+            self.show(evidence_id)
+
+    def row_of(self, region_id: str) -> int | None:
+        for row, region in enumerate(self.regions):
+            if region.id == region_id:
+                return row
+        return None
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.regions)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        region = self.regions[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == 0:
+                return region.label
+            if column == 1:
+                return region.shape
+            if column == 2:
+                return "" if region.confidence is None else f"{region.confidence:.0%}"
+            return region.note
+        if role == Qt.ItemDataRole.DecorationRole and column == 0:
+            return QColor(self.colours.get(region.label_id, "#888888"))
+        if role == Qt.ItemDataRole.UserRole:
+            return region.id
+        return None
+
+    def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return [mime.REGIONS]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        ids = list(dict.fromkeys(self.regions[index.row()].id for index in indexes))
+        return mime.pack(mime.REGIONS, ids)
+
+
+class RegionsPanel(QWidget):
+    selectionChanged = Signal(list)    # region ids chosen in the list
+
+    def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.model = RegionsModel(session)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setDragEnabled(True)
+        self.label = QComboBox()
+        self.confidence = QDoubleSpinBox(minimum=-0.01, maximum=1.0, singleStep=0.05,
+                                         decimals=2, specialValueText="not set")
+        self.note = QLineEdit(placeholderText="What is seen, why it matters…")
+        form = QFormLayout()
+        form.addRow("Label", self.label)
+        form.addRow("Confidence", self.confidence)
+        form.addRow("Note", self.note)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.table)
+        layout.addLayout(form)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection)
+        self.model.modelReset.connect(self._on_reset)
+        self.label.activated.connect(lambda _: self._edit("label", self.label.currentData()))
+        self.confidence.editingFinished.connect(self._confidence_edited)
+        self.note.editingFinished.connect(lambda: self._edit("note", self.note.text()))
+        session.labelsChanged.connect(self.refresh_labels)
+        self._selected: list[str] = []
+        self.refresh_labels()
+        self._show_properties()
+
+    def refresh_labels(self) -> None:
+        self.label.clear()
+        for label in list_labels(self.session.case):
+            self.label.addItem(label.name, label.id)
+            self.label.setItemData(self.label.count() - 1, QColor(label.colour),
+                                   Qt.ItemDataRole.DecorationRole)
+
+    def show_evidence(self, evidence_id: str) -> None:
+        self._selected = []
+        self.model.show(evidence_id)
+
+    def select(self, region_ids: list[str]) -> None:
+        """Mirror a selection made in the viewer, without echoing it back."""
+        self._selected = list(region_ids)
+        selection = QItemSelection()
+        for region_id in region_ids:
+            row = self.model.row_of(region_id)
+            if row is not None:
+                selection.select(self.model.index(row, 0),
+                                 self.model.index(row, len(COLUMNS) - 1))
+        model = self.table.selectionModel()
+        model.blockSignals(True)
+        model.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        model.blockSignals(False)
+        self.table.viewport().update()
+        if region_ids and (row := self.model.row_of(region_ids[0])) is not None:
+            self.table.scrollTo(self.model.index(row, 0))
+        self._show_properties()
+
+    def selected_ids(self) -> list[str]:
+        return list(self._selected)
+
+    def _on_reset(self) -> None:
+        still = [r for r in self._selected if self.model.row_of(r) is not None]
+        self.select(still)
+
+    def _on_selection(self, *_: Any) -> None:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        self._selected = [self.model.regions[row].id for row in rows]
+        self._show_properties()
+        self.selectionChanged.emit(self._selected)
+
+    def _current(self) -> Region | None:
+        if len(self._selected) != 1:
+            return None
+        row = self.model.row_of(self._selected[0])
+        return self.model.regions[row] if row is not None else None
+
+    def _show_properties(self) -> None:
+        region = self._current()
+        for widget in (self.label, self.confidence, self.note):
+            widget.setEnabled(region is not None)
+        if region is None:
+            self.note.clear()
+            return
+        self.label.setCurrentIndex(self.label.findData(region.label_id))
+        self.confidence.setValue(-0.01 if region.confidence is None else region.confidence)
+        self.note.setText(region.note)
+
+    def _confidence_edited(self) -> None:
+        value = self.confidence.value()
+        self._edit("confidence", None if value < 0 else round(value, 2))
+
+    def _edit(self, key: str, value: Any) -> None:
+        region = self._current()
+        if region is None or region_values(region, [key])[key] == value:
+            return
+        self.session.push(EditRegion(self.session, region.id, region_values(region, [key]),
+                                     {key: value}, f"Change {key}"))

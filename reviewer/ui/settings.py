@@ -1,0 +1,40 @@
+"""What the app remembers between runs: the investigator's name, recent cases, layout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+from reviewer.core.clock import default_actor
+
+RECENT_LIMIT = 8
+
+
+class AppSettings:
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self.settings = settings or QSettings("Evidence Reviewer", "reviewer")
+
+    @property
+    def investigator(self) -> str:
+        return str(self.settings.value("investigator", "") or default_actor())
+
+    @investigator.setter
+    def investigator(self, name: str) -> None:
+        self.settings.setValue("investigator", name.strip())
+
+    def recent_cases(self) -> list[str]:
+        value = self.settings.value("recent_cases", []) or []
+        items = [value] if isinstance(value, str) else list(value)
+        return [item for item in items if Path(item).exists()]
+
+    def add_recent(self, path: Path) -> None:
+        items = [str(path)] + [p for p in self.recent_cases() if p != str(path)]
+        self.settings.setValue("recent_cases", items[:RECENT_LIMIT])
+
+    def window_state(self) -> tuple[QByteArray | None, QByteArray | None]:
+        return self.settings.value("geometry"), self.settings.value("state")
+
+    def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.settings.setValue("geometry", geometry)
+        self.settings.setValue("state", state)

@@ -1,0 +1,150 @@
+"""Everything shown for one open case, and the wiring between its parts.
+
+The browser picks the current item; the viewer shows it and reports what the user
+drew or moved; edits become undo commands on the session; the session's change
+signals refresh the views. No part reaches into another's widgets.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QSplitter
+from reviewer.ui.viewer import ImageView, RegionDisplay
+
+from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.labels import list_labels
+from reviewer.core.regions import get_region, list_regions
+from reviewer.ui.browser import EvidenceBrowser
+from reviewer.ui.edits import AddRegion, DeleteRegions, EditRegion, region_values
+from reviewer.ui.evidence_model import EvidenceModel
+from reviewer.ui.incident_page import IncidentPage
+from reviewer.ui.incidents_panel import IncidentsPanel
+from reviewer.ui.label_picker import LabelPicker
+from reviewer.ui.metadata_panel import MetadataPanel
+from reviewer.ui.regions_panel import RegionsPanel
+from reviewer.ui.session import CaseSession
+from reviewer.ui.thumbnails import ThumbnailCache
+
+
+class CaseWorkspace(QObject):
+    currentChanged = Signal(str)     # evidence id shown in the viewer
+
+    def __init__(self, session: CaseSession) -> None:
+        super().__init__()
+        self.session = session
+        self.thumbnails = ThumbnailCache(session.path)
+        self.model = EvidenceModel(session, self.thumbnails)
+        self.browser = EvidenceBrowser(self.model)
+        self.viewer = ImageView()
+        self.labels = LabelPicker(session)
+        self.regions = RegionsPanel(session)
+        self.metadata = MetadataPanel(session)
+        self.incidents = IncidentsPanel(session, self.selection)
+        self.incident_page = IncidentPage(session)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.browser)
+        self.splitter.addWidget(self.viewer)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setSizes([380, 1000])
+        self.current_id = ""
+        self._connect()
+        self.show_evidence(self.browser.current_id())
+
+    def _connect(self) -> None:
+        session = self.session
+        self.browser.currentChanged.connect(self.show_evidence)
+        self.viewer.regionDrawn.connect(self._drawn)
+        self.viewer.regionChanged.connect(self._moved)
+        self.viewer.selectionChanged.connect(self.regions.select)
+        self.viewer.deleteRequested.connect(self.delete_regions)
+        self.regions.selectionChanged.connect(self.viewer.select_regions)
+        session.regionsChanged.connect(self._regions_changed)
+        session.labelsChanged.connect(lambda: self._regions_changed(self.current_id))
+        session.incidentsChanged.connect(self.browser.filters.set_choices_later)
+        session.labelsChanged.connect(self.browser.filters.set_choices_later)
+        self.incidents.openIncident.connect(self.incident_page.show_incident)
+        self.incident_page.openRegion.connect(self.open_region)
+
+    # -- what the user has chosen ------------------------------------------
+    def selection(self) -> tuple[list[str], list[str]]:
+        """(selected regions, selected items): what "attach" and "new incident" take."""
+        regions = self.regions.selected_ids()
+        items = self.browser.selected_ids() or ([self.current_id] if self.current_id else [])
+        return regions, items
+
+    # -- showing -----------------------------------------------------------
+    def show_evidence(self, evidence_id: str) -> None:
+        self.current_id = evidence_id
+        self.regions.show_evidence(evidence_id)
+        self.metadata.show_evidence(evidence_id)
+        if not evidence_id:
+            self.viewer.set_image(None, 0, 0, "No item selected")
+            self.viewer.set_regions([])
+        else:
+            row = get_evidence(self.session.case, evidence_id)
+            path = media_path(self.session.case, row)
+            error = None if path.exists() else f"The original is missing: {path}"
+            self.viewer.set_image(path, row["width"] or 0, row["height"] or 0, error)
+            self.viewer.set_regions(self._displays(evidence_id))
+        self.currentChanged.emit(evidence_id)
+
+    def _displays(self, evidence_id: str) -> list[RegionDisplay]:
+        colours = {label.id: label.colour for label in list_labels(self.session.case)}
+        return [RegionDisplay(r.id, r.shape, r.geometry, r.label,
+                              colours.get(r.label_id, "#ff0000"))
+                for r in list_regions(self.session.case, evidence_id)]
+
+    def _regions_changed(self, evidence_id: str) -> None:
+        if evidence_id in (self.current_id, ""):
+            selected = self.viewer.selected_ids()
+            self.viewer.set_regions(self._displays(self.current_id))
+            self.viewer.select_regions(
+                [r for r in selected if any(d.id == r for d in self._displays(self.current_id))])
+
+    def open_region(self, evidence_id: str, region_id: str) -> None:
+        if not self.browser.select(evidence_id):
+            self.browser.filters.reset()
+            self.browser.select(evidence_id)
+        if self.current_id != evidence_id:
+            self.show_evidence(evidence_id)
+        if region_id:
+            self.viewer.select_regions([region_id])
+            self.regions.select([region_id])
+            self.viewer.center_on_region(region_id)
+
+    # -- edits from the viewer ---------------------------------------------
+    def _drawn(self, shape: str, geometry: dict) -> None:
+        label_id = self.labels.current_id()
+        if not self.current_id or not label_id:
+            self.viewer.set_regions(self._displays(self.current_id))
+            return
+        command = AddRegion(self.session, self.current_id, label_id, shape, geometry)
+        if not self.session.push(command):
+            self.viewer.set_regions(self._displays(self.current_id))
+        elif command.region:
+            self.viewer.select_regions([command.region.id])
+            self.regions.select([command.region.id])
+
+    def _moved(self, region_id: str, geometry: dict) -> None:
+        region = get_region(self.session.case, region_id)
+        command = EditRegion(self.session, region_id, region_values(region, ["geometry"]),
+                             {"geometry": geometry}, "Move region")
+        if not self.session.push(command):
+            self.viewer.set_regions(self._displays(self.current_id))
+
+    def delete_regions(self, region_ids: list[str]) -> None:
+        if region_ids:
+            self.session.push(DeleteRegions(self.session, list(region_ids)))
+
+    def relabel_selected(self, label_id: str) -> None:
+        for region_id in self.regions.selected_ids():
+            region = get_region(self.session.case, region_id)
+            if region.label_id != label_id:
+                self.session.push(EditRegion(self.session, region_id,
+                                             region_values(region, ["label"]),
+                                             {"label": label_id}, "Relabel region"))
+
+    def shutdown(self) -> None:
+        self.thumbnails.shutdown()
+        self.incident_page.shutdown()
