@@ -11,6 +11,7 @@ import signal
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from reviewer.cli.terminal import ProgressBar, error_line, print_json
@@ -254,7 +255,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return OK if report.ok else MISMATCH
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    from reviewer.core.demo import build_demo_case
+
+    bar = ProgressBar("Building demo")
+    try:
+        path = build_demo_case(Path(args.directory), actor=args.actor, progress=bar)
+    finally:
+        bar.close()
+    with open_case(path, actor=args.actor) as case:
+        info = case.info()
+        info["evidence"] = len(list_evidence(case))
+        info["incidents"] = len(list_incidents(case))
+    if args.json:
+        print_json(info)
+    else:
+        print(f"Demo case ready: {path} ({info['evidence']} items,"
+              f" {info['incidents']} incidents). Open it with: reviewer {path}")
+    if args.open:
+        from reviewer.ui.app import run
+
+        return run(str(path))
+    return OK
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "new": cmd_new, "import": cmd_import, "list": cmd_list, "show": cmd_show, "tag": cmd_tag,
-    "incident": cmd_incident, "label": cmd_label, "verify": cmd_verify,
+    "incident": cmd_incident, "label": cmd_label, "verify": cmd_verify, "demo": cmd_demo,
 }

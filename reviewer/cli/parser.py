@@ -125,10 +125,15 @@ def build_parser() -> Parser:
     ladd.add_argument("--shortcut", metavar="KEY")
     ladd.add_argument("--description", default="")
 
+    demo = commands.add_parser("demo", parents=[common],
+                               help="make a demo case (generated photos, tags, incidents) in DIR")
+    demo.add_argument("directory", metavar="DIR")
+    demo.add_argument("--open", action="store_true", help="open it in the desktop app")
+
     verify = commands.add_parser("verify", parents=[common],
                                  help="check every hash, the audit chain and the database")
     verify.add_argument("case", metavar="CASE")
     return parser
 
 
-COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify")
+COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify", "demo")

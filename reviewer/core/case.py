@@ -92,6 +92,10 @@ class Case:
     def write(self) -> Iterator[Transaction]:
         """One atomic change with its audit record(s); a failure leaves the case as it was."""
         conn = self.conn
+        if not self.db_path.exists():
+            # SQLite would happily write into the unlinked file and lose the edit.
+            raise CaseError(self.db_path, "the case folder has been moved or deleted;"
+                                          " the change was not saved")
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:

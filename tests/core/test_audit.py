@@ -99,3 +99,11 @@ def test_write_to_a_read_only_case_reports_the_file(case):
     with pytest.raises(CaseError, match=r"case\.sqlite"):
         add_incident(readonly, "Cannot be saved")
     raw.close()
+
+
+def test_write_after_the_case_folder_vanished_is_refused(case, tmp_path):
+    case.path.rename(tmp_path / "moved.case")
+    with pytest.raises(CaseError, match="moved or deleted"):
+        add_incident(case, "Lost edit")
+    with open_case(tmp_path / "moved.case") as moved:
+        assert [r[0] for r in moved.conn.execute("SELECT title FROM incidents")] == []

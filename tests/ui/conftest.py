@@ -1,0 +1,51 @@
+"""UI test setup: a window with its own settings file, and no thread left running."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, QThreadPool
+
+from reviewer.core.importer import import_paths
+
+
+@pytest.fixture
+def settings(tmp_path):
+    from reviewer.ui.settings import AppSettings
+
+    app_settings = AppSettings(QSettings(str(tmp_path / "settings.ini"),
+                                         QSettings.Format.IniFormat))
+    app_settings.investigator = "Investigator A"
+    return app_settings
+
+
+@pytest.fixture
+def window(qtbot, settings):
+    from reviewer.ui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    main.resize(1400, 900)
+    main.show()
+    qtbot.waitExposed(main)
+    yield main
+    main.close_case()
+
+
+@pytest.fixture(autouse=True)
+def no_dangling_threads(qapp):
+    yield
+    pool = QThreadPool.globalInstance()
+    assert pool.waitForDone(20_000), "a worker thread was still running after the test"
+
+
+@pytest.fixture
+def small_case(tmp_path, photo_factory):
+    """A case on disk with three street photos, closed again (the window opens it)."""
+    from reviewer.core.case import create_case
+
+    case = create_case(tmp_path / "street", title="Street", actor="setup")
+    import_paths(case, [photo_factory(size=(1200, 800)), photo_factory(size=(1200, 800)),
+                        photo_factory(size=(1200, 800), gps=None)])
+    path = case.path
+    case.close()
+    return path
