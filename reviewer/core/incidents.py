@@ -49,7 +49,7 @@ def _parse_time(value: str, name: str) -> datetime:
                                      " (e.g. 2024-03-01 or 2024-03-01T14:30:00Z)") from error
 
 
-def _validate(values: dict[str, Any]) -> dict[str, Any]:
+def validate_incident(values: dict[str, Any]) -> dict[str, Any]:
     clean = dict(values)
     clean["title"] = (clean.get("title") or "").strip()
     if not clean["title"]:
@@ -99,7 +99,7 @@ def add_incident(case: Case, title: str, *, incident_id: str | None = None,
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValidationError(", ".join(sorted(unknown)), "not an incident field")
-    clean = _validate({"title": title, **values})
+    clean = validate_incident({"title": title, **values})
     incident_id = incident_id or new_id()
     with case.write() as tx:
         row = {**{k: clean.get(k) for k in EDITABLE if clean.get(k) is not None},
@@ -117,7 +117,7 @@ def update_incident(case: Case, incident_id: str, **values: Any) -> Incident:
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValidationError(", ".join(sorted(unknown)), "not an incident field")
-    merged = _validate({**{k: getattr(old, k) for k in EDITABLE}, **values})
+    merged = validate_incident({**{k: getattr(old, k) for k in EDITABLE}, **values})
     changed = {k: [getattr(old, k), merged[k]] for k in EDITABLE if merged[k] != getattr(old, k)}
     if not changed:
         return old
