@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     except ReviewerError as error:
         error_line(error.subject, error.reason)
         return USAGE_ERROR
+    except BrokenPipeError:
+        # The reader (`| head`) has gone: stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except KeyboardInterrupt:
         error_line(None, "interrupted")
         return 130

@@ -202,7 +202,7 @@ def _inspect(db_path: Path) -> int:
         # in use (or was not closed) and its log must be read.
         wal = db_path.with_name(db_path.name + "-wal")
         flags = "mode=ro" if wal.exists() else "mode=ro&immutable=1"
-        conn = sqlite3.connect(f"{db_path.as_uri()}?{flags}", uri=True)
+        conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?{flags}", uri=True)
     except sqlite3.Error as error:
         raise CaseError(db_path, f"cannot open the case database: {error}") from error
     try:

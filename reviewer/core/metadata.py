@@ -144,12 +144,12 @@ class _Collector(logging.Handler):
             return
         # Maker notes are proprietary and exifread often misreads fields of healthy
         # photos; those complaints would bury real damage, so only the tags are kept.
-        if "MakerNote" in str(record.msg):
-            return
         try:
-            self.messages.append(record.getMessage())
+            message = record.getMessage()
         except Exception:
-            self.messages.append(str(record.msg))
+            message = str(record.msg)
+        if "MakerNote" not in message:
+            self.messages.append(message)
 
 
 def _guarded(meta: PhotoMetadata, what: str, fill: Any, *args: Any) -> None:

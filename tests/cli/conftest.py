@@ -1,0 +1,44 @@
+"""Fixtures for the command-line tests (helpers live in cli_support.py)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# test_cli.py imports its helpers from cli_support.py, next to this file, in any import mode.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from cli_support import Cli, read_tsv
+
+
+@pytest.fixture
+def cli(tmp_path: Path) -> Cli:
+    work = tmp_path / "work"
+    work.mkdir()
+    return Cli(work)
+
+
+@pytest.fixture
+def new_case(cli: Cli, tmp_path: Path):
+    """`new_case("name")` makes a case through the CLI and returns its folder (absolute)."""
+
+    def make(name: str = "case") -> Path:
+        created = cli("new", tmp_path / name, "--json").json()
+        folder = Path(created["path"])
+        assert folder == tmp_path / f"{name}.case" and (folder / "case.sqlite").is_file()
+        return folder
+
+    return make
+
+
+@pytest.fixture
+def expected(corpus: Path) -> dict[str, dict[str, str]]:
+    """The corpus's expected.tsv (values read by exiftool), by relative path."""
+    return {row["path"]: row for row in read_tsv(corpus / "expected.tsv")}
+
+
+@pytest.fixture
+def manifest(corpus: Path) -> dict[str, dict[str, str]]:
+    return {row["relative_path"]: row for row in read_tsv(corpus / "MANIFEST.tsv")}
