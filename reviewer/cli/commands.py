@@ -258,20 +258,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from reviewer.core.demo import build_demo_case
 
-    bar = ProgressBar("Building demo")
-    try:
-        path = build_demo_case(Path(args.directory), actor=args.actor, progress=bar)
-    finally:
-        bar.close()
-    with open_case(path, actor=args.actor) as case:
-        info = case.info()
-        info["evidence"] = len(list_evidence(case))
-        info["incidents"] = len(list_incidents(case))
-    if args.json:
-        print_json(info)
+    path = Path(args.directory) / "demo.case"
+    if args.open and (path / "case.sqlite").exists():
+        print(f"Opening the existing demo case {path}")
     else:
-        print(f"Demo case ready: {path} ({info['evidence']} items,"
-              f" {info['incidents']} incidents). Open it with: reviewer {path}")
+        bar = ProgressBar("Building demo")
+        try:
+            path = build_demo_case(Path(args.directory), actor=args.actor, progress=bar)
+        finally:
+            bar.close()
+        with open_case(path, actor=args.actor) as case:
+            info = case.info()
+            info["evidence"] = len(list_evidence(case))
+            info["incidents"] = len(list_incidents(case))
+        if args.json:
+            print_json(info)
+        else:
+            print(f"Demo case ready: {path} ({info['evidence']} items,"
+                  f" {info['incidents']} incidents). Open it with: reviewer {path}")
     if args.open:
         from reviewer.ui.app import run
 

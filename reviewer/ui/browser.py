@@ -77,13 +77,17 @@ class EvidenceDelegate(QStyledItemDelegate):
         badges = [(row["kind"].upper(), QColor(40, 40, 40, 200))]
         if row["gps_lat"] is not None:
             badges.append(("GPS", QColor(20, 110, 60, 220)))
-        for name, (count, colour) in sorted(labels.items()):
-            badges.append((f"{count} {name}" if len(labels) < 3 else str(count), QColor(colour)))
+        for name, (count, colour) in sorted(labels.items(), key=lambda kv: -kv[1][0]):
+            badges.append((f"{count} {name}", QColor(colour)))
         y = image_rect.bottom() - metrics.height() - 3
         for text, colour in badges:
             width = metrics.horizontalAdvance(text) + 8
             if x + width > image_rect.right():
-                break
+                # No room for the label's name: its colour and count still say it.
+                text = text.split(" ", 1)[0]
+                width = metrics.horizontalAdvance(text) + 8
+                if x + width > image_rect.right():
+                    break
             badge = QRect(x, y, width, metrics.height() + 2)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(colour)
@@ -106,6 +110,11 @@ class FilterBar(QWidget):
         self.kind.addItem("Any kind", None)
         for kind in KINDS:
             self.kind.addItem(kind.capitalize(), kind)
+        for combo in (self.label, self.incident, self.kind):
+            # Long incident titles must not widen the browser at the viewer's expense.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(8)
         self.untagged = QCheckBox("Untagged")
         self.has_gps = QCheckBox("Has GPS")
         top = QHBoxLayout()
@@ -199,6 +208,7 @@ class EvidenceBrowser(QWidget):
         model.modelReset.connect(self._after_reset)
         self.filters.set_choices(model.session)
         self._keep: str = ""
+        self._after_reset()     # the model was filled before we listened
 
     def _apply_filter(self, where: EvidenceFilter) -> None:
         self._keep = self.current_id()

@@ -125,6 +125,8 @@ class IncidentsPanel(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.new_button = QPushButton("New…")
         self.edit_button = QPushButton("Edit…")
@@ -149,6 +151,9 @@ class IncidentsPanel(QWidget):
         self.table.doubleClicked.connect(lambda index: self._open(index.data(
             Qt.ItemDataRole.UserRole)))
         self.table.dropped.connect(self.attach)
+        self._kept = ""
+        self.model.modelAboutToBeReset.connect(lambda: setattr(self, "_kept", self.current_id()))
+        self.model.modelReset.connect(lambda: self.select(self._kept))
 
     def current_id(self) -> str:
         index = self.table.currentIndex()
@@ -158,6 +163,7 @@ class IncidentsPanel(QWidget):
         for row, values in enumerate(self.model.rows):
             if values["id"] == incident_id:
                 self.table.selectRow(row)
+                self.table.setCurrentIndex(self.model.index(row, 0))
 
     def _open(self, incident_id: str) -> None:
         if incident_id:

@@ -196,21 +196,24 @@ class MainWindow(QMainWindow):
 
     def _build_docks(self, workspace: CaseWorkspace) -> None:
         self.docks_menu.clear()
-        for title, widget, area in (
-            ("Regions", workspace.regions, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("Incidents", workspace.incidents, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("Incident page", workspace.incident_page, Qt.DockWidgetArea.RightDockWidgetArea),
-            ("Metadata", workspace.metadata, Qt.DockWidgetArea.RightDockWidgetArea),
-        ):
+        right = Qt.DockWidgetArea.RightDockWidgetArea
+        for title, widget in (("Regions", workspace.regions), ("Metadata", workspace.metadata),
+                              ("Incidents", workspace.incidents),
+                              ("Incident page", workspace.incident_page)):
             dock = QDockWidget(title, self)
             dock.setObjectName(title)
             dock.setWidget(widget)
-            self.addDockWidget(area, dock)
+            self.addDockWidget(right, dock)
             self.docks.append(dock)
             self.docks_menu.addAction(dock.toggleViewAction())
-        self.tabifyDockWidget(self.docks[2], self.docks[3])
-        self.tabifyDockWidget(self.docks[0], self.docks[2])
-        self.docks[0].raise_()
+        regions, metadata, incidents, page = self.docks
+        # Two stacks on the right: what is on this image, and what it is evidence of.
+        self.splitDockWidget(regions, incidents, Qt.Orientation.Vertical)
+        self.tabifyDockWidget(regions, metadata)
+        self.tabifyDockWidget(incidents, page)
+        regions.raise_()
+        incidents.raise_()
+        self.resizeDocks([regions], [420], Qt.Orientation.Horizontal)
         workspace.incidents.openIncident.connect(lambda _id: self._raise_dock("Incident page"))
 
     def _raise_dock(self, title: str) -> None:

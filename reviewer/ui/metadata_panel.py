@@ -35,7 +35,7 @@ class MetadataPanel(QWidget):
         for key, title in FIELDS:
             label = QLabel()
             label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(True)
+            label.setWordWrap(key not in ("sha256", "stored"))
             self.values[key] = label
             form.addRow(title, label)
         self.gps = QLabel()
@@ -83,7 +83,8 @@ class MetadataPanel(QWidget):
             "taken_at": row["taken_at"] or "unknown",
             "size": f"{row['width']} × {row['height']} px, {row['bytes']:,} bytes,"
                     f" {row['format'] or row['kind']}",
-            "stored": row["stored_path"] or f"linked: {row['linked_path']}",
+            "stored": (f"in the case, {row['stored_path'].rsplit('.', 1)[-1].upper()}, read-only"
+                       if row["stored_path"] else f"linked: {row['linked_path']}"),
         }
         for key, label in self.values.items():
             label.setText(str(shown.get(key) or ""))

@@ -46,7 +46,7 @@ class CaseWorkspace(QObject):
         self.splitter.addWidget(self.viewer)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([380, 1000])
+        self.splitter.setSizes([360, 1100])
         self.current_id = ""
         self._connect()
         self.show_evidence(self.browser.current_id())

@@ -90,7 +90,8 @@ def test_attach_region_to_incident_shows_on_incident_page(window, qtbot, small_c
 
 def test_label_filter_narrows_the_grid(window, qtbot, small_case):
     with open_case(small_case, actor="setup") as case:
-        evidence_id = case.conn.execute("SELECT id FROM evidence LIMIT 1").fetchone()[0]
+        evidence_id = case.conn.execute(
+            "SELECT id FROM evidence WHERE original_name = 'photo_0000.jpg'").fetchone()[0]
         add_region(case, evidence_id, "crater", "point", {"x": 5, "y": 5})
     window.open_case(small_case)
     filters = window.workspace.browser.filters
