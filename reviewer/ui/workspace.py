@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QSplitter
-from reviewer.ui.viewer import ImageView, RegionDisplay
 
 from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.labels import list_labels
@@ -24,6 +23,7 @@ from reviewer.ui.metadata_panel import MetadataPanel
 from reviewer.ui.regions_panel import RegionsPanel
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
+from reviewer.ui.viewer import ImageView, RegionDisplay
 
 
 class CaseWorkspace(QObject):
