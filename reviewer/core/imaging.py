@@ -101,7 +101,7 @@ def image_info(image: Image.Image) -> ImageInfo:
     )
 
 
-def _to_displayable(image: Image.Image) -> Image.Image:
+def to_displayable(image: Image.Image) -> Image.Image:
     """8-bit RGB/L for any mode; 16-bit data is stretched (radiometric drone TIFFs)."""
     if image.mode in ("RGB", "L"):
         return image
@@ -137,7 +137,7 @@ def decode_thumbnail(path: Path, image: Image.Image, info: ImageInfo,
         # draft() makes libjpeg decode at 1/2..1/8 scale: most of the import's speed.
         image.draft("RGB", (size, size))
         image.load()
-        small = _to_displayable(image)
+        small = to_displayable(image)
         small.thumbnail((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
     except Image.DecompressionBombError as error:
         raise MediaError(path, f"refused as a possible decompression bomb: {error}") from error

@@ -1,0 +1,335 @@
+"""How one region looks on the image: outline, fill, label tag and handles.
+
+Everything here is a stock QGraphicsItem painted by Qt's C++ code: a Python paint()
+would run once per visible region per repaint, and an image may carry 1,000 of them.
+Pens are cosmetic and tags and handles ignore the view's transform, so lines, text
+and handles keep their screen size at any zoom. Pens and brushes are shared per
+colour because building them is a measurable part of showing 1,000 regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainterPath, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QAbstractGraphicsShapeItem,
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsPathItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsSimpleTextItem,
+)
+
+from reviewer.ui.viewer import tools
+
+# Stacking: image < regions (by area, smaller on top) < points < tags < handles.
+POINT_Z = 1.0
+TAG_Z = 2.0
+HANDLE_Z = 3.0
+DRAFT_Z = 4.0
+
+KEY_ID = 0                # QGraphicsItem.data() keys: which region an item draws...
+KEY_ROLE = 1              # ...and what part of it ("shape" or "tag")
+
+POINT_RADIUS = 5.0        # screen pixels
+HANDLE_SIZE = 8.0         # screen pixels
+TAG_PAD_X, TAG_PAD_Y = 5.0, 2.0
+TAG_GAP = HANDLE_SIZE / 2 + 1.0   # between tag and outline, so a corner handle stays clear
+
+
+@dataclass(frozen=True)
+class RegionDisplay:
+    """A region as the window hands it to the view: plain data, no database."""
+
+    id: str
+    shape: str            # "rect" | "polygon" | "point"
+    geometry: dict
+    label: str
+    colour: str           # "#rrggbb"
+
+
+@lru_cache(maxsize=256)
+def outline_pen(colour: str, selected: bool) -> QPen:
+    pen = QPen(QColor(colour), 3.0 if selected else 2.0)
+    pen.setCosmetic(True)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+@lru_cache(maxsize=256)
+def fill_brush(colour: str, selected: bool) -> QBrush:
+    fill = QColor(colour)
+    fill.setAlpha(80 if selected else 40)
+    return QBrush(fill)
+
+
+@lru_cache(maxsize=256)
+def solid_brush(colour: str) -> QBrush:
+    return QBrush(QColor(colour))
+
+
+@lru_cache(maxsize=256)
+def text_colour(colour: str) -> QColor:
+    """Black or white, whichever reads better on the label colour (WCAG luminance)."""
+    def linear(channel: int) -> float:
+        c = channel / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    base = QColor(colour)
+    luminance = (0.2126 * linear(base.red()) + 0.7152 * linear(base.green())
+                 + 0.0722 * linear(base.blue()))
+    return QColor("#111111") if luminance > 0.35 else QColor("#ffffff")
+
+
+@lru_cache(maxsize=1)
+def tag_font() -> QFont:
+    font = QFont()
+    font.setPointSizeF(8.5)
+    font.setWeight(QFont.Weight.DemiBold)
+    return font
+
+
+@lru_cache(maxsize=1024)
+def tag_size(label: str) -> tuple[float, float]:
+    metrics = QFontMetricsF(tag_font())
+    return (metrics.horizontalAdvance(label) + 2 * TAG_PAD_X,
+            metrics.height() + 2 * TAG_PAD_Y)
+
+
+def region_path(shape: str, geometry: dict) -> QPainterPath:
+    """The outline in scene coordinates; a point is a dot around the item's origin."""
+    path = QPainterPath()
+    if shape == "rect":
+        path.addRect(QRectF(geometry["x"], geometry["y"], geometry["w"], geometry["h"]))
+    elif shape == "polygon":
+        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in geometry["points"]]))
+        path.closeSubpath()
+    else:
+        path.addEllipse(QPointF(0, 0), POINT_RADIUS, POINT_RADIUS)
+    return path
+
+
+class RegionGraphics:
+    """The scene items that draw one region, kept in step with its display data."""
+
+    def __init__(self, scene: QGraphicsScene, region: RegionDisplay) -> None:
+        self.region = region
+        self.geometry = region.geometry        # may run ahead of region during a gesture
+        self.selected = False
+        self.offset = (0.0, 0.0)               # a move in progress, not yet in geometry
+        self.handles: list[QAbstractGraphicsShapeItem] = []
+        self.tag_inside = False
+        self.crowded = False                   # a crowded view: outlines only, no tags
+        self.box = (0.0, 0.0, 0.0, 0.0)        # bounding box, for counting what is in view
+        self._top = 0.0                        # the region's top edge, for placing the tag
+
+        self.shape_item = QGraphicsPathItem()
+        self.shape_item.setData(KEY_ID, region.id)
+        self.shape_item.setData(KEY_ROLE, "shape")
+        if region.shape == "point":
+            self.shape_item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.tag = QGraphicsRectItem()
+        self.tag.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.tag.setPen(Qt.PenStyle.NoPen)
+        self.tag.setZValue(TAG_Z)
+        self.tag.setData(KEY_ID, region.id)
+        self.tag.setData(KEY_ROLE, "tag")
+        self.text = QGraphicsSimpleTextItem(self.tag)
+        self.text.setFont(tag_font())
+        self._apply_style()
+        self._apply_geometry()
+        scene.addItem(self.shape_item)
+        scene.addItem(self.tag)
+
+    # -- what the window changes ---------------------------------------------------
+
+    def update(self, region: RegionDisplay) -> None:
+        restyle = (region.label, region.colour) != (self.region.label, self.region.colour)
+        reshape = region.geometry != self.geometry or region.shape != self.region.shape
+        if region.shape != self.region.shape:      # rare: handles and dot/outline differ
+            self._drop_handles(self.shape_item.scene())
+            self.shape_item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations,
+                                    region.shape == "point")
+            restyle = True
+        self.region = region
+        self.geometry = region.geometry
+        if self.selected and not self.handles:
+            self._make_handles(self.shape_item.scene())
+        if restyle:
+            self._apply_style()
+        if reshape or self.offset != (0.0, 0.0):
+            self.offset = (0.0, 0.0)
+            self._apply_geometry()
+
+    def remove(self, scene: QGraphicsScene) -> None:
+        self._drop_handles(scene)
+        scene.removeItem(self.shape_item)
+        scene.removeItem(self.tag)
+
+    def set_selected(self, selected: bool) -> None:
+        if selected == self.selected:
+            return
+        self.selected = selected
+        self.shape_item.setPen(self._pen())
+        self.shape_item.setBrush(self._brush())
+        self.tag.setVisible(selected or not self.crowded)
+        scene = self.shape_item.scene()
+        if selected:
+            self._make_handles(scene)
+        else:
+            self._drop_handles(scene)
+
+    def set_crowded(self, crowded: bool) -> None:
+        """Outline only and no tag (unless selected), for a view of hundreds of regions."""
+        if crowded != self.crowded:
+            self.crowded = crowded
+            self.shape_item.setBrush(self._brush())
+            self.tag.setVisible(self.selected or not crowded)
+
+    def _pen(self) -> QPen:
+        if self.region.shape == "point":      # a solid dot in a white ring shows on any photo
+            return outline_pen("#ffffff", self.selected)
+        return outline_pen(self.region.colour, self.selected)
+
+    def _brush(self) -> QBrush:
+        if self.region.shape == "point":
+            return solid_brush(self.region.colour)
+        if self.selected or not self.crowded:
+            return fill_brush(self.region.colour, self.selected)
+        return QBrush(Qt.BrushStyle.NoBrush)
+
+    # -- what a gesture changes ----------------------------------------------------
+
+    def set_offset(self, dx: float, dy: float) -> None:
+        """Show the region moved by (dx, dy) without rebuilding anything."""
+        ox, oy = self.offset
+        self.offset = (dx, dy)
+        for item in (self.shape_item, self.tag, *self.handles):
+            item.moveBy(dx - ox, dy - oy)
+
+    def set_geometry(self, geometry: dict) -> None:
+        """Show a new outline (a resize in progress, or a finished move)."""
+        self.geometry = geometry
+        self.offset = (0.0, 0.0)
+        self._apply_geometry()
+
+    def shown_geometry(self) -> dict:
+        if self.offset == (0.0, 0.0):
+            return self.geometry
+        return tools.translate(self.region.shape, self.geometry, *self.offset)
+
+    def place_tag(self, zoom: float) -> None:
+        """Put the tag above the region, or just inside it where the image top would cut it."""
+        _, height = tag_size(self.region.label)
+        room = height + TAG_GAP + (POINT_RADIUS if self.region.shape == "point" else 0)
+        inside = (self._top + self.offset[1]) * zoom < room
+        if inside != self.tag_inside:
+            self.tag_inside = inside
+            self._apply_tag_rect()
+
+    # -- building ------------------------------------------------------------------
+
+    def _apply_style(self) -> None:
+        colour = self.region.colour
+        self.shape_item.setPen(self._pen())
+        self.shape_item.setBrush(self._brush())
+        self.tag.setBrush(solid_brush(colour))
+        self.text.setBrush(text_colour(colour))
+        self.text.setText(self.region.label)
+        self._apply_tag_rect()
+        for handle in self.handles:
+            handle.setPen(_handle_pen(colour))
+
+    def _apply_tag_rect(self) -> None:
+        width, height = tag_size(self.region.label)
+        left, top = 0.0, (TAG_GAP if self.tag_inside else -height - TAG_GAP)
+        if self.region.shape == "point":        # centred over (or under) the dot
+            left = -width / 2
+            top += POINT_RADIUS if self.tag_inside else -POINT_RADIUS
+        self.tag.setRect(QRectF(left, top, width, height))
+        self.text.setPos(left + TAG_PAD_X, top + TAG_PAD_Y)
+
+    def _apply_geometry(self) -> None:
+        shape, geometry = self.region.shape, self.geometry
+        dx, dy = self.offset
+        self.box = tools.bbox(shape, geometry)
+        self.shape_item.setPath(region_path(shape, geometry))
+        if shape == "point":
+            self.shape_item.setPos(geometry["x"] + dx, geometry["y"] + dy)
+            self.shape_item.setZValue(POINT_Z)
+            self.tag.setPos(geometry["x"] + dx, geometry["y"] + dy)
+            self._top = float(geometry["y"])
+        else:
+            self.shape_item.setPos(dx, dy)
+            # Smaller regions stack on top, so one drawn inside another stays clickable.
+            self.shape_item.setZValue(-tools.area(shape, geometry))
+            x, y = self.box[0], self.box[1]          # the tag sits on the bounding box
+            self.tag.setPos(x + dx, y + dy)
+            self._top = y
+        if self.handles:
+            positions = tools.handle_positions(shape, geometry)
+            if len(positions) != len(self.handles):
+                scene = self.shape_item.scene()
+                self._drop_handles(scene)
+                self._make_handles(scene)
+            else:
+                for handle, (hx, hy) in zip(self.handles, positions, strict=True):
+                    handle.setPos(hx + dx, hy + dy)
+
+    def _make_handles(self, scene: QGraphicsScene | None) -> None:
+        if scene is None:
+            return
+        dx, dy = self.offset
+        # Round handles on polygon vertices, square ones on a rectangle's corners and edges.
+        kind = QGraphicsEllipseItem if self.region.shape == "polygon" else QGraphicsRectItem
+        for hx, hy in tools.handle_positions(self.region.shape, self.geometry):
+            handle = kind(-HANDLE_SIZE / 2, -HANDLE_SIZE / 2, HANDLE_SIZE, HANDLE_SIZE)
+            handle.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            handle.setPen(_handle_pen(self.region.colour))
+            handle.setBrush(QColor("#ffffff"))
+            handle.setZValue(HANDLE_Z)
+            handle.setPos(hx + dx, hy + dy)
+            scene.addItem(handle)
+            self.handles.append(handle)
+
+    def _drop_handles(self, scene: QGraphicsScene | None) -> None:
+        if scene is not None:
+            for handle in self.handles:
+                scene.removeItem(handle)
+        self.handles = []
+
+
+@lru_cache(maxsize=256)
+def _handle_pen(colour: str) -> QPen:
+    pen = QPen(QColor(colour).darker(140), 1.5)
+    pen.setCosmetic(True)
+    return pen
+
+
+SKETCH_COLOUR = "#00e5ff"     # shapes being drawn or awaiting the window: no label colour yet
+
+
+@lru_cache(maxsize=1)
+def sketch_pen() -> QPen:
+    pen = QPen(QColor(SKETCH_COLOUR), 2.0, Qt.PenStyle.DashLine)
+    pen.setCosmetic(True)
+    return pen
+
+
+def sketch_item(shape: str, geometry: dict | None = None) -> QGraphicsPathItem:
+    """A dashed outline for a shape in progress or one drawn but not yet stored."""
+    item = QGraphicsPathItem()
+    item.setPen(sketch_pen())
+    item.setBrush(fill_brush(SKETCH_COLOUR, False))
+    item.setZValue(DRAFT_Z)
+    if shape == "point":
+        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+    if geometry is not None:
+        item.setPath(region_path(shape, geometry))
+        if shape == "point":
+            item.setPos(geometry["x"], geometry["y"])
+    return item
