@@ -143,7 +143,7 @@ class IncidentsPanel(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
-        self.new_button.clicked.connect(self.new_incident)
+        self.new_button.clicked.connect(lambda: self.new_incident())
         self.edit_button.clicked.connect(self.edit_incident)
         self.attach_button.clicked.connect(self.attach_selection)
         self.open_button.clicked.connect(lambda: self._open(self.current_id()))
@@ -169,11 +169,16 @@ class IncidentsPanel(QWidget):
         if incident_id:
             self.openIncident.emit(incident_id)
 
-    def new_incident(self) -> str:
+    def new_incident(self, region_ids: list[str] | None = None,
+                     evidence_ids: list[str] | None = None) -> str:
+        """Create an incident from the form, holding the given (or selected) tags or items."""
         form = IncidentForm(parent=self)
         if form.exec() != IncidentForm.DialogCode.Accepted:
             return ""
-        regions, evidence = self.selection_source()
+        if region_ids is None and evidence_ids is None:
+            regions, evidence = self.selection_source()
+        else:
+            regions, evidence = region_ids or [], evidence_ids or []
         command = AddIncident(self.session, form.values(), regions, [] if regions else evidence)
         if self.session.push(command) and command.incident:
             self.select(command.incident.id)

@@ -7,10 +7,11 @@ signals refresh the views. No part reaches into another's widgets.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, Signal
-from PySide6.QtWidgets import QSplitter
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtWidgets import QMenu, QSplitter, QWidget
 
 from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region, list_regions
 from reviewer.ui.browser import EvidenceBrowser
@@ -65,6 +66,38 @@ class CaseWorkspace(QObject):
         session.labelsChanged.connect(self.browser.filters.set_choices_later)
         self.incidents.openIncident.connect(self.incident_page.show_incident)
         self.incident_page.openRegion.connect(self.open_region)
+        for widget, source in ((self.regions.table, self._selected_regions),
+                               (self.viewer, self._selected_regions),
+                               (self.browser.view, self._selected_items)):
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(
+                lambda at, w=widget, s=source: self._context_menu(w, at, *s()))
+
+    def _selected_regions(self) -> tuple[list[str], list[str]]:
+        return self.regions.selected_ids(), []
+
+    def _selected_items(self) -> tuple[list[str], list[str]]:
+        return [], self.browser.selected_ids()
+
+    def _context_menu(self, widget: QWidget, at: QPoint, region_ids: list[str],
+                      evidence_ids: list[str]) -> None:
+        """Attach what is selected to an incident, or start a new one from it."""
+        if not region_ids and not evidence_ids:
+            return
+        what = (f"{len(region_ids)} region(s)" if region_ids
+                else f"{len(evidence_ids)} item(s)")
+        menu = QMenu(widget)
+        attach = menu.addMenu(f"Attach {what} to incident")
+        for row in list_incidents(self.session.case):
+            attach.addAction(row["title"], lambda incident_id=row["id"]: self.incidents.attach(
+                incident_id, region_ids, evidence_ids))
+        attach.setEnabled(not attach.isEmpty())
+        menu.addAction(f"New incident with {what}…",
+                       lambda: self.incidents.new_incident(region_ids, evidence_ids))
+        if region_ids:
+            menu.addSeparator()
+            menu.addAction(f"Delete {what}", lambda: self.delete_regions(region_ids))
+        menu.popup(widget.mapToGlobal(at))
 
     # -- what the user has chosen ------------------------------------------
     def selection(self) -> tuple[list[str], list[str]]:

@@ -1,0 +1,154 @@
+"""Longer user workflows in the app: import, incidents by form, menu and drag, vanished case."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QTimer, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
+
+from reviewer.core.case import open_case
+from reviewer.core.geometry import parse_box
+from reviewer.core.incidents import add_incident, incident_region_ids, list_incidents
+from reviewer.core.regions import add_region
+from reviewer.ui import mime
+from reviewer.ui.incident_form import IncidentForm
+
+
+def _first_photo(case_path):
+    with open_case(case_path, actor="setup") as case:
+        return case.conn.execute(
+            "SELECT id FROM evidence WHERE original_name = 'photo_0000.jpg'").fetchone()[0]
+
+
+def test_import_a_folder_runs_in_the_background_and_lists_problems(window, qtbot, small_case,
+                                                                   photo_factory):
+    window.open_case(small_case)
+    folder = photo_factory(name="batch/scene_0.jpg", size=(800, 600)).parent
+    for seed in range(1, 5):
+        photo_factory(name=f"batch/scene_{seed}.jpg", size=(800, 600))
+    (folder / "notes.jpg").write_text("not a photo at all")
+    with qtbot.waitSignal(window.importer.finished, timeout=60_000) as finished:
+        assert window.import_paths([str(folder)])
+        assert window.job_bar.isVisible()
+    report = finished.args[0]
+    assert len(report.imported) == 5 and len(report.errors) == 1
+    assert not window.job_bar.isVisible()
+    assert window.workspace.model.rowCount() == 8
+    dialog = _problems_dialog(window)
+    assert dialog is not None
+    text = dialog.text.toPlainText()
+    assert "notes.jpg" in text and "text file" in text
+
+
+def _problems_dialog(window):
+    from reviewer.ui.dialogs import ProblemsDialog
+
+    shown = [d for d in window.findChildren(ProblemsDialog) if d.isVisible()]
+    return shown[0] if shown else None
+
+
+def test_dropping_files_on_the_window_imports_them(window, qtbot, small_case, photo_factory):
+    window.open_case(small_case)
+    photo = photo_factory(size=(640, 480))
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(photo))])
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.importer.finished, timeout=60_000):
+        window.dropEvent(event)
+    assert window.workspace.model.rowCount() == 4
+
+
+def test_new_incident_from_the_form_holds_the_selected_region(window, qtbot, small_case):
+    evidence_id = _first_photo(small_case)
+    with open_case(small_case, actor="setup") as case:
+        region = add_region(case, evidence_id, "gas cylinder", "rect", parse_box("5,5,50,50"))
+    window.open_case(small_case)
+    workspace = window.workspace
+    workspace.open_region(evidence_id, region.id)
+
+    def fill_form():
+        form = QApplication.activeModalWidget()
+        assert isinstance(form, IncidentForm)
+        qtbot.keyClicks(form.title, "Cylinder in courtyard")
+        qtbot.keyClicks(form.time_from, "2018-04-07T19:00+03:00")
+        qtbot.keyClicks(form.time_to, "2018-04-07T19:30+03:00")
+        qtbot.keyClicks(form.lat, "33.5717")
+        qtbot.keyClicks(form.lon, "36.4036")
+        form.radius.setValue(250)
+        form.accept()
+
+    QTimer.singleShot(50, fill_form)
+    qtbot.mouseClick(workspace.incidents.new_button, Qt.MouseButton.LeftButton)
+    with open_case(small_case, actor="check") as case:
+        incidents = list_incidents(case)
+        assert [(i["title"], i["radius_m"], i["regions"]) for i in incidents] == [
+            ("Cylinder in courtyard", 250, 1)]
+        assert incidents[0]["created_by"] == "Investigator A"
+    window.undo_action.trigger()
+    with open_case(small_case, actor="check") as case:
+        assert list_incidents(case) == []
+
+
+def test_form_refuses_an_interval_that_ends_before_it_starts(qtbot):
+    form = IncidentForm()
+    qtbot.addWidget(form)
+    form.title.setText("Backwards")
+    form.time_from.setText("2020-01-02")
+    form.time_to.setText("2020-01-01")
+    form.accept()
+    assert form.result() != IncidentForm.DialogCode.Accepted
+    assert "before the start" in form.error.text()
+
+
+def test_context_menu_attaches_regions_to_an_incident(window, qtbot, small_case):
+    evidence_id = _first_photo(small_case)
+    with open_case(small_case, actor="setup") as case:
+        region = add_region(case, evidence_id, "crater", "rect", parse_box("5,5,50,50"))
+        incident = add_incident(case, "Crater in road")
+    window.open_case(small_case)
+    workspace = window.workspace
+    workspace.open_region(evidence_id, region.id)
+    table = workspace.regions.table
+    table.customContextMenuRequested.emit(QPoint(10, 10))
+    menu = next(m for m in table.findChildren(QMenu) if m.isVisible())
+    attach = next(a for a in menu.actions() if a.text().startswith("Attach"))
+    target = next(a for a in attach.menu().actions() if a.text() == "Crater in road")
+    target.trigger()
+    with open_case(small_case, actor="check") as case:
+        assert incident_region_ids(case, incident.id) == [region.id]
+
+
+def test_dragging_a_region_onto_an_incident_attaches_it(window, qtbot, small_case):
+    evidence_id = _first_photo(small_case)
+    with open_case(small_case, actor="setup") as case:
+        region = add_region(case, evidence_id, "debris", "rect", parse_box("5,5,50,50"))
+        incident = add_incident(case, "Debris field")
+    window.open_case(small_case)
+    workspace = window.workspace
+    workspace.open_region(evidence_id, region.id)
+    table = workspace.incidents.table
+    target = table.visualRect(workspace.incidents.model.index(0, 0)).center()
+    data = workspace.regions.model.mimeData([workspace.regions.model.index(0, 0)])
+    assert mime.unpack(data, mime.REGIONS) == [region.id]
+    event = QDropEvent(QPointF(target), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    table.dropEvent(event)
+    with open_case(small_case, actor="check") as case:
+        assert incident_region_ids(case, incident.id) == [region.id]
+
+
+def test_case_folder_removed_while_open_reports_and_keeps_going(window, qtbot, small_case,
+                                                                 tmp_path):
+    window.open_case(small_case)
+    viewer = window.workspace.viewer
+    qtbot.waitUntil(lambda: viewer.zoom() > 0, timeout=5000)
+    small_case.rename(tmp_path / "moved away.case")
+    window.set_tool("point")
+    qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton,
+                     pos=viewer.mapFromScene(50, 50))
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert boxes and "moved or deleted" in boxes[0].text()
+    assert window.session.undo_stack.count() == 0
+    window.workspace.browser.step(1)          # the app is still usable
+    assert window.workspace.current_id
