@@ -68,6 +68,9 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._show_no_case()
         self.resize(1440, 900)
+        geometry, _state = self.settings.window_state()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
 
     # -- menus and actions -------------------------------------------------
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
@@ -157,6 +160,9 @@ class MainWindow(QMainWindow):
         self.workspace = CaseWorkspace(session)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)
+        _geometry, state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
         self.label_action.setVisible(False)
         self.label_action = self.toolbar.addWidget(self.workspace.labels)
         self._bind_undo(session)
@@ -343,5 +349,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.session is not None:
+            self.settings.save_window_state(self.saveGeometry(), self.saveState())
         self.close_case()
         super().closeEvent(event)
