@@ -68,8 +68,6 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
                 part = media_store.incoming_part(Path(case_path), owner_pid)
                 with open(part, "wb") as target:
                     sha256, size = media_store.hash_and_copy(handle, target)
-                    target.flush()
-                    os.fsync(target.fileno())
         _write_thumbnail(Path(case_path), sha256, thumbnail)
         metadata = read_metadata(source, info.xmp, info.exif)
         fields = {

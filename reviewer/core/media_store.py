@@ -58,6 +58,10 @@ def place(case_path: Path, part: Path, relpath: str) -> None:
         part.unlink(missing_ok=True)
         return
     target.parent.mkdir(parents=True, exist_ok=True)
+    # The bytes reach the disk before the database can say the original is there. The
+    # single writer does this, not the workers: it is idle while they decode.
+    with open(part, "rb") as handle:
+        os.fsync(handle.fileno())
     os.chmod(part, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     os.replace(part, target)
 

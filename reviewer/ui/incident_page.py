@@ -6,7 +6,15 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
 from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.incidents import get_incident, incident_evidence_ids, incident_region_ids
@@ -14,7 +22,8 @@ from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region
 from reviewer.ui.session import CaseSession
 
-CROP = 180
+CROP = 200
+CROP_HEIGHT = 150    # crops are letterboxed to one shape so the grid stays tidy
 
 
 class _CropSignals(QObject):
@@ -43,19 +52,25 @@ class _MakeCrop(QRunnable):
         right = min(int(x + w + margin), image.width())
         bottom = min(int(y + h + margin), image.height())
         crop = image.copy(left, top, max(right - left, 1), max(bottom - top, 1))
-        crop = crop.scaled(QSize(CROP * 2, CROP * 2), Qt.AspectRatioMode.KeepAspectRatio,
+        canvas = QImage(CROP * 2, CROP_HEIGHT * 2, QImage.Format.Format_RGB32)
+        canvas.fill(QColor("#202020"))
+        crop = crop.scaled(canvas.size(), Qt.AspectRatioMode.KeepAspectRatio,
                            Qt.TransformationMode.SmoothTransformation)
         scale = crop.width() / max(right - left, 1)
-        crop = crop.convertToFormat(QImage.Format.Format_RGB32)
-        painter = QPainter(crop)
-        painter.setPen(QPen(QColor(self.colour), 3))
-        painter.drawRect(int((x - left) * scale), int((y - top) * scale), int(max(w, 2) * scale),
-                         int(max(h, 2) * scale))
-        painter.fillRect(0, 0, crop.width(), 22, QColor(0, 0, 0, 160))
+        dx, dy = (canvas.width() - crop.width()) // 2, (canvas.height() - crop.height()) // 2
+        painter = QPainter(canvas)
+        painter.drawImage(dx, dy, crop)
+        painter.setPen(QPen(QColor(self.colour), 4))
+        painter.drawRect(dx + int((x - left) * scale), dy + int((y - top) * scale),
+                         int(max(w, 2) * scale), int(max(h, 2) * scale))
+        painter.fillRect(0, 0, canvas.width(), 34, QColor(0, 0, 0, 170))
+        font = painter.font()
+        font.setPixelSize(22)
+        painter.setFont(font)
         painter.setPen(QColor("white"))
-        painter.drawText(6, 16, self.label)
+        painter.drawText(10, 25, self.label)
         painter.end()
-        self.signals.done.emit(self.key, crop)
+        self.signals.done.emit(self.key, canvas)
 
 
 class IncidentPage(QWidget):
@@ -68,12 +83,15 @@ class IncidentPage(QWidget):
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
-        self.details = QLabel()
-        self.details.setWordWrap(True)
-        self.details.setTextFormat(Qt.TextFormat.PlainText)
+        self.details = QPlainTextEdit()
+        self.details.setReadOnly(True)
+        self.details.setMaximumHeight(150)
+        self.details.setFrameShape(QFrame.Shape.NoFrame)
         self.crops = QListWidget()
         self.crops.setViewMode(QListWidget.ViewMode.IconMode)
-        self.crops.setIconSize(QSize(CROP, CROP))
+        self.crops.setIconSize(QSize(CROP, CROP_HEIGHT))
+        self.crops.setGridSize(QSize(CROP + 16, CROP_HEIGHT + 40))
+        self.crops.setWordWrap(True)
         self.crops.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.crops.setMovement(QListWidget.Movement.Static)
         self.crops.setSpacing(6)
@@ -116,7 +134,7 @@ class IncidentPage(QWidget):
         if incident.lat is not None:
             where += f" ({incident.lat:.5f}, {incident.lon:.5f}"
             where += f" ±{incident.radius_m:.0f} m)" if incident.radius_m else ")"
-        self.details.setText("\n".join(filter(None, [
+        self.details.setPlainText("\n".join(filter(None, [
             f"{incident.status.upper()} · {incident.category or 'no category'}",
             f"When: {when}", f"Where: {where or 'unknown'}", incident.description,
             f"Sources: {incident.sources}" if incident.sources else ""])))
@@ -137,12 +155,11 @@ class IncidentPage(QWidget):
                                       "#ffffff", "whole item", self._signals))
 
     def _add(self, key: str, evidence_id: str, text: str) -> None:
-        placeholder = QPixmap(CROP, CROP)
+        placeholder = QPixmap(CROP, CROP_HEIGHT)
         placeholder.fill(QColor("#d8d8d8"))
         item = QListWidgetItem(QIcon(placeholder), text)
         item.setData(Qt.ItemDataRole.UserRole, (evidence_id,
                                                 "" if key.startswith("item:") else key))
-        item.setSizeHint(QSize(CROP + 20, CROP + 40))
         self.crops.addItem(item)
         self._items[key] = item
 

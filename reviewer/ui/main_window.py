@@ -204,23 +204,19 @@ class MainWindow(QMainWindow):
         self.docks_menu.clear()
         right = Qt.DockWidgetArea.RightDockWidgetArea
         for title, widget in (("Regions", workspace.regions), ("Metadata", workspace.metadata),
-                              ("Incidents", workspace.incidents),
-                              ("Incident page", workspace.incident_page)):
+                              ("Incidents", workspace.incidents)):
             dock = QDockWidget(title, self)
             dock.setObjectName(title)
             dock.setWidget(widget)
             self.addDockWidget(right, dock)
             self.docks.append(dock)
             self.docks_menu.addAction(dock.toggleViewAction())
-        regions, metadata, incidents, page = self.docks
-        # Two stacks on the right: what is on this image, and what it is evidence of.
+        regions, metadata, incidents = self.docks
+        # On the right: what is on this image (and its metadata), over what it is evidence of.
         self.splitDockWidget(regions, incidents, Qt.Orientation.Vertical)
         self.tabifyDockWidget(regions, metadata)
-        self.tabifyDockWidget(incidents, page)
         regions.raise_()
-        incidents.raise_()
         self.resizeDocks([regions], [420], Qt.Orientation.Horizontal)
-        workspace.incidents.openIncident.connect(lambda _id: self._raise_dock("Incident page"))
 
     def _raise_dock(self, title: str) -> None:
         for dock in self.docks:

@@ -8,7 +8,7 @@ signals refresh the views. No part reaches into another's widgets.
 from __future__ import annotations
 
 from PySide6.QtCore import QObject, QPoint, Qt, Signal
-from PySide6.QtWidgets import QMenu, QSplitter, QWidget
+from PySide6.QtWidgets import QMenu, QSplitter, QTabWidget, QWidget
 
 from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.incidents import list_incidents
@@ -42,12 +42,17 @@ class CaseWorkspace(QObject):
         self.metadata = MetadataPanel(session)
         self.incidents = IncidentsPanel(session, self.selection)
         self.incident_page = IncidentPage(session)
+        # The left column: the evidence, or the incident being read (its crops open
+        # the image in the viewer beside it).
+        self.left = QTabWidget()
+        self.left.addTab(self.browser, "Evidence")
+        self.left.addTab(self.incident_page, "Incident")
         self.splitter = QSplitter()
-        self.splitter.addWidget(self.browser)
+        self.splitter.addWidget(self.left)
         self.splitter.addWidget(self.viewer)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([360, 1100])
+        self.splitter.setSizes([400, 1100])
         self.current_id = ""
         self._connect()
         self.show_evidence(self.browser.current_id())
@@ -64,7 +69,7 @@ class CaseWorkspace(QObject):
         session.labelsChanged.connect(lambda: self._regions_changed(self.current_id))
         session.incidentsChanged.connect(self.browser.filters.set_choices_later)
         session.labelsChanged.connect(self.browser.filters.set_choices_later)
-        self.incidents.openIncident.connect(self.incident_page.show_incident)
+        self.incidents.openIncident.connect(self.show_incident)
         self.incident_page.openRegion.connect(self.open_region)
         for widget, source in ((self.regions.table, self._selected_regions),
                                (self.viewer, self._selected_regions),
@@ -134,6 +139,10 @@ class CaseWorkspace(QObject):
             self.viewer.set_regions(self._displays(self.current_id))
             self.viewer.select_regions(
                 [r for r in selected if any(d.id == r for d in self._displays(self.current_id))])
+
+    def show_incident(self, incident_id: str) -> None:
+        self.incident_page.show_incident(incident_id)
+        self.left.setCurrentWidget(self.incident_page)
 
     def open_region(self, evidence_id: str, region_id: str) -> None:
         if not self.browser.select(evidence_id):
