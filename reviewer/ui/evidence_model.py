@@ -140,7 +140,7 @@ class EvidenceModel(QAbstractListModel):
                     self.dataChanged.emit(index, index, [ThumbnailRole])
 
     def _on_regions_changed(self, evidence_id: str) -> None:
-        if self.filter.label or self.filter.untagged or self.filter.incident:
+        if not evidence_id or self.filter.label or self.filter.untagged or self.filter.incident:
             self.reload()    # the item may now enter or leave the filtered set
             return
         at = self._row_of.get(evidence_id)

@@ -56,8 +56,8 @@ class RegionsModel(QAbstractTableModel):
         self.endResetModel()
 
     def _on_changed(self, evidence_id: str) -> None:
-        if evidence_id == self.evidence_id:
-            self.show(evidence_id)
+        if evidence_id in ("", self.evidence_id):     # "" means regions of many items
+            self.show(self.evidence_id)
 
     def row_of(self, region_id: str) -> int | None:
         for row, region in enumerate(self.regions):

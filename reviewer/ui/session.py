@@ -18,7 +18,7 @@ from reviewer.core.errors import ReviewerError
 
 class CaseSession(QObject):
     evidenceChanged = Signal()          # items added (an import finished)
-    regionsChanged = Signal(str)        # the evidence id whose regions changed
+    regionsChanged = Signal(str)        # the evidence id whose regions changed ("": many)
     incidentsChanged = Signal()         # incidents or their links changed
     labelsChanged = Signal()            # the vocabulary changed
     failed = Signal(str)                # a change could not be saved: one line for the user

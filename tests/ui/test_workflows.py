@@ -152,3 +152,57 @@ def test_case_folder_removed_while_open_reports_and_keeps_going(window, qtbot, s
     assert window.session.undo_stack.count() == 0
     window.workspace.browser.step(1)          # the app is still usable
     assert window.workspace.current_id
+
+
+def test_vocabulary_dialog_renames_and_merges_labels(window, qtbot, small_case):
+    from PySide6.QtWidgets import QInputDialog
+
+    from reviewer.core.labels import list_labels
+    from reviewer.ui.dialogs import LabelsDialog
+
+    evidence_id = _first_photo(small_case)
+    with open_case(small_case, actor="setup") as case:
+        add_region(case, evidence_id, "debris", "rect", parse_box("5,5,50,50"))
+    window.open_case(small_case)
+    window.workspace.open_region(evidence_id, "")
+    assert window.workspace.current_id == evidence_id
+    assert [r.label for r in window.workspace.regions.model.regions] == ["debris"]
+    dialog = LabelsDialog(window.session, window)
+    qtbot.addWidget(dialog)
+    names = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    dialog.list.setCurrentRow(next(i for i, n in enumerate(names) if n.endswith("debris")))
+
+    def answer(text):
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QInputDialog)
+        if box.comboBoxItems():
+            box.setTextValue(text)
+        else:
+            box.setTextValue("")
+            qtbot.keyClicks(box.findChild(type(window.workspace.browser.filters.text)), text)
+        box.accept()
+
+    QTimer.singleShot(50, lambda: answer("rubble"))
+    dialog.rename()
+    with open_case(small_case, actor="check") as case:
+        assert "rubble" in [label.name for label in list_labels(case)]
+    assert [r.label for r in window.workspace.regions.model.regions] == ["rubble"], (
+        window.workspace.current_id == evidence_id, window.workspace.regions.model.evidence_id)
+    QTimer.singleShot(50, lambda: answer("crater"))
+    dialog.merge()
+    with open_case(small_case, actor="check") as case:
+        labels = [label.name for label in list_labels(case)]
+        assert "rubble" not in labels
+        assert case.conn.execute("SELECT l.name FROM regions r JOIN labels l"
+                                 " ON l.id = r.label_id").fetchall() == [("crater",)]
+    assert [r.label for r in window.workspace.regions.model.regions] == ["crater"]
+
+
+def test_page_keys_step_through_the_items(window, qtbot, small_case):
+    window.open_case(small_case)
+    workspace = window.workspace
+    first = workspace.current_id
+    qtbot.keyClick(window, Qt.Key.Key_PageDown)
+    assert workspace.current_id not in ("", first)
+    qtbot.keyClick(window, Qt.Key.Key_PageUp)
+    assert workspace.current_id == first
