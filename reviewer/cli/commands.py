@@ -17,7 +17,13 @@ from typing import Any
 from reviewer.cli.terminal import ProgressBar, error_line, print_json
 from reviewer.core import geometry
 from reviewer.core.case import Case, create_case, open_case
-from reviewer.core.evidence import EvidenceFilter, evidence_exif, get_evidence, list_evidence
+from reviewer.core.evidence import (
+    EvidenceFilter,
+    camera_name,
+    evidence_exif,
+    get_evidence,
+    list_evidence,
+)
 from reviewer.core.importer import import_paths
 from reviewer.core.incidents import (
     EDITABLE,
@@ -95,10 +101,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 def _format_row(row: dict[str, Any]) -> str:
     gps = (f"{row['gps_lat']:.5f},{row['gps_lon']:.5f}" if row["gps_lat"] is not None
            else "-")
-    camera = " ".join(filter(None, [row["make"], row["model"]])) or "-"
-    return (f"{row['id'][:8]}  {row['kind']:<5}  {row['width']}x{row['height']:<6}"
+    camera = camera_name(row["make"], row["model"]) or "-"
+    size = f"{row['width']}x{row['height']}"
+    return (f"{row['id'][:8]}  {row['kind']:<5}  {size:<11}"
             f"  {(row['taken_at'] or '-')[:19]:<19}  {camera[:24]:<24}  {gps:<21}"
-            f"  {row['regions']:>3}  {row['original_name']}")
+            f"  {row['regions']:>4}  {row['original_name']}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -112,7 +119,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json({"evidence": rows})
     else:
         print(f"{'ID':<8}  {'KIND':<5}  {'SIZE':<11}  {'TAKEN':<19}  {'CAMERA':<24}"
-              f"  {'GPS':<21}  {'TAGS':>3}  NAME")
+              f"  {'GPS':<21}  {'TAGS':>4}  NAME")
         for row in rows:
             print(_format_row(row))
         print(f"{len(rows)} item(s)")

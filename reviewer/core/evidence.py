@@ -104,3 +104,11 @@ def media_path(case: Case, row: dict[str, Any]) -> Path:
     if row.get("stored_path"):
         return case.path / row["stored_path"]
     return Path(row["linked_path"])
+
+
+def camera_name(make: str | None, model: str | None) -> str:
+    """'Canon EOS 40D', not 'Canon Canon EOS 40D': many models repeat the make."""
+    make, model = (make or "").strip(), (model or "").strip()
+    if make and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return " ".join(filter(None, [make, model]))

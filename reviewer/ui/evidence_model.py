@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 
-from reviewer.core.evidence import EvidenceFilter, list_evidence_ids, media_path
+from reviewer.core.evidence import EvidenceFilter, camera_name, list_evidence_ids, media_path
 from reviewer.ui import mime
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
@@ -112,7 +112,7 @@ class EvidenceModel(QAbstractListModel):
         if role == ThumbnailRole:
             return self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
         if role == Qt.ItemDataRole.ToolTipRole:
-            camera = " ".join(filter(None, [row["make"], row["model"]]))
+            camera = camera_name(row["make"], row["model"])
             parts = [row["original_name"], f"{row['width']}×{row['height']} {row['kind']}",
                      row["taken_at"] or "", camera,
                      f"GPS {row['gps_lat']:.5f}, {row['gps_lon']:.5f}"

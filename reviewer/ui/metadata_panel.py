@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer.core.evidence import evidence_exif, get_evidence
+from reviewer.core.evidence import camera_name, evidence_exif, get_evidence
 from reviewer.ui.session import CaseSession
 
 FIELDS = (
@@ -79,7 +79,7 @@ class MetadataPanel(QWidget):
         row = get_evidence(self.session.case, evidence_id)
         shown = {
             **row,
-            "camera": " ".join(filter(None, [row["make"], row["model"]])) or "unknown",
+            "camera": camera_name(row["make"], row["model"]) or "unknown",
             "taken_at": row["taken_at"] or "unknown",
             "size": f"{row['width']} × {row['height']} px, {row['bytes']:,} bytes,"
                     f" {row['format'] or row['kind']}",
