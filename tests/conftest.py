@@ -28,14 +28,6 @@ def corpus() -> Path:
     return CORPUS
 
 
-def _dms(value: float) -> tuple[float, float, float]:
-    value = abs(value)
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    seconds = (value - degrees - minutes / 60) * 3600
-    return (degrees, minutes, round(seconds, 4))
-
-
 def make_photo(
     path: Path, size: tuple[int, int] = (640, 480), *,
     colour: tuple[int, int, int] = (90, 120, 150),
@@ -45,31 +37,16 @@ def make_photo(
     quality: int = 90,
 ) -> Path:
     """A real JPEG with real EXIF (camera, time, offset, GPS, orientation), written by Pillow."""
-    from PIL import ExifTags, Image, ImageDraw
+    from PIL import Image, ImageDraw
+
+    from reviewer.core.exif_writer import camera_exif
 
     image = Image.new("RGB", size, colour)
     draw = ImageDraw.Draw(image)
     # Distinct content per seed, so every photo has its own SHA-256.
     draw.rectangle((seed % size[0], 10, seed % size[0] + 40, 60), fill=(255, 255 - seed % 200, 0))
     draw.text((10, size[1] - 30), f"photo {seed}", fill=(255, 255, 255))
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = make
-    exif[ExifTags.Base.Model] = model
-    exif[ExifTags.Base.Orientation] = orientation
-    ifd = exif.get_ifd(ExifTags.IFD.Exif)
-    if taken is not None:
-        ifd[ExifTags.Base.DateTimeOriginal] = taken.strftime("%Y:%m:%d %H:%M:%S")
-        if offset:
-            ifd[ExifTags.Base.OffsetTimeOriginal] = offset
-    if gps is not None:
-        lat, lon, alt = gps
-        gps_ifd = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        gps_ifd[ExifTags.GPS.GPSLatitudeRef] = "N" if lat >= 0 else "S"
-        gps_ifd[ExifTags.GPS.GPSLatitude] = _dms(lat)
-        gps_ifd[ExifTags.GPS.GPSLongitudeRef] = "E" if lon >= 0 else "W"
-        gps_ifd[ExifTags.GPS.GPSLongitude] = _dms(lon)
-        gps_ifd[ExifTags.GPS.GPSAltitudeRef] = 0 if alt >= 0 else 1
-        gps_ifd[ExifTags.GPS.GPSAltitude] = abs(alt)
+    exif = camera_exif(make, model, taken, offset, gps, orientation)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path, "JPEG", quality=quality, exif=exif)
     return path

@@ -15,6 +15,7 @@ import numpy as np
 from reviewer.core.demo.colonnade import render_colonnade
 from reviewer.core.demo.street import _street_01, _street_02, _street_03, _street_04
 from reviewer.core.demo.tags import Region, _colonnade_regions
+from reviewer.core.exif_writer import camera_exif
 from reviewer.core.progress import Progress, ProgressCallback, no_progress
 
 
@@ -46,34 +47,11 @@ SHOTS = (
 )
 
 
-def _dms(value: float) -> tuple[float, float, float]:
-    value = abs(value)
-    degrees = int(value)
-    minutes = int((value - degrees) * 60)
-    return degrees, minutes, round((value - degrees - minutes / 60) * 3600, 4)
-
-
 def save_jpeg(path: Path, pixels: np.ndarray, shot: Shot) -> Path:
     """Write RGB pixels as a JPEG with the shot's camera, time, offset and GPS in EXIF."""
-    from PIL import ExifTags
     from PIL import Image as PILImage
 
-    exif = PILImage.Exif()
-    exif[ExifTags.Base.Make] = shot.make
-    exif[ExifTags.Base.Model] = shot.model
-    exif[ExifTags.Base.Orientation] = 1
-    exif[ExifTags.Base.DateTime] = shot.taken.strftime("%Y:%m:%d %H:%M:%S")
-    ifd = exif.get_ifd(ExifTags.IFD.Exif)
-    ifd[ExifTags.Base.DateTimeOriginal] = shot.taken.strftime("%Y:%m:%d %H:%M:%S")
-    ifd[ExifTags.Base.OffsetTimeOriginal] = shot.offset
-    lat, lon, alt = shot.gps
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
-    gps[ExifTags.GPS.GPSLatitudeRef] = "N" if lat >= 0 else "S"
-    gps[ExifTags.GPS.GPSLatitude] = _dms(lat)
-    gps[ExifTags.GPS.GPSLongitudeRef] = "E" if lon >= 0 else "W"
-    gps[ExifTags.GPS.GPSLongitude] = _dms(lon)
-    gps[ExifTags.GPS.GPSAltitudeRef] = 0 if alt >= 0 else 1
-    gps[ExifTags.GPS.GPSAltitude] = abs(alt)
+    exif = camera_exif(shot.make, shot.model, shot.taken, shot.offset, shot.gps)
     path.parent.mkdir(parents=True, exist_ok=True)
     PILImage.fromarray(pixels, "RGB").save(path, "JPEG", quality=92, exif=exif)
     return path
