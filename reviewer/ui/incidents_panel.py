@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,6 +20,7 @@ from reviewer.core.incidents import get_incident, list_incidents
 from reviewer.ui import mime
 from reviewer.ui.edits import AddIncident, DeleteIncident, EditIncident, LinkToIncident
 from reviewer.ui.incident_form import IncidentForm
+from reviewer.ui.list_table_model import ListTableModel
 from reviewer.ui.session import CaseSession
 
 COLUMNS = ("Title", "When", "Place", "Tags", "Status")
@@ -32,11 +33,11 @@ def _when(row: dict[str, Any]) -> str:
     return start or end or "unknown"
 
 
-class IncidentsModel(QAbstractTableModel):
+class IncidentsModel(ListTableModel):
+    COLUMNS = COLUMNS
     def __init__(self, session: CaseSession) -> None:
         super().__init__()
         self.session = session
-        self.rows: list[dict[str, Any]] = []
         session.incidentsChanged.connect(self.reload)
         self.reload()
 
@@ -44,18 +45,6 @@ class IncidentsModel(QAbstractTableModel):
         self.beginResetModel()
         self.rows = list_incidents(self.session.case)
         self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
-        return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QItemSelection,
     QItemSelectionModel,
     QMimeData,
@@ -31,19 +30,20 @@ from reviewer.core.labels import list_labels
 from reviewer.core.regions import Region, list_regions
 from reviewer.ui import mime
 from reviewer.ui.edits import EditRegion, region_values
+from reviewer.ui.list_table_model import ListTableModel
 from reviewer.ui.session import CaseSession
 
 COLUMNS = ("Label", "Shape", "Confidence", "Note")
 
 
-class RegionsModel(QAbstractTableModel):
+class RegionsModel(ListTableModel):
+    COLUMNS = COLUMNS
     """The regions of one image (a few, or a thousand): reloaded when they change."""
 
     def __init__(self, session: CaseSession) -> None:
         super().__init__()
         self.session = session
         self.evidence_id = ""
-        self.regions: list[Region] = []
         self.colours: dict[str, str] = {}
         session.regionsChanged.connect(self._on_changed)
         session.labelsChanged.connect(lambda: self.show(self.evidence_id))
@@ -52,36 +52,28 @@ class RegionsModel(QAbstractTableModel):
         self.beginResetModel()
         self.evidence_id = evidence_id
         self.colours = {label.id: label.colour for label in list_labels(self.session.case)}
-        self.regions = list_regions(self.session.case, evidence_id) if evidence_id else []
+        self.rows = list_regions(self.session.case, evidence_id) if evidence_id else []
         self.endResetModel()
 
     def _on_changed(self, evidence_id: str) -> None:
         if evidence_id in ("", self.evidence_id):     # "" means regions of many items
             self.show(self.evidence_id)
 
+    @property
+    def regions(self) -> list[Region]:
+        return self.rows
+
     def row_of(self, region_id: str) -> int | None:
-        for row, region in enumerate(self.regions):
+        for row, region in enumerate(self.rows):
             if region.id == region_id:
                 return row
-        return None
-
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.regions)
-
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return len(COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return COLUMNS[section]
         return None
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        region = self.regions[index.row()]
+        region = self.rows[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
@@ -105,7 +97,7 @@ class RegionsModel(QAbstractTableModel):
         return [mime.REGIONS]
 
     def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
-        ids = list(dict.fromkeys(self.regions[index.row()].id for index in indexes))
+        ids = list(dict.fromkeys(self.rows[index.row()].id for index in indexes))
         return mime.pack(mime.REGIONS, ids)
 
 
