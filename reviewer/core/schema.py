@@ -190,9 +190,35 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+_V2 = """
+-- Files that came with an item and belong to its record, kept as found: a drone's
+-- SRT telemetry beside its video. Content-addressed in media/ like originals.
+CREATE TABLE attachments (
+    id TEXT PRIMARY KEY,
+    evidence_id TEXT NOT NULL REFERENCES evidence (id),
+    role TEXT NOT NULL,
+    sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+    bytes INTEGER NOT NULL,
+    original_name TEXT NOT NULL,
+    original_path TEXT,
+    stored_path TEXT NOT NULL,
+    details TEXT NOT NULL DEFAULT '{}',
+    imported_at TEXT NOT NULL,
+    imported_by TEXT NOT NULL
+);
+CREATE INDEX attachments_evidence ON attachments (evidence_id);
+"""
+
+
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_V2):
+        conn.execute(statement)
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
+    2: _migrate_to_2,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

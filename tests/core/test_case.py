@@ -105,21 +105,31 @@ def test_case_from_newer_version_is_refused_unchanged(tmp_path):
     assert _snapshot(tmp_path / "n.case") == before
 
 
-def test_older_case_is_migrated_forward_with_an_audit_record(tmp_path, monkeypatch):
-    create_case(tmp_path / "old").close()
+def _create_at_version(path, version, monkeypatch):
+    """A case as an older release made it: only the migrations up to `version`."""
+    with monkeypatch.context() as patch:
+        for newer in [v for v in schema.MIGRATIONS if v > version]:
+            patch.delitem(schema.MIGRATIONS, newer)
+        patch.setattr("reviewer.core.case.SCHEMA_VERSION", version)
+        create_case(path).close()
 
-    def add_column(conn):
-        conn.execute("ALTER TABLE incidents ADD COLUMN casualties INTEGER")
 
-    monkeypatch.setitem(schema.MIGRATIONS, 2, add_column)
-    monkeypatch.setattr("reviewer.core.case.SCHEMA_VERSION", 2)
+def test_version_1_case_is_migrated_forward_with_audit_records(tmp_path, monkeypatch):
+    from reviewer.core.audit import check_chain
+
+    _create_at_version(tmp_path / "old", 1, monkeypatch)
     with open_case(tmp_path / "old", actor="migrator") as case:
-        assert case.info()["schema_version"] == 2
-        columns = [row[1] for row in case.conn.execute("PRAGMA table_info(incidents)")]
-        assert "casualties" in columns
-        action, details = case.conn.execute(
-            "SELECT action, details FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        assert action == "case.migrate" and '"to":2' in details
+        assert case.info()["schema_version"] == schema.SCHEMA_VERSION
+        tables = {row[0] for row in case.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "attachments" in tables
+        steps = case.conn.execute(
+            "SELECT actor, details FROM audit WHERE action = 'case.migrate' ORDER BY seq"
+        ).fetchall()
+        assert [(actor, '"to":2' in details) for actor, details in steps][:1] == [
+            ("migrator", True)]
+        assert len(steps) == schema.SCHEMA_VERSION - 1
+        assert check_chain(case.conn) == []
 
 
 def test_failed_migration_leaves_case_as_it_was(tmp_path, monkeypatch):
@@ -129,10 +139,12 @@ def test_failed_migration_leaves_case_as_it_was(tmp_path, monkeypatch):
         conn.execute("ALTER TABLE incidents ADD COLUMN half INTEGER")
         raise RuntimeError("migration bug")
 
-    monkeypatch.setitem(schema.MIGRATIONS, 2, broken)
-    monkeypatch.setattr("reviewer.core.case.SCHEMA_VERSION", 2)
+    newest = schema.SCHEMA_VERSION
+    monkeypatch.setitem(schema.MIGRATIONS, newest + 1, broken)
+    monkeypatch.setattr("reviewer.core.case.SCHEMA_VERSION", newest + 1)
     with pytest.raises(RuntimeError):
         open_case(tmp_path / "m")
     conn = sqlite3.connect(tmp_path / "m.case" / "case.sqlite")
-    assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "1"
+    assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == (
+        str(newest))
     assert "half" not in [row[1] for row in conn.execute("PRAGMA table_info(incidents)")]
