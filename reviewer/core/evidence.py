@@ -56,7 +56,10 @@ class EvidenceFilter:
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-_ORDER = " ORDER BY coalesce(e.taken_at_utc, e.taken_at, e.imported_at), e.original_name, e.id"
+# Items in capture-time order, each video's kept frames right after it (by frame).
+_GROUP = " LEFT JOIN evidence g ON g.id = coalesce(e.parent_id, e.id)"
+_ORDER = (" ORDER BY coalesce(g.taken_at_utc, g.taken_at, g.imported_at), g.original_name, g.id,"
+          " e.frame_index IS NOT NULL, e.frame_index, e.id")
 
 
 def list_evidence(case: Case, where: EvidenceFilter | None = None, *, limit: int | None = None,
@@ -66,7 +69,7 @@ def list_evidence(case: Case, where: EvidenceFilter | None = None, *, limit: int
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     cursor = case.conn.execute(
         "SELECT e.*, (SELECT count(*) FROM regions r WHERE r.evidence_id = e.id) AS regions"
-        f" FROM evidence e{sql}{_ORDER}{page}", params)
+        f" FROM evidence e{_GROUP}{sql}{_ORDER}{page}", params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
 
@@ -74,8 +77,8 @@ def list_evidence(case: Case, where: EvidenceFilter | None = None, *, limit: int
 def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[str]:
     """Only the ids, in display order: what a view needs to page through a large case."""
     sql, params = (where or EvidenceFilter()).where()
-    return [row[0] for row in case.conn.execute(f"SELECT e.id FROM evidence e{sql}{_ORDER}",
-                                                params)]
+    return [row[0] for row in case.conn.execute(
+        f"SELECT e.id FROM evidence e{_GROUP}{sql}{_ORDER}", params)]
 
 
 def get_evidence(case: Case, evidence_id: str) -> dict[str, Any]:
