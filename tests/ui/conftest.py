@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 
-from reviewer.core.importer import import_paths
 
 
 @pytest.fixture
@@ -42,6 +41,7 @@ def no_dangling_threads(qapp):
 def small_case(tmp_path, photo_factory):
     """A case on disk with three street photos, closed again (the window opens it)."""
     from reviewer.core.case import create_case
+    from reviewer.core.importer import import_paths
 
     case = create_case(tmp_path / "street", title="Street", actor="setup")
     import_paths(case, [photo_factory(size=(1200, 800)), photo_factory(size=(1200, 800)),
