@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 
 
-
 @pytest.fixture
 def settings(tmp_path):
     from reviewer.ui.settings import AppSettings
