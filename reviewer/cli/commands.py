@@ -76,6 +76,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         bar = ProgressBar("Importing")
         try:
             report = import_paths(case, args.paths, recursive=args.recursive, link=args.link,
+                                  frames_every=args.frames_every,
+                                  frames_scenes=args.frames == "scenes",
                                   progress=bar, cancel=cancel)
         finally:
             bar.close()
@@ -88,7 +90,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             error_line(item["path"], item["warning"], level="warning")
         for item in report.duplicates:
             print(f"duplicate: {item['path']} is already in the case as {item['id']}")
-        parts = [f"Imported {len(report.imported)}",
+        frames = sum(1 for item in report.imported if item["kind"] == "frame")
+        parts = [f"Imported {len(report.imported) - frames}"
+                 + (f" and {frames} video frame(s)" if frames else ""),
                  f"{len(report.duplicates)} already in the case",
                  f"{len(report.errors)} failed", f"{len(report.warnings)} warnings"]
         if report.skipped:

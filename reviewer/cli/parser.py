@@ -30,8 +30,14 @@ def _common() -> argparse.ArgumentParser:
     return common
 
 
-def _float_pair(text: str) -> float:
-    return float(text)
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("the interval must be more than 0 seconds")
+    return value
 
 
 def build_parser() -> Parser:
@@ -56,6 +62,11 @@ def build_parser() -> Parser:
     imp.add_argument("--link", action="store_true",
                      help="keep originals where they lie (path and hash recorded) instead of"
                           " copying them into the case")
+    frames = imp.add_mutually_exclusive_group()
+    frames.add_argument("--frames-every", type=_positive_seconds, metavar="SECONDS",
+                        help="also keep a frame of each video every SECONDS as evidence")
+    frames.add_argument("--frames", choices=["scenes"],
+                        help="also keep a frame of each video at every scene change")
 
     lst = commands.add_parser("list", parents=[common], help="list evidence items")
     lst.add_argument("case", metavar="CASE")

@@ -8,6 +8,7 @@ is either all there or absent, whenever the import stops.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -22,7 +23,8 @@ from reviewer.core import media_store
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.discover import VIDEO_SUFFIXES, discover
-from reviewer.core.ingest import Failed, Prepared, prepare_photo
+from reviewer.core.errors import MediaError
+from reviewer.core.ingest import Failed, Prepared, prepare_photo, prepare_video
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 
 BATCH_ITEMS = 64
@@ -51,29 +53,31 @@ class ImportReport:
 
 def import_paths(
     case: Case, paths: Iterable[str | Path], *, recursive: bool = False, link: bool = False,
+    frames_every: float | None = None, frames_scenes: bool = False,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
     workers: int | None = None,
 ) -> ImportReport:
-    """Import files and folders; per-file problems are reported, never raised."""
+    """Import files and folders; per-file problems are reported, never raised.
+
+    With `frames_every` (seconds) or `frames_scenes`, frames of every video named
+    (new, or already in the case) are then kept as evidence items too.
+    """
     cancel = cancel or NeverCancel()
     report = ImportReport()
     found = discover(list(paths), recursive=recursive)
     report.errors.extend({"path": p, "error": e} for p, e in found.errors)
-    report.skipped.extend(found.skipped)
+    # A drone's SRT beside its video is imported with it, not skipped.
+    videos = {(p.parent, p.stem) for p in found.files if p.suffix.lower() in VIDEO_SUFFIXES}
+    report.skipped.extend(s for s in found.skipped
+                          if not (Path(s).suffix.lower() == ".srt"
+                                  and (Path(s).parent, Path(s).stem) in videos))
     media_store.sweep_abandoned_parts(case.path)
 
-    photos = []
-    for path in found.files:
-        if path.suffix.lower() in VIDEO_SUFFIXES:
-            report.errors.append({"path": str(path),
-                                  "error": "video import is not available in this version yet"})
-        else:
-            photos.append(str(path))
-
-    total, done = len(photos), 0
+    files = [str(path) for path in found.files]
+    total, done = len(files), 0
     batch: list[Prepared] = []
     last_commit = time.monotonic()
-    for result in _prepare_all(photos, str(case.path), link, cancel, workers):
+    for result in _prepare_all(files, str(case.path), link, cancel, workers):
         done += 1
         if isinstance(result, Failed):
             report.errors.append({"path": result.path, "error": result.error})
@@ -85,7 +89,31 @@ def import_paths(
         progress(Progress(done, total, result.path, len(report.errors)))
     _commit(case, batch, report)
     report.cancelled = cancel.is_set() and done < total
+    if (frames_every or frames_scenes) and not cancel.is_set():
+        _extract(case, report, frames_every, frames_scenes, progress, cancel)
     return report
+
+
+def _extract(case: Case, report: ImportReport, every_s: float | None, scenes: bool,
+             progress: ProgressCallback, cancel: CancelFlag) -> None:
+    from reviewer.core.frames import extract_frames
+
+    named = [(i["path"], i["id"]) for i in report.imported if i["kind"] == "video"]
+    named += [(d["path"], d["id"]) for d in report.duplicates]
+    for path, evidence_id in named:
+        kind = case.conn.execute("SELECT kind FROM evidence WHERE id = ?",
+                                 (evidence_id,)).fetchone()[0]
+        if kind != "video" or cancel.is_set():
+            continue
+        try:
+            frames = extract_frames(case, evidence_id, every_s=every_s, scenes=scenes,
+                                    progress=progress, cancel=cancel)
+        except MediaError as error:
+            report.errors.append({"path": path, "error": f"frames: {error.reason}"})
+            continue
+        report.imported.extend(frames.imported)
+        report.warnings.extend({"path": path, "warning": w} for w in frames.warnings)
+        report.cancelled = report.cancelled or frames.cancelled
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -93,7 +121,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
-        context.set_forkserver_preload(["reviewer.core.ingest"])
+        context.set_forkserver_preload(["reviewer.core.importer"])
     return context
 
 
@@ -105,7 +133,7 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
         for path in paths:
             if cancel.is_set():
                 return
-            yield prepare_photo(path, case_path, link, owner)
+            yield _prepare_one(path, case_path, link, owner)
         return
     pending = iter(paths)
     window = workers * 3   # enough queued work to keep every worker busy, little to cancel
@@ -118,7 +146,7 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
                     path = next(pending, None)
                     if path is None:
                         break
-                    running.add(pool.submit(prepare_photo, path, case_path, link, owner))
+                    running.add(pool.submit(_prepare_one, path, case_path, link, owner))
                 if not running:
                     return
                 finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
@@ -129,6 +157,12 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
                     return
         finally:
             _abandon(running)
+
+
+def _prepare_one(path: str, case_path: str, link: bool, owner: int) -> Prepared | Failed:
+    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+        return prepare_video(path, case_path, link, owner)
+    return prepare_photo(path, case_path, link, owner)
 
 
 def _ignore_interrupts() -> None:
@@ -158,6 +192,8 @@ def _commit(case: Case, batch: list[Prepared], report: ImportReport) -> None:
                     (item.sha256,)).fetchone()
                 if existing:
                     media_store.discard(item.part)
+                    for attachment in item.attachments:
+                        media_store.discard(str(attachment["part"]))
                     duplicates.append({"path": item.path, "id": existing[0]})
                     continue
                 imported.append(_insert(tx, case, item))
@@ -165,6 +201,8 @@ def _commit(case: Case, batch: list[Prepared], report: ImportReport) -> None:
     except Exception:
         for item in batch:
             media_store.discard(item.part)
+            for attachment in item.attachments:
+                media_store.discard(str(attachment["part"]))
         raise
     report.imported.extend(imported)
     report.duplicates.extend(duplicates)
@@ -194,4 +232,22 @@ def _insert(tx: Transaction, case: Case, item: Prepared) -> dict:
         "path": row["original_path"], "sha256": item.sha256, "bytes": item.bytes,
         "kind": item.kind, "linked": item.link, "warnings": item.warnings,
     })
+    for attachment in item.attachments:
+        _attach(tx, case, evidence_id, attachment)
     return {"id": evidence_id, "path": item.path, "sha256": item.sha256, "kind": item.kind}
+
+
+def _attach(tx: Transaction, case: Case, evidence_id: str, attachment: dict) -> None:
+    stored = media_store.stored_relpath(str(attachment["sha256"]), str(attachment["ext"]))
+    media_store.place(case.path, Path(str(attachment["part"])), stored)
+    attachment_id = new_id()
+    tx.conn.execute(
+        "INSERT INTO attachments (id, evidence_id, role, sha256, bytes, original_name,"
+        " original_path, stored_path, details, imported_at, imported_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (attachment_id, evidence_id, attachment["role"], attachment["sha256"],
+         attachment["bytes"], attachment["original_name"], attachment["original_path"],
+         stored, json.dumps(attachment["details"]), tx.at, tx.actor))
+    tx.record("attachment.add", attachment_id, {
+        "evidence_id": evidence_id, "role": attachment["role"],
+        "sha256": attachment["sha256"], "original_name": attachment["original_name"]})

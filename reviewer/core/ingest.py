@@ -1,17 +1,22 @@
 """The per-file work of an import, run in worker processes: no database access here.
 
 `prepare_photo` reads a file once to hash and copy it, decodes it at reduced
-scale into a thumbnail (which also proves it decodes), and reads its metadata.
-It never raises: every outcome is a `Prepared` or a `Failed` the writer handles.
+scale into a thumbnail (which also proves it decodes), and reads its metadata;
+`prepare_video` probes a video, copies it and its telemetry sidecar. Neither
+raises: every outcome is a `Prepared` or a `Failed` the writer handles.
 """
 
 from __future__ import annotations
 
+import io
+import mimetypes
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer.core import imaging, media_store
+from PIL import Image
+
+from reviewer.core import imaging, media_store, srt, video
 from reviewer.core.errors import MediaError
 from reviewer.core.metadata import read_metadata
 
@@ -32,6 +37,7 @@ class Prepared:
     tags: dict[str, str]
     warnings: list[str] = field(default_factory=list)
     kind: str = "photo"
+    attachments: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -61,13 +67,7 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         with imaging.open_image(source) as image:
             info = imaging.image_info(image)
             thumbnail = imaging.decode_thumbnail(source, image, info)
-        with open(source, "rb") as handle:
-            if link:
-                sha256, size = media_store.hash_and_copy(handle, None)
-            else:
-                part = media_store.incoming_part(Path(case_path), owner_pid)
-                with open(part, "wb") as target:
-                    sha256, size = media_store.hash_and_copy(handle, target)
+        sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
         _write_thumbnail(Path(case_path), sha256, thumbnail)
         metadata = read_metadata(source, info.xmp, info.exif)
         fields = {
@@ -105,3 +105,96 @@ _SUFFIXES_FOR = {
     "TIFF": {"tif", "tiff"},
     "HEIF": {"heic", "heif", "hif"},
 }
+
+
+def _copy_in(source: Path, case_path: Path, link: bool, owner_pid: int
+             ) -> tuple[str, int, Path | None]:
+    with open(source, "rb") as handle:
+        if link:
+            sha256, size = media_store.hash_and_copy(handle, None)
+            return sha256, size, None
+        part = media_store.incoming_part(case_path, owner_pid)
+        try:
+            with open(part, "wb") as target:
+                sha256, size = media_store.hash_and_copy(handle, target)
+        except BaseException:
+            media_store.discard(part)
+            raise
+        return sha256, size, part
+
+
+def _telemetry_attachment(source: Path, case_path: Path, owner_pid: int, duration_s: float,
+                          warnings: list[str]) -> tuple[list[dict[str, object]], object]:
+    """The drone's SRT beside the video, kept as found and parsed; problems are warnings."""
+    sidecar = srt.find_sidecar(source)
+    if sidecar is None:
+        return [], None
+    try:
+        telemetry = srt.parse_srt(sidecar)
+    except MediaError as error:
+        warnings.append(f"telemetry {sidecar.name} not used: {error.reason}")
+        return [], None
+    warnings.extend(f"telemetry {sidecar.name}: {w}" for w in telemetry.warnings)
+    mismatch = srt.check_duration(telemetry, int(duration_s * 1000))
+    if mismatch:
+        warnings.append(f"telemetry {sidecar.name}: {mismatch}")
+    sha256, size, part = _copy_in(sidecar, case_path, False, owner_pid)
+    return [{"role": "telemetry", "part": str(part), "sha256": sha256, "bytes": size,
+             "ext": sidecar.suffix.lower().lstrip(".") or "srt",
+             "original_name": sidecar.name, "original_path": str(sidecar.absolute()),
+             "details": {"layout": telemetry.layout, "entries": len(telemetry.points)}}
+            ], telemetry
+
+
+def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prepared | Failed:
+    """Probe, hash and copy a video; a first-frame thumbnail; its telemetry sidecar."""
+    parts: list[str] = []
+    try:
+        source = Path(path)
+        if source.stat().st_size == 0:
+            return Failed(path, "empty file (0 bytes)")
+        info = video.probe_video(source)
+        first = video.frame_at(source, 0)
+        sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
+        if part:
+            parts.append(str(part))
+        thumb = Image.fromarray(first.image[:, :, ::-1])
+        thumb.thumbnail((imaging.THUMB_SIZE, imaging.THUMB_SIZE))
+        buffer = io.BytesIO()
+        thumb.save(buffer, "JPEG", quality=85)
+        _write_thumbnail(Path(case_path), sha256, buffer.getvalue())
+        warnings: list[str] = []
+        if info.variable_frame_rate:
+            warnings.append("variable frame rate: frame times come from the container's"
+                            " timestamps, frame counts may be approximate")
+        attachments, telemetry = _telemetry_attachment(source, Path(case_path), owner_pid,
+                                                       info.duration_s, warnings)
+        parts.extend(str(a["part"]) for a in attachments)
+        start = next((p for p in telemetry.points if p.lat is not None), None) if telemetry \
+            else None
+        ext = source.suffix.lower().lstrip(".") or "video"
+        fields = {
+            "duration_s": info.duration_s, "fps": info.fps, "frame_count": info.frame_count,
+            "codec": info.codec, "taken_at": info.creation_time,
+            "taken_at_utc": info.creation_time,
+            "gps_lat": start.lat if start else None, "gps_lon": start.lon if start else None,
+            "gps_alt": start.altitude if start else None,
+            "gps_source": "srt" if start else None,
+        }
+        return Prepared(path, sha256, size, str(part) if part else None, link, info.codec, ext,
+                        mimetypes.guess_type(source.name)[0] or "video/" + ext, info.width,
+                        info.height, fields, {}, warnings, "video", attachments)
+    except MediaError as error:
+        for leftover in parts:
+            media_store.discard(leftover)
+        return Failed(path, error.reason)
+    except OSError as error:
+        for leftover in parts:
+            media_store.discard(leftover)
+        reason = "permission denied" if isinstance(error, PermissionError) else (
+            error.strerror or str(error))
+        return Failed(path, f"cannot read the file: {reason}")
+    except Exception as error:  # a decoder bug on a hostile file must not stop the batch
+        for leftover in parts:
+            media_store.discard(leftover)
+        return Failed(path, f"unexpected {type(error).__name__} while reading: {error}")

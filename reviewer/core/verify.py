@@ -61,6 +61,11 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
         " ORDER BY stored_path, linked_path")
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, row, strict=True)) for row in cursor]
+    # Attachments (a video's telemetry) are originals too.
+    cursor = case.conn.execute(
+        "SELECT id, sha256, bytes, original_name, stored_path, NULL AS linked_path"
+        " FROM attachments ORDER BY stored_path")
+    rows += [dict(zip(names, row, strict=True)) for row in cursor]
     # Hashing releases the GIL, so two threads keep two cores and the disk busy.
     with ThreadPoolExecutor(max_workers=2) as pool:
         for done, (row, problem) in enumerate(

@@ -64,7 +64,7 @@ class VideoReader:
         time_ms = self.capture.get(cv2.CAP_PROP_POS_MSEC)
         if not time_ms and self.fps:
             time_ms = index * 1000.0 / self.fps
-        return image, int(round(time_ms))
+        return image, round(time_ms)
 
     def close(self) -> None:
         self.capture.release()

@@ -7,12 +7,17 @@ signals refresh the views. No part reaches into another's widgets.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QPoint, Qt, Signal
-from PySide6.QtWidgets import QMenu, QSplitter, QTabWidget, QWidget
+from pathlib import Path
 
+from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtWidgets import QMenu, QSplitter, QStackedWidget, QTabWidget, QWidget
+
+from reviewer.core.case import open_case
 from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.frames import keep_frame, telemetry_for
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
+from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.core.regions import get_region, list_regions
 from reviewer.ui.browser import EvidenceBrowser
 from reviewer.ui.edits import AddRegion, DeleteRegions, EditRegion, region_values
@@ -24,11 +29,20 @@ from reviewer.ui.metadata_panel import MetadataPanel
 from reviewer.ui.regions_panel import RegionsPanel
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
+from reviewer.ui.video_view import VideoView
 from reviewer.ui.viewer import ImageView, RegionDisplay
+from reviewer.ui.workers import Job, start
+
+
+def _keep_frame_job(case_path: Path, actor: str, video_id: str, index: int, *,
+                    progress: ProgressCallback, cancel: CancelFlag) -> dict:
+    with open_case(case_path, actor=actor) as case:
+        return keep_frame(case, video_id, index)
 
 
 class CaseWorkspace(QObject):
     currentChanged = Signal(str)     # evidence id shown in the viewer
+    frameKept = Signal(str)          # a video frame became an evidence item
 
     def __init__(self, session: CaseSession) -> None:
         super().__init__()
@@ -47,19 +61,25 @@ class CaseWorkspace(QObject):
         self.left = QTabWidget()
         self.left.addTab(self.browser, "Evidence")
         self.left.addTab(self.incident_page, "Incident")
+        self.video = VideoView()
+        self.center = QStackedWidget()
+        self.center.addWidget(self.viewer)
+        self.center.addWidget(self.video)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.left)
-        self.splitter.addWidget(self.viewer)
+        self.splitter.addWidget(self.center)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([400, 1100])
         self.current_id = ""
+        self._keeping: Job | None = None
         self._connect()
         self.show_evidence(self.browser.current_id())
 
     def _connect(self) -> None:
         session = self.session
         self.browser.currentChanged.connect(self.show_evidence)
+        self.video.keepRequested.connect(self.keep_frame)
         self.viewer.regionDrawn.connect(self._drawn)
         self.viewer.regionChanged.connect(self._moved)
         self.viewer.selectionChanged.connect(self.regions.select)
@@ -116,15 +136,24 @@ class CaseWorkspace(QObject):
         self.current_id = evidence_id
         self.regions.show_evidence(evidence_id)
         self.metadata.show_evidence(evidence_id)
+        self.video.stop()
         if not evidence_id:
+            self.center.setCurrentWidget(self.viewer)
             self.viewer.set_image(None, 0, 0, "No item selected")
             self.viewer.set_regions([])
         else:
             row = get_evidence(self.session.case, evidence_id)
             path = media_path(self.session.case, row)
             error = None if path.exists() else f"The original is missing: {path}"
-            self.viewer.set_image(path, row["width"] or 0, row["height"] or 0, error)
-            self.viewer.set_regions(self._displays(evidence_id))
+            if row["kind"] == "video":
+                self.center.setCurrentWidget(self.video)
+                self.video.set_video(path, row["frame_count"] or 0, row["fps"] or 0,
+                                     telemetry_for(self.session.case, evidence_id), error)
+                self.video.setFocus()
+            else:
+                self.center.setCurrentWidget(self.viewer)
+                self.viewer.set_image(path, row["width"] or 0, row["height"] or 0, error)
+                self.viewer.set_regions(self._displays(evidence_id))
         self.currentChanged.emit(evidence_id)
 
     def _displays(self, evidence_id: str) -> list[RegionDisplay]:
@@ -187,6 +216,31 @@ class CaseWorkspace(QObject):
                                              region_values(region, ["label"]),
                                              {"label": label_id}, "Relabel region"))
 
+    def keep_frame(self, index: int) -> None:
+        """Add the frame on screen to the case (off the UI thread), then open it to tag."""
+        if self._keeping is not None or not self.current_id:
+            return
+        self._keeping = Job(_keep_frame_job, self.session.path, self.session.actor,
+                            self.current_id, index)
+        self._keeping.signals.finished.connect(self._frame_kept)
+        self._keeping.signals.failed.connect(self._keep_failed)
+        start(self._keeping)
+
+    def _frame_kept(self, row: dict) -> None:
+        self._keeping = None
+        self.session.evidenceChanged.emit()
+        if not self.browser.select(row["id"]):
+            self.browser.filters.reset()      # a filter hid the new frame: show everything
+            self.browser.select(row["id"])
+        self.frameKept.emit(row["id"])
+
+    def _keep_failed(self, message: str) -> None:
+        self._keeping = None
+        self.session.failed.emit(message)
+
     def shutdown(self) -> None:
+        self.video.stop()
+        if self._keeping is not None:
+            self._keeping.done.wait(30)
         self.thumbnails.shutdown()
         self.incident_page.shutdown()

@@ -1,0 +1,198 @@
+"""Frames pulled out of a video become evidence items of their own.
+
+A frame is stored as a lossless PNG in the media store (its own SHA-256), linked
+to its video by `parent_id`, `frame_index` and `frame_time_ms`, and given the
+position, altitude and time of the drone telemetry entry covering that moment.
+Extraction is resumable: frames already in the case are skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from reviewer.core import media_store
+from reviewer.core.case import Case
+from reviewer.core.clock import new_id
+from reviewer.core.errors import MediaError, NotFoundError
+from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.ingest import thumbnail_path
+from reviewer.core.progress import CancelFlag, NeverCancel, ProgressCallback, no_progress
+from reviewer.core.srt import Telemetry, parse_srt
+from reviewer.core.video import Frame, encode_png, frame_at, frames_at_scenes, frames_every
+
+BATCH = 16
+
+
+@dataclass
+class FrameReport:
+    imported: list[dict[str, Any]] = field(default_factory=list)   # id, path, sha256, kind
+    existing: int = 0
+    warnings: list[str] = field(default_factory=list)
+    cancelled: bool = False
+
+
+@dataclass
+class _Encoded:
+    frame_index: int
+    time_ms: int
+    width: int
+    height: int
+    sha256: str
+    part: Path
+
+
+def telemetry_for(case: Case, video_id: str) -> Telemetry | None:
+    """The telemetry stored with a video at import, parsed again from the kept original."""
+    row = case.conn.execute(
+        "SELECT stored_path FROM attachments WHERE evidence_id = ? AND role = 'telemetry'",
+        (video_id,)).fetchone()
+    if row is None:
+        return None
+    try:
+        return parse_srt(case.path / row[0])
+    except MediaError:
+        return None
+
+
+def _encode(case_path: Path, frame: Frame) -> _Encoded:
+    """PNG-encode, hash, write the temporary copy and the thumbnail (runs on a thread)."""
+    data = encode_png(frame.image)
+    sha256 = hashlib.sha256(data).hexdigest()
+    part = media_store.incoming_part(case_path, os.getpid())
+    part.write_bytes(data)
+    height, width = frame.image.shape[:2]
+    thumb = Image.fromarray(frame.image[:, :, ::-1])
+    thumb.thumbnail((256, 256))
+    buffer = io.BytesIO()
+    thumb.save(buffer, "JPEG", quality=85)
+    target = thumbnail_path(case_path, sha256)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(buffer.getvalue())
+    return _Encoded(frame.index, frame.time_ms, width, height, sha256, part)
+
+
+def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
+            encoded: list[_Encoded], report: FrameReport) -> None:
+    if not encoded:
+        return
+    with case.write() as tx:
+        for item in encoded:
+            stored = media_store.stored_relpath(item.sha256, "png")
+            media_store.place(case.path, item.part, stored)
+            point = telemetry.at(item.time_ms) if telemetry else None
+            taken = point.time if point and point.time else _offset_time(
+                video["taken_at_utc"], item.time_ms)
+            frame_id = new_id()
+            name = f"{Path(video['original_name']).stem}_frame{item.frame_index:06d}.png"
+            row = {
+                "id": frame_id, "kind": "frame", "sha256": item.sha256,
+                "bytes": (case.path / stored).stat().st_size, "original_name": name,
+                "original_path": video["original_path"], "stored_path": stored,
+                "mime": "image/png", "format": "PNG", "width": item.width,
+                "height": item.height, "parent_id": video["id"],
+                "frame_index": item.frame_index, "frame_time_ms": item.time_ms,
+                "make": video["make"], "model": video["model"],
+                "taken_at": taken,
+                "taken_at_utc": taken if taken and taken.endswith("Z") else None,
+                "gps_lat": point.lat if point else None,
+                "gps_lon": point.lon if point else None,
+                "gps_alt": point.altitude if point else None,
+                "gps_source": "srt" if point and point.lat is not None else None,
+                "imported_at": tx.at, "imported_by": tx.actor,
+            }
+            tx.conn.execute(
+                f"INSERT INTO evidence ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                list(row.values()))
+            tx.record("evidence.frame", frame_id, {
+                "video_id": video["id"], "frame_index": item.frame_index,
+                "frame_time_ms": item.time_ms, "sha256": item.sha256,
+                "telemetry": None if point is None else {
+                    "lat": point.lat, "lon": point.lon, "altitude": point.altitude,
+                    "time": point.time}})
+            report.imported.append({"id": frame_id, "path": name, "sha256": item.sha256,
+                                    "kind": "frame"})
+
+
+def _offset_time(start_utc: str | None, offset_ms: int) -> str | None:
+    """The moment a frame shows: the video's start (UTC, from its container) plus offset."""
+    if not start_utc:
+        return None
+    try:
+        start = datetime.fromisoformat(start_utc.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    moment = start + timedelta(milliseconds=offset_ms)
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _existing_indices(case: Case, video_id: str) -> set[int]:
+    return {row[0] for row in case.conn.execute(
+        "SELECT frame_index FROM evidence WHERE parent_id = ? AND kind = 'frame'", (video_id,))}
+
+
+def extract_frames(
+    case: Case, video_id: str, *, every_s: float | None = None, scenes: bool = False,
+    progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
+) -> FrameReport:
+    """Keep a frame every `every_s` seconds, or at each scene change, as evidence items."""
+    cancel = cancel or NeverCancel()
+    video = get_evidence(case, video_id)
+    if video["kind"] != "video":
+        raise NotFoundError(video_id, "is not a video")
+    path = media_path(case, video)
+    telemetry = telemetry_for(case, video["id"])
+    existing = _existing_indices(case, video["id"])
+    report = FrameReport()
+    if scenes:
+        frames = frames_at_scenes(path, progress=progress, cancel=cancel)
+    else:
+        frames = frames_every(path, every_s or 1.0, progress=progress, cancel=cancel)
+    pending: list[Future[_Encoded]] = []
+    # Encoding PNGs (zlib releases the GIL) overlaps with decoding the next frames.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        try:
+            for frame in frames:
+                if frame.index in existing:
+                    report.existing += 1
+                    continue
+                pending.append(pool.submit(_encode, case.path, frame))
+                if len(pending) >= BATCH:
+                    _commit(case, video, telemetry, [f.result() for f in pending], report)
+                    pending = []
+            _commit(case, video, telemetry, [f.result() for f in pending], report)
+            pending = []
+        finally:
+            frames.close()
+            for future in pending:
+                media_store.discard(future.result().part)
+    report.warnings.extend(warning.reason for warning in frames.warnings)
+    report.cancelled = frames.cancelled or cancel.is_set()
+    return report
+
+
+def keep_frame(case: Case, video_id: str, frame_index: int) -> dict[str, Any]:
+    """Add one frame of a video to the case (the app's "Keep frame"); returns its row.
+
+    Keeping a frame already in the case returns the existing item.
+    """
+    video = get_evidence(case, video_id)
+    if video["kind"] != "video":
+        raise NotFoundError(video_id, "is not a video")
+    row = case.conn.execute(
+        "SELECT id FROM evidence WHERE parent_id = ? AND frame_index = ? AND kind = 'frame'",
+        (video["id"], frame_index)).fetchone()
+    if row is None:
+        report = FrameReport()
+        encoded = _encode(case.path, frame_at(media_path(case, video), frame_index))
+        _commit(case, video, telemetry_for(case, video["id"]), [encoded], report)
+        return get_evidence(case, report.imported[0]["id"])
+    return get_evidence(case, row[0])
