@@ -11,7 +11,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, QTimer, Signal
-from PySide6.QtGui import QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -127,14 +127,6 @@ class VideoView(QWidget):
         self.buttons["next_second"].clicked.connect(lambda: self.step_seconds(1))
         self.buttons["keep"].clicked.connect(lambda: self.keepRequested.emit(self.index))
         self.slider.valueChanged.connect(self.show_frame)
-        for key, slot in (("Left", lambda: self.step(-1)), ("Right", lambda: self.step(1)),
-                          ("Shift+Left", lambda: self.step_seconds(-1)),
-                          ("Shift+Right", lambda: self.step_seconds(1)),
-                          ("Space", self.toggle_play), ("K", lambda: self.keepRequested.emit(
-                              self.index))):
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.timer = QTimer(self)
         self.timer.timeout.connect(lambda: self.step(1, wrap=False))
@@ -234,6 +226,22 @@ class VideoView(QWidget):
             self.canvas.setPixmap(self._pixmap.scaled(
                 self.canvas.size(), Qt.AspectRatioMode.KeepAspectRatio,
                 Qt.TransformationMode.SmoothTransformation))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        key = event.key()
+        if key in (Qt.Key.Key_Left, Qt.Key.Key_Right):
+            direction = -1 if key == Qt.Key.Key_Left else 1
+            if shift:
+                self.step_seconds(direction)
+            else:
+                self.step(direction)
+        elif key == Qt.Key.Key_Space:
+            self.toggle_play()
+        elif key == Qt.Key.Key_K:
+            self.keepRequested.emit(self.index)
+        else:
+            super().keyPressEvent(event)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from reviewer.core.evidence import EvidenceFilter, list_evidence, media_path
-from reviewer.core.frames import extract_frames, keep_frame, telemetry_for
+from reviewer.core.frames import keep_frame, telemetry_for
 from reviewer.core.importer import import_paths
 from reviewer.core.srt import parse_srt
 from reviewer.core.verify import verify_case

@@ -206,3 +206,43 @@ def test_page_keys_step_through_the_items(window, qtbot, small_case):
     assert workspace.current_id not in ("", first)
     qtbot.keyClick(window, Qt.Key.Key_PageUp)
     assert workspace.current_id == first
+
+
+def test_keep_a_video_frame_and_tag_it(window, qtbot, tmp_path):
+    import cv2
+    import numpy as np
+
+    from reviewer.core.case import create_case
+    from reviewer.core.importer import import_paths
+
+    clip = tmp_path / "drone.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    for index in range(30):
+        writer.write(np.full((240, 320, 3), index * 8, np.uint8))
+    writer.release()
+    case = create_case(tmp_path / "video", actor="setup")
+    import_paths(case, [clip])
+    case.close()
+    window.open_case(tmp_path / "video.case")
+    workspace = window.workspace
+    assert workspace.center.currentWidget() is workspace.video
+    video_id = workspace.current_id
+    workspace.video.slider.setValue(17)
+    qtbot.waitUntil(lambda: workspace.video.index == 17, timeout=5000)
+    with qtbot.waitSignal(workspace.frameKept, timeout=20_000) as kept:
+        qtbot.keyClick(workspace.video, Qt.Key.Key_K)
+    frame_id = kept.args[0]
+    assert workspace.current_id == frame_id
+    assert workspace.center.currentWidget() is workspace.viewer
+    assert workspace.model.ids() == [video_id, frame_id]
+    viewer = workspace.viewer
+    qtbot.waitUntil(lambda: viewer.zoom() > 0, timeout=5000)
+    window.set_tool("point")
+    qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton,
+                     pos=viewer.mapFromScene(100, 100))
+    with open_case(tmp_path / "video.case", actor="check") as check:
+        row = check.conn.execute("SELECT frame_index, parent_id FROM evidence WHERE id = ?",
+                                 (frame_id,)).fetchone()
+        assert row == (17, video_id)
+        assert check.conn.execute("SELECT count(*) FROM regions WHERE evidence_id = ?",
+                                  (frame_id,)).fetchone()[0] == 1
