@@ -175,7 +175,9 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         ext = source.suffix.lower().lstrip(".") or "video"
         fields = {
             "duration_s": info.duration_s, "fps": info.fps, "frame_count": info.frame_count,
-            "codec": info.codec, "taken_at": info.creation_time,
+            "codec": info.codec,
+            # The container's creation time; else the drone's clock at the first entry.
+            "taken_at": info.creation_time or (telemetry.points[0].time if telemetry else None),
             "taken_at_utc": info.creation_time,
             "gps_lat": start.lat if start else None, "gps_lon": start.lon if start else None,
             "gps_alt": start.altitude if start else None,

@@ -55,7 +55,9 @@ def test_the_case_is_made_inside_the_folder_with_its_photos(built, demo_case):
 
 def test_six_photos_with_camera_time_and_position(demo_case):
     items = _items(demo_case)
-    assert set(items) == {shot.name for shot in demo.SHOTS}
+    photos = {name for name, row in items.items() if row["kind"] == "photo"}
+    assert photos == {shot.name for shot in demo.SHOTS}
+    assert {row["kind"] for row in items.values()} == {"photo", "video", "frame"}
     for shot in demo.SHOTS:
         row = items[shot.name]
         assert row["kind"] == "photo" and row["orientation"] == 1
@@ -75,7 +77,7 @@ def test_regions_per_label_and_photo(demo_case):
     items = _items(demo_case)
     regions = list_regions(demo_case)
     assert Counter(r.label for r in regions) == {
-        "standing column": demo.N_COLUMNS, "toppled column": len(demo.TOPPLED),
+        "standing column": demo.N_COLUMNS, "toppled column": 2 * len(demo.TOPPLED),
         "gas cylinder": 6, "crater": 1}
     by_photo = {name: Counter(r.label for r in list_regions(demo_case, row["id"]))
                 for name, row in items.items()}
@@ -103,13 +105,14 @@ def test_two_incidents_hold_their_regions_and_photos(demo_case):
     assert set(incidents) == {"Destruction of the colonnade",
                               "Chlorine cylinders on residential street"}
     palmyra = incidents["Destruction of the colonnade"]
-    assert (palmyra["regions"], palmyra["evidence"]) == (3, 2)
+    assert (palmyra["regions"], palmyra["evidence"]) == (6, 3)
     assert (palmyra["time_from"], palmyra["time_to"]) == ("2015-05-21", "2016-03-27")
     assert (palmyra["status"], palmyra["category"], palmyra["radius_m"]) == (
         "confirmed", "heritage destruction", 200)
     assert palmyra["place_name"] == "Palmyra, great colonnade"
     assert set(incident_evidence_ids(demo_case, palmyra["id"])) == {
-        items["colonnade_before.jpg"]["id"], items["colonnade_after.jpg"]["id"]}
+        items["colonnade_before.jpg"]["id"], items["colonnade_after.jpg"]["id"],
+        items["DJI_0042.MP4"]["id"]}
     labels = {r.id: r.label for r in list_regions(demo_case)}
     assert {labels[r] for r in incident_region_ids(demo_case, palmyra["id"])} == {
         "toppled column"}
@@ -130,14 +133,16 @@ def test_two_incidents_hold_their_regions_and_photos(demo_case):
 def test_the_case_verifies_and_its_audit_tells_how_it_was_built(demo_case):
     report = verify_case(demo_case)
     assert report.ok, report.problems
-    assert report.files_checked == 6
+    assert report.files_checked == 9      # 6 photos, the clip, its frame, its telemetry
     actions = Counter(row[0] for row in demo_case.conn.execute(
         "SELECT action FROM audit WHERE actor = 'tester'"))
-    assert actions["evidence.import"] == 6
-    assert actions["region.add"] == 18
+    assert actions["evidence.import"] == 7           # the six photos and the clip
+    assert actions["evidence.frame"] == 1
+    assert actions["attachment.add"] == 1            # the clip's telemetry
+    assert actions["region.add"] == 21
     assert actions["incident.add"] == 2
-    assert actions["incident.link_region"] == 10
-    assert actions["incident.link_evidence"] == 2
+    assert actions["incident.link_region"] == 13
+    assert actions["incident.link_evidence"] == 3
 
 
 def test_progress_counts_up_to_the_total(built):
@@ -276,3 +281,21 @@ def test_toppled_column_tags_cover_where_each_column_stood(demo_case):
         outline = np.asarray(layout.columns_after[i])
         top = tuple(map(float, (outline[0] + outline[1]) / 2))   # a standing capital
         assert all(cv2.pointPolygonTest(p, top, False) < 0 for p in polygons), i
+
+
+def test_drone_clip_with_telemetry_and_a_tagged_kept_frame(demo_case):
+    from reviewer.core.frames import telemetry_for
+
+    items = _items(demo_case)
+    video = items["DJI_0042.MP4"]
+    assert (video["kind"], video["frame_count"], video["fps"]) == ("video", 150, 25)
+    telemetry = telemetry_for(demo_case, video["id"])
+    assert telemetry is not None and len(telemetry.points) == 150
+    (frame,) = [row for row in items.values() if row["kind"] == "frame"]
+    assert (frame["kind"], frame["parent_id"]) == ("frame", video["id"])
+    point = telemetry.at(frame["frame_time_ms"])
+    assert (frame["gps_lat"], frame["gps_lon"]) == (point.lat, point.lon)
+    assert [r.label for r in list_regions(demo_case, frame["id"])] == ["toppled column"] * 3
+    assert [row["original_name"] for row in list_evidence(demo_case)].index(
+        frame["original_name"]) == [row["original_name"] for row in list_evidence(
+            demo_case)].index("DJI_0042.MP4") + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from reviewer.core.demo.flight import make_flight
 from reviewer.core.demo.photos import SHOTS, draw_demo_photos
 from reviewer.core.demo.tags import _colonnade_regions
 from reviewer.core.errors import CaseError
@@ -84,9 +85,31 @@ def build_demo_case(directory: str | Path, actor: str | None = None,
                            incident_id=incident)
                 done += 1
                 progress(Progress(done, total, f"tagged {label} on {name}"))
+        _add_flight(case, photos[SHOTS[1].name][0], directory / "video", palmyra.id)
+        progress(Progress(total, total, "added the drone clip and its kept frame"))
     except BaseException:
         case.close()
         shutil.rmtree(target, ignore_errors=True)
         raise
     case.close()
     return target
+
+
+def _add_flight(case, after_photo: Path, folder: Path, incident_id: str) -> None:
+    """The drone clip over the colonnade, its telemetry, and one kept frame, tagged."""
+    from reviewer.core.frames import keep_frame
+    from reviewer.core.importer import import_paths
+    from reviewer.core.incidents import link_evidence
+    from reviewer.core.regions import add_region
+
+    flight = make_flight(after_photo, folder)
+    report = import_paths(case, [flight.video])
+    if report.errors or not report.imported:
+        raise CaseError(flight.video, f"the demo clip could not be imported: {report.errors}")
+    video_id = report.imported[0]["id"]
+    link_evidence(case, incident_id, video_id)
+    frame = keep_frame(case, video_id, flight.keep_index)
+    for number, polygon in enumerate(flight.toppled, 1):
+        add_region(case, frame["id"], "toppled column", "polygon",
+                   {"points": [list(p) for p in polygon]}, incident_id=incident_id,
+                   note=f"fallen column {number} seen from the drone")
