@@ -57,7 +57,9 @@ def main() -> None:
         settle(app)
         window.grab().save(str(out / "main-window.png"))
 
-        workspace.browser.step(2)                       # a street photo with cylinders
+        by_name = {workspace.model.evidence_row(row)["original_name"]: evidence_id
+                   for row, evidence_id in enumerate(workspace.model.ids())}
+        workspace.browser.select(by_name["street_01.jpg"])     # cylinders in the road
         settle(app)
         regions = list_regions(window.session.case, workspace.current_id)
         workspace.open_region(workspace.current_id, regions[0].id)
@@ -71,6 +73,17 @@ def main() -> None:
         window.grab().save(str(out / "incident-page.png"))
 
         workspace.left.setCurrentWidget(workspace.browser)
+        workspace.browser.select(by_name["DJI_0042.MP4"])
+        settle(app, 0.5)
+        workspace.video.slider.setValue(60)
+        settle(app, 1.5)
+        window.grab().save(str(out / "video.png"))
+
+        frame = next(name for name in by_name if name.endswith(".png"))
+        workspace.browser.select(by_name[frame])
+        settle(app)
+        window.grab().save(str(out / "video-frame.png"))
+
         workspace.browser.select(workspace.model.ids()[0])
         window._raise_dock("Metadata")
         settle(app)
