@@ -49,10 +49,10 @@ class EvidenceDelegate(QStyledItemDelegate):
                            THUMB)
         pixmap = index.data(ThumbnailRole)
         if pixmap is not None:
-            scaled = pixmap.scaled(image_rect.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                   Qt.TransformationMode.SmoothTransformation)
-            at = image_rect.center() - scaled.rect().center()
-            painter.drawPixmap(at, scaled)
+            if pixmap.width() > THUMB or pixmap.height() > THUMB:
+                pixmap = pixmap.scaled(image_rect.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                       Qt.TransformationMode.SmoothTransformation)
+            painter.drawPixmap(image_rect.center() - pixmap.rect().center(), pixmap)
         else:
             painter.fillRect(image_rect, QColor("#d8d8d8"))
             painter.setPen(QColor("#666"))
@@ -208,6 +208,7 @@ class EvidenceBrowser(QWidget):
         model.modelReset.connect(self._after_reset)
         self.filters.set_choices(model.session)
         self._keep: str = ""
+        self._shown: str = ""
         self._after_reset()     # the model was filled before we listened
 
     def _apply_filter(self, where: EvidenceFilter) -> None:
@@ -220,13 +221,17 @@ class EvidenceBrowser(QWidget):
             row = 0
         if row is not None:
             self.view.setCurrentIndex(self.model.index(row))
-        else:
+        elif self._shown:
+            self._shown = ""
             self.currentChanged.emit("")
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        evidence_id = current.data(IdRole) if current.isValid() else ""
+        evidence_id = (current.data(IdRole) if current.isValid() else "") or ""
         self._keep = evidence_id or self._keep
-        self.currentChanged.emit(evidence_id or "")
+        # A filter change that keeps the same item current must not reload its image.
+        if evidence_id != self._shown:
+            self._shown = evidence_id
+            self.currentChanged.emit(evidence_id)
 
     def current_id(self) -> str:
         index = self.view.currentIndex()

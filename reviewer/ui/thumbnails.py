@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
 from reviewer.core.ingest import thumbnail_path
 
-CACHE_LIMIT = 3000
+# Pixmaps kept: a few screens of the grid. At DISPLAY_SIZE that is about 80 MB at most.
+CACHE_LIMIT = 1000
+DISPLAY_SIZE = 160    # the grid's cell (browser.THUMB): scaled once here, not at each paint
 
 
 class _Signals(QObject):
@@ -32,6 +34,9 @@ class _LoadThumbnail(QRunnable):
         image = QImage(str(path)) if path.exists() else QImage()
         if image.isNull():
             image = self._regenerate(path)
+        if not image.isNull() and max(image.width(), image.height()) > DISPLAY_SIZE:
+            image = image.scaled(DISPLAY_SIZE, DISPLAY_SIZE, Qt.AspectRatioMode.KeepAspectRatio,
+                                 Qt.TransformationMode.SmoothTransformation)
         self.signals.loaded.emit(self.sha256, image)
 
     def _regenerate(self, path: Path) -> QImage:

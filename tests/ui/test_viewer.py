@@ -147,7 +147,9 @@ def test_large_image_shows_preview_then_full_resolution(qtbot, tmp_path, view):
     with qtbot.waitSignal(view.imageLoaded, timeout=20_000) as loaded:
         view.set_image(path, 6000, 4000)
     assert loaded.args == [True]
-    assert shown[0] == pytest.approx(2048 / 6000, abs=0.01)     # the preview came first
+    # The preview came first, at a JPEG-friendly fraction that still covers the fitted view.
+    assert shown[0] in (0.125, 0.25, 0.5)
+    assert shown[0] * 6000 >= view.zoom() * 6000 * view.viewport().devicePixelRatioF() - 1
     assert shown[-1] == 1.0
     view.actual_size()
     row = [pixel(view, screen(view, 3000, 2000) + QPoint(dx, 0))[0] for dx in range(8)]

@@ -12,6 +12,7 @@ other key are left to the window.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
@@ -90,7 +91,15 @@ class ImageView(QGraphicsView):
         if error is not None:
             self._failed(error)
         elif path is not None:
-            self._loader.load(Path(path))
+            self._loader.load(Path(path), self._fitted_long_side(width, height))
+
+    def _fitted_long_side(self, width: int, height: int) -> int:
+        """Screen pixels along the image's long side when fitted: what a preview must cover."""
+        port = self.viewport()
+        if width <= 0 or height <= 0 or port.width() <= 0 or port.height() <= 0:
+            return 2048
+        fit = min(port.width() / width, port.height() / height)
+        return max(256, math.ceil(fit * max(width, height) * port.devicePixelRatioF()))
 
     def _size_scene(self, width: int, height: int) -> None:
         self._image.reset(width, height)
