@@ -157,10 +157,15 @@ class CaseWorkspace(QObject):
         self.currentChanged.emit(evidence_id)
 
     def _displays(self, evidence_id: str) -> list[RegionDisplay]:
-        colours = {label.id: label.colour for label in list_labels(self.session.case)}
+        # The regions panel has usually just read this image's regions: reuse them
+        # (an image can carry a thousand, and reading them is most of an edit's cost).
+        panel = self.regions.model
+        regions = (panel.regions if panel.evidence_id == evidence_id
+                   else list_regions(self.session.case, evidence_id))
+        colours = panel.colours or {label.id: label.colour
+                                    for label in list_labels(self.session.case)}
         return [RegionDisplay(r.id, r.shape, r.geometry, r.label,
-                              colours.get(r.label_id, "#ff0000"))
-                for r in list_regions(self.session.case, evidence_id)]
+                              colours.get(r.label_id, "#ff0000")) for r in regions]
 
     def _regions_changed(self, evidence_id: str) -> None:
         if evidence_id in (self.current_id, ""):
