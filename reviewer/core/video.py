@@ -448,6 +448,9 @@ def frame_at(path: Path, index: int) -> Frame:
         if not capture.grab():
             raise MediaError(path, "no frame decodes: the video data is missing or damaged")
         first_ms, fps = capture.get(cv2.CAP_PROP_POS_MSEC), capture.get(cv2.CAP_PROP_FPS)
+        count = int(capture.get(cv2.CAP_PROP_FRAME_COUNT))
+        if mp4 and mp4.regular() and index >= count > 0:   # an MP4's count is exact
+            raise MediaError(path, f"there is no frame {index}: the video has {count} frames")
         if index > 0 and mp4 and mp4.regular() and fps > 0:
             capture.set(cv2.CAP_PROP_POS_FRAMES, index)
             expected = first_ms + index * 1000.0 / fps
