@@ -13,7 +13,7 @@ import io
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +90,7 @@ def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
             media_store.place(case.path, item.part, stored)
             point = telemetry.at(item.time_ms) if telemetry else None
             taken = point.time if point and point.time else _offset_time(
-                video["taken_at_utc"], item.time_ms)
+                video["taken_at"], item.time_ms)
             frame_id = new_id()
             name = f"{Path(video['original_name']).stem}_frame{item.frame_index:06d}.png"
             row = {
@@ -102,7 +102,7 @@ def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
                 "frame_index": item.frame_index, "frame_time_ms": item.time_ms,
                 "make": video["make"], "model": video["model"],
                 "taken_at": taken,
-                "taken_at_utc": taken if taken and taken.endswith("Z") else None,
+                "taken_at_utc": video["taken_at_utc"] and taken,
                 "gps_lat": point.lat if point else None,
                 "gps_lon": point.lon if point else None,
                 "gps_alt": point.altitude if point else None,
@@ -122,16 +122,17 @@ def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
                                     "kind": "frame"})
 
 
-def _offset_time(start_utc: str | None, offset_ms: int) -> str | None:
-    """The moment a frame shows: the video's start (UTC, from its container) plus offset."""
-    if not start_utc:
+def _offset_time(start: str | None, offset_ms: int) -> str | None:
+    """The moment a frame shows: the video's start, as its container wrote it, plus offset."""
+    if not start:
         return None
     try:
-        start = datetime.fromisoformat(start_utc.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(start.replace("Z", "+00:00"))
     except ValueError:
         return None
-    moment = start + timedelta(milliseconds=offset_ms)
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    moment += timedelta(milliseconds=offset_ms)
+    text = moment.isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z") if start.endswith("Z") else text
 
 
 def _existing_indices(case: Case, video_id: str) -> set[int]:

@@ -178,7 +178,8 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             "codec": info.codec,
             # The container's creation time; else the drone's clock at the first entry.
             "taken_at": info.creation_time or (telemetry.points[0].time if telemetry else None),
-            "taken_at_utc": info.creation_time,
+            # MP4 says 'mvhd' is UTC, but many cameras (GoPro) write local time there:
+            # kept as found in taken_at, never asserted as UTC.
             "gps_lat": start.lat if start else None, "gps_lon": start.lon if start else None,
             "gps_alt": start.altitude if start else None,
             "gps_source": "srt" if start else None,

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from reviewer.core.errors import MediaError
+from reviewer.core.video import probe_video
 
 # Grabbing forward costs a decode per frame; beyond this many, seeking is cheaper.
 GRAB_FORWARD_LIMIT = 48
@@ -30,6 +31,9 @@ class VideoReader:
         self.frame_count = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         self.fps = float(self.capture.get(cv2.CAP_PROP_FPS) or 0.0)
         self._next = 0          # index of the frame the next read() returns
+        # OpenCV seeks by average rate: with a variable frame rate it lands on the wrong
+        # frame, so such a video is only ever decoded forward (exact, slower to scrub back).
+        self.can_seek = not probe_video(path).variable_frame_rate
 
     def _read(self) -> np.ndarray | None:
         ok, image = self.capture.read()
@@ -39,6 +43,11 @@ class VideoReader:
         return image
 
     def _seek(self, index: int) -> None:
+        if not self.can_seek:
+            self.capture.release()
+            self.capture = cv2.VideoCapture(str(self.path))
+            self._next = 0
+            return
         start = max(index - SEEK_BACKOFF, 0)
         self.capture.set(cv2.CAP_PROP_POS_FRAMES, start)
         # Some demuxers land elsewhere: trust where the capture says it is.
@@ -52,7 +61,7 @@ class VideoReader:
         """The BGR image of frame `index` and its time in milliseconds."""
         if index < 0 or (self.frame_count and index >= self.frame_count):
             raise MediaError(self.path, f"frame {index} is outside the video")
-        if index < self._next or index - self._next > GRAB_FORWARD_LIMIT:
+        if index < self._next or (self.can_seek and index - self._next > GRAB_FORWARD_LIMIT):
             self._seek(index)
         while self._next < index:
             if not self.capture.grab():
