@@ -1,4 +1,4 @@
-"""Import on a worker thread, shown as a progress bar with Cancel in the status bar."""
+"""Imports and frame extraction on a worker thread, shown as a progress bar with Cancel."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from reviewer.core.case import open_case
+from reviewer.core.frames import FrameReport, extract_frames
 from reviewer.core.importer import ImportReport, import_paths
 from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.ui.workers import Job, start
@@ -18,6 +19,13 @@ def _import_job(case_path: Path, actor: str, paths: list[str], *, progress: Prog
     # The worker thread opens its own connection: SQLite connections stay in their thread.
     with open_case(case_path, actor=actor) as case:
         return import_paths(case, paths, recursive=True, progress=progress, cancel=cancel)
+
+
+def _extract_job(case_path: Path, actor: str, video_id: str, every_s: float | None,
+                 scenes: bool, *, progress: ProgressCallback, cancel: CancelFlag) -> FrameReport:
+    with open_case(case_path, actor=actor) as case:
+        return extract_frames(case, video_id, every_s=every_s, scenes=scenes,
+                              progress=progress, cancel=cancel)
 
 
 class JobBar(QWidget):
@@ -38,13 +46,14 @@ class JobBar(QWidget):
 
 
 class ImportRunner(QObject):
-    finished = Signal(object)      # ImportReport
+    finished = Signal(object)      # ImportReport or FrameReport
     failed = Signal(str)
 
     def __init__(self, bar: JobBar) -> None:
         super().__init__()
         self.bar = bar
         self.job: Job | None = None
+        self.title = ""
         bar.cancel.clicked.connect(self.cancel)
 
     @property
@@ -52,13 +61,24 @@ class ImportRunner(QObject):
         return self.job is not None
 
     def start(self, case_path: Path, actor: str, paths: list[str]) -> bool:
+        """Import files and folders (with sub-folders)."""
+        return self._run("Importing", Job(_import_job, case_path, actor, paths))
+
+    def extract(self, case_path: Path, actor: str, video_id: str, every_s: float | None,
+                scenes: bool) -> bool:
+        """Keep frames of a video already in the case (every N seconds or at cuts)."""
+        return self._run("Extracting frames",
+                         Job(_extract_job, case_path, actor, video_id, every_s, scenes))
+
+    def _run(self, title: str, job: Job) -> bool:
         if self.job is not None:
             return False
-        self.job = Job(_import_job, case_path, actor, paths)
+        self.title = title
+        self.job = job
         self.job.signals.progress.connect(self._progress)
         self.job.signals.finished.connect(self._finished)
         self.job.signals.failed.connect(self._failed)
-        self.bar.text.setText("Importing…")
+        self.bar.text.setText(f"{self.title}…")
         self.bar.bar.setRange(0, 0)
         self.bar.cancel.setEnabled(True)
         self.bar.show()
@@ -79,7 +99,7 @@ class ImportRunner(QObject):
         self.bar.bar.setRange(0, max(total, 1))
         self.bar.bar.setValue(done)
         if self.bar.cancel.isEnabled():
-            self.bar.text.setText(f"Importing {done}/{total}: {Path(item).name}")
+            self.bar.text.setText(f"{self.title} {done}/{total}: {Path(item).name}")
 
     def _finished(self, report: ImportReport) -> None:
         self.job = None

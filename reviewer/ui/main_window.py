@@ -17,6 +17,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -28,6 +29,7 @@ from PySide6.QtWidgets import (
 from reviewer import __version__
 from reviewer.core.case import create_case
 from reviewer.core.errors import ReviewerError
+from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.import_runner import ImportRunner, JobBar
@@ -117,6 +119,10 @@ class MainWindow(QMainWindow):
             self._action("&Previous item", lambda: self._step(-1), "PgUp"),
         ]
         view.addActions(self.view_actions)
+        extract = self._action("E&xtract frames of this video…", self.extract_frames_dialog,
+                               "Ctrl+E")
+        view.addAction(extract)
+        self.case_actions.append(extract)
         self.docks_menu = view.addMenu("&Panels")
 
         self.toolbar = QToolBar("Tools")
@@ -305,9 +311,36 @@ class MainWindow(QMainWindow):
             return False
         return True
 
-    def _import_finished(self, report: ImportReport) -> None:
+    def extract_frames_dialog(self) -> None:
+        """Ask how often to keep a frame of the current video, then extract in the background."""
+        if self.workspace is None or self.session is None:
+            return
+        video_id = self.workspace.current_id
+        if not video_id or self.workspace.center.currentWidget() is not self.workspace.video:
+            self._error("No video", "Choose a video in the browser first.")
+            return
+        choices = ["every 1 second", "every 2 seconds", "every 5 seconds", "every 10 seconds",
+                   "at each scene change"]
+        choice, ok = QInputDialog.getItem(self, "Extract frames", "Keep a frame:", choices,
+                                          1, editable=False)
+        if not ok:
+            return
+        scenes = choice.startswith("at each")
+        every = None if scenes else float(choice.split()[1])
+        if not self.importer.extract(self.session.path, self.session.actor, video_id, every,
+                                     scenes):
+            self.statusBar().showMessage("Another job is running", 5000)
+
+    def _import_finished(self, report: ImportReport | FrameReport) -> None:
         if self.session is not None:
             self.session.evidenceChanged.emit()
+        if isinstance(report, FrameReport):
+            self.statusBar().showMessage(
+                f"Kept {len(report.imported)} frame(s), {report.existing} already in the case"
+                + (" (cancelled: run again to finish)" if report.cancelled else ""), 15000)
+            if report.warnings:
+                ProblemsDialog("Frames: needs attention", report.warnings, self).open()
+            return
         summary = (f"Imported {len(report.imported)}, {len(report.duplicates)} already in the"
                    f" case, {len(report.errors)} failed"
                    + (" (cancelled)" if report.cancelled else ""))

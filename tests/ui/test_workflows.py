@@ -246,3 +246,63 @@ def test_keep_a_video_frame_and_tag_it(window, qtbot, tmp_path):
         assert row == (17, video_id)
         assert check.conn.execute("SELECT count(*) FROM regions WHERE evidence_id = ?",
                                   (frame_id,)).fetchone()[0] == 1
+
+
+def _video_case(tmp_path, frames: int, name="long"):
+    import cv2
+    import numpy as np
+
+    from reviewer.core.case import create_case
+    from reviewer.core.importer import import_paths
+
+    clip = tmp_path / f"{name}.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 25, (640, 360))
+    for index in range(frames):
+        image = np.full((360, 640, 3), (index * 7) % 255, np.uint8)
+        cv2.putText(image, str(index), (40, 200), cv2.FONT_HERSHEY_SIMPLEX, 4, (255, 0, 0), 6)
+        writer.write(image)
+    writer.release()
+    case = create_case(tmp_path / name, actor="setup")
+    import_paths(case, [clip])
+    case.close()
+    return tmp_path / f"{name}.case"
+
+
+def test_extract_frames_from_the_app_with_progress(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QInputDialog
+
+    case_path = _video_case(tmp_path, 250)
+    window.open_case(case_path)
+
+    def choose():
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QInputDialog)
+        box.setTextValue("every 2 seconds")
+        box.accept()
+
+    QTimer.singleShot(50, choose)
+    with qtbot.waitSignal(window.importer.finished, timeout=60_000) as done:
+        window.extract_frames_dialog()
+    report = done.args[0]
+    assert len(report.imported) == 5 and not report.cancelled
+    assert window.workspace.model.rowCount() == 6
+    assert "Kept 5 frame(s)" in window.statusBar().currentMessage()
+
+
+def test_cancel_a_long_extraction_leaves_the_case_whole(window, qtbot, tmp_path):
+    from reviewer.core.verify import verify_case
+
+    case_path = _video_case(tmp_path, 1500)
+    window.open_case(case_path)
+    video_id = window.workspace.current_id
+    assert window.importer.extract(case_path, "Investigator A", video_id, 1.0, False)
+    qtbot.waitUntil(lambda: window.job_bar.bar.value() > 100, timeout=30_000)
+    with qtbot.waitSignal(window.importer.finished, timeout=60_000) as done:
+        qtbot.mouseClick(window.job_bar.cancel, Qt.MouseButton.LeftButton)
+    report = done.args[0]
+    assert report.cancelled and len(report.imported) < 60
+    with open_case(case_path, actor="check") as case:
+        assert verify_case(case).ok
+        frames = case.conn.execute("SELECT count(*) FROM evidence WHERE kind = 'frame'"
+                                   ).fetchone()[0]
+    assert frames == len(report.imported)
