@@ -9,7 +9,6 @@ Extraction is resumable: frames already in the case are skipped.
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -17,13 +16,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+import cv2
 
 from reviewer.core import media_store
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
 from reviewer.core.errors import MediaError, NotFoundError
 from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.imaging import THUMB_SIZE
 from reviewer.core.ingest import thumbnail_path
 from reviewer.core.progress import CancelFlag, NeverCancel, ProgressCallback, no_progress
 from reviewer.core.srt import Telemetry, parse_srt
@@ -70,13 +70,16 @@ def _encode(case_path: Path, frame: Frame) -> _Encoded:
     part = media_store.incoming_part(case_path, os.getpid())
     part.write_bytes(data)
     height, width = frame.image.shape[:2]
-    thumb = Image.fromarray(frame.image[:, :, ::-1])
-    thumb.thumbnail((256, 256))
-    buffer = io.BytesIO()
-    thumb.save(buffer, "JPEG", quality=85)
+    # Shrink with OpenCV before anything else touches the pixels: a tenth of the cost
+    # of handing a full 1080p frame to Pillow, and it runs without the GIL.
+    scale = THUMB_SIZE / max(width, height)
+    small = cv2.resize(frame.image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else frame.image
+    ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])
     target = thumbnail_path(case_path, sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(buffer.getvalue())
+    if ok:
+        target.write_bytes(jpeg.tobytes())
     return _Encoded(frame.index, frame.time_ms, width, height, sha256, part)
 
 
