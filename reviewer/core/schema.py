@@ -221,11 +221,63 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX regions_label_evidence ON regions (label_id, evidence_id)")
 
 
+_V4 = """
+-- Comparisons gain how they were aligned (method, quality figures, the clicked point
+-- pairs of a manual alignment) and an edit stamp, as every other editable object has.
+ALTER TABLE comparisons ADD COLUMN alignment TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE comparisons ADD COLUMN updated_at TEXT;
+ALTER TABLE comparisons ADD COLUMN updated_by TEXT;
+
+-- Evidence the app made (kind 'derived': a comparison exported as an image) and what
+-- it was made from: the sources by id and hash, and the recipe (mode, size, transform).
+CREATE TABLE derivations (
+    evidence_id TEXT PRIMARY KEY REFERENCES evidence (id),
+    comparison_id TEXT REFERENCES comparisons (id),
+    sources TEXT NOT NULL,
+    recipe TEXT NOT NULL,
+    app_version TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Packages merged into this case (merging the same package again changes nothing).
+CREATE TABLE merges (
+    id TEXT PRIMARY KEY,
+    package_sha256 TEXT NOT NULL CHECK (length(package_sha256) = 64),
+    package_name TEXT NOT NULL,
+    source_case_id TEXT,
+    summary TEXT NOT NULL DEFAULT '{}',
+    merged_at TEXT NOT NULL,
+    merged_by TEXT NOT NULL
+);
+CREATE INDEX merges_package ON merges (package_sha256);
+
+-- Where both sides edited the same region or incident, the merge keeps both: the local
+-- object untouched, the incoming version as a new object, and a row here until an
+-- investigator settles it.
+CREATE TABLE merge_conflicts (
+    id TEXT PRIMARY KEY,
+    merge_id TEXT NOT NULL REFERENCES merges (id),
+    kind TEXT NOT NULL CHECK (kind IN ('region', 'incident')),
+    local_id TEXT NOT NULL,
+    incoming_id TEXT NOT NULL,
+    detail TEXT NOT NULL DEFAULT '',
+    resolved_at TEXT,
+    resolved_by TEXT
+);
+CREATE INDEX merge_conflicts_local ON merge_conflicts (local_id);
+"""
+
+
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_V4):
+        conn.execute(statement)
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
+    4: _migrate_to_4,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)
