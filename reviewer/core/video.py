@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import math
+import os
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -185,7 +186,17 @@ def _parse_moov(data: bytes, facts: _Mp4) -> None:
         return
 
 
-def _open_video(path: Path) -> tuple[cv2.VideoCapture, _Mp4 | None]:
+def _decoder_threads() -> int:
+    # FFmpeg's own choice for frame threading: cores + 1, so that a core never waits
+    # while the oldest frame in flight finishes. OpenCV passes cores, which on two
+    # cores leaves the decoder barely faster than one thread (measured on a 1080p
+    # H.264 clip: 600 frames in 2.37 s with 2 threads, 1.47 s with 3).
+    return min((os.cpu_count() or 1) + 1, 16)
+
+
+def _open_video(path: Path, *, streaming: bool = False) -> tuple[cv2.VideoCapture, _Mp4 | None]:
+    """Open for decoding; `streaming` for reading a whole file forward (more threads
+    decode faster but each adds a frame of delay, which one-frame reads don't want)."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(512)
@@ -199,7 +210,8 @@ def _open_video(path: Path) -> tuple[cv2.VideoCapture, _Mp4 | None]:
         raise MediaError(path, f"a text file, not a video (it starts {start!r})")
     mp4 = _read_mp4(path)
     # CAP_FFMPEG explicitly: other backends read "%d" in a name as an image sequence.
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+    params = [cv2.CAP_PROP_N_THREADS, _decoder_threads()] if streaming else []
+    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
     if not capture.isOpened():
         capture.release()
         raise MediaError(path, "not a video that can be opened (unknown format or a"
@@ -277,7 +289,11 @@ class Extraction(Iterator[Frame]):
         self.warnings: list[VideoWarning] = []
         self.decoded = 0
         self.cancelled = False
-        self._capture, _ = _open_video(self.path)
+        self._capture, mp4 = _open_video(self.path, streaming=True)
+        # How far ahead the next frame may come, in latest steps. An MP4/MOV whose 'stts'
+        # proves a constant rate gives every frame's time in advance (up to rounding to
+        # the time base); elsewhere a dropped frame can double the step unannounced.
+        self._lookahead = 1.1 if mp4 and mp4.regular() else 2.0
         self._progress = progress
         self._cancel = cancel or NeverCancel()
         self._nominal_ms = 1000.0 / self.info.fps if self.info.fps else 40.0
@@ -369,8 +385,8 @@ def _every(seconds: float, rounding: str) -> Callable[[Extraction], Iterator[Fra
                     yield Frame(index, round(time_ms), run._image())
                     continue
             # Convert only a frame that may stay the choice for next_tick: one the next
-            # frame would round past if it came up to twice the latest step later.
-            maybe = to_tick((time_ms + 2 * run._step_ms) / period) > next_tick
+            # frame would round past if it came up to `_lookahead` latest steps later.
+            maybe = to_tick((time_ms + run._lookahead * run._step_ms) / period) > next_tick
             held = (index, time_ms, run._image() if maybe else None)
         if held is not None and held[2] is not None and next_tick is not None \
                 and next_tick < to_tick((last_ms + run._nominal_ms) / period):
@@ -458,7 +474,7 @@ def frame_at(path: Path, index: int) -> Frame:
                     < 500.0 / fps:
                 return _retrieve(path, capture, index)
             capture.release()
-            capture, _ = _open_video(path)
+            capture, _ = _open_video(path, streaming=True)
             capture.grab()
         for done in range(1, index + 1):
             if not capture.grab():
