@@ -298,3 +298,9 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "new": cmd_new, "import": cmd_import, "list": cmd_list, "show": cmd_show, "tag": cmd_tag,
     "incident": cmd_incident, "label": cmd_label, "verify": cmd_verify, "demo": cmd_demo,
 }
+
+
+# Handlers kept in their own modules, registered here (imported last: they use the above).
+from reviewer.cli.commands_compare import COMPARE_HANDLERS  # noqa: E402
+
+HANDLERS.update(COMPARE_HANDLERS)

@@ -144,7 +144,37 @@ def build_parser() -> Parser:
     verify = commands.add_parser("verify", parents=[common],
                                  help="check every hash, the audit chain and the database")
     verify.add_argument("case", metavar="CASE")
+    _add_compare_commands(commands, common)
     return parser
 
 
-COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify", "demo")
+def _add_compare_commands(commands: argparse._SubParsersAction,
+                          common: argparse.ArgumentParser) -> None:
+    # Literals, not imports of the drawing modules: those load OpenCV, and every command
+    # builds this parser (tests/cli/test_cli_compare.py checks they agree).
+    modes, default_width = ("side", "swipe", "difference"), 2400
+    compare = commands.add_parser(
+        "compare", parents=[common],
+        help="keep a before/after pair of images, aligned, and optionally export it as PNG")
+    compare.add_argument("case", metavar="CASE")
+    compare.add_argument("before_id", metavar="BEFORE_ID")
+    compare.add_argument("after_id", metavar="AFTER_ID")
+    compare.add_argument("--align", choices=["auto", "none"], default="auto",
+                         help="auto: find the transform from the images (default); none: take"
+                              " them as already aligned")
+    compare.add_argument("--note", default="", help="what the comparison shows")
+    compare.add_argument("--export", metavar="OUT.png",
+                         help="also draw the comparison to OUT.png and keep it in the case as"
+                              " derived evidence")
+    compare.add_argument("--mode", choices=modes, default="side",
+                         help="the view to export (default: side by side)")
+    compare.add_argument("--width", type=int, default=default_width, metavar="PIXELS",
+                         help=f"width of the exported picture (default {default_width})")
+
+    comparisons = commands.add_parser("comparisons", parents=[common],
+                                      help="list the case's before/after comparisons")
+    comparisons.add_argument("case", metavar="CASE")
+
+
+COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify", "demo",
+            "compare", "comparisons")

@@ -163,3 +163,31 @@ def orient(image: Image.Image, orientation: int) -> Image.Image:
     """Turn decoded pixels the way EXIF orientation says they are displayed."""
     method = _TRANSPOSE.get(orientation)
     return image.transpose(method) if method is not None else image
+
+
+def decode_pixels(path: Path) -> np.ndarray:
+    """The whole image at full scale as RGB uint8 (h, w, 3), turned upright.
+
+    For work on the pixels themselves (alignment, comparison). Raises MediaError
+    naming the file when it is missing or does not decode.
+    """
+    try:
+        image = open_image(path)
+    except FileNotFoundError as error:
+        raise MediaError(path, "the file is missing") from error
+    except OSError as error:
+        raise MediaError(path, f"cannot read: {error.strerror or error}") from error
+    info = image_info(image)
+    try:
+        image.load()
+        pixels = to_displayable(image)
+    except Image.DecompressionBombError as error:
+        raise MediaError(path, f"refused as a possible decompression bomb: {error}") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        fallback = _decode_with_opencv(path, MAX_PIXELS) if info.format == "TIFF" else None
+        if fallback is None:
+            raise MediaError(path, f"the image data does not decode: {error}") from error
+        pixels = fallback
+    pixels = orient(pixels.convert("RGB") if pixels.mode != "RGB" else pixels,
+                    info.pixel_orientation)
+    return np.asarray(pixels)

@@ -1,0 +1,112 @@
+"""A saved comparison exported as a picture: into the case as derived evidence, or a file.
+
+The caption names both images, their capture times, SHA-256 prefixes and the
+alignment figures, so a reader of a report can find and check the originals. The
+picture carries no export time, so exporting the same view again gives the same
+bytes, and the case keeps one item for it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from reviewer import __version__
+from reviewer.core.case import Case
+from reviewer.core.compare_render import render_comparison
+from reviewer.core.comparisons import Comparison, get_comparison, image_item, item_pixels
+from reviewer.core.derived import Source, add_derived_image, encode_png
+from reviewer.core.difference import DEFAULT_THRESHOLD
+from reviewer.core.errors import MediaError
+
+DEFAULT_WIDTH = 2400
+
+
+@dataclass(frozen=True)
+class Exported:
+    image: Image.Image
+    evidence: dict[str, Any] | None     # the derived item's row, when stored in the case
+    path: Path | None                   # the file written, when asked for one
+
+
+def _describe_item(role: str, row: dict[str, Any]) -> str:
+    taken = row["taken_at"] or "capture time unknown"
+    return (f"{role}: {row['original_name']} | taken {taken} | SHA-256 {row['sha256'][:16]}..."
+            f" | item {row['id'][:8]}")
+
+
+def describe_alignment(comparison: Comparison) -> str:
+    """The alignment in one sentence for a caption or a status line."""
+    alignment = comparison.get_alignment()
+    if alignment is None:
+        return "Not aligned."
+    if alignment.method == "none":
+        return "Taken as already aligned (no alignment computed)."
+    verdict = "" if alignment.good else f" POOR: {alignment.problem}."
+    if alignment.method == "manual":
+        return (f"Aligned by hand from {alignment.inliers} point pairs, RMS error"
+                f" {alignment.reprojection_error_px:.2f} px.{verdict}")
+    return (f"Aligned automatically: {alignment.inliers} of {alignment.matches} feature matches"
+            f" agree ({alignment.inlier_ratio:.0%}), RMS error"
+            f" {alignment.reprojection_error_px:.2f} px over {alignment.refined} full-scale"
+            f" points.{verdict}")
+
+
+def caption_lines(comparison: Comparison, before: dict[str, Any], after: dict[str, Any],
+                  mode: str) -> list[str]:
+    lines = [_describe_item("Before", before), _describe_item("After", after),
+             describe_alignment(comparison)]
+    if comparison.note:
+        lines.append(f"Note: {comparison.note}")
+    view = {"side": "side by side", "swipe": "swipe", "difference": "difference"}[mode]
+    lines.append(f"Comparison {comparison.id}, {view} view, made with Evidence Reviewer"
+                 f" {__version__}.")
+    return lines
+
+
+def export_comparison(case: Case, comparison_id: str, mode: str = "side",
+                      width: int = DEFAULT_WIDTH, *, swipe_at: float = 0.5,
+                      threshold: float = DEFAULT_THRESHOLD, out_path: str | Path | None = None,
+                      store: bool = True) -> Exported:
+    """Render a comparison; store it in the case as derived evidence and/or write a PNG."""
+    comparison = get_comparison(case, comparison_id)
+    before = image_item(case, comparison.before_id)
+    after = image_item(case, comparison.after_id)
+    image = render_comparison(
+        item_pixels(case, before), item_pixels(case, after),
+        comparison.transform, mode, width, caption=caption_lines(comparison, before, after, mode),
+        swipe_at=swipe_at, threshold=threshold)
+    path = Path(out_path) if out_path is not None else None
+    if path is not None:
+        _write_file(path, image)
+    row = None
+    if store:
+        recipe = {"mode": mode, "width": width, "transform": comparison.transform,
+                  "alignment": comparison.alignment}
+        if mode == "swipe":
+            recipe["swipe_at"] = swipe_at
+        if mode == "difference":
+            recipe["threshold"] = threshold
+        name = (f"comparison_{Path(before['original_name']).stem}_"
+                f"{Path(after['original_name']).stem}_{mode}.png")
+        row = add_derived_image(
+            case, image, name,
+            [Source(before["id"], before["sha256"], "before"),
+             Source(after["id"], after["sha256"], "after")],
+            recipe, comparison_id=comparison.id, action="comparison.export")
+    return Exported(image, row, path)
+
+
+def _write_file(path: Path, image: Image.Image) -> None:
+    """Write the PNG under a temporary name and rename it: never a half-written file."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        temporary.write_bytes(encode_png(image))
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        raise MediaError(path, f"cannot write the picture: {error.strerror or error}") from error
