@@ -103,3 +103,22 @@ def validate(shape: str, geometry: Geometry, width: int | None, height: int | No
     if shape == "polygon":
         return {"points": [[x, y] for x, y in vertices]}
     return {"x": vertices[0][0], "y": vertices[0][1]}
+
+
+def map_region(shape: str, geometry: Geometry, matrix: Any) -> tuple[str, Geometry]:
+    """The region carried into another image by a 3x3 homography (source -> target pixels).
+
+    A rectangle becomes the quadrilateral its corners map to (a polygon): under
+    perspective it is no longer a rectangle. A point stays a point.
+    """
+    def carry(x: float, y: float) -> list[float]:
+        u = matrix[0][0] * x + matrix[0][1] * y + matrix[0][2]
+        v = matrix[1][0] * x + matrix[1][1] * y + matrix[1][2]
+        w = matrix[2][0] * x + matrix[2][1] * y + matrix[2][2]
+        w = w if abs(w) > 1e-12 else 1e-12
+        return [float(u / w), float(v / w)]
+
+    if shape == "point":
+        x, y = carry(geometry["x"], geometry["y"])
+        return "point", {"x": x, "y": y}
+    return "polygon", {"points": [carry(x, y) for x, y in points(shape, geometry)]}

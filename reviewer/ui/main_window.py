@@ -123,6 +123,10 @@ class MainWindow(QMainWindow):
                                "Ctrl+E")
         view.addAction(extract)
         self.case_actions.append(extract)
+        compare = self._action("&Compare the two selected items…", self._compare,
+                               "Ctrl+Shift+C")
+        view.addAction(compare)
+        self.case_actions.append(compare)
         self.docks_menu = view.addMenu("&Panels")
 
         self.toolbar = QToolBar("Tools")
@@ -254,6 +258,10 @@ class MainWindow(QMainWindow):
             return
         if self.workspace.labels.choose_shortcut(key):
             self.workspace.relabel_selected(self.workspace.labels.current_id())
+
+    def _compare(self) -> None:
+        if self.workspace is not None:
+            self.workspace.compare()
 
     def _viewer(self, method: str) -> None:
         if self.workspace is not None:

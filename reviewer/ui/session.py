@@ -21,6 +21,7 @@ class CaseSession(QObject):
     regionsChanged = Signal(str)        # the evidence id whose regions changed ("": many)
     incidentsChanged = Signal()         # incidents or their links changed
     labelsChanged = Signal()            # the vocabulary changed
+    comparisonsChanged = Signal()       # comparisons made, aligned, noted or deleted
     failed = Signal(str)                # a change could not be saved: one line for the user
 
     def __init__(self, case: Case, parent: QObject | None = None) -> None:

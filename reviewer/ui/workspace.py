@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import QMenu, QSplitter, QStackedWidget, QTabWidget, QWidget
 
 from reviewer.core.case import open_case
+from reviewer.core.errors import ReviewerError
 from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.frames import keep_frame, telemetry_for
 from reviewer.core.incidents import list_incidents
@@ -20,6 +21,9 @@ from reviewer.core.labels import list_labels
 from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.core.regions import get_region, list_regions
 from reviewer.ui.browser import EvidenceBrowser
+from reviewer.ui.compare.compare_window import CompareWindow
+from reviewer.ui.compare.comparisons_panel import ComparisonsPanel
+from reviewer.ui.compare.edits import AddComparison
 from reviewer.ui.edits import AddRegion, DeleteRegions, EditRegion, region_values
 from reviewer.ui.evidence_model import EvidenceModel
 from reviewer.ui.incident_page import IncidentPage
@@ -32,6 +36,14 @@ from reviewer.ui.thumbnails import ThumbnailCache
 from reviewer.ui.video_view import VideoView
 from reviewer.ui.viewer import ImageView, RegionDisplay
 from reviewer.ui.workers import Job, start
+
+
+def before_after(rows: list[dict]) -> tuple[dict, dict]:
+    """Two items in before/after order: by capture time where both have one, else as given."""
+    first, second = rows
+    if first["taken_at"] and second["taken_at"] and second["taken_at"] < first["taken_at"]:
+        return second, first
+    return first, second
 
 
 def _keep_frame_job(case_path: Path, actor: str, video_id: str, index: int, *,
@@ -61,6 +73,9 @@ class CaseWorkspace(QObject):
         self.left = QTabWidget()
         self.left.addTab(self.browser, "Evidence")
         self.left.addTab(self.incident_page, "Incident")
+        self.comparisons = ComparisonsPanel(session)
+        self.left.addTab(self.comparisons, "Comparisons")
+        self.compare_windows: dict[str, CompareWindow] = {}
         self.video = VideoView()
         self.center = QStackedWidget()
         self.center.addWidget(self.viewer)
@@ -91,6 +106,7 @@ class CaseWorkspace(QObject):
         session.labelsChanged.connect(self.browser.filters.set_choices_later)
         self.incidents.openIncident.connect(self.show_incident)
         self.incident_page.openRegion.connect(self.open_region)
+        self.comparisons.openComparison.connect(self.open_comparison)
         for widget, source in ((self.regions.table, self._selected_regions),
                                (self.viewer, self._selected_regions),
                                (self.browser.view, self._selected_items)):
@@ -119,6 +135,10 @@ class CaseWorkspace(QObject):
         attach.setEnabled(not attach.isEmpty())
         menu.addAction(f"New incident with {what}…",
                        lambda: self.incidents.new_incident(region_ids, evidence_ids))
+        if len(evidence_ids) == 2 and not region_ids:
+            menu.addSeparator()
+            menu.addAction("Compare these two (before / after)…",
+                           lambda: self.compare(evidence_ids))
         if region_ids:
             menu.addSeparator()
             menu.addAction(f"Delete {what}", lambda: self.delete_regions(region_ids))
@@ -223,6 +243,37 @@ class CaseWorkspace(QObject):
                                              region_values(region, ["label"]),
                                              {"label": label_id}, "Relabel region"))
 
+    # -- comparisons -------------------------------------------------------------------
+    def compare(self, evidence_ids: list[str] | None = None) -> CompareWindow | None:
+        """Compare two selected images (the earlier one taken as before) in a new window."""
+        ids = evidence_ids if evidence_ids is not None else self.browser.selected_ids()
+        if len(ids) != 2:
+            self.session.failed.emit(f"Compare needs two images selected ({len(ids)} are):"
+                                     " Ctrl+click a second one in Evidence")
+            return None
+        rows = [get_evidence(self.session.case, evidence_id) for evidence_id in ids]
+        before, after = before_after(rows)
+        command = AddComparison(self.session, before["id"], after["id"])
+        if not self.session.push(command) or command.comparison is None:
+            return None
+        self.left.setCurrentWidget(self.comparisons)
+        return self.open_comparison(command.comparison.id)
+
+    def open_comparison(self, comparison_id: str) -> CompareWindow | None:
+        window = self.compare_windows.get(comparison_id)
+        if window is None:
+            try:
+                window = CompareWindow(self.session, comparison_id)
+            except ReviewerError as error:
+                self.session.failed.emit(str(error))
+                return None
+            window.closed.connect(lambda cid: self.compare_windows.pop(cid, None))
+            self.compare_windows[comparison_id] = window
+        window.show()
+        window.raise_()
+        window.activateWindow()
+        return window
+
     def keep_frame(self, index: int) -> None:
         """Add the frame on screen to the case (off the UI thread), then open it to tag."""
         if self._keeping is not None or not self.current_id:
@@ -246,6 +297,8 @@ class CaseWorkspace(QObject):
         self.session.failed.emit(message)
 
     def shutdown(self) -> None:
+        for window in list(self.compare_windows.values()):
+            window.close()
         self.video.stop()
         if self._keeping is not None:
             self._keeping.done.wait(30)

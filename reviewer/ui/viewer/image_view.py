@@ -39,6 +39,7 @@ class ImageView(QGraphicsView):
     deleteRequested = Signal(list)           # ids: Delete/Backspace with a selection
     imageLoaded = Signal(bool)               # True: full resolution shown; False: it failed
     imageShown = Signal(float)               # decoded pixels shown, per image pixel (1.0: full)
+    viewChanged = Signal()                   # zoom or scroll moved: another part shows
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,6 +71,7 @@ class ImageView(QGraphicsView):
         self._pan_travel = 0.0
         self._pan_clears_selection = False
         self._space = False
+        self._read_only = False
         self.set_tool("select")
 
     # -- image ------------------------------------------------------------------------
@@ -169,6 +171,13 @@ class ImageView(QGraphicsView):
 
     # -- tools ------------------------------------------------------------------------
 
+    def set_read_only(self, read_only: bool) -> None:
+        """Show regions without letting them be selected, moved or deleted (a drag pans)."""
+        self._read_only = read_only
+        if read_only:
+            self.set_tool("select")
+            self._editing.clear_selection()
+
     def set_tool(self, tool: str) -> None:
         if tool not in TOOLS:
             raise ValueError(f"unknown tool {tool!r}; use one of {', '.join(TOOLS)}")
@@ -235,6 +244,22 @@ class ImageView(QGraphicsView):
         self._put(target, view_centre if centre is not None else anchor)
         self._zoom_changed()
 
+    def image_rect(self) -> QRectF:
+        """The image's displayed size as a rectangle at the origin (empty before one is set)."""
+        return self._image.rect()
+
+    def visible_centre(self) -> QPointF:
+        """The image point (scene coordinates) in the middle of the view."""
+        return self._to_scene(QPointF(self.viewport().rect().center()))
+
+    def show_at(self, centre: QPointF, zoom: float) -> None:
+        """Zoom to `zoom` with the image point `centre` mid-view (to follow another view)."""
+        self._set_zoom(zoom, centre=centre)
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self.viewChanged.emit()
+
     def _to_scene(self, viewport_point: QPointF) -> QPointF:
         return self.viewportTransform().inverted()[0].map(QPointF(viewport_point))
 
@@ -261,6 +286,7 @@ class ImageView(QGraphicsView):
         self._image.set_zoom(zoom * self.devicePixelRatioF())
         self._image.place_message(zoom)
         self._update_detail()
+        self.viewChanged.emit()
 
     def _update_detail(self) -> None:
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
@@ -285,7 +311,7 @@ class ImageView(QGraphicsView):
         position = event.position()
         button = event.button()
         if button == Qt.MouseButton.MiddleButton or (
-                button == Qt.MouseButton.LeftButton and self._space):
+                button == Qt.MouseButton.LeftButton and (self._space or self._read_only)):
             self._start_pan(position, clears_selection=False)
         elif button == Qt.MouseButton.LeftButton:
             point = self._to_scene(position)
@@ -312,7 +338,7 @@ class ImageView(QGraphicsView):
             self._editing.move(point.x(), point.y(), (position.x(), position.y()))
         elif self._tool != "select":
             self._drawing.move(point.x(), point.y(), self.zoom())
-        elif not self._space:
+        elif not self._space and not self._read_only:
             self._set_cursor(self._editing.cursor_at(point.x(), point.y(),
                                                      self.viewportTransform()))
 
@@ -366,9 +392,11 @@ class ImageView(QGraphicsView):
             pass                            # a drawing or a drag took the key
         elif key == Qt.Key.Key_Escape and self._regions.selection:
             self._editing.clear_selection()
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._regions.selection:
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._regions.selection \
+                and not self._read_only:
             self.deleteRequested.emit(list(self._regions.selection))
-        elif key in _ARROWS and plain and self._tool == "select" and self._regions.selection:
+        elif key in _ARROWS and plain and self._tool == "select" and self._regions.selection \
+                and not self._read_only:
             step = 10.0 if event.modifiers() & Qt.KeyboardModifier.ShiftModifier else 1.0
             dx, dy = _ARROWS[key]
             self._editing.nudge(dx * step, dy * step)

@@ -1,0 +1,203 @@
+"""Before/after comparison in the app: pick two items, align, swipe, difference, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
+from reviewer.core.align import map_points
+from reviewer.core.case import create_case, open_case
+from reviewer.core.comparisons import get_comparison, list_comparisons
+from reviewer.core.demo.texture import camera_move, textured_scene, view_of
+from reviewer.core.evidence import EvidenceFilter, get_evidence, list_evidence, media_path
+from reviewer.core.importer import import_paths
+
+SIZE = (1200, 900)
+MOVE = camera_move(SIZE, angle_deg=6, scale=0.92)     # before (scene) pixel -> after pixel
+TRUTH = np.linalg.inv(MOVE)                            # after pixel -> before pixel
+CHANGED = (700, 300, 160, 140)                         # x, y, w, h in before pixels
+
+
+def _save(path: Path, pixels: np.ndarray) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path, quality=95)
+    return path
+
+
+@pytest.fixture
+def pair_case(tmp_path):
+    """A case with a before photo and an after photo of one scene, moved and changed."""
+    scene = textured_scene(*SIZE, seed=5)
+    changed = scene.copy()
+    x, y, w, h = CHANGED
+    changed[y:y + h, x:x + w] = (200, 40, 40)          # something new stands there
+    case = create_case(tmp_path / "pair", title="Pair", actor="setup")
+    import_paths(case, [_save(tmp_path / "in" / "a_before.jpg", scene),
+                        _save(tmp_path / "in" / "b_after.jpg", view_of(changed, MOVE))])
+    path = case.path
+    case.close()
+    return path
+
+
+def worst_error(found, truth=TRUTH) -> float:
+    grid = np.array([[x, y] for x in np.linspace(0, SIZE[0], 7)
+                     for y in np.linspace(0, SIZE[1], 5)])
+    return float(np.hypot(*(map_points(np.asarray(found), grid) - map_points(truth, grid)).T).max())
+
+
+def _select_both(window, qtbot) -> None:
+    view = window.workspace.browser.view
+    model = view.model()
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+    first, second = (view.visualRect(model.index(row, 0)).center() for row in (0, 1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ControlModifier, pos=second)
+    assert len(window.workspace.browser.selected_ids()) == 2
+
+
+def _open_comparison(window, qtbot, case_path):
+    window.open_case(case_path)
+    _select_both(window, qtbot)
+    qtbot.keyClick(window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier
+                   | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: len(window.workspace.compare_windows) == 1, timeout=5000)
+    compare = next(iter(window.workspace.compare_windows.values()))
+    qtbot.addWidget(compare)
+    qtbot.waitExposed(compare)
+    qtbot.waitUntil(lambda: compare.pixels is not None, timeout=10000)
+    return compare
+
+
+def test_compare_align_swipe_and_see_the_change(window, qtbot, pair_case, tmp_path):
+    compare = _open_comparison(window, qtbot, pair_case)
+    saved = list_comparisons(window.session.case)
+    assert len(saved) == 1 and saved[0].transform is None
+    assert get_evidence(window.session.case, saved[0].before_id)["original_name"] == "a_before.jpg"
+    assert not compare.mode_actions["swipe"].isEnabled()      # nothing to lay over yet
+
+    qtbot.keyClick(compare, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: get_comparison(window.session.case, saved[0].id).aligned,
+                    timeout=20000)
+    stored = get_comparison(window.session.case, saved[0].id)
+    assert worst_error(stored.transform) < 2.0
+    assert "Aligned automatically" in compare.alignment_label.text()
+    qtbot.waitUntil(lambda: compare.display is not None, timeout=10000)
+    qtbot.wait(100)
+    compare.grab().save(str(tmp_path / "side.png"))
+
+    # Swipe: drag the divider from the middle to a quarter of the width.
+    qtbot.keyClick(compare, Qt.Key.Key_2)
+    assert compare.view.mode == "swipe" and not compare.view.after_view.isVisible()
+    before_view = compare.view.before_view
+    port = before_view.viewport()
+    start = QPoint(round(compare.view.overlay.divider_x_on_screen()), port.height() // 2)
+    target = before_view.mapFromScene(QPointF(SIZE[0] * 0.25, SIZE[1] / 2))
+    qtbot.mousePress(port, Qt.MouseButton.LeftButton, pos=start)
+    qtbot.mouseMove(port, pos=QPoint((start.x() + target.x()) // 2, start.y()))
+    qtbot.mouseMove(port, pos=QPoint(target.x(), start.y()))
+    qtbot.mouseRelease(port, Qt.MouseButton.LeftButton, pos=QPoint(target.x(), start.y()))
+    assert compare.view.overlay.divider == pytest.approx(0.25, abs=0.02)
+    assert compare.slider.value() == pytest.approx(25, abs=2)
+    qtbot.wait(100)
+    compare.grab().save(str(tmp_path / "swipe.png"))
+
+    # Difference: the painted block is found, the rest of the scene is not.
+    qtbot.keyClick(compare, Qt.Key.Key_4)
+    assert compare.view.mode == "difference"
+    from reviewer.core.difference import changed_mask
+
+    mask = changed_mask(compare.display.heat, compare.threshold())
+    scale = mask.shape[1] / SIZE[0]
+    x, y, w, h = (round(v * scale) for v in CHANGED)
+    assert mask[y:y + h, x:x + w].mean() > 0.6
+    assert mask.mean() < 0.1
+    assert "changed" in compare.slider_label.text()
+    qtbot.wait(100)
+    compare.grab().save(str(tmp_path / "difference.png"))
+
+    # Undo takes the alignment back; the overlay modes go with it.
+    qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not get_comparison(window.session.case, saved[0].id).aligned
+    assert compare.view.mode == "side" and not compare.mode_actions["swipe"].isEnabled()
+
+
+def test_align_by_four_clicked_pairs(window, qtbot, pair_case):
+    compare = _open_comparison(window, qtbot, pair_case)
+    qtbot.keyClick(compare, Qt.Key.Key_P)
+    assert compare.points_bar.isVisible()
+    before_view, after_view = compare.view.before_view, compare.view.after_view
+    for view in (before_view, after_view):
+        qtbot.waitUntil(lambda v=view: v.zoom() > 0, timeout=5000)
+    corners = [(150, 120), (1050, 150), (1000, 780), (200, 760)]
+    for x, y in corners:
+        after_x, after_y = map_points(MOVE, [[x, y]])[0]
+        for view, (px, py) in ((before_view, (x, y)), (after_view, (after_x, after_y))):
+            qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                             pos=view.mapFromScene(QPointF(px, py)))
+    assert len(compare.view.picker.pairs()) == 4
+    assert compare.points_apply.isEnabled()
+    qtbot.mouseClick(compare.points_apply, Qt.MouseButton.LeftButton)
+    stored = list_comparisons(window.session.case)[0]
+    assert stored.alignment["method"] == "manual"
+    # A click lands on a whole screen pixel, about two image pixels at this zoom.
+    zoom = min(before_view.zoom(), after_view.zoom())
+    assert worst_error(stored.transform) < 3.0 / zoom
+    assert not compare.points_bar.isVisible()
+
+
+def test_export_the_comparison_as_derived_evidence(window, qtbot, pair_case, tmp_path):
+    compare = _open_comparison(window, qtbot, pair_case)
+    qtbot.keyClick(compare, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: compare.comparison.aligned, timeout=20000)
+    qtbot.keyClick(compare, Qt.Key.Key_4)
+    out = tmp_path / "for the report.png"
+
+    def fill_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QDialog)
+        dialog.copy.setChecked(True)
+        dialog.path.setText(str(out))
+        dialog.width_box.setValue(1000)
+        dialog.accept()
+
+    QTimer.singleShot(0, fill_dialog)
+    compare.export_action.trigger()
+    qtbot.waitUntil(lambda: "Exported" in compare.statusBar().currentMessage(), timeout=20000)
+    with Image.open(out) as picture:
+        assert picture.width == 1000
+    derived = list_evidence(window.session.case, EvidenceFilter(kind="derived"))
+    assert len(derived) == 1 and derived[0]["original_name"].endswith("_difference.png")
+    assert media_path(window.session.case, derived[0]).read_bytes() == out.read_bytes()
+
+
+def test_an_image_that_does_not_decode_is_said_and_nothing_breaks(window, qtbot, pair_case):
+    with open_case(pair_case, actor="setup") as case:
+        after = next(r for r in list_evidence(case) if r["original_name"] == "b_after.jpg")
+        path = media_path(case, after)
+    path.chmod(0o644)
+    path.write_bytes(path.read_bytes()[:2000])             # cut short after import
+    window.open_case(pair_case)
+    _select_both(window, qtbot)
+    window.workspace.compare()
+    compare = next(iter(window.workspace.compare_windows.values()))
+    qtbot.addWidget(compare)
+    qtbot.waitUntil(lambda: "Cannot compare" in compare.alignment_label.text(), timeout=10000)
+    assert "b_after.jpg" in compare.alignment_label.text()
+    assert not compare.align_action.isEnabled()
+    compare.set_mode("difference")
+    assert compare.view.mode == "side"
+
+
+def test_the_same_item_twice_is_refused(window, qtbot, pair_case):
+    window.open_case(pair_case)
+    item = window.workspace.browser.current_id() or list_evidence(window.session.case)[0]["id"]
+    assert window.workspace.compare([item, item]) is None
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert boxes and "both before and after" in boxes[0].text()
+    assert list_comparisons(window.session.case) == []
