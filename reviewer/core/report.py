@@ -155,6 +155,9 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
         row["file"] = files.get(row["id"])
         row["missing"] = package["selection"]["media"] and not row["file"]
     region_by_id = {r.id: r for r in regions}
+    for row in items:
+        row["crops"] = [{**r.to_dict(), "image": crops.get(r.id)} for r in regions
+                        if r.evidence_id == row["id"]]
     incidents = list_incidents(view)
     for incident in incidents:
         incident["crops"] = [
