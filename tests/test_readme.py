@@ -34,4 +34,5 @@ def test_resources_are_inside_the_built_wheel(tmp_path):
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "reviewer/resources/labels.json" in names
+    assert "reviewer/resources/report/index.html.j2" in names
     assert not any(name.startswith("tests/") for name in names)

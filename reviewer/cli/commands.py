@@ -245,6 +245,8 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    if args.case.lower().endswith(".zip"):
+        return _share("cmd_verify_package")(args)
     with _opened(args) as case, _cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")
         try:
@@ -294,9 +296,21 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return OK
 
 
+def _share(name: str) -> Callable[[argparse.Namespace], int]:
+    """A handler from commands_share.py (which uses this module's helpers), found when run."""
+
+    def handler(args: argparse.Namespace) -> int:
+        from reviewer.cli import commands_share
+
+        return getattr(commands_share, name)(args)
+
+    return handler
+
+
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "new": cmd_new, "import": cmd_import, "list": cmd_list, "show": cmd_show, "tag": cmd_tag,
     "incident": cmd_incident, "label": cmd_label, "verify": cmd_verify, "demo": cmd_demo,
+    "export": _share("cmd_export"), "merge": _share("cmd_merge"), "unpack": _share("cmd_unpack"),
 }
 
 

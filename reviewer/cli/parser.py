@@ -142,8 +142,28 @@ def build_parser() -> Parser:
     demo.add_argument("--open", action="store_true", help="open it in the desktop app")
 
     verify = commands.add_parser("verify", parents=[common],
-                                 help="check every hash, the audit chain and the database")
-    verify.add_argument("case", metavar="CASE")
+                                 help="check every hash, the audit chain and the database"
+                                      " of a case or of a package (PACKAGE.zip)")
+    verify.add_argument("case", metavar="CASE|PACKAGE.zip")
+
+    export = commands.add_parser("export", parents=[common],
+                                 help="write a package (ZIP) to share the case or some incidents")
+    export.add_argument("case", metavar="CASE")
+    export.add_argument("out", metavar="OUT.zip")
+    export.add_argument("--incident", action="append", default=[], metavar="ID",
+                        help="only this incident, its tags and items (repeat for several)")
+    export.add_argument("--no-media", action="store_true",
+                        help="leave the originals out (records, report and data only)")
+
+    merge = commands.add_parser("merge", parents=[common],
+                                help="verify a package and add what is new to a case")
+    merge.add_argument("case", metavar="CASE")
+    merge.add_argument("package", metavar="PACKAGE.zip")
+
+    unpack = commands.add_parser("unpack", parents=[common],
+                                 help="verify a package and unpack it as a new case folder")
+    unpack.add_argument("package", metavar="PACKAGE.zip")
+    unpack.add_argument("target", metavar="CASE", help="the new case folder (NAME.case)")
     _add_compare_commands(commands, common)
     return parser
 
@@ -176,5 +196,6 @@ def _add_compare_commands(commands: argparse._SubParsersAction,
     comparisons.add_argument("case", metavar="CASE")
 
 
+
 COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify", "demo",
-            "compare", "comparisons")
+            "compare", "comparisons", "export", "merge", "unpack")

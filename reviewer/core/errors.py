@@ -38,5 +38,13 @@ class NotFoundError(ReviewerError):
     """An id that does not exist in the case."""
 
 
+class PackageError(ReviewerError):
+    """A package cannot be read or is refused: not a ZIP, unsafe entries, a newer schema."""
+
+
+class PackageMismatchError(PackageError):
+    """A package failed verification: its contents are not what its manifest promises."""
+
+
 class ReviewerWarning(UserWarning):
     """Raised as an error in the project's own tests (see pyproject)."""

@@ -66,6 +66,13 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
         "SELECT id, sha256, bytes, original_name, stored_path, NULL AS linked_path"
         " FROM attachments ORDER BY stored_path")
     rows += [dict(zip(names, row, strict=True)) for row in cursor]
+    # So are the audit logs kept from merged packages (see merge.py).
+    cursor = case.conn.execute(
+        "SELECT id, json_extract(summary, '$.audit_log.sha256'),"
+        " json_extract(summary, '$.audit_log.bytes'), 'audit log of merge ' || package_name,"
+        " json_extract(summary, '$.audit_log.stored_path'), NULL FROM merges"
+        " WHERE json_extract(summary, '$.audit_log') IS NOT NULL")
+    rows += [dict(zip(names, row, strict=True)) for row in cursor]
     # Hashing releases the GIL, so two threads keep two cores and the disk busy.
     with ThreadPoolExecutor(max_workers=2) as pool:
         for done, (row, problem) in enumerate(

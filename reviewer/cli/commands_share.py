@@ -1,0 +1,122 @@
+"""Sharing a case: export, verify a package, merge, unpack. Handlers return the exit code."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from reviewer.cli.commands import MISMATCH, OK, PARTIAL, _cancel_on_interrupt, _opened
+from reviewer.cli.terminal import ProgressBar, error_line, print_json
+from reviewer.core.errors import PackageMismatchError
+from reviewer.core.export import export_case
+from reviewer.core.merge import merge_package
+from reviewer.core.package_verify import verify_package
+from reviewer.core.unpack import unpack_package
+
+CANCELLED = 130
+
+
+def is_package(path: str) -> bool:
+    return Path(path).suffix.lower() == ".zip"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+        bar = ProgressBar("Exporting")
+        try:
+            report = export_case(case, args.out, incidents=args.incident,
+                                 media=not args.no_media, progress=bar, cancel=cancel)
+        finally:
+            bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        for item in report.missing:
+            error_line(item["path"], item["detail"], level="warning")
+        if report.cancelled:
+            print("Cancelled: no package was written.")
+        else:
+            counts = report.counts
+            print(f"Exported {counts['evidence']} item(s), {counts['regions']} tag(s),"
+                  f" {counts['incidents']} incident(s): {report.files} file(s),"
+                  f" {report.bytes:,} bytes in {report.path}"
+                  f" (manifest SHA-256 {report.manifest_sha256}).")
+    if report.cancelled:
+        return CANCELLED
+    return OK if report.ok else PARTIAL
+
+
+def cmd_verify_package(args: argparse.Namespace) -> int:
+    with _cancel_on_interrupt() as cancel:
+        bar = ProgressBar("Verifying")
+        try:
+            report = verify_package(args.case, progress=bar, cancel=cancel)
+        finally:
+            bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            error_line(f"{args.case}:{problem.get('path') or problem.get('id')}",
+                       f"{problem['kind']}: {problem['detail']}")
+        for note in report.notes:
+            error_line(f"{args.case}:{note.get('path') or note.get('id')}", note["detail"],
+                       level="note")
+        verdict = "INTACT" if report.ok else ("CANCELLED" if report.cancelled
+                                              else f"{len(report.problems)} PROBLEM(S)")
+        print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
+              " re-hashed against the manifest; database and audit chain checked.")
+    return OK if report.ok else MISMATCH
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+        bar = ProgressBar("Merging")
+        try:
+            report = merge_package(case, args.package, progress=bar, cancel=cancel)
+        except PackageMismatchError as error:
+            bar.close()
+            error_line(error.subject, error.reason)
+            return MISMATCH
+        finally:
+            bar.close()
+    if args.json:
+        print_json(report.to_dict())
+    elif report.already_merged:
+        print(f"Already merged (merge {report.merge_id}): nothing changed.")
+    elif report.cancelled:
+        print("Cancelled: nothing was changed.")
+    else:
+        for item in report.skipped:
+            error_line(f"{item['kind']} {item['id']}", item["reason"], level="skipped")
+        for conflict in report.conflicts:
+            print(f"conflict: {conflict['kind']} {conflict['local_id']} was edited on both"
+                  f" sides; the package's version is kept as {conflict['incoming_id']}"
+                  f" ({conflict['detail']})")
+        added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing"
+        print(f"Merged {Path(args.package).name}: added {added};"
+              f" {len(report.conflicts)} conflict(s), {len(report.skipped)} skipped.")
+    if report.cancelled:
+        return CANCELLED
+    return OK if report.ok else PARTIAL
+
+
+def cmd_unpack(args: argparse.Namespace) -> int:
+    with _cancel_on_interrupt() as cancel:
+        bar = ProgressBar("Unpacking")
+        try:
+            case = unpack_package(args.package, args.target, actor=args.actor, progress=bar,
+                                  cancel=cancel)
+        except PackageMismatchError as error:
+            bar.close()
+            error_line(error.subject, error.reason)
+            return MISMATCH
+        finally:
+            bar.close()
+    with case:
+        info = case.info()
+    if args.json:
+        print_json(info)
+    else:
+        print(f"Unpacked {args.package} as the case {info['path']} ({info['title']!r}).")
+    return OK

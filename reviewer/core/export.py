@@ -1,0 +1,377 @@
+"""Export a case, or some of its incidents, as a package a colleague can verify and merge.
+
+The package is written under a temporary name in the target folder, fsynced, and
+renamed to its final name only when complete: a failure (disk full, cancel, a changed
+original) leaves no package at all, never a partial one under the name asked for.
+Media are stored uncompressed and hashed while they are copied, in a second thread,
+so each original is read once and its SHA-256 in the manifest is of the bytes sent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import json
+import os
+import sqlite3
+import tempfile
+import uuid
+import zipfile
+import zlib
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reviewer import __version__
+from reviewer.core.case import Case
+from reviewer.core.clock import utc_now
+from reviewer.core.errors import MediaError, PackageError
+from reviewer.core.incidents import get_incident
+from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
+from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
+from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
+from reviewer.core.report import render_report
+from reviewer.core.schema import SCHEMA_VERSION
+from reviewer.core.snapshot import Selection, prune, snapshot_database
+
+
+@dataclass
+class ExportReport:
+    path: str | None = None                 # the package, once complete
+    manifest_sha256: str | None = None      # identifies the package's contents
+    files: int = 0
+    bytes: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    missing: list[dict[str, Any]] = field(default_factory=list)   # id, path, detail
+    cancelled: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.cancelled
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "manifest_sha256": self.manifest_sha256,
+                "files": self.files, "bytes": self.bytes, "counts": self.counts,
+                "missing": self.missing, "cancelled": self.cancelled}
+
+
+class _Cancelled(Exception):
+    pass
+
+
+class _KernelCopyUnsupported(Exception):
+    pass
+
+
+_UNSUPPORTED = {errno.EXDEV, errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.EBADF}
+
+
+def _kernel_copy(src: int, dst: int, dst_start: int, total: int, cancel: CancelFlag) -> int:
+    """os.copy_file_range in 64 MB steps; returns bytes copied (0: unsupported here)."""
+    copied = 0
+    while copied < total and not cancel.is_set():
+        try:
+            n = os.copy_file_range(src, dst, min(total - copied, 64 << 20), copied,
+                                   dst_start + copied)
+        except OSError as error:
+            if copied == 0 and error.errno in _UNSUPPORTED:
+                return 0
+            raise
+        if n == 0:
+            break
+        copied += n
+    return copied
+
+
+def linked_arcname(sha256: str, linked_path: str) -> str:
+    """Where a linked original's bytes go in a package (it has no place in the store)."""
+    ext = Path(linked_path).suffix.lower().lstrip(".") or "bin"
+    return f"media/{sha256[:2]}/{sha256}.{ext}"
+
+
+def _media_rows(view: Case) -> list[dict[str, Any]]:
+    cursor = view.conn.execute(
+        "SELECT id, sha256, bytes, original_name, stored_path, linked_path FROM evidence"
+        " UNION ALL SELECT id, sha256, bytes, original_name, stored_path, NULL FROM attachments"
+        " ORDER BY stored_path, linked_path")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
+
+
+class _PackageWriter:
+    """Adds entries to the ZIP and remembers each one's size and SHA-256 for the manifest."""
+
+    def __init__(self, zf: zipfile.ZipFile, when: datetime, cancel: CancelFlag) -> None:
+        self.zf = zf
+        self.date_time = when.timetuple()[:6]
+        self.cancel = cancel
+        self.files: dict[str, dict[str, Any]] = {}
+        self._threads = ThreadPoolExecutor(max_workers=2)
+        self._kernel_copy = hasattr(os, "copy_file_range")
+
+    def _info(self, name: str, compress: int, size: int) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self.date_time)
+        info.compress_type = compress
+        info.file_size = size
+        info.external_attr = 0o444 << 16
+        return info
+
+    def add_bytes(self, name: str, data: bytes, compress: int = zipfile.ZIP_DEFLATED) -> None:
+        self.zf.writestr(self._info(name, compress, len(data)), data)
+        self.files[name] = {"path": name, "bytes": len(data),
+                            "sha256": hashlib.sha256(data).hexdigest()}
+
+    def add_file(self, name: str, source: Path, compress: int = zipfile.ZIP_STORED) -> str:
+        """Copy a file in with one read, hashing as it goes; return its SHA-256."""
+        with open(source, "rb", buffering=0) as src:
+            total = os.fstat(src.fileno()).st_size
+            info = self._info(name, compress, total)
+            with self.zf.open(info, "w", force_zip64=total >= zipfile.ZIP64_LIMIT) as out:
+                sha256 = None
+                if compress == zipfile.ZIP_STORED and self._kernel_copy:
+                    try:
+                        sha256 = self._copy_in_kernel(out, src, total)
+                    except _KernelCopyUnsupported:
+                        self._kernel_copy = False
+                if sha256 is None:
+                    sha256 = self._copy_through(out, src)
+        self.files[name] = {"path": name, "bytes": total, "sha256": sha256}
+        return sha256
+
+    def _copy_through(self, out, src) -> str:
+        digest = hashlib.sha256()
+        buffer = bytearray(READ_CHUNK)
+        view = memoryview(buffer)
+        while n := src.readinto(buffer):
+            chunk = view[:n]
+            # hashlib and zlib's CRC both release the GIL: two cores, one read.
+            hashing = self._threads.submit(digest.update, chunk)
+            out.write(chunk)
+            hashing.result()
+            if self.cancel.is_set():
+                raise _Cancelled
+        return digest.hexdigest()
+
+    def _copy_in_kernel(self, out, src, total: int) -> str:
+        """Let the kernel copy the bytes (as `cp` does) while this thread and one more read
+        them from the page cache for the CRC the ZIP needs and the SHA-256 the manifest needs.
+
+        zipfile has no API for data it did not see, so the entry's size and CRC are set on
+        its writer (private fields, stable since Python 3.6) before it closes the entry.
+        """
+        if not all(hasattr(out, a) for a in ("_file_size", "_compress_size", "_crc")):
+            raise _KernelCopyUnsupported
+        fp = self.zf.fp
+        fp.flush()
+        start = fp.tell()
+        copying = self._threads.submit(_kernel_copy, src.fileno(), fp.fileno(), start, total,
+                                       self.cancel)
+        digest, crc, read = hashlib.sha256(), 0, 0
+        buffer = bytearray(READ_CHUNK)
+        view = memoryview(buffer)
+        try:
+            while read < total and (n := os.preadv(src.fileno(), [buffer], read)):
+                chunk = view[:n]
+                hashing = self._threads.submit(digest.update, chunk)
+                crc = zlib.crc32(chunk, crc)
+                hashing.result()
+                read += n
+                if self.cancel.is_set():
+                    break
+        finally:
+            copied = copying.result()
+        if self.cancel.is_set():
+            raise _Cancelled
+        if copied == 0 and total:
+            fp.seek(start)
+            raise _KernelCopyUnsupported
+        if read != total or copied != total:
+            raise OSError(errno.EIO, f"the file changed size while it was copied ({total:,}"
+                                     f" bytes, read {read:,}, copied {copied:,})")
+        fp.seek(start + total)
+        out._file_size = out._compress_size = total
+        out._crc = crc
+        return digest.hexdigest()
+
+    def close(self) -> None:
+        self._threads.shutdown()
+
+
+def _check_incidents(case: Case, incidents: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(get_incident(case, i).id for i in incidents))
+
+
+def export_case(
+    case: Case, out: str | Path, *, incidents: Sequence[str] = (), media: bool = True,
+    progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
+) -> ExportReport:
+    """Write the package `out` (a .zip) of the whole case or of `incidents`.
+
+    Returns the report; when cancelled, nothing is written (report.cancelled).
+    Raises PackageError when the package cannot be written (nothing is left behind),
+    MediaError when an original in the case no longer matches its recorded hash.
+    """
+    cancel = cancel or NeverCancel()
+    out = Path(out)
+    if out.suffix.lower() != ".zip":
+        raise PackageError(out, "a package's name ends in .zip")
+    if not out.parent.is_dir():
+        raise PackageError(out, "the folder to write the package in does not exist")
+    selection = Selection(_check_incidents(case, incidents), media)
+    report = ExportReport()
+    part = out.parent / f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
+    try:
+        with tempfile.TemporaryDirectory(prefix="reviewer-export-") as scratch:
+            manifest = _write_package(case, part, Path(scratch), selection, report, progress,
+                                      cancel)
+        _publish(part, out)
+    except _Cancelled:
+        _discard(part)
+        report.cancelled = True
+        return report
+    except OSError as error:
+        _discard(part)
+        raise PackageError(out, f"cannot write the package: {error.strerror or error};"
+                                " nothing was written") from error
+    except BaseException:
+        _discard(part)
+        raise
+    report.path = str(out)
+    report.manifest_sha256 = manifest
+    _record_export(case, out, manifest, selection, report)
+    return report
+
+
+def _record_export(case: Case, out: Path, manifest_sha256: str, selection: Selection,
+                   report: ExportReport) -> None:
+    """Chain of custody: the case's audit log says who sent which package when."""
+    try:
+        with case.write() as tx:
+            tx.record("case.export", case.id, {
+                "package": out.name, "manifest_sha256": manifest_sha256,
+                "selection": selection.to_dict(), "files": report.files,
+                "bytes": report.bytes, "missing": [m["id"] for m in report.missing]})
+    except BaseException:
+        _discard(out)
+        raise
+
+
+def _discard(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
+
+
+def _publish(part: Path, out: Path) -> None:
+    with open(part, "rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(part, out)
+    directory = os.open(out.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
+                   report: ExportReport, progress: ProgressCallback,
+                   cancel: CancelFlag) -> str:
+    """Write the whole ZIP to `part`; return the SHA-256 of its manifest."""
+    db_copy = scratch / DATABASE
+    conn = snapshot_database(case, db_copy)
+    try:
+        if not selection.whole_case:
+            prune(conn, selection.incidents)
+        else:
+            conn.execute("VACUUM")
+        # Reads the snapshot, finds originals in the case folder; never written through.
+        view = Case(case.path, conn, case.actor)
+        rows = _media_rows(view) if selection.media else []
+        report.counts = {table: view.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+                         for table in ("evidence", "regions", "incidents", "attachments")}
+        now = utc_now()
+        package = {
+            "format": FORMAT, "format_version": FORMAT_VERSION, "case_id": case.id,
+            "case_title": case.title, "exporter": case.actor, "exported_at": now,
+            "app_version": __version__, "schema_version": SCHEMA_VERSION,
+            "selection": selection.to_dict(), "counts": report.counts,
+            "audit_head": view.meta("audit_head"),
+        }
+        total = len(rows) + 3
+        with zipfile.ZipFile(part, "x", allowZip64=True) as zf:
+            writer = _PackageWriter(zf, datetime.now(UTC), cancel)
+            try:
+                files = _add_media(view, writer, rows, report, progress, total)
+                writer.add_file(DATABASE, db_copy, zipfile.ZIP_DEFLATED)
+                progress(Progress(len(rows) + 1, total, DATABASE))
+                writer.add_bytes("data/regions.csv", regions_csv(view))
+                writer.add_bytes("data/incidents.csv", incidents_csv(view))
+                writer.add_bytes("data/incidents.geojson", incidents_geojson(view))
+                progress(Progress(len(rows) + 2, total, "data"))
+                for name, data in render_report(view, package, files):
+                    writer.add_bytes(name, data, zipfile.ZIP_STORED if name.endswith(".jpg")
+                                     else zipfile.ZIP_DEFLATED)
+                    if cancel.is_set():
+                        raise _Cancelled
+                progress(Progress(total, total, "report"))
+                package["linked_originals"] = _linked_entries(view, files, report)
+                package["files"] = sorted(writer.files.values(), key=lambda f: f["path"])
+                manifest = json.dumps(package, indent=1, ensure_ascii=False).encode("utf-8")
+                zf.writestr(writer._info(MANIFEST, zipfile.ZIP_DEFLATED, len(manifest)),
+                            manifest)
+            finally:
+                writer.close()
+        report.files = len(writer.files)
+        report.bytes = sum(f["bytes"] for f in writer.files.values())
+        return hashlib.sha256(manifest).hexdigest()
+    except sqlite3.Error as error:
+        raise PackageError(case.db_path, f"cannot read the case for export: {error}") from error
+    finally:
+        conn.close()
+
+
+def _linked_entries(view: Case, files: dict[str, str | None],
+                    report: ExportReport) -> list[dict[str, Any]]:
+    missing = {m["id"] for m in report.missing}
+    return [{"id": row[0], "sha256": row[1], "linked_path": row[2], "path": files.get(row[0]),
+             "included": row[0] not in missing and files.get(row[0]) is not None}
+            for row in view.conn.execute(
+                "SELECT id, sha256, linked_path FROM evidence WHERE stored_path IS NULL")]
+
+
+def _add_media(view: Case, writer: _PackageWriter, rows: list[dict[str, Any]],
+               report: ExportReport, progress: ProgressCallback, total: int,
+               ) -> dict[str, str | None]:
+    """Copy every original in; return each item's path in the package (None if missing)."""
+    files: dict[str, str | None] = {}
+    for done, row in enumerate(rows, 1):
+        if writer.cancel.is_set():
+            raise _Cancelled
+        linked = not row["stored_path"]
+        name = linked_arcname(row["sha256"], row["linked_path"]) if linked else row["stored_path"]
+        source = Path(row["linked_path"]) if linked else view.path / row["stored_path"]
+        if name in writer.files:
+            files[row["id"]] = name
+            continue
+        try:
+            sha256 = writer.add_file(name, source)
+        except (FileNotFoundError, PermissionError, NotADirectoryError) as error:
+            if not linked:
+                raise MediaError(source, f"the original of {row['original_name']} is missing"
+                                         " from the case (run reviewer verify); no package was"
+                                         " written") from error
+            report.missing.append({"id": row["id"], "path": str(source),
+                                   "detail": f"linked original not reachable ({error.strerror});"
+                                             " listed in the manifest, not included"})
+            files[row["id"]] = None
+            continue
+        if sha256 != row["sha256"]:
+            raise MediaError(source, f"the bytes of {row['original_name']} changed since import"
+                                     f" (SHA-256 {sha256}, the case recorded {row['sha256']});"
+                                     " no package was written")
+        files[row["id"]] = name
+        progress(Progress(done, total, row["original_name"], len(report.missing)))
+    return files

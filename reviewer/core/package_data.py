@@ -1,0 +1,68 @@
+"""A package's `data/` folder: regions and incidents as CSV, incidents as GeoJSON.
+
+Column names are the database's, so a spreadsheet, a script and `--json` share one
+vocabulary. Values are written as stored (no formula escaping: evidence text is kept as
+found; open the CSV as text if it came from someone you do not trust).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from reviewer.core.case import Case
+from reviewer.core.incidents import incident_evidence_ids, incident_region_ids, list_incidents
+
+REGION_COLUMNS = (
+    "id", "evidence_id", "evidence_sha256", "original_name", "label", "shape", "geometry",
+    "x", "y", "w", "h", "confidence", "note", "incidents", "created_at", "created_by",
+    "updated_at", "updated_by",
+)
+INCIDENT_COLUMNS = (
+    "id", "title", "category", "time_from", "time_to", "place_name", "lat", "lon", "radius_m",
+    "description", "sources", "status", "regions", "evidence", "created_at", "created_by",
+    "updated_at", "updated_by",
+)
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8")
+
+
+def regions_csv(case: Case) -> bytes:
+    cursor = case.conn.execute(
+        "SELECT r.id, r.evidence_id, e.sha256 AS evidence_sha256, e.original_name,"
+        " l.name AS label, r.shape, r.geometry, r.x, r.y, r.w, r.h, r.confidence, r.note,"
+        " (SELECT group_concat(incident_id, ';') FROM incident_regions ir"
+        "  WHERE ir.region_id = r.id) AS incidents,"
+        " r.created_at, r.created_by, r.updated_at, r.updated_by"
+        " FROM regions r JOIN labels l ON l.id = r.label_id JOIN evidence e"
+        " ON e.id = r.evidence_id ORDER BY e.original_name, r.created_at, r.id")
+    names = [d[0] for d in cursor.description]
+    return _csv(REGION_COLUMNS, [dict(zip(names, row, strict=True)) for row in cursor])
+
+
+def incidents_csv(case: Case) -> bytes:
+    return _csv(INCIDENT_COLUMNS, list_incidents(case))
+
+
+def incidents_geojson(case: Case) -> bytes:
+    """Incidents with a position as GeoJSON points (RFC 7946: longitude first)."""
+    features = []
+    for row in list_incidents(case):
+        if row["lat"] is None or row["lon"] is None:
+            continue
+        properties = {k: v for k, v in row.items() if k not in ("lat", "lon")}
+        properties["region_ids"] = incident_region_ids(case, row["id"])
+        properties["evidence_ids"] = incident_evidence_ids(case, row["id"])
+        features.append({"type": "Feature", "id": row["id"],
+                         "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+                         "properties": properties})
+    document = {"type": "FeatureCollection", "features": features}
+    return json.dumps(document, indent=1, ensure_ascii=False).encode("utf-8")

@@ -1,0 +1,173 @@
+"""The package's offline HTML report: incidents, their tags as crops, items, audit summary.
+
+Rendered with Jinja2 from `resources/report/index.html.j2` with autoescaping on, so a
+note or label holding HTML shows as text. Images are files beside the page
+(`report/img/`), made with Pillow from the originals with EXIF orientation applied:
+the report opens in any browser with no network.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Iterator
+from typing import Any
+
+import jinja2
+from PIL import Image, ImageDraw, ImageFont
+
+from reviewer.core.audit import check_chain
+from reviewer.core.case import Case
+from reviewer.core.errors import MediaError
+from reviewer.core.evidence import camera_name, list_evidence, media_path
+from reviewer.core.imaging import decode_thumbnail, image_info, open_image, orient, to_displayable
+from reviewer.core.incidents import incident_evidence_ids, incident_region_ids, list_incidents
+from reviewer.core.regions import Region, list_regions
+from reviewer.core.resources import resource
+
+CROP_MAX = 480
+THUMB = 320
+_IMAGE_KINDS = ("photo", "frame", "derived")
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: resource(f"report/{name}").read_text("utf-8")),
+        autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.load_default(size=size)
+    except (TypeError, OSError):   # Pillow built without FreeType
+        return ImageFont.load_default()
+
+
+def _displayed(case: Case, row: dict[str, Any]) -> Image.Image:
+    path = media_path(case, row)
+    image = open_image(path)
+    info = image_info(image)
+    image.load()
+    return orient(to_displayable(image), info.pixel_orientation)
+
+
+def _colour(hex_colour: str) -> tuple[int, int, int]:
+    return tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))  # type: ignore[return-value]
+
+
+def draw_crop(image: Image.Image, region: Region, colour: str) -> Image.Image:
+    """The region's surroundings with its outline and label drawn, at most CROP_MAX wide."""
+    x, y, w, h = region.bbox
+    margin = max(24.0, 0.15 * max(w, h))
+    left, top = max(0, int(x - margin)), max(0, int(y - margin))
+    right = min(image.width, int(x + w + margin) + 1)
+    bottom = min(image.height, int(y + h + margin) + 1)
+    crop = image.crop((left, top, right, bottom)).convert("RGB")
+    scale = min(1.0, CROP_MAX / max(crop.width, crop.height))
+    if scale < 1:
+        crop = crop.resize((max(1, round(crop.width * scale)), max(1, round(crop.height * scale))),
+                           Image.Resampling.LANCZOS)
+    draw = ImageDraw.Draw(crop)
+    rgb = _colour(colour)
+    line = max(2, round(3 * scale))
+
+    def at(px: float, py: float) -> tuple[float, float]:
+        return ((px - left) * scale, (py - top) * scale)
+
+    if region.shape == "rect":
+        draw.rectangle([at(x, y), at(x + w, y + h)], outline=rgb, width=line)
+    elif region.shape == "polygon":
+        points = [at(px, py) for px, py in region.geometry["points"]]
+        draw.line([*points, points[0]], fill=rgb, width=line, joint="curve")
+    else:
+        cx, cy = at(region.geometry["x"], region.geometry["y"])
+        draw.ellipse([cx - 6, cy - 6, cx + 6, cy + 6], outline=rgb, width=line)
+    font = _font(14)
+    box = draw.textbbox((4, 4), region.label, font=font)
+    draw.rectangle([box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3], fill=rgb)
+    text = (0, 0, 0) if sum(rgb) > 380 else (255, 255, 255)
+    draw.text((4, 4), region.label, fill=text, font=font)
+    return crop
+
+
+def _thumbnail(case: Case, row: dict[str, Any]) -> bytes | None:
+    if row["kind"] not in _IMAGE_KINDS:
+        return None
+    try:
+        path = media_path(case, row)
+        image = open_image(path)
+        return decode_thumbnail(path, image, image_info(image), THUMB)
+    except (MediaError, OSError):
+        return None
+
+
+def _audit_summary(case: Case) -> dict[str, Any]:
+    rows = case.conn.execute("SELECT at, actor, action FROM audit ORDER BY seq").fetchall()
+    problems = check_chain(case.conn)
+    return {"records": len(rows), "first_at": rows[0][0] if rows else None,
+            "last_at": rows[-1][0] if rows else None, "intact": not problems,
+            "problems": len(problems), "head": case.meta("audit_head") or "",
+            "actors": Counter(r[1] for r in rows).most_common(),
+            "actions": sorted(Counter(r[2] for r in rows).items())}
+
+
+def render_report(view: Case, package: dict[str, Any], files: dict[str, str | None],
+                  ) -> Iterator[tuple[str, bytes]]:
+    """Yield the report's files (images first, `report/index.html` last) as (name, bytes).
+
+    `view` reads the (pruned) snapshot while finding originals in the case folder;
+    `files` maps an item's id to its path in the package, or None when not included.
+    """
+    items = list_evidence(view)
+    by_id = {row["id"]: row for row in items}
+    colours = dict(view.conn.execute("SELECT id, colour FROM labels").fetchall())
+    regions = list_regions(view)
+    crops: dict[str, str | None] = {}
+    for evidence_id in dict.fromkeys(r.evidence_id for r in regions):
+        row = by_id[evidence_id]
+        try:
+            image = _displayed(view, row) if row["kind"] in _IMAGE_KINDS else None
+        except (MediaError, OSError):
+            image = None
+        for region in (r for r in regions if r.evidence_id == evidence_id):
+            crops[region.id] = None
+            if image is not None:
+                name = f"report/img/tag-{region.id}.jpg"
+                yield name, _jpeg(draw_crop(image, region, colours.get(region.label_id,
+                                                                       "#ff0000")))
+                crops[region.id] = name.removeprefix("report/")
+    for row in items:
+        data = _thumbnail(view, row)
+        row["thumbnail"] = None
+        if data:
+            name = f"report/img/item-{row['id']}.jpg"
+            yield name, data
+            row["thumbnail"] = name.removeprefix("report/")
+        row["camera"] = camera_name(row["make"], row["model"])
+        row["parent_name"] = by_id[row["parent_id"]]["original_name"] if row["parent_id"] in \
+            by_id else None
+        row["file"] = files.get(row["id"])
+        row["missing"] = package["selection"]["media"] and not row["file"]
+    region_by_id = {r.id: r for r in regions}
+    for row in items:
+        row["crops"] = [{**r.to_dict(), "image": crops.get(r.id)} for r in regions
+                        if r.evidence_id == row["id"]]
+    incidents = list_incidents(view)
+    for incident in incidents:
+        incident["crops"] = [
+            {**region_by_id[rid].to_dict(), "image": crops.get(rid),
+             "original_name": by_id[region_by_id[rid].evidence_id]["original_name"]}
+            for rid in incident_region_ids(view, incident["id"]) if rid in region_by_id]
+        incident["whole_items"] = [by_id[eid] for eid in incident_evidence_ids(view, incident["id"])
+                             if eid in by_id]
+    html = _environment().get_template("index.html.j2").render(
+        case={"id": view.id, "title": view.title}, package=package,
+        selection=package["selection"], items=items, incidents=incidents,
+        region_count=len(regions), audit=_audit_summary(view))
+    yield "report/index.html", html.encode("utf-8")

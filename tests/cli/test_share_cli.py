@@ -1,0 +1,136 @@
+"""`reviewer export | verify PACKAGE.zip | merge | unpack`: the real command, exit codes, lines."""
+
+from __future__ import annotations
+
+import hashlib
+import resource
+import signal
+import subprocess
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from cli_support import TIMEOUT, Cli, cli_env, query, reviewer_argv
+from PIL import Image
+
+
+@pytest.fixture
+def sent(cli: Cli, new_case, photo_factory, tmp_path) -> tuple[Path, Path]:
+    """A small case with a tagged photo in an incident, and its package."""
+    case = new_case("alice")
+    cli("import", case, photo_factory(), photo_factory())
+    item = cli("list", case, "--json").json()["evidence"][0]["id"]
+    incident = cli("incident", "add", case, "--title", "Strike", "--lat", "36.2",
+                   "--lon", "37.1", "--json").json()["id"]
+    cli("tag", case, item, "--label", "crater", "--box", "10,10,50,40", "--incident", incident,
+        "--note", "<script>alert(1)</script>")
+    package = tmp_path / "alice.zip"
+    cli("export", case, package)
+    return case, package
+
+
+def test_export_verify_merge_unpack(cli: Cli, new_case, sent, tmp_path):
+    case, package = sent
+    again = tmp_path / "again.zip"
+    document = cli("export", case, again, "--json").json()
+    assert document["path"] == str(again) and document["counts"]["evidence"] == 2
+    manifest = zipfile.ZipFile(again).read("manifest.json")
+    assert document["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()
+
+    verified = cli("verify", package, "--json").json()
+    assert verified["ok"] is True and verified["problems"] == []
+
+    bob = new_case("bob")
+    merged = cli("merge", bob, package, "--json").json()
+    assert merged["added"]["evidence"] == 2 and merged["added"]["regions"] == 1
+    assert merged["conflicts"] == [] and merged["merge_id"]
+    assert query(bob, "SELECT count(*) FROM merges") == [(1,)]
+    second = cli("merge", bob, package)
+    assert "Already merged" in second.stdout
+
+    opened = cli("unpack", package, tmp_path / "opened", "--json").json()
+    assert opened["path"] == str(tmp_path / "opened.case")
+    assert cli("verify", tmp_path / "opened.case").code == 0
+
+
+def test_a_tampered_package_exits_3_naming_the_entry(cli: Cli, new_case, sent):
+    _, package = sent
+    with zipfile.ZipFile(package, "a") as zf:
+        zf.writestr("media/00/extra.jpg", b"slipped in")
+    result = cli("verify", package, expect=3)
+    assert f"{package}:media/00/extra.jpg: unlisted" in result.stderr
+    bob = new_case("bob")
+    before = query(bob, "SELECT count(*) FROM audit")
+    refused = cli("merge", bob, package, expect=3)
+    assert len(refused.error_lines) == 1 and str(package) in refused.error_lines[0]
+    assert query(bob, "SELECT count(*) FROM audit") == before
+
+
+def test_conflicts_are_listed(cli: Cli, new_case, sent, tmp_path):
+    case, package = sent
+    bob = new_case("bob")
+    cli("merge", bob, package)
+    region = query(case, "SELECT id FROM regions")[0][0]
+    for who, note in ((bob, "bob's reading"), (case, "alice's reading")):
+        # Edit a region the way a script would: through the core, as the app does.
+        code = ("import sys; from reviewer.core.case import open_case;"
+                " from reviewer.core.regions import update_region;"
+                " c = open_case(sys.argv[1]); update_region(c, sys.argv[2], note=sys.argv[3])")
+        subprocess.run([*reviewer_argv()[:1], "-c", code, str(who), region, note], check=True,
+                       timeout=TIMEOUT)
+    second = tmp_path / "second.zip"
+    cli("export", case, second)
+    merged = cli("merge", bob, second, "--json").json()
+    assert [c["local_id"] for c in merged["conflicts"]] == [region]
+    text = cli("merge", new_case("carol"), second)
+    assert "0 conflict(s)" in text.stdout
+
+
+def test_usage_errors_and_unreadable_packages(cli: Cli, new_case, tmp_path):
+    case = new_case("x")
+    missing = cli("verify", tmp_path / "nowhere.zip", expect=2)
+    assert "no such package" in missing.stderr
+    cli("merge", case, tmp_path / "nowhere.zip", expect=2)
+    not_zip = tmp_path / "photo.zip"
+    not_zip.write_bytes(b"not a zip at all")
+    assert "unreadable" in cli("verify", not_zip, expect=3).stderr
+    cli("unpack", not_zip, tmp_path / "y", expect=3)
+    assert not (tmp_path / "y.case").exists()
+    bad = cli("export", case, tmp_path / "out.zip", "--incident", "no-such-id", expect=2)
+    assert "no-such-id" in bad.stderr and not (tmp_path / "out.zip").exists()
+
+
+def _limit_file_size(limit: int):
+    def apply() -> None:
+        # A write past the limit then fails with EFBIG (no SIGXFSZ kill): a full disk, as
+        # the process sees it.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return apply
+
+
+def test_a_full_disk_during_export_leaves_no_package(cli: Cli, new_case, tmp_path):
+    case = new_case("big")
+    photos = []
+    for seed in range(3):
+        # Noise does not compress: each photo is a few megabytes.
+        pixels = np.random.default_rng(seed).integers(0, 256, (1200, 1600, 3), dtype=np.uint8)
+        photos.append(tmp_path / f"noise_{seed}.jpg")
+        Image.fromarray(pixels).save(photos[-1], quality=95)
+    cli("import", case, *photos)
+    before = query(case, "SELECT count(*), max(hash) FROM audit")
+    media = query(case, "SELECT sum(bytes) FROM evidence")[0][0]
+    limit = media * 2 // 3    # room for the database snapshot, not for the package
+    assert limit > 2 * (case / "case.sqlite").stat().st_size
+    out = tmp_path / "out" / "big.zip"
+    out.parent.mkdir()
+    completed = subprocess.run(reviewer_argv("export", case, out), cwd=cli.cwd, env=cli_env(),
+                               capture_output=True, text=True, timeout=TIMEOUT,
+                               preexec_fn=_limit_file_size(limit))
+    assert completed.returncode == 2, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(out) in lines[0] and "nothing was written" in lines[0]
+    assert "Traceback" not in completed.stderr
+    assert list(out.parent.iterdir()) == []
+    assert query(case, "SELECT count(*), max(hash) FROM audit") == before

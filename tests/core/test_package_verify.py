@@ -1,0 +1,206 @@
+"""verify_package, and hostile or broken packages meeting merge and unpack.
+
+Each bad package gets a problem naming the entry; merge and unpack refuse it with
+one clear error, and the target case (or folder) is exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from package_support import case_state, edit_database, read_package, rewrite_package
+
+from reviewer.core.case import create_case
+from reviewer.core.errors import NewerCaseError, PackageError, PackageMismatchError
+from reviewer.core.export import export_case
+from reviewer.core.merge import merge_package
+from reviewer.core.package_verify import verify_package
+from reviewer.core.unpack import unpack_package
+
+
+@pytest.fixture
+def package(demo, tmp_path) -> Path:
+    out = tmp_path / "sent.zip"
+    export_case(demo, out)
+    return out
+
+
+@pytest.fixture
+def target(tmp_path):
+    """The recipient's case, with its state before anything is tried."""
+    case = create_case(tmp_path / "recipient", actor="bob")
+    yield case
+    case.close()
+
+
+def _problems(path: Path) -> list[tuple[str, str]]:
+    report = verify_package(path)
+    assert not report.ok
+    return [(p["kind"], p.get("path")) for p in report.problems]
+
+
+def _refused(package: Path, target, tmp_path: Path, error: type[Exception]) -> None:
+    """Merge and unpack both refuse `package`, changing nothing."""
+    before = case_state(target.path)
+    with pytest.raises(error) as raised:
+        merge_package(target, package)
+    assert str(package) in str(raised.value)
+    assert case_state(target.path) == before
+    with pytest.raises(error):
+        unpack_package(package, tmp_path / "opened")
+    assert not (tmp_path / "opened.case").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
+
+
+def _media_name(path: Path) -> str:
+    return next(n for n in read_package(path)[0] if n.startswith("media/"))
+
+
+def test_intact_package_verifies(package):
+    report = verify_package(package)
+    assert report.ok and report.problems == []
+    assert report.files_checked == len(json.loads(read_package(package)[0]["manifest.json"])
+                                       ["files"])
+
+
+def test_one_flipped_byte_in_an_original_is_named(package, target, tmp_path):
+    name = _media_name(package)
+    with zipfile.ZipFile(package) as zf:
+        info = zf.getinfo(name)
+    data = bytearray(package.read_bytes())
+    # Inside the stored entry's data: past its local header, name and a margin for extras.
+    data[info.header_offset + 30 + len(name) + 64 + 1000] ^= 0x01
+    package.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    package.write_bytes(bytes(data))
+    assert _problems(package) == [("changed", name)]
+    _refused(package, target, tmp_path, PackageMismatchError)
+
+
+def test_a_file_added_to_the_package_is_named(package, target, tmp_path):
+    with zipfile.ZipFile(package, "a") as zf:
+        zf.writestr("media/00/extra.jpg", b"slipped in")
+    assert _problems(package) == [("unlisted", "media/00/extra.jpg")]
+    _refused(package, target, tmp_path, PackageMismatchError)
+
+
+def test_a_removed_file_is_named(package, target, tmp_path):
+    name = _media_name(package)
+    bad = rewrite_package(package, tmp_path / "bad.zip", lambda f: f.pop(name),
+                          remanifest=False)
+    assert ("missing", name) in _problems(bad)
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_a_forged_manifest_does_not_hide_a_swapped_original(package, target, tmp_path):
+    """Replace a photo and re-hash the manifest: the database's recorded hash still differs."""
+    name = _media_name(package)
+
+    def swap(files: dict[str, bytes]) -> None:
+        files[name] = b"another picture"
+
+    bad = rewrite_package(package, tmp_path / "bad.zip", swap, remanifest=True)
+    assert _problems(bad) == [("changed", name)]
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_a_rewritten_audit_record_is_caught_even_with_a_forged_manifest(package, target,
+                                                                        tmp_path):
+    def forge(files: dict[str, bytes]) -> None:
+        edit_database(files, tmp_path, "DROP TRIGGER audit_append_only_update",
+                      "UPDATE audit SET actor = 'mallory' WHERE seq = 3")
+
+    bad = rewrite_package(package, tmp_path / "bad.zip", forge, remanifest=True)
+    kinds = {kind for kind, _ in _problems(bad)}
+    assert kinds == {"audit"}
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_missing_manifest(package, target, tmp_path):
+    bad = rewrite_package(package, tmp_path / "bad.zip", lambda f: f.pop("manifest.json"),
+                          remanifest=False)
+    assert _problems(bad) == [("manifest", "manifest.json")]
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_a_manifest_that_is_not_json(package, target, tmp_path):
+    def garble(files: dict[str, bytes]) -> None:
+        files["manifest.json"] = b"{not json"
+
+    bad = rewrite_package(package, tmp_path / "bad.zip", garble, remanifest=False)
+    assert _problems(bad) == [("manifest", "manifest.json")]
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+@pytest.mark.parametrize("name", ["../escaped.txt", "media/../../escaped.txt",
+                                  "/tmp/escaped.txt", "C:/escaped.txt", "media\\..\\x.txt"])
+def test_entries_that_would_land_outside_are_refused(package, target, tmp_path, name):
+    with zipfile.ZipFile(package, "a") as zf:
+        zf.writestr(name, b"owned")
+    assert _problems(package) == [("unsafe", name)]
+    _refused(package, target, tmp_path, PackageMismatchError)
+    assert not (tmp_path / "escaped.txt").exists()
+
+
+def test_a_symlink_entry_is_refused(package, target, tmp_path):
+    link = zipfile.ZipInfo("media/ab/link.jpg")
+    link.create_system = 3
+    link.external_attr = (stat.S_IFLNK | 0o777) << 16
+    with zipfile.ZipFile(package, "a") as zf:
+        zf.writestr(link, "/etc/passwd")
+    assert _problems(package) == [("unsafe", "media/ab/link.jpg")]
+    _refused(package, target, tmp_path, PackageMismatchError)
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(package, target, tmp_path):
+    with zipfile.ZipFile(package, "a") as zf:
+        zf.writestr("data/bomb.csv", bytes(64 << 20), compress_type=zipfile.ZIP_DEFLATED,
+                    compresslevel=9)
+    with zipfile.ZipFile(package) as zf:
+        info = zf.getinfo("data/bomb.csv")
+    assert info.file_size > 500 * info.compress_size   # the premise: a real bomb
+    problems = verify_package(package).problems
+    assert [(p["kind"], p["path"]) for p in problems] == [("unsafe", "data/bomb.csv")]
+    assert "ZIP bomb" in problems[0]["detail"]
+    _refused(package, target, tmp_path, PackageMismatchError)
+
+
+def test_a_truncated_package(package, target, tmp_path):
+    data = package.read_bytes()
+    bad = tmp_path / "truncated.zip"
+    bad.write_bytes(data[: len(data) * 2 // 3])
+    problems = verify_package(bad).problems
+    assert [p["kind"] for p in problems] == ["unreadable"]
+    assert "truncated" in problems[0]["detail"]
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_not_a_zip_at_all(target, tmp_path):
+    bad = tmp_path / "photo.zip"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 a JPEG named .zip")
+    assert [p["kind"] for p in verify_package(bad).problems] == ["unreadable"]
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_a_missing_package_file(target, tmp_path):
+    with pytest.raises(PackageError, match="no such package"):
+        verify_package(tmp_path / "nowhere.zip")
+    with pytest.raises(PackageError, match="no such package"):
+        merge_package(target, tmp_path / "nowhere.zip")
+
+
+def test_a_package_from_a_newer_version_is_refused(package, target, tmp_path):
+    def newer(files: dict[str, bytes]) -> None:
+        edit_database(files, tmp_path, "UPDATE meta SET value = '99' WHERE key ="
+                                       " 'schema_version'")
+        manifest = json.loads(files["manifest.json"])
+        manifest["schema_version"] = 99
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    bad = rewrite_package(package, tmp_path / "newer.zip", newer, remanifest=True)
+    problems = verify_package(bad).problems
+    assert [p["kind"] for p in problems] == ["newer"]
+    _refused(bad, target, tmp_path, NewerCaseError)
