@@ -141,7 +141,8 @@ class SettingsDialog(QDialog):
 class ProblemsDialog(QDialog):
     """Per-file errors and warnings of a job, in text the user can select and copy."""
 
-    def __init__(self, title: str, lines: list[str], parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, lines: list[str], parent: QWidget | None = None,
+                 heading: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.text = QPlainTextEdit("\n".join(lines))
@@ -156,7 +157,11 @@ class ProblemsDialog(QDialog):
         row.addWidget(copy)
         row.addWidget(close)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(f"{len(lines)} file(s) need attention:"))
+        label = QLabel(heading if heading is not None
+                       else f"{len(lines)} file(s) need attention:")
+        label.setWordWrap(True)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(label)
         layout.addWidget(self.text)
         layout.addLayout(row)
         self.resize(760, 360)

@@ -1,8 +1,11 @@
-"""Imports and frame extraction on a worker thread, shown as a progress bar with Cancel."""
+"""Long jobs (import, frames, export, merge, verify) on a worker thread, shown as a
+progress bar with Cancel in the status bar; one at a time."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
@@ -54,6 +57,8 @@ class ImportRunner(QObject):
         self.bar = bar
         self.job: Job | None = None
         self.title = ""
+        self._on_finished: Callable[[Any], None] | None = None
+        self._on_failed: Callable[[str], None] | None = None
         bar.cancel.clicked.connect(self.cancel)
 
     @property
@@ -70,9 +75,18 @@ class ImportRunner(QObject):
         return self._run("Extracting frames",
                          Job(_extract_job, case_path, actor, video_id, every_s, scenes))
 
+    def run(self, title: str, job: Job, finished: Callable[[Any], None],
+            failed: Callable[[str], None]) -> bool:
+        """Any other long job, its result going to `finished` (not the finished signal)."""
+        if not self._run(title, job):
+            return False
+        self._on_finished, self._on_failed = finished, failed
+        return True
+
     def _run(self, title: str, job: Job) -> bool:
         if self.job is not None:
             return False
+        self._on_finished = self._on_failed = None
         self.title = title
         self.job = job
         self.job.signals.progress.connect(self._progress)
@@ -101,12 +115,18 @@ class ImportRunner(QObject):
         if self.bar.cancel.isEnabled():
             self.bar.text.setText(f"{self.title} {done}/{total}: {Path(item).name}")
 
-    def _finished(self, report: ImportReport) -> None:
+    def _finished(self, report: Any) -> None:
         self.job = None
         self.bar.hide()
-        self.finished.emit(report)
+        if self._on_finished is not None:
+            self._on_finished(report)
+        else:
+            self.finished.emit(report)
 
     def _failed(self, message: str) -> None:
         self.job = None
         self.bar.hide()
-        self.failed.emit(message)
+        if self._on_failed is not None:
+            self._on_failed(message)
+        else:
+            self.failed.emit(message)

@@ -35,6 +35,7 @@ from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.import_runner import ImportRunner, JobBar
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
+from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
 from reviewer.ui.workspace import CaseWorkspace
 
 TOOLS = (("select", "Select", "V"), ("rect", "Rectangle", "R"), ("polygon", "Polygon", "P"),
@@ -66,6 +67,8 @@ class MainWindow(QMainWindow):
         self.importer = ImportRunner(self.job_bar)
         self.importer.finished.connect(self._import_finished)
         self.importer.failed.connect(lambda message: self._error("Import failed", message))
+        self.share = ShareActions(self, self.importer, lambda: self.session, self._error)
+        self.share.caseUnpacked.connect(self.open_case)
         self.setAcceptDrops(True)
         self._build_menus()
         self._show_no_case()
@@ -95,6 +98,17 @@ class MainWindow(QMainWindow):
             self._action("Import &folder…", self.import_folder_dialog, "Ctrl+Shift+I"),
         ]
         menu.addActions(self.case_actions)
+        menu.addSeparator()
+        sharing = [
+            self._action("&Export package…", lambda: self.share.export_dialog(
+                self._selected_incidents()), "Ctrl+Shift+E"),
+            self._action("&Merge package…", self.share.merge_dialog),
+            self._action("&Verify case", self.share.verify_case),
+        ]
+        menu.addActions(sharing)
+        self.case_actions.extend(sharing)
+        menu.addAction(self._action("Verify p&ackage…", self.share.verify_package_dialog))
+        menu.addAction(self._action("Open packa&ge as a new case…", self.open_package_dialog))
         menu.addSeparator()
         close = self._action("&Close case", self.close_case, QKeySequence.StandardKey.Close)
         menu.addAction(close)
@@ -158,7 +172,12 @@ class MainWindow(QMainWindow):
 
     # -- the case ------------------------------------------------------------
     def open_case(self, path: str | Path) -> bool:
-        """Open a case; on failure say why and keep whatever was open before."""
+        """Open a case; on failure say why and keep whatever was open before.
+
+        A package (.zip) is offered to be verified and unpacked as a new case instead."""
+        if str(path).lower().endswith(".zip"):
+            self.share.offer_unpack(Path(path))
+            return False
         try:
             session = CaseSession.open(path, self.settings.investigator, self)
         except ReviewerError as error:
@@ -289,6 +308,19 @@ class MainWindow(QMainWindow):
                                                 str(Path.home()))
         if path:
             self.open_case(path)
+
+    def open_package_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a package as a new case",
+                                              str(Path.home()), PACKAGE_FILTER)
+        if path:
+            self.share.offer_unpack(Path(path))
+
+    def _selected_incidents(self) -> list[str]:
+        if self.workspace is None or not self.workspace.incidents.table.selectionModel() \
+                .hasSelection():
+            return []
+        current = self.workspace.incidents.current_id()
+        return [current] if current else []
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()

@@ -1,0 +1,97 @@
+"""Choose what to export: the whole case or some incidents, with media or without, where."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def default_package_name(title: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in title).strip("_") or "case"
+    return f"{safe}-{date.today().isoformat()}.zip"
+
+
+class ExportDialog(QDialog):
+    def __init__(self, incidents: list[dict], title: str, folder: Path,
+                 selected: list[str] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Export a package")
+        self.whole = QRadioButton("The whole case")
+        self.some = QRadioButton("Only these incidents (their tags and items):")
+        self.list = QListWidget()
+        for row in incidents:
+            item = QListWidgetItem(row["title"])
+            item.setData(Qt.ItemDataRole.UserRole, row["id"])
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if selected and row["id"] in selected
+                               else Qt.CheckState.Unchecked)
+            self.list.addItem(item)
+        (self.some if selected else self.whole).setChecked(True)
+        self.some.setEnabled(bool(incidents))
+        self.list.setEnabled(self.some.isChecked())
+        self.some.toggled.connect(self.list.setEnabled)
+        self.media = QCheckBox("Include the media (originals, frames, made images), byte for"
+                               " byte")
+        self.media.setChecked(True)
+        self.path = QLineEdit(str(folder / default_package_name(title)))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._browse)
+        row = QHBoxLayout()
+        row.addWidget(QLabel("Save as"))
+        row.addWidget(self.path, 1)
+        row.addWidget(browse)
+        note = QLabel("The package holds a snapshot of the case file, a manifest with the"
+                      " SHA-256 of every file, an offline report (report/index.html) and"
+                      " the incidents and tags as CSV and GeoJSON. A recipient checks it"
+                      " with File ▸ Verify package or <code>reviewer verify</code>.")
+        note.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (self.whole, self.some, self.list, self.media):
+            layout.addWidget(widget)
+        layout.addLayout(row)
+        layout.addWidget(note)
+        layout.addWidget(self.buttons)
+        self.resize(620, 460)
+
+    def _browse(self) -> None:
+        chosen, _ = QFileDialog.getSaveFileName(self, "Save the package as", self.path.text(),
+                                                "Evidence package (*.zip)")
+        if chosen:
+            self.path.setText(chosen if chosen.lower().endswith(".zip") else chosen + ".zip")
+
+    def incidents(self) -> list[str]:
+        if self.whole.isChecked():
+            return []
+        return [self.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def out_path(self) -> Path:
+        return Path(self.path.text().strip()).expanduser()
+
+    def accept(self) -> None:
+        if self.some.isChecked() and not self.incidents():
+            self.some.setText("Only these incidents (tick at least one):")
+            return
+        super().accept()

@@ -1,0 +1,44 @@
+"""Sharing jobs as they run on a worker thread: each opens its own connection to the case."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from reviewer.core.case import open_case
+from reviewer.core.export import ExportReport, export_case
+from reviewer.core.merge import MergeReport, merge_package
+from reviewer.core.package_verify import verify_package
+from reviewer.core.progress import CancelFlag, ProgressCallback
+from reviewer.core.unpack import unpack_package
+from reviewer.core.verify import VerifyReport, verify_case
+
+
+def export_job(case_path: Path, actor: str, out: Path, incidents: list[str], media: bool, *,
+               progress: ProgressCallback, cancel: CancelFlag) -> ExportReport:
+    with open_case(case_path, actor=actor) as case:
+        return export_case(case, out, incidents=incidents, media=media, progress=progress,
+                           cancel=cancel)
+
+
+def merge_job(case_path: Path, actor: str, package: Path, *, progress: ProgressCallback,
+              cancel: CancelFlag) -> MergeReport:
+    with open_case(case_path, actor=actor) as case:
+        return merge_package(case, package, progress=progress, cancel=cancel)
+
+
+def verify_case_job(case_path: Path, actor: str, *, progress: ProgressCallback,
+                    cancel: CancelFlag) -> VerifyReport:
+    with open_case(case_path, actor=actor) as case:
+        return verify_case(case, progress=progress, cancel=cancel)
+
+
+def verify_package_job(package: Path, *, progress: ProgressCallback,
+                       cancel: CancelFlag) -> VerifyReport:
+    return verify_package(package, progress=progress, cancel=cancel)
+
+
+def unpack_job(package: Path, target: Path, actor: str, *, progress: ProgressCallback,
+               cancel: CancelFlag) -> Path:
+    with unpack_package(package, target, actor=actor, progress=progress,
+                        cancel=cancel) as case:
+        return case.path

@@ -1,0 +1,206 @@
+"""Sharing from the main window: export a package, merge one, verify, open one as a case.
+
+Every job runs on the window's job bar (progress, Cancel); results are shown in a
+dialog the user can copy from. Nothing here touches the database but through core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
+
+from reviewer.core.export import ExportReport
+from reviewer.core.incidents import list_incidents
+from reviewer.core.merge import MergeReport
+from reviewer.core.verify import VerifyReport
+from reviewer.ui.dialogs import ProblemsDialog
+from reviewer.ui.import_runner import ImportRunner
+from reviewer.ui.session import CaseSession
+from reviewer.ui.share import jobs
+from reviewer.ui.share.export_dialog import ExportDialog
+from reviewer.ui.workers import Job
+
+PACKAGE_FILTER = "Evidence package (*.zip)"
+
+
+def _size(count: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if count < 1024 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "bytes" else f"{count:.1f} {unit}"
+        count /= 1024
+    return f"{count} bytes"
+
+
+def _problem_lines(report: VerifyReport) -> list[str]:
+    return [f"{p['kind']}: {p.get('path') or p.get('id') or ''}: {p['detail']}"
+            for p in report.problems]
+
+
+class ShareActions(QObject):
+    caseUnpacked = Signal(str)          # the new case folder, to open
+
+    def __init__(self, window: QMainWindow, runner: ImportRunner,
+                 session: Callable[[], CaseSession | None],
+                 error: Callable[[str, str], None]) -> None:
+        super().__init__(window)
+        self.window = window
+        self.runner = runner
+        self._session = session
+        self._error = error
+        self.last_dialog: ProblemsDialog | QMessageBox | None = None
+
+    # -- export ---------------------------------------------------------------------
+
+    def export_dialog(self, selected_incidents: list[str] | None = None) -> None:
+        session = self._session()
+        if session is None:
+            return
+        dialog = ExportDialog(list_incidents(session.case), session.case.title,
+                              session.path.parent, selected_incidents, self.window)
+        if dialog.exec():
+            self.start_export(dialog.out_path(), dialog.incidents(), dialog.media.isChecked())
+
+    def start_export(self, out: Path, incidents: list[str], media: bool) -> bool:
+        session = self._session()
+        if session is None:
+            return False
+        return self._run("Exporting", Job(jobs.export_job, session.path, session.actor, out,
+                                          incidents, media), self._exported, "Export failed")
+
+    def _exported(self, report: ExportReport) -> None:
+        if report.cancelled:
+            self._status("Export cancelled: nothing was written.")
+            return
+        what = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
+        heading = (f"<b>Package written:</b> {report.path}<br>{report.files} files,"
+                   f" {_size(report.bytes)} ({what}).<br>Manifest SHA-256:"
+                   f" <code>{report.manifest_sha256}</code><br>Open report/index.html inside"
+                   " it in any browser; check it with File ▸ Verify package.")
+        lines = [f"missing: {m.get('path') or m.get('id')}: {m['detail']}"
+                 for m in report.missing]
+        if lines:
+            heading += "<br><b>Not in the package (listed in its manifest as missing):</b>"
+        self._show("Export", heading, lines)
+        self._status(f"Exported {report.path}")
+
+    # -- merge ----------------------------------------------------------------------
+
+    def merge_dialog(self) -> None:
+        if self._session() is None:
+            return
+        path, _ = QFileDialog.getOpenFileName(self.window, "Merge a package into this case",
+                                              str(Path.home()), PACKAGE_FILTER)
+        if path:
+            self.start_merge(Path(path))
+
+    def start_merge(self, package: Path) -> bool:
+        session = self._session()
+        if session is None:
+            return False
+        return self._run("Verifying and merging",
+                         Job(jobs.merge_job, session.path, session.actor, package),
+                         self._merged, "Merge refused")
+
+    def _merged(self, report: MergeReport) -> None:
+        session = self._session()
+        if session is not None:
+            for signal in (session.evidenceChanged, session.incidentsChanged,
+                           session.labelsChanged, session.comparisonsChanged):
+                signal.emit()
+            session.regionsChanged.emit("")
+        name = Path(report.package).name
+        if report.cancelled:
+            self._status(f"Merge of {name} cancelled: the case is unchanged.")
+            return
+        if report.already_merged:
+            self._show("Merge", f"<b>{name}</b> was merged into this case before: nothing"
+                                " changed.", [])
+            return
+        added = ", ".join(f"{n} {kind}" for kind, n in report.added.items()) or "nothing new"
+        heading = (f"<b>Merged {name}</b> (verified first; package SHA-256"
+                   f" <code>{report.package_sha256[:16]}…</code>).<br>Added: {added}.")
+        lines = [f"conflict ({c['kind']}): {c['detail']} — yours: {c['local_id']},"
+                 f" theirs kept as {c['incoming_id']}" for c in report.conflicts]
+        lines += [f"skipped ({s['kind']} {s['id']}): {s['reason']}" for s in report.skipped]
+        if report.conflicts:
+            heading += (f"<br><b>{len(report.conflicts)} conflict(s):</b> both sides edited"
+                        " the same object; both versions are kept, nothing was overwritten.")
+        self._show("Merge", heading, lines)
+        self._status(f"Merged {name}: {added}")
+
+    # -- verify ---------------------------------------------------------------------
+
+    def verify_case(self) -> bool:
+        session = self._session()
+        if session is None:
+            return False
+        return self._run("Verifying the case",
+                         Job(jobs.verify_case_job, session.path, session.actor),
+                         lambda report: self._verified(str(session.path), report),
+                         "Verification failed")
+
+    def verify_package_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self.window, "Verify a package",
+                                              str(Path.home()), PACKAGE_FILTER)
+        if path:
+            self.start_verify_package(Path(path))
+
+    def start_verify_package(self, package: Path) -> bool:
+        return self._run("Verifying the package", Job(jobs.verify_package_job, package),
+                         lambda report: self._verified(str(package), report),
+                         "Verification failed")
+
+    def _verified(self, subject: str, report: VerifyReport) -> None:
+        if report.cancelled:
+            self._status("Verification cancelled.")
+            return
+        if report.ok:
+            heading = (f"<b>{subject}</b> is intact: {report.files_checked} files"
+                       f" ({_size(report.bytes_checked)}) match their SHA-256, the audit chain"
+                       " is whole and the database passes SQLite's integrity check.")
+        else:
+            heading = (f"<b>{subject}</b> FAILS verification: {len(report.problems)}"
+                       " problem(s).")
+        self._show("Verify", heading, _problem_lines(report))
+
+    # -- open a package as a new case --------------------------------------------------
+
+    def offer_unpack(self, package: Path) -> None:
+        """Opening a .zip: verify it and unpack it as a new case beside it (after asking)."""
+        target = package.with_suffix("")
+        target = target.with_name(target.name + ".case")
+        answer = QMessageBox.question(
+            self.window, "Open a package",
+            f"{package.name} is an evidence package. Verify it and unpack it as a new case"
+            f" at\n{target}?")
+        if answer == QMessageBox.StandardButton.Yes:
+            self.start_unpack(package, target)
+
+    def start_unpack(self, package: Path, target: Path) -> bool:
+        session_actor = self.window.settings.investigator  # type: ignore[attr-defined]
+        return self._run("Verifying and unpacking",
+                         Job(jobs.unpack_job, package, target, session_actor),
+                         lambda path: self.caseUnpacked.emit(str(path)),
+                         "Cannot open the package")
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _run(self, title: str, job: Job, finished: Callable, failure_title: str) -> bool:
+        started = self.runner.run(title, job, finished,
+                                  lambda message: self._error(failure_title, message))
+        if not started:
+            self._status("Another job is running: wait for it or cancel it.")
+        return started
+
+    def _show(self, title: str, heading: str, lines: list[str]) -> None:
+        self.last_dialog = ProblemsDialog(title, lines, self.window, heading=heading)
+        if not lines:
+            self.last_dialog.text.hide()
+            self.last_dialog.resize(620, 160)
+        self.last_dialog.open()
+
+    def _status(self, message: str) -> None:
+        self.window.statusBar().showMessage(message, 15000)

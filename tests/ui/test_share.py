@@ -1,0 +1,148 @@
+"""Sharing from the app: export a package, verify it, merge it, open it as a new case."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from reviewer.core.case import create_case, open_case
+from reviewer.core.evidence import list_evidence
+from reviewer.core.geometry import parse_box
+from reviewer.core.incidents import add_incident, list_incidents
+from reviewer.core.labels import list_labels
+from reviewer.core.regions import add_region, list_regions
+from reviewer.ui.share.export_dialog import ExportDialog
+
+
+def _tag_and_incident(case_path: Path) -> str:
+    with open_case(case_path, actor="setup") as case:
+        photo = list_evidence(case)[0]
+        incident = add_incident(case, "Shelling of the market <b>bold?</b>")
+        add_region(case, photo["id"], list_labels(case)[0].id, "rect",
+                   parse_box("10,10,100,80"), incident_id=incident.id)
+        return incident.id
+
+
+def _wait_for_dialog(window, qtbot, timeout: int = 30000):
+    qtbot.waitUntil(lambda: window.share.last_dialog is not None
+                    and window.share.last_dialog.isVisible(), timeout=timeout)
+    dialog = window.share.last_dialog
+    window.share.last_dialog = None
+    return dialog
+
+
+def _heading(dialog) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return " ".join(label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_export_verify_and_merge_from_the_app(window, qtbot, small_case, tmp_path):
+    incident_id = _tag_and_incident(small_case)
+    window.open_case(small_case)
+    out = tmp_path / "shared" / "market.zip"
+    out.parent.mkdir()
+    assert window.share.start_export(out, [incident_id], True)
+    assert window.job_bar.isVisible()                  # progress with Cancel while it runs
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "Package written" in _heading(dialog) and out.exists()
+    with zipfile.ZipFile(out) as package:
+        names = package.namelist()
+    assert "manifest.json" in names and "report/index.html" in names
+
+    window.share.start_verify_package(out)
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "is intact" in _heading(dialog)
+
+    # A second investigator merges it into their own case and finds the tag and incident.
+    other = create_case(tmp_path / "other", title="Other", actor="B")
+    other_path = other.path
+    other.close()
+    window.open_case(other_path)
+    assert window.workspace.model.rowCount() == 0
+    window.share.start_merge(out)
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "Merged market.zip" in _heading(dialog)
+    qtbot.waitUntil(lambda: window.workspace.model.rowCount() == 1, timeout=5000)
+    assert [i["title"] for i in list_incidents(window.session.case)] == [
+        "Shelling of the market <b>bold?</b>"]
+    assert window.workspace.incidents.model.rowCount() == 1
+    assert len(list_regions(window.session.case, list_evidence(window.session.case)[0]["id"])) == 1
+
+    # The same package again changes nothing, and says so.
+    window.share.start_merge(out)
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "merged into this case before" in _heading(dialog)
+
+
+def test_a_tampered_package_is_named_by_verify_and_refused_by_merge(window, qtbot, small_case,
+                                                                   tmp_path):
+    window.open_case(small_case)
+    out = tmp_path / "case.zip"
+    window.share.start_export(out, [], True)
+    _wait_for_dialog(window, qtbot)
+    with zipfile.ZipFile(out) as package:
+        media = next(i for i in package.infolist() if i.filename.startswith("media/"))
+    data = bytearray(out.read_bytes())
+    data[media.header_offset + 30 + len(media.filename) + 100] ^= 0xFF   # inside the stored bytes
+    out.write_bytes(bytes(data))
+
+    window.share.start_verify_package(out)
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "FAILS verification" in _heading(dialog)
+    assert media.filename in dialog.text.toPlainText()
+
+    before = sorted(p.name for p in (small_case / "media").rglob("*"))
+    window.share.start_merge(out)
+    qtbot.waitUntil(lambda: any(box.isVisible() and "fails verification" in box.text()
+                                for box in window.findChildren(QMessageBox)), timeout=30000)
+    assert sorted(p.name for p in (small_case / "media").rglob("*")) == before
+
+
+def test_opening_a_package_unpacks_it_as_a_new_case_after_asking(window, qtbot, small_case,
+                                                                 tmp_path):
+    window.open_case(small_case)
+    out = tmp_path / "handover.zip"
+    window.share.start_export(out, [], True)
+    _wait_for_dialog(window, qtbot)
+    window.close_case()
+
+    def say_yes() -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and "evidence package" in box.text()
+        box.button(QMessageBox.StandardButton.Yes).click()
+
+    QTimer.singleShot(0, say_yes)
+    window.open_case(out)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=30000)
+    assert window.session.path == tmp_path / "handover.case"
+    assert window.workspace.model.rowCount() == 3
+
+
+def test_export_dialog_takes_the_whole_case_or_ticked_incidents(qtbot, tmp_path):
+    incidents = [{"id": "a", "title": "One"}, {"id": "b", "title": "Two"}]
+    dialog = ExportDialog(incidents, "My case: Douma", tmp_path, ["b"])
+    qtbot.addWidget(dialog)
+    assert dialog.some.isChecked() and dialog.incidents() == ["b"]
+    assert dialog.out_path().name.startswith("My_case__Douma-")
+    dialog.list.item(1).setCheckState(Qt.CheckState.Unchecked)
+    dialog.accept()                                    # nothing ticked: stays open
+    assert dialog.result() == 0 and "tick at least one" in dialog.some.text()
+    dialog.whole.setChecked(True)
+    assert dialog.incidents() == []
+
+
+def test_verify_the_open_case_names_a_changed_original(window, qtbot, small_case):
+    window.open_case(small_case)
+    assert window.share.verify_case()
+    assert "is intact" in _heading(_wait_for_dialog(window, qtbot))
+    original = next((small_case / "media").rglob("*.jpg"))
+    original.chmod(0o644)
+    original.write_bytes(original.read_bytes()[:-10] + b"0123456789")
+    assert window.share.verify_case()
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "FAILS verification" in _heading(dialog)
+    assert original.name in dialog.text.toPlainText()
