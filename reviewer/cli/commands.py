@@ -28,10 +28,10 @@ from reviewer.core.importer import import_paths
 from reviewer.core.incidents import (
     EDITABLE,
     add_incident,
-    get_incident,
     link_evidence,
     link_region,
     list_incidents,
+    resolve_incident_id,
 )
 from reviewer.core.labels import add_label, list_labels
 from reviewer.core.regions import add_region, list_regions
@@ -113,11 +113,10 @@ def _format_row(row: dict[str, Any]) -> str:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    where = EvidenceFilter(kind=args.kind, label=args.label, incident=args.incident,
-                           text=args.text, untagged=args.untagged, has_gps=args.has_gps)
     with _opened(args) as case:
-        if args.incident:
-            get_incident(case, args.incident)
+        incident = resolve_incident_id(case, args.incident) if args.incident else None
+        where = EvidenceFilter(kind=args.kind, label=args.label, incident=incident,
+                               text=args.text, untagged=args.untagged, has_gps=args.has_gps)
         rows = list_evidence(case, where)
     if args.json:
         print_json({"evidence": rows})
@@ -159,9 +158,10 @@ def cmd_tag(args: argparse.Namespace) -> int:
     else:
         shape, geom = "point", geometry.parse_point(args.point)
     with _opened(args) as case:
+        incident = resolve_incident_id(case, args.incident) if args.incident else None
         region = add_region(case, get_evidence(case, args.evidence_id)["id"], args.label, shape,
                             geom, confidence=args.confidence, note=args.note,
-                            incident_id=args.incident)
+                            incident_id=incident)
     if args.json:
         print_json(region.to_dict())
     else:
@@ -210,15 +210,16 @@ def _incident_link(args: argparse.Namespace) -> int:
         return 2
     linked: list[dict[str, Any]] = []
     with _opened(args) as case:
+        incident_id = resolve_incident_id(case, args.incident_id)
         for region_id in args.region:
             linked.append({"region_id": region_id,
-                           "linked": link_region(case, args.incident_id, region_id)})
+                           "linked": link_region(case, incident_id, region_id)})
         for evidence_id in args.evidence:
             full_id = get_evidence(case, evidence_id)["id"]
             linked.append({"evidence_id": full_id,
-                           "linked": link_evidence(case, args.incident_id, full_id)})
+                           "linked": link_evidence(case, incident_id, full_id)})
     if args.json:
-        print_json({"incident_id": args.incident_id, "links": linked})
+        print_json({"incident_id": incident_id, "links": linked})
     else:
         for item in linked:
             what = item.get("region_id") or item.get("evidence_id")

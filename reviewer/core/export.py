@@ -30,7 +30,7 @@ from reviewer import __version__
 from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
-from reviewer.core.incidents import get_incident
+from reviewer.core.incidents import resolve_incident_id
 from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -202,7 +202,7 @@ class _PackageWriter:
 
 
 def _check_incidents(case: Case, incidents: Sequence[str]) -> list[str]:
-    return list(dict.fromkeys(get_incident(case, i).id for i in incidents))
+    return list(dict.fromkeys(resolve_incident_id(case, i) for i in incidents))
 
 
 def export_case(

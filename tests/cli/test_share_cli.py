@@ -134,3 +134,22 @@ def test_a_full_disk_during_export_leaves_no_package(cli: Cli, new_case, tmp_pat
     assert "Traceback" not in completed.stderr
     assert list(out.parent.iterdir()) == []
     assert query(case, "SELECT count(*), max(hash) FROM audit") == before
+
+
+def test_incidents_are_named_by_the_short_ids_the_listings_print(cli: Cli, new_case,
+                                                                 photo_factory, tmp_path):
+    case = new_case("carol")
+    cli("import", case, photo_factory(), photo_factory())
+    first, second = (row["id"] for row in cli("list", case, "--json").json()["evidence"])
+    cli("incident", "add", case, "--title", "Strike")
+    short = cli("incident", "list", case).stdout.split()[0]       # as the listing prints it
+    assert len(short) == 8
+    cli("tag", case, first[:8], "--label", "crater", "--box", "5,5,20,20", "--incident", short)
+    cli("incident", "link", case, short, "--evidence", second[:8])
+    listed = cli("list", case, "--incident", short, "--json").json()["evidence"]
+    assert {row["id"] for row in listed} == {first, second}
+    package = tmp_path / "strike.zip"
+    assert cli("export", case, package, "--incident", short, "--json").json()["counts"][
+        "evidence"] == 2
+    missing = cli("export", case, tmp_path / "none.zip", "--incident", "ffffffff", expect=2)
+    assert missing.error_lines == ["error: ffffffff: no such incident in this case"]
