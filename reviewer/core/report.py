@@ -97,10 +97,16 @@ def draw_crop(image: Image.Image, region: Region, colour: str) -> Image.Image:
 
 
 def _thumbnail(case: Case, row: dict[str, Any]) -> bytes | None:
-    if row["kind"] not in _IMAGE_KINDS:
-        return None
     try:
         path = media_path(case, row)
+        if row["kind"] == "video":       # its first frame, as the app's browser shows it
+            from reviewer.core.video import frame_at
+
+            first = Image.fromarray(frame_at(path, 0).image[:, :, ::-1])
+            first.thumbnail((THUMB, THUMB))
+            return _jpeg(first)
+        if row["kind"] not in _IMAGE_KINDS:
+            return None
         image = open_image(path)
         return decode_thumbnail(path, image, image_info(image), THUMB)
     except (MediaError, OSError):
