@@ -137,10 +137,10 @@ class MainWindow(QMainWindow):
                                "Ctrl+E")
         view.addAction(extract)
         self.case_actions.append(extract)
-        compare = self._action("&Compare the two selected items…", self._compare,
-                               "Ctrl+Shift+C")
-        view.addAction(compare)
-        self.case_actions.append(compare)
+        self.compare_action = self._action("&Compare the two selected items…", self._compare,
+                                           "Ctrl+Shift+C")
+        view.addAction(self.compare_action)
+        self.case_actions.append(self.compare_action)
         self.docks_menu = view.addMenu("&Panels")
 
         self.toolbar = QToolBar("Tools")
@@ -155,6 +155,13 @@ class MainWindow(QMainWindow):
             self.tool_group.addAction(action)
             self.toolbar.addAction(action)
         self.tool_group.actions()[0].setChecked(True)
+        self.toolbar.addSeparator()
+        compare_button = QAction("Compare", self)
+        compare_button.setToolTip("Compare the two selected items, before and after"
+                                  " (Ctrl+Shift+C)")
+        compare_button.triggered.connect(self._compare)
+        self.toolbar.addAction(compare_button)
+        self.case_actions.append(compare_button)
         self.toolbar.addSeparator()
         self.label_slot = QWidget()
         self.label_action = self.toolbar.addWidget(self.label_slot)
