@@ -201,3 +201,20 @@ def test_the_same_item_twice_is_refused(window, qtbot, pair_case):
     boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
     assert boxes and "both before and after" in boxes[0].text()
     assert list_comparisons(window.session.case) == []
+
+
+def test_no_common_features_is_refused_in_words_and_nothing_is_overlaid(window, qtbot,
+                                                                        tmp_path):
+    flat = np.full((600, 800, 3), 128, np.uint8)
+    noise = np.random.default_rng(1).integers(0, 255, (700, 500, 3), dtype=np.uint8)
+    case = create_case(tmp_path / "unrelated", title="Unrelated", actor="setup")
+    import_paths(case, [_save(tmp_path / "in" / "a.jpg", flat),
+                        _save(tmp_path / "in" / "b.jpg", noise)])
+    path = case.path
+    case.close()
+    compare = _open_comparison(window, qtbot, path)
+    qtbot.keyClick(compare, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: "refused" in compare.alignment_label.text(), timeout=20000)
+    assert "no common features" in compare.alignment_label.text()
+    assert not compare.comparison.aligned and not compare.mode_actions["difference"].isEnabled()
+    assert compare.align_action.isEnabled()               # the user can try again, or by points
