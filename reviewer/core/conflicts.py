@@ -88,36 +88,23 @@ _SELECT = (
     " c.resolved_by, m.package_name, m.package_sha256, m.merged_at, m.merged_by,"
     " CASE WHEN c.resolved_at IS NULL THEN NULL ELSE"
     "  (SELECT json_extract(a.details, '$.keep') FROM audit a WHERE a.object_id = c.id"
-    "   AND a.action = 'merge_conflict.settle' ORDER BY a.seq DESC LIMIT 1) END"
+    "   AND a.action = 'merge_conflict.settle' ORDER BY a.seq DESC LIMIT 1) END,"
+    " CASE c.kind WHEN 'incident' THEN coalesce("
+    "  (SELECT title FROM incidents WHERE id = c.local_id),"
+    "  (SELECT title FROM incidents WHERE id = c.incoming_id), '')"
+    " ELSE coalesce("
+    "  (SELECT l.name FROM regions r JOIN labels l ON l.id = r.label_id WHERE r.id = c.local_id),"
+    "  (SELECT l.name FROM regions r JOIN labels l ON l.id = r.label_id"
+    "   WHERE r.id = c.incoming_id), '') END"
     " FROM merge_conflicts c JOIN merges m ON m.id = c.merge_id"
 )
-
-
-def _title(case: Case, kind: str, local_id: str, incoming_id: str) -> str:
-    for object_id in (local_id, incoming_id):
-        if kind == "incident":
-            row = case.conn.execute("SELECT title FROM incidents WHERE id = ?",
-                                    (object_id,)).fetchone()
-        else:
-            row = case.conn.execute("SELECT l.name FROM regions r JOIN labels l ON"
-                                    " l.id = r.label_id WHERE r.id = ?", (object_id,)).fetchone()
-        if row:
-            return row[0]
-    return ""
-
-
-def _conflict(case: Case, row: tuple) -> Conflict:
-    conflict = Conflict(*row)
-    return Conflict(**{**asdict(conflict),
-                       "title": _title(case, conflict.kind, conflict.local_id,
-                                       conflict.incoming_id)})
 
 
 def list_conflicts(case: Case, *, open_only: bool = True) -> list[Conflict]:
     """The case's merge conflicts (only the open ones unless `open_only` is False)."""
     where = " WHERE c.resolved_at IS NULL" if open_only else ""
     rows = case.conn.execute(f"{_SELECT}{where} ORDER BY m.merged_at, c.kind, c.id").fetchall()
-    return [_conflict(case, row) for row in rows]
+    return [Conflict(*row) for row in rows]
 
 
 def conflicts_by_object(case: Case) -> dict[str, Conflict]:
@@ -138,7 +125,7 @@ def get_conflict(case: Case, conflict_id: str) -> Conflict:
     if len(rows) != 1:
         raise NotFoundError(conflict_id, "no such merge conflict in this case"
                                          " (see: reviewer conflicts CASE --all)")
-    return _conflict(case, rows[0])
+    return Conflict(*rows[0])
 
 
 # -- the two versions -------------------------------------------------------------
