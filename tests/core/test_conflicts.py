@@ -208,3 +208,20 @@ def test_refusals_name_the_conflict_and_change_nothing(conflicted):
     with pytest.raises(ValidationError, match="settled already"):
         settle_conflict(bob, conflict.id, "both")
     assert verify_case(bob).ok
+
+
+def test_a_settlement_that_fails_half_way_leaves_everything_as_it_was(conflicted):
+    """Their copy holds a position the update refuses (a latitude with no longitude, as a
+    forged package could): the links already moved in that transaction are rolled back."""
+    bob, *_ = conflicted
+    conflict = _conflict(bob, "incident")
+    bob.conn.execute("UPDATE incidents SET lat = 33.5, lon = NULL WHERE id = ?",
+                     (conflict.incoming_id,))
+    bob.conn.commit()
+    state = [rows(bob, sql) for sql in (_CONTENT, _LINKS, _ITEM_LINKS,
+                                        "SELECT * FROM audit", "SELECT * FROM merge_conflicts")]
+    with pytest.raises(ValidationError, match="both latitude and longitude"):
+        settle_conflict(bob, conflict.id, "theirs")
+    assert [rows(bob, sql) for sql in (_CONTENT, _LINKS, _ITEM_LINKS, "SELECT * FROM audit",
+                                       "SELECT * FROM merge_conflicts")] == state
+    assert get_conflict(bob, conflict.id).is_open
