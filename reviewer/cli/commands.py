@@ -319,3 +319,7 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
 from reviewer.cli.commands_compare import COMPARE_HANDLERS  # noqa: E402
 
 HANDLERS.update(COMPARE_HANDLERS)
+
+from reviewer.cli.commands_conflicts import CONFLICT_HANDLERS  # noqa: E402
+
+HANDLERS.update(CONFLICT_HANDLERS)

@@ -165,6 +165,7 @@ def build_parser() -> Parser:
     unpack.add_argument("package", metavar="PACKAGE.zip")
     unpack.add_argument("target", metavar="CASE", help="the new case folder (NAME.case)")
     _add_compare_commands(commands, common)
+    _add_conflict_commands(commands, common)
     return parser
 
 
@@ -197,5 +198,22 @@ def _add_compare_commands(commands: argparse._SubParsersAction,
 
 
 
+def _add_conflict_commands(commands: argparse._SubParsersAction,
+                           common: argparse.ArgumentParser) -> None:
+    conflicts = commands.add_parser(
+        "conflicts", parents=[common],
+        help="list the regions and incidents a merge found edited on both sides, or settle"
+             " one (--settle ID --keep mine|theirs|both)")
+    conflicts.add_argument("case", metavar="CASE")
+    conflicts.add_argument("--all", action="store_true",
+                           help="also list the conflicts already settled")
+    conflicts.add_argument("--settle", metavar="ID",
+                           help="settle this conflict (its id, or 8 or more of its first"
+                                " characters)")
+    conflicts.add_argument("--keep", choices=("mine", "theirs", "both"),
+                           help="with --settle: keep your version (the copy is removed), the"
+                                " package's (it replaces yours), or both as two objects")
+
+
 COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify", "demo",
-            "compare", "comparisons", "export", "merge", "unpack")
+            "compare", "comparisons", "export", "merge", "unpack", "conflicts")

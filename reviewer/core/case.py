@@ -117,6 +117,22 @@ class Case:
             _rollback(conn)
             raise
 
+    @contextlib.contextmanager
+    def write_within(self, tx: Transaction | None) -> Iterator[Transaction]:
+        """`write()`, or, given a write already open on this case, that one.
+
+        Lets a core function be one step of a larger change (its caller's transaction
+        commits or rolls back the lot, with every step's audit records).
+        """
+        if tx is None:
+            with self.write() as opened:
+                yield opened
+            return
+        if tx.conn is not self.conn or not self.conn.in_transaction:
+            raise RuntimeError("write_within() was given a transaction that is not open on"
+                               " this case")
+        yield tx
+
     def close(self) -> None:
         self.conn.close()
 

@@ -125,7 +125,9 @@ def add_incident(case: Case, title: str, *, incident_id: str | None = None,
     return get_incident(case, incident_id)
 
 
-def update_incident(case: Case, incident_id: str, **values: Any) -> Incident:
+def update_incident(case: Case, incident_id: str, *, tx: Transaction | None = None,
+                    **values: Any) -> Incident:
+    """Change an incident's fields; with `tx`, as one step of a write the caller has open."""
     old = get_incident(case, incident_id)
     unknown = set(values) - set(EDITABLE)
     if unknown:
@@ -134,7 +136,7 @@ def update_incident(case: Case, incident_id: str, **values: Any) -> Incident:
     changed = {k: [getattr(old, k), merged[k]] for k in EDITABLE if merged[k] != getattr(old, k)}
     if not changed:
         return old
-    with case.write() as tx:
+    with case.write_within(tx) as tx:
         assignments = ", ".join(f"{k} = ?" for k in changed)
         tx.conn.execute(
             f"UPDATE incidents SET {assignments}, updated_at = ?, updated_by = ? WHERE id = ?",
@@ -143,7 +145,8 @@ def update_incident(case: Case, incident_id: str, **values: Any) -> Incident:
     return get_incident(case, incident_id)
 
 
-def delete_incident(case: Case, incident_id: str) -> tuple[Incident, list[str], list[str]]:
+def delete_incident(case: Case, incident_id: str, *, tx: Transaction | None = None
+                    ) -> tuple[Incident, list[str], list[str]]:
     """Remove an incident and its links (the regions and items themselves stay).
 
     Returns the incident and its linked region and evidence ids, for undo.
@@ -151,7 +154,7 @@ def delete_incident(case: Case, incident_id: str) -> tuple[Incident, list[str], 
     incident = get_incident(case, incident_id)
     regions = incident_region_ids(case, incident_id)
     evidence = incident_evidence_ids(case, incident_id)
-    with case.write() as tx:
+    with case.write_within(tx) as tx:
         tx.conn.execute("DELETE FROM incidents WHERE id = ?", (incident_id,))
         tx.record("incident.delete", incident_id, {**incident.to_dict(), "regions": regions,
                                                    "evidence": evidence})
@@ -159,9 +162,9 @@ def delete_incident(case: Case, incident_id: str) -> tuple[Incident, list[str], 
 
 
 def restore_incident(case: Case, incident: Incident, region_ids: list[str],
-                     evidence_ids: list[str]) -> Incident:
+                     evidence_ids: list[str], *, tx: Transaction | None = None) -> Incident:
     """Put back a deleted incident as it was, with the links that still can be."""
-    with case.write() as tx:
+    with case.write_within(tx) as tx:
         row = incident.to_dict()
         row.update(updated_at=tx.at, updated_by=tx.actor)
         tx.conn.execute(
@@ -173,7 +176,7 @@ def restore_incident(case: Case, incident: Incident, region_ids: list[str],
             if tx.conn.execute("SELECT 1 FROM regions WHERE id = ?", (region_id,)).fetchone():
                 link_region_in(tx, incident.id, region_id)
         for evidence_id in evidence_ids:
-            _link_evidence_in(tx, incident.id, evidence_id)
+            link_evidence_in(tx, incident.id, evidence_id)
     return get_incident(case, incident.id)
 
 
@@ -196,8 +199,9 @@ def link_region(case: Case, incident_id: str, region_id: str) -> bool:
         return link_region_in(tx, incident_id, region_id)
 
 
-def unlink_region(case: Case, incident_id: str, region_id: str) -> bool:
-    with case.write() as tx:
+def unlink_region(case: Case, incident_id: str, region_id: str, *,
+                  tx: Transaction | None = None) -> bool:
+    with case.write_within(tx) as tx:
         removed = tx.conn.execute(
             "DELETE FROM incident_regions WHERE incident_id = ? AND region_id = ?",
             (incident_id, region_id)).rowcount
@@ -210,10 +214,10 @@ def link_evidence(case: Case, incident_id: str, evidence_id: str) -> bool:
     """Attach a whole item (not a region of it) to an incident."""
     get_incident(case, incident_id)
     with case.write() as tx:
-        return _link_evidence_in(tx, incident_id, evidence_id)
+        return link_evidence_in(tx, incident_id, evidence_id)
 
 
-def _link_evidence_in(tx: Transaction, incident_id: str, evidence_id: str) -> bool:
+def link_evidence_in(tx: Transaction, incident_id: str, evidence_id: str) -> bool:
     if tx.conn.execute("SELECT 1 FROM evidence WHERE id = ?", (evidence_id,)).fetchone() is None:
         raise NotFoundError(evidence_id, "no such evidence item in this case")
     inserted = tx.conn.execute(
@@ -224,8 +228,9 @@ def _link_evidence_in(tx: Transaction, incident_id: str, evidence_id: str) -> bo
     return bool(inserted)
 
 
-def unlink_evidence(case: Case, incident_id: str, evidence_id: str) -> bool:
-    with case.write() as tx:
+def unlink_evidence(case: Case, incident_id: str, evidence_id: str, *,
+                    tx: Transaction | None = None) -> bool:
+    with case.write_within(tx) as tx:
         removed = tx.conn.execute(
             "DELETE FROM incident_evidence WHERE incident_id = ? AND evidence_id = ?",
             (incident_id, evidence_id)).rowcount

@@ -381,6 +381,12 @@ class _Merger:
         if local_content(copy_id) is not None:
             self.report.count(self.report.unchanged, table)   # an earlier merge made it
             return copy_id
+        if copy_id in self.deleted:
+            # This very version came before and was set aside here (a conflict settled
+            # "keep mine", or the copy deleted): not brought back; its links go to ours.
+            self.skip(kind, incoming, "this version was merged before and set aside here"
+                                      " (conflict settled or copy deleted); not brought back")
+            return incoming
         _insert(self.conn, table, {**row, "id": copy_id})
         differ = sorted(k for k in content if content[k] != local[k])
         conflict = {"id": new_id(), "merge_id": self.merge_id, "kind": kind, "local_id": incoming,

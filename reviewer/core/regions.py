@@ -107,8 +107,9 @@ _UNSET: Any = object()
 def update_region(
     case: Case, region_id: str, *, label: str | None = None, shape: str | None = None,
     geometry: dict[str, Any] | None = None, confidence: float | None = _UNSET,
-    note: str | None = None,
+    note: str | None = None, tx: Transaction | None = None,
 ) -> Region:
+    """Change a region; with `tx`, as one step of a write the caller has open."""
     old = get_region(case, region_id)
     evidence = get_evidence(case, old.evidence_id)
     new_label = find_label(case, label) if label is not None else None
@@ -118,7 +119,7 @@ def update_region(
     new_confidence = old.confidence if confidence is _UNSET else confidence
     _check_confidence(new_confidence)
     x, y, w, h = geo.bbox(new_shape, clean)
-    with case.write() as tx:
+    with case.write_within(tx) as tx:
         tx.conn.execute(
             "UPDATE regions SET label_id = ?, shape = ?, geometry = ?, x = ?, y = ?, w = ?,"
             " h = ?, confidence = ?, note = ?, updated_at = ?, updated_by = ? WHERE id = ?",
@@ -139,10 +140,11 @@ def update_region(
     return get_region(case, region_id)
 
 
-def delete_region(case: Case, region_id: str) -> tuple[Region, list[str]]:
+def delete_region(case: Case, region_id: str, *, tx: Transaction | None = None
+                  ) -> tuple[Region, list[str]]:
     """Remove a region; returns it and the incidents it was linked to (for undo)."""
     region = get_region(case, region_id)
-    with case.write() as tx:
+    with case.write_within(tx) as tx:
         incidents = _delete_in(tx, region)
     return region, incidents
 
@@ -155,12 +157,13 @@ def _delete_in(tx: Transaction, region: Region) -> list[str]:
     return incidents
 
 
-def restore_region(case: Case, region: Region, incidents: list[str]) -> Region:
+def restore_region(case: Case, region: Region, incidents: list[str], *,
+                   tx: Transaction | None = None) -> Region:
     """Put back a deleted region as it was (same id, creation, links): undo of a delete."""
     from reviewer.core.incidents import link_region_in
 
     x, y, w, h = region.bbox
-    with case.write() as tx:
+    with case.write_within(tx) as tx:
         tx.conn.execute(
             "INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h,"
             " confidence, note, created_at, created_by, updated_at, updated_by)"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
+from reviewer.core import conflicts as conflict_ops
 from reviewer.core import incidents as incident_ops
 from reviewer.core import regions as region_ops
+from reviewer.core.errors import ReviewerError
 from reviewer.ui.session import CaseSession, EditCommand
 
 
@@ -176,3 +179,36 @@ class LinkToIncident(EditCommand):
         for evidence_id in self.linked_evidence:
             incident_ops.unlink_evidence(case, self.incident_id, evidence_id)
         self.session.incidentsChanged.emit()
+
+
+class SettleConflict(EditCommand):
+    """Settle a merge conflict (keep mine, theirs or both); undo reopens it as it was."""
+
+    def __init__(self, session: CaseSession, conflict_id: str, keep: str) -> None:
+        super().__init__(session, f"Settle merge conflict (keep {keep})")
+        self.conflict_id, self.keep = conflict_id, keep
+        self.settlement: conflict_ops.Settlement | None = None
+
+    def apply(self) -> None:
+        self.settlement = conflict_ops.settle_conflict(self.session.case, self.conflict_id,
+                                                       self.keep)
+        self._changed()
+
+    def revert(self) -> None:
+        assert self.settlement is not None
+        conflict_ops.undo_settlement(self.session.case, self.settlement)
+        self._changed()
+
+    def _changed(self) -> None:
+        assert self.settlement is not None
+        conflict = self.settlement.conflict
+        if conflict.kind == "region":
+            removed = self.settlement.removed_region
+            evidence_id = removed[0].evidence_id if removed else ""
+            for region_id in (conflict.local_id, conflict.incoming_id):
+                if not evidence_id:
+                    with contextlib.suppress(ReviewerError):
+                        evidence_id = region_ops.get_region(self.session.case,
+                                                            region_id).evidence_id
+            self.session.regionsChanged.emit(evidence_id)
+        self.session.incidentsChanged.emit()    # links, tag counts and the marks

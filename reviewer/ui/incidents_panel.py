@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QMenu,
     QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from reviewer.core.conflicts import Conflict, conflicts_by_object
 from reviewer.core.incidents import get_incident, list_incidents
+from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui import mime
 from reviewer.ui.edits import AddIncident, DeleteIncident, EditIncident, LinkToIncident
 from reviewer.ui.incident_form import IncidentForm
@@ -38,13 +41,21 @@ class IncidentsModel(ListTableModel):
     def __init__(self, session: CaseSession) -> None:
         super().__init__()
         self.session = session
+        self.conflicts: dict[str, Conflict] = {}
         session.incidentsChanged.connect(self.reload)
         self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
         self.rows = list_incidents(self.session.case)
+        self.conflicts = {object_id: conflict for object_id, conflict
+                          in conflicts_by_object(self.session.case).items()
+                          if conflict.kind == "incident"}
         self.endResetModel()
+
+    def conflict_of(self, incident_id: str) -> Conflict | None:
+        """The open merge conflict this incident is one side of, if any."""
+        return self.conflicts.get(incident_id)
 
     def data(self, index: QModelIndex | QPersistentModelIndex,
              role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -53,6 +64,11 @@ class IncidentsModel(ListTableModel):
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.UserRole:
             return row["id"]
+        conflict = self.conflicts.get(row["id"])
+        if conflict is not None and role in (Qt.ItemDataRole.BackgroundRole,
+                                             Qt.ItemDataRole.ForegroundRole,
+                                             Qt.ItemDataRole.ToolTipRole):
+            return conflict_marks.role_data(conflict, row["id"], role)
         if role == Qt.ItemDataRole.ToolTipRole:
             return row["description"] or row["title"]
         if role != Qt.ItemDataRole.DisplayRole:
@@ -62,7 +78,8 @@ class IncidentsModel(ListTableModel):
         if row["radius_m"] and place:
             place += f" ±{row['radius_m']:.0f} m"
         tags = f"{row['regions']}" + (f" + {row['evidence']} item(s)" if row["evidence"] else "")
-        return (row["title"], _when(row), place, tags, row["status"])[index.column()]
+        title = conflict_marks.marked(row["title"], conflict, row["id"])
+        return (title, _when(row), place, tags, row["status"])[index.column()]
 
 
 class IncidentTable(QTableView):
@@ -124,9 +141,12 @@ class IncidentsPanel(QWidget):
                                       " item) to this incident")
         self.open_button = QPushButton("Open")
         self.delete_button = QPushButton("Delete")
+        self.settle_button = QPushButton(f"{conflict_marks.MARK} Settle…")
+        self.settle_button.setToolTip("Settle the merge conflict of this incident: keep your"
+                                      " version, the package's, or both")
         buttons = QHBoxLayout()
         for button in (self.new_button, self.edit_button, self.attach_button, self.open_button,
-                       self.delete_button):
+                       self.delete_button, self.settle_button):
             buttons.addWidget(button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -137,12 +157,19 @@ class IncidentsPanel(QWidget):
         self.attach_button.clicked.connect(self.attach_selection)
         self.open_button.clicked.connect(lambda: self._open(self.current_id()))
         self.delete_button.clicked.connect(self.delete_incident)
+        self.settle_button.clicked.connect(lambda: self.settle_conflict())
+        self.conflict_dialog: conflict_marks.SettleConflictDialog | None = None
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._context_menu)
+        self.table.selectionModel().currentRowChanged.connect(self._update_settle)
         self.table.doubleClicked.connect(lambda index: self._open(index.data(
             Qt.ItemDataRole.UserRole)))
         self.table.dropped.connect(self.attach)
         self._kept = ""
         self.model.modelAboutToBeReset.connect(lambda: setattr(self, "_kept", self.current_id()))
         self.model.modelReset.connect(lambda: self.select(self._kept))
+        self.model.modelReset.connect(self._update_settle)
+        self._update_settle()
 
     def current_id(self) -> str:
         index = self.table.currentIndex()
@@ -204,3 +231,36 @@ class IncidentsPanel(QWidget):
         incident_id = self.current_id()
         if incident_id:
             self.session.push(DeleteIncident(self.session, incident_id))
+
+    # -- merge conflicts ------------------------------------------------------------
+    def _update_settle(self, *_: object) -> None:
+        """The Settle button shows while the case has incident conflicts, usable on one."""
+        self.settle_button.setVisible(bool(self.model.conflicts))
+        self.settle_button.setEnabled(self.model.conflict_of(self.current_id()) is not None)
+
+    def context_menu(self, incident_id: str) -> QMenu:
+        menu = QMenu(self)
+        menu.addAction("Open", lambda: self._open(incident_id))
+        menu.addAction("Edit…", self.edit_incident)
+        if self.model.conflict_of(incident_id) is not None:
+            menu.addSeparator()
+            menu.addAction(f"{conflict_marks.MARK} Settle merge conflict…",
+                           lambda: self.settle_conflict(incident_id))
+        return menu
+
+    def _context_menu(self, at: QPoint) -> None:
+        index = self.table.indexAt(at)
+        if index.isValid():
+            self.table.setCurrentIndex(index)
+            self.context_menu(index.data(Qt.ItemDataRole.UserRole)).popup(
+                self.table.viewport().mapToGlobal(at))
+
+    def settle_conflict(self, incident_id: str = "") -> conflict_marks.SettleConflictDialog | None:
+        """Open the dialog that settles this (or the current) incident's merge conflict."""
+        conflict = self.model.conflict_of(incident_id or self.current_id())
+        if conflict is None:
+            return None
+        self.conflict_dialog = conflict_marks.SettleConflictDialog(self.session, conflict.id,
+                                                                   self)
+        self.conflict_dialog.open()
+        return self.conflict_dialog

@@ -21,13 +21,16 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
     QLineEdit,
+    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
 )
 
+from reviewer.core.conflicts import Conflict, conflicts_by_object
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import Region, list_regions
+from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui import mime
 from reviewer.ui.edits import EditRegion, region_values
 from reviewer.ui.list_table_model import ListTableModel
@@ -45,6 +48,7 @@ class RegionsModel(ListTableModel):
         self.session = session
         self.evidence_id = ""
         self.colours: dict[str, str] = {}
+        self.conflicts: dict[str, Conflict] = {}
         session.regionsChanged.connect(self._on_changed)
         session.labelsChanged.connect(lambda: self.show(self.evidence_id))
 
@@ -53,7 +57,14 @@ class RegionsModel(ListTableModel):
         self.evidence_id = evidence_id
         self.colours = {label.id: label.colour for label in list_labels(self.session.case)}
         self.rows = list_regions(self.session.case, evidence_id) if evidence_id else []
+        self.conflicts = {object_id: conflict for object_id, conflict
+                          in conflicts_by_object(self.session.case).items()
+                          if conflict.kind == "region"} if self.rows else {}
         self.endResetModel()
+
+    def conflict_of(self, region_id: str) -> Conflict | None:
+        """The open merge conflict this region is one side of, if any."""
+        return self.conflicts.get(region_id)
 
     def _on_changed(self, evidence_id: str) -> None:
         if evidence_id in ("", self.evidence_id):     # "" means regions of many items
@@ -75,9 +86,14 @@ class RegionsModel(ListTableModel):
             return None
         region = self.rows[index.row()]
         column = index.column()
+        conflict = self.conflicts.get(region.id)
+        if conflict is not None and role in (Qt.ItemDataRole.BackgroundRole,
+                                             Qt.ItemDataRole.ForegroundRole,
+                                             Qt.ItemDataRole.ToolTipRole):
+            return conflict_marks.role_data(conflict, region.id, role)
         if role == Qt.ItemDataRole.DisplayRole:
             if column == 0:
-                return region.label
+                return conflict_marks.marked(region.label, conflict, region.id)
             if column == 1:
                 return region.shape
             if column == 2:
@@ -131,6 +147,12 @@ class RegionsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table)
+        self.settle_button = QPushButton(f"{conflict_marks.MARK} Settle merge conflict…")
+        self.settle_button.setToolTip("Both sides edited this region: keep your version, the"
+                                      " package's, or both")
+        self.settle_button.clicked.connect(lambda: self.settle_conflict())
+        self.conflict_dialog: conflict_marks.SettleConflictDialog | None = None
+        layout.addWidget(self.settle_button)
         layout.addLayout(form)
         self.table.selectionModel().selectionChanged.connect(self._on_selection)
         self.model.modelReset.connect(self._on_reset)
@@ -192,6 +214,8 @@ class RegionsPanel(QWidget):
 
     def _show_properties(self) -> None:
         region = self._current()
+        self.settle_button.setVisible(
+            region is not None and self.model.conflict_of(region.id) is not None)
         for widget in (self.label, self.confidence, self.note):
             widget.setEnabled(region is not None)
         if region is None:
@@ -211,3 +235,14 @@ class RegionsPanel(QWidget):
             return
         self.session.push(EditRegion(self.session, region.id, region_values(region, [key]),
                                      {key: value}, f"Change {key}"))
+
+    def settle_conflict(self, region_id: str = "") -> conflict_marks.SettleConflictDialog | None:
+        """Open the dialog that settles this (or the selected) region's merge conflict."""
+        region = self._current()
+        conflict = self.model.conflict_of(region_id or (region.id if region else ""))
+        if conflict is None:
+            return None
+        self.conflict_dialog = conflict_marks.SettleConflictDialog(self.session, conflict.id,
+                                                                   self)
+        self.conflict_dialog.open()
+        return self.conflict_dialog

@@ -142,6 +142,10 @@ class CaseWorkspace(QObject):
         if region_ids:
             menu.addSeparator()
             menu.addAction(f"Delete {what}", lambda: self.delete_regions(region_ids))
+        if len(region_ids) == 1 and self.regions.model.conflict_of(region_ids[0]) is not None:
+            menu.addSeparator()
+            menu.addAction("⚠ Settle merge conflict…",
+                           lambda: self.regions.settle_conflict(region_ids[0]))
         menu.popup(widget.mapToGlobal(at))
 
     # -- what the user has chosen ------------------------------------------
@@ -184,7 +188,9 @@ class CaseWorkspace(QObject):
                    else list_regions(self.session.case, evidence_id))
         colours = panel.colours or {label.id: label.colour
                                     for label in list_labels(self.session.case)}
-        return [RegionDisplay(r.id, r.shape, r.geometry, r.label,
+        conflicts = panel.conflicts if panel.evidence_id == evidence_id else {}
+        return [RegionDisplay(r.id, r.shape, r.geometry,
+                              f"⚠ {r.label}" if r.id in conflicts else r.label,
                               colours.get(r.label_id, "#ff0000")) for r in regions]
 
     def _regions_changed(self, evidence_id: str) -> None:
