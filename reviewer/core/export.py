@@ -83,8 +83,21 @@ def _kernel_copy(src: int, dst: int, dst_start: int, total: int, cancel: CancelF
             raise
         if n == 0:
             break
+        _start_writeback(dst, dst_start + copied, n)
         copied += n
     return copied
+
+
+def _start_writeback(fd: int, offset: int, length: int) -> None:
+    """Ask the kernel to start writing these bytes to disk now, without waiting.
+
+    Otherwise every byte of a large package is still dirty when it is fsynced at the
+    end, and the disk idles while the CPU hashes. On Linux, POSIX_FADV_DONTNEED starts
+    the writeback of dirty pages (and frees only the clean ones).
+    """
+    if hasattr(os, "posix_fadvise"):
+        with contextlib.suppress(OSError):
+            os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
 
 
 def linked_arcname(sha256: str, linked_path: str) -> str:
