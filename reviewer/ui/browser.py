@@ -114,17 +114,19 @@ class FilterBar(QWidget):
             # Long incident titles must not widen the browser at the viewer's expense.
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(8)
+            combo.setMinimumContentsLength(6)
         self.untagged = QCheckBox("Untagged")
         self.has_gps = QCheckBox("Has GPS")
+        # Text and the two ticks above, the three choices below: narrow enough for a
+        # laptop, where the browser shares the width with the viewer and the panels.
         top = QHBoxLayout()
-        top.addWidget(self.text, 2)
-        top.addWidget(self.kind, 1)
+        top.addWidget(self.text, 1)
+        top.addWidget(self.untagged)
+        top.addWidget(self.has_gps)
         bottom = QHBoxLayout()
+        bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
-        bottom.addWidget(self.untagged)
-        bottom.addWidget(self.has_gps)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)

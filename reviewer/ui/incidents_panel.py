@@ -8,7 +8,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Signa
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHBoxLayout,
+    QGridLayout,
     QHeaderView,
     QMenu,
     QPushButton,
@@ -144,10 +144,13 @@ class IncidentsPanel(QWidget):
         self.settle_button = QPushButton(f"{conflict_marks.MARK} Settle…")
         self.settle_button.setToolTip("Settle the merge conflict of this incident: keep your"
                                       " version, the package's, or both")
-        buttons = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.attach_button, self.open_button,
-                       self.delete_button, self.settle_button):
-            buttons.addWidget(button)
+        # Two rows, so the panel (and the window) fits beside the viewer on a laptop.
+        buttons = QGridLayout()
+        for column, button in enumerate((self.new_button, self.edit_button, self.delete_button)):
+            buttons.addWidget(button, 0, column)
+        for column, button in enumerate((self.attach_button, self.open_button,
+                                         self.settle_button)):
+            buttons.addWidget(button, 1, column)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.table)

@@ -25,20 +25,34 @@ FIELDS = (
     ("taken_at", "Taken"), ("size", "Size"), ("stored", "Stored"),
 )
 
+# A hash or a path cannot wrap at spaces; as a label it would force the panel (and the
+# window) wider than a laptop screen. A read-only line scrolls instead, and still copies.
+UNBROKEN = ("sha256", "original_name", "original_path", "stored")
+
+
+def _wrapped_value() -> QLabel:
+    label = QLabel()
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    label.setWordWrap(True)
+    return label
+
+
+def _unbroken_value() -> QLineEdit:
+    line = QLineEdit(readOnly=True, frame=False)
+    line.setStyleSheet("QLineEdit { background: transparent; }")
+    return line
+
 
 class MetadataPanel(QWidget):
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.values: dict[str, QLabel] = {}
+        self.values: dict[str, QLabel | QLineEdit] = {}
         form = QFormLayout()
         for key, title in FIELDS:
-            label = QLabel()
-            label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            label.setWordWrap(key not in ("sha256", "stored"))
-            self.values[key] = label
-            form.addRow(title, label)
-        self.gps = QLabel()
+            self.values[key] = _unbroken_value() if key in UNBROKEN else _wrapped_value()
+            form.addRow(title, self.values[key])
+        self.gps = QLabel(wordWrap=True)
         self.gps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.copy_gps = QPushButton("Copy")
         self.copy_gps.setToolTip("Copy the position as 'latitude, longitude'")
@@ -92,6 +106,8 @@ class MetadataPanel(QWidget):
         }
         for key, label in self.values.items():
             label.setText(str(shown.get(key) or ""))
+            if isinstance(label, QLineEdit):
+                label.setCursorPosition(0)          # the start of a hash, not its end
         if row["gps_lat"] is not None:
             self._position = f"{row['gps_lat']:.6f}, {row['gps_lon']:.6f}"
             altitude = f", {row['gps_alt']:.1f} m" if row["gps_alt"] is not None else ""

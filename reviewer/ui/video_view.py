@@ -15,9 +15,9 @@ from PySide6.QtGui import QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSizePolicy,
     QSlider,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -101,7 +101,7 @@ class VideoView(QWidget):
         self.position = QLabel()
         self.telemetry_label = QLabel()
         self.telemetry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.buttons: dict[str, QPushButton] = {}
+        self.buttons: dict[str, QToolButton] = {}
         controls = QHBoxLayout()
         for key, text, tip in (("back_second", "−1 s", "One second back (Shift+Left)"),
                                ("back_frame", "−1 frame", "One frame back (Left)"),
@@ -109,16 +109,18 @@ class VideoView(QWidget):
                                ("next_frame", "+1 frame", "One frame forward (Right)"),
                                ("next_second", "+1 s", "One second forward (Shift+Right)"),
                                ("keep", "Keep frame (K)", "Add this frame to the case")):
-            button = QPushButton(text, toolTip=tip)
+            # Tool buttons: compact, so the controls never make the window wider.
+            button = QToolButton(text=text, toolTip=tip)
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             self.buttons[key] = button
             controls.addWidget(button)
-        controls.addWidget(self.position, 1)
+        controls.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.canvas, 1)
         layout.addWidget(self.slider)
         layout.addLayout(controls)
+        layout.addWidget(self.position)
         layout.addWidget(self.telemetry_label)
         self.buttons["back_second"].clicked.connect(lambda: self.step_seconds(-1))
         self.buttons["back_frame"].clicked.connect(lambda: self.step(-1))

@@ -152,3 +152,26 @@ def test_a_failed_save_is_reported_and_the_ui_stays_usable(window, qtbot, small_
     qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton,
                      pos=viewer.mapFromScene(120, 120))
     assert len(_regions_in(small_case)) == 1
+
+
+def test_the_window_fits_a_laptop_screen_on_every_page(window, qtbot, tmp_path):
+    """1366 × 768 is the commonest laptop screen: no panel may force the window wider."""
+    from reviewer.core.demo import build_demo_case
+
+    window.open_case(build_demo_case(tmp_path, actor="setup"))
+    workspace = window.workspace
+    model = workspace.model
+    names = {model.evidence_row(row)["original_name"]: evidence_id
+             for row, evidence_id in enumerate(model.ids())}
+    widest = 0
+    for name in ("DJI_0042.MP4", "colonnade_before.jpg"):    # the video page, a photo
+        workspace.browser.select(names[name])
+        window._raise_dock("Metadata")
+        qtbot.wait(50)
+        widest = max(widest, window.minimumSizeHint().width())
+    workspace.incidents.table.selectRow(0)
+    qtbot.mouseClick(workspace.incidents.open_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(200)
+    widest = max(widest, window.minimumSizeHint().width())
+    assert widest <= 1280, f"the main window needs {widest} px"
+    assert window.minimumSizeHint().height() <= 700
