@@ -147,7 +147,8 @@ class ProblemsDialog(QDialog):
         self.setWindowTitle(title)
         self.text = QPlainTextEdit("\n".join(lines))
         self.text.setReadOnly(True)
-        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # A path and its reason run long; wrapped, the reason stays in sight.
+        self.text.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         copy = QPushButton("Copy all")
         copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.text.toPlainText()))
         close = QPushButton("Close")
@@ -164,7 +165,7 @@ class ProblemsDialog(QDialog):
         layout.addWidget(label)
         layout.addWidget(self.text)
         layout.addLayout(row)
-        self.resize(760, 360)
+        self.resize(900, 400)
 
 
 def colour_of(name: str) -> QColor:
