@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPoint, Qt, Signal
@@ -30,10 +31,26 @@ COLUMNS = ("Title", "When", "Place", "Tags", "Status")
 
 
 def _when(row: dict[str, Any]) -> str:
-    start, end = row["time_from"], row["time_to"]
+    """The interval, short enough for a column: the full times are in the form and page."""
+    start, end = _short_time(row["time_from"]), _short_time(row["time_to"])
     if start and end:
-        return f"{start} – {end}"
+        if start[:10] == end[:10]:
+            return f"{start}–{end[11:]}" if len(end) > 10 else start
+        return f"{start[:10]} – {end[:10]}"
     return start or end or "unknown"
+
+
+def _short_time(value: str | None) -> str:
+    """'2018-04-07T19:00:00+03:00' as '2018-04-07 19:00' (local time as recorded)."""
+    if not value:
+        return ""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if len(value) <= 10:
+        return moment.date().isoformat()
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 class IncidentsModel(ListTableModel):
@@ -133,7 +150,13 @@ class IncidentsPanel(QWidget):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # The title takes what the others leave; these fit their usual contents.
+        metrics = self.table.fontMetrics()
+        for column, sample in ((1, "2018-04-07 19:00–19:45"), (2, "Douma ±300 m"),
+                               (3, "6 + 3"), (4, "confirmed")):
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + 14)
         self.new_button = QPushButton("New…")
         self.edit_button = QPushButton("Edit…")
         self.attach_button = QPushButton("Attach selected")

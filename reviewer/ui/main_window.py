@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
+    QGuiApplication,
     QKeySequence,
     QShortcut,
 )
@@ -72,10 +73,19 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_menus()
         self._show_no_case()
-        self.resize(1440, 900)
+        self._first_size()
         geometry, _state = self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
+
+    def _first_size(self) -> None:
+        """1440 × 900, or what the screen has room for (a 1366 × 768 laptop)."""
+        width, height = 1440, 900
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() - 20), min(height, room.height() - 40)
+        self.resize(width, height)
 
     # -- menus and actions -------------------------------------------------
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
@@ -252,7 +262,7 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(regions, incidents, Qt.Orientation.Vertical)
         self.tabifyDockWidget(regions, metadata)
         regions.raise_()
-        self.resizeDocks([regions], [420], Qt.Orientation.Horizontal)
+        self.resizeDocks([regions], [540], Qt.Orientation.Horizontal)
 
     def _raise_dock(self, title: str) -> None:
         for dock in self.docks:

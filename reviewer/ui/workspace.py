@@ -85,7 +85,7 @@ class CaseWorkspace(QObject):
         self.splitter.addWidget(self.center)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
-        self.splitter.setSizes([400, 1100])
+        self.splitter.setSizes([380, 620])      # two columns of thumbnails at 1600 px
         self.current_id = ""
         self._keeping: Job | None = None
         self._connect()

@@ -158,6 +158,7 @@ def test_the_window_fits_a_laptop_screen_on_every_page(window, qtbot, tmp_path):
     """1366 × 768 is the commonest laptop screen: no panel may force the window wider."""
     from reviewer.core.demo import build_demo_case
 
+    window.resize(1600, 1000)
     window.open_case(build_demo_case(tmp_path, actor="setup"))
     workspace = window.workspace
     model = workspace.model
@@ -175,3 +176,8 @@ def test_the_window_fits_a_laptop_screen_on_every_page(window, qtbot, tmp_path):
     widest = max(widest, window.minimumSizeHint().width())
     assert widest <= 1280, f"the main window needs {widest} px"
     assert window.minimumSizeHint().height() <= 700
+    # At a desktop size the incident titles and times can be read.
+    table = workspace.incidents.table
+    assert table.columnWidth(0) >= 110
+    when = table.model().index(0, 1).data()
+    assert table.fontMetrics().horizontalAdvance(when) < table.columnWidth(1)
