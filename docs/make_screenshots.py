@@ -1,9 +1,11 @@
-"""Remake the screenshots in docs/screenshots/ by driving the real app offscreen.
+"""Remake the screenshots of docs/guide.md by driving the real app offscreen.
 
     python docs/make_screenshots.py [--out docs/screenshots]
 
-Builds the demo case in a temporary folder, opens it in the main window and saves
-one PNG per view. Run it after any UI change and look at the pictures.
+Builds the demo case in a temporary folder and does each task of the guide in the real
+main window (import, tag, incidents, video frames, compare, export, verify, merge),
+saving one or two PNGs per task. A dialog is pictured over the window it belongs to, as
+the user sees it. Run it after any UI change and look at the pictures.
 """
 
 from __future__ import annotations
@@ -12,21 +14,240 @@ import argparse
 import os
 import tempfile
 import time
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from PySide6.QtCore import QPoint, QSettings, QThreadPool
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
+from PySide6.QtWidgets import QApplication, QWidget
 
-def settle(app, seconds: float = 1.5) -> None:
-    """Let worker threads deliver thumbnails, previews and crops."""
-    from PySide6.QtCore import QThreadPool
+WINDOW_SIZE = (1600, 1000)
 
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.02)
-    QThreadPool.globalInstance().waitForDone(5000)
-    app.processEvents()
+
+class Shots:
+    """Saves pictures of the app, waiting for its worker threads first."""
+
+    def __init__(self, app: QApplication, out: Path) -> None:
+        self.app = app
+        self.out = out
+        self.saved: list[str] = []
+
+    def settle(self, seconds: float = 1.5) -> None:
+        """Let worker threads deliver thumbnails, previews and crops."""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.app.processEvents()
+            time.sleep(0.02)
+        QThreadPool.globalInstance().waitForDone(5000)
+        self.app.processEvents()
+
+    def wait_for(self, condition: Callable[[], bool], what: str, seconds: float = 60) -> None:
+        end = time.monotonic() + seconds
+        while not condition():
+            if time.monotonic() > end:
+                raise SystemExit(f"make_screenshots: gave up waiting for {what}")
+            self.app.processEvents()
+            time.sleep(0.02)
+
+    def save(self, widget: QWidget, name: str, dialog: QWidget | None = None) -> None:
+        """Save `widget`, with `dialog` drawn centred over it as a window would be."""
+        self.settle(0.3)
+        picture = widget.grab()
+        if dialog is not None:
+            picture = _with_dialog(picture, dialog)
+        picture.save(str(self.out / name))
+        self.saved.append(name)
+
+
+def _with_dialog(picture: QPixmap, dialog: QWidget) -> QPixmap:
+    inner = dialog.grab()
+    title_height = 26
+    framed = QPixmap(inner.width() + 2, inner.height() + title_height + 1)
+    framed.fill(QColor("#d8d8d8"))
+    painter = QPainter(framed)
+    painter.setPen(QColor("#202020"))
+    painter.drawText(10, 18, dialog.windowTitle())
+    painter.drawPixmap(1, title_height, inner)
+    painter.setPen(QPen(QColor("#707070"), 1))
+    painter.drawRect(0, 0, framed.width() - 1, framed.height() - 1)
+    painter.end()
+    result = QPixmap(picture)
+    painter = QPainter(result)
+    painter.fillRect(result.rect(), QColor(0, 0, 0, 60))      # the window behind a modal
+    corner = QPoint((result.width() - framed.width()) // 2,
+                    (result.height() - framed.height()) // 3)
+    painter.fillRect(corner.x() + 4, corner.y() + 4, framed.width(), framed.height(),
+                     QColor(0, 0, 0, 70))
+    painter.drawPixmap(corner, framed)
+    painter.end()
+    return result
+
+
+def _open_dialog(window, kind: type) -> QWidget | None:
+    return next((d for d in window.findChildren(kind) if d.isVisible()), None)
+
+
+def _close_dialogs(window, kind: type) -> None:
+    for dialog in window.findChildren(kind):
+        dialog.close()
+        dialog.deleteLater()
+
+
+def _new_photos(folder: Path) -> Path:
+    """Two photos the case does not have yet, and one cut short by a bad transfer."""
+    from PIL import Image
+
+    from reviewer.core.demo.texture import textured_scene
+
+    folder.mkdir(parents=True)
+    for seed, name in ((11, "IMG_2041.jpg"), (12, "IMG_2042.jpg")):
+        Image.fromarray(textured_scene(1200, 800, seed=seed)).save(folder / name, quality=90)
+    whole = (folder / "IMG_2041.jpg").read_bytes()
+    (folder / "IMG_2043.jpg").write_bytes(whole[:len(whole) // 40])
+    return folder
+
+
+def shoot_import(shots: Shots, window, scratch: Path) -> None:
+    from reviewer.ui.dialogs import ProblemsDialog
+
+    folder = _new_photos(scratch / "from the field")
+    assert window.import_paths([str(folder)])
+    shots.wait_for(lambda: _open_dialog(window, ProblemsDialog) is not None,
+                   "the import to finish")
+    shots.settle(1.0)
+    shots.save(window, "import.png", _open_dialog(window, ProblemsDialog))
+    _close_dialogs(window, ProblemsDialog)
+
+
+def shoot_tagging(shots: Shots, window, by_name: dict[str, str]) -> None:
+    from reviewer.core.regions import list_regions
+
+    workspace = window.workspace
+    workspace.browser.select(by_name["street_01.jpg"])        # cylinders in the road
+    shots.settle()
+    regions = list_regions(window.session.case, workspace.current_id)
+    workspace.open_region(workspace.current_id, regions[0].id)
+    shots.settle(0.8)
+    shots.save(window, "tagging.png")
+
+
+def shoot_incidents(shots: Shots, window) -> None:
+    from reviewer.core.incidents import get_incident, list_incidents
+    from reviewer.ui.incident_form import IncidentForm
+
+    incidents = window.workspace.incidents
+    incidents.table.selectRow(0)
+    first = list_incidents(window.session.case)[0]
+    form = IncidentForm(get_incident(window.session.case, first["id"]), window)
+    form.show()
+    shots.settle(0.3)
+    shots.save(window, "incident-form.png", form)
+    form.close()
+    incidents.open_button.click()
+    shots.settle(2.5)
+    shots.save(window, "incident-page.png")
+
+
+def shoot_video(shots: Shots, window, by_name: dict[str, str]) -> None:
+    workspace = window.workspace
+    workspace.left.setCurrentWidget(workspace.browser)
+    workspace.browser.select(by_name["DJI_0042.MP4"])
+    shots.settle(0.5)
+    workspace.video.slider.setValue(60)
+    shots.settle(1.5)
+    shots.save(window, "video.png")
+    frame = next(name for name in by_name if name.endswith(".png"))
+    workspace.browser.select(by_name[frame])
+    shots.settle()
+    shots.save(window, "video-frame.png")
+
+
+def shoot_metadata(shots: Shots, window) -> None:
+    window.workspace.browser.select(window.workspace.model.ids()[0])
+    window._raise_dock("Metadata")
+    shots.settle()
+    shots.save(window, "metadata.png")
+    window._raise_dock("Regions")
+
+
+def shoot_compare(shots: Shots, window, by_name: dict[str, str]) -> None:
+    compare = window.workspace.compare([by_name["colonnade_before.jpg"],
+                                        by_name["colonnade_after.jpg"]])
+    assert compare is not None
+    compare.resize(*WINDOW_SIZE)
+    shots.wait_for(lambda: compare.pixels is not None, "the comparison's images")
+    compare.align_automatically()
+    shots.wait_for(lambda: compare.comparison.aligned and compare.display is not None,
+                   "the automatic alignment")
+    shots.settle(0.5)
+    shots.save(compare, "compare.png")
+    compare.set_mode("swipe")
+    compare.slider.setValue(40)
+    shots.save(compare, "compare-swipe.png")
+    compare.set_mode("difference")
+    shots.settle(0.8)
+    shots.save(compare, "compare-difference.png")
+    compare.close()
+
+
+def shoot_export(shots: Shots, window, scratch: Path) -> Path:
+    from reviewer.core.incidents import list_incidents
+    from reviewer.ui.share.export_dialog import ExportDialog
+
+    session = window.session
+    incidents = list_incidents(session.case)
+    chosen = [incidents[0]["id"]]
+    dialog = ExportDialog(incidents, session.case.title, scratch, chosen, window)
+    dialog.show()
+    shots.save(window, "export.png", dialog)
+    out = dialog.out_path()
+    dialog.close()
+    assert window.share.start_export(out, chosen, True)
+    result = _last_share_dialog(shots, window)
+    shots.save(window, "export-done.png", result)
+    result.close()
+    return out
+
+
+def _last_share_dialog(shots: Shots, window) -> QWidget:
+    shots.wait_for(lambda: window.share.last_dialog is not None
+                   and window.share.last_dialog.isVisible(), "the job's result")
+    dialog = window.share.last_dialog
+    window.share.last_dialog = None
+    shots.settle(0.3)
+    return dialog
+
+
+def shoot_verify(shots: Shots, window, package: Path, scratch: Path) -> None:
+    tampered = scratch / f"tampered-{package.name}"
+    data = bytearray(package.read_bytes())
+    with zipfile.ZipFile(package) as zf:
+        media = next(i for i in zf.infolist() if i.filename.startswith("media/"))
+    data[media.header_offset + 30 + len(media.filename) + 1000] ^= 0x01   # one bit
+    tampered.write_bytes(bytes(data))
+    assert window.share.start_verify_package(tampered)
+    result = _last_share_dialog(shots, window)
+    shots.save(window, "verify.png", result)
+    result.close()
+
+
+def shoot_merge(shots: Shots, window, package: Path, scratch: Path) -> None:
+    from reviewer.core.case import create_case
+
+    colleague = create_case(scratch / "colleague", title="Douma: second team",
+                            actor="Investigator B")
+    colleague_path = colleague.path
+    colleague.close()
+    window.open_case(colleague_path)
+    shots.settle(0.5)
+    assert window.share.start_merge(package)
+    result = _last_share_dialog(shots, window)
+    shots.settle(1.0)
+    shots.save(window, "merge.png", result)
+    result.close()
 
 
 def main() -> None:
@@ -36,60 +257,41 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
-
     from reviewer.core.demo import build_demo_case
-    from reviewer.core.regions import list_regions
     from reviewer.ui.main_window import MainWindow
     from reviewer.ui.settings import AppSettings
 
     app = QApplication([])
-    with tempfile.TemporaryDirectory() as scratch:
-        case_path = build_demo_case(Path(scratch), actor="Investigator A")
-        settings = AppSettings(QSettings(str(Path(scratch) / "s.ini"), QSettings.Format.IniFormat))
+    shots = Shots(app, out)
+    with tempfile.TemporaryDirectory(prefix="reviewer-guide-") as name:
+        scratch = Path(name)
+        case_path = build_demo_case(scratch, actor="Investigator A")
+        settings = AppSettings(QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat))
         settings.investigator = "Investigator A"
         window = MainWindow(settings)
-        window.resize(1600, 1000)
+        window.resize(*WINDOW_SIZE)
         window.show()
         window.open_case(case_path)
-        workspace = window.workspace
-        settle(app)
-        window.grab().save(str(out / "main-window.png"))
+        shots.settle()
+        shots.save(window, "main-window.png")
+        model = window.workspace.model
+        by_name = {model.evidence_row(row)["original_name"]: evidence_id
+                   for row, evidence_id in enumerate(model.ids())}
 
-        by_name = {workspace.model.evidence_row(row)["original_name"]: evidence_id
-                   for row, evidence_id in enumerate(workspace.model.ids())}
-        workspace.browser.select(by_name["street_01.jpg"])     # cylinders in the road
-        settle(app)
-        regions = list_regions(window.session.case, workspace.current_id)
-        workspace.open_region(workspace.current_id, regions[0].id)
-        settle(app, 0.8)
-        window.grab().save(str(out / "tagging.png"))
-
-        incidents = workspace.incidents
-        incidents.table.selectRow(0)
-        incidents.open_button.click()
-        settle(app, 2.5)
-        window.grab().save(str(out / "incident-page.png"))
-
-        workspace.left.setCurrentWidget(workspace.browser)
-        workspace.browser.select(by_name["DJI_0042.MP4"])
-        settle(app, 0.5)
-        workspace.video.slider.setValue(60)
-        settle(app, 1.5)
-        window.grab().save(str(out / "video.png"))
-
-        frame = next(name for name in by_name if name.endswith(".png"))
-        workspace.browser.select(by_name[frame])
-        settle(app)
-        window.grab().save(str(out / "video-frame.png"))
-
-        workspace.browser.select(workspace.model.ids()[0])
-        window._raise_dock("Metadata")
-        settle(app)
-        window.grab().save(str(out / "metadata.png"))
+        shoot_tagging(shots, window, by_name)
+        shoot_incidents(shots, window)
+        shoot_video(shots, window, by_name)
+        shoot_metadata(shots, window)
+        shoot_compare(shots, window, by_name)
+        window.workspace.left.setCurrentWidget(window.workspace.browser)
+        window.workspace.browser.select(by_name["street_01.jpg"])
+        window.resize(*WINDOW_SIZE)
+        package = shoot_export(shots, window, scratch)
+        shoot_verify(shots, window, package, scratch)
+        shoot_import(shots, window, scratch)
+        shoot_merge(shots, window, package, scratch)
         window.close()
-    print(f"screenshots written to {out}")
+    print(f"{len(shots.saved)} screenshots written to {out}: {', '.join(shots.saved)}")
 
 
 if __name__ == "__main__":
