@@ -272,15 +272,21 @@ class MainWindow(QMainWindow):
 
     def _bind_undo(self, session: CaseSession) -> None:
         stack = session.undo_stack
-        for action, method, can, text in (
-            (self.undo_action, stack.undo, stack.canUndoChanged, stack.undoTextChanged),
-            (self.redo_action, stack.redo, stack.canRedoChanged, stack.redoTextChanged),
-        ):
+        for action, method, can in ((self.undo_action, stack.undo, stack.canUndoChanged),
+                                    (self.redo_action, stack.redo, stack.canRedoChanged)):
             action.triggered.disconnect()
             action.triggered.connect(method)
             can.connect(action.setEnabled)
-            name = action.text().split(" ")[0]
-            text.connect(lambda t, a=action, n=name: a.setText(f"{n} {t}".strip()))
+        # Bound methods, not lambdas holding the actions: Qt drops these connections when
+        # the window goes, so a stack cleared later never reaches a deleted action.
+        stack.undoTextChanged.connect(self._undo_text)
+        stack.redoTextChanged.connect(self._redo_text)
+
+    def _undo_text(self, text: str) -> None:
+        self.undo_action.setText(f"&Undo {text}".strip())
+
+    def _redo_text(self, text: str) -> None:
+        self.redo_action.setText(f"&Redo {text}".strip())
 
     # -- tagging ---------------------------------------------------------------
     def set_tool(self, tool: str) -> None:
