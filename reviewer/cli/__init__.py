@@ -9,6 +9,7 @@ import os
 import sys
 import traceback
 
+from reviewer.cli.desktop import open_app
 from reviewer.cli.parser import COMMANDS, USAGE_ERROR, build_parser
 from reviewer.cli.terminal import error_line
 from reviewer.core.errors import ReviewerError
@@ -52,9 +53,4 @@ def _run_app(argv: list[str]) -> int:
     if len(argv) > 1:
         error_line(None, f"unknown command {argv[0]!r} (see reviewer --help)")
         return USAGE_ERROR
-    try:
-        from reviewer.ui.app import run
-    except ImportError as error:
-        error_line(None, f"the desktop app cannot start: {error}")
-        return USAGE_ERROR
-    return run(argv[0] if argv else None)
+    return open_app(argv[0] if argv else None)

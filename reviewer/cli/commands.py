@@ -291,9 +291,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"Demo case ready: {path} ({info['evidence']} items,"
                   f" {info['incidents']} incidents). Open it with: reviewer {path}")
     if args.open:
-        from reviewer.ui.app import run
+        from reviewer.cli.desktop import open_app
 
-        return run(str(path))
+        return open_app(str(path))
     return OK
 
 
