@@ -262,7 +262,9 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(regions, incidents, Qt.Orientation.Vertical)
         self.tabifyDockWidget(regions, metadata)
         regions.raise_()
-        self.resizeDocks([regions], [540], Qt.Orientation.Horizontal)
+        # A third of the window, so a laptop screen keeps most of its width for the image.
+        self.resizeDocks([regions], [min(540, self.width() * 36 // 100)],
+                         Qt.Orientation.Horizontal)
 
     def _raise_dock(self, title: str) -> None:
         for dock in self.docks:
