@@ -1,4 +1,9 @@
-"""An incident's page: its facts and its tags as crops; a crop opens the image there."""
+"""An incident's page: its facts and its tags as crops; a crop opens the image there.
+
+A merge conflict on the incident (or on one of its tags) is said on the page too, with
+a button to settle it: an investigator reading the page must not take one version for
+the whole story.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,17 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from reviewer.core.conflicts import Conflict, conflicts_by_object
 from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.incidents import get_incident, incident_evidence_ids, incident_region_ids
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region
+from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui.session import CaseSession
 
 CROP = 200
@@ -75,6 +83,7 @@ class _MakeCrop(QRunnable):
 
 class IncidentPage(QWidget):
     openRegion = Signal(str, str)      # evidence id, region id ("" for a whole item)
+    settleRequested = Signal(str)      # the incident whose merge conflict is to be settled
 
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +96,17 @@ class IncidentPage(QWidget):
         self.details.setReadOnly(True)
         self.details.setMaximumHeight(150)
         self.details.setFrameShape(QFrame.Shape.NoFrame)
+        self.conflict_text = QLabel(wordWrap=True)
+        self.settle_button = QPushButton(f"{conflict_marks.MARK} Settle…")
+        self.settle_button.clicked.connect(lambda: self.settleRequested.emit(self.incident_id))
+        self.conflict_bar = QFrame()
+        self.conflict_bar.setStyleSheet("QFrame { background: #fff3c4; }"
+                                        " QLabel { color: #5a4300; }")
+        bar = QVBoxLayout(self.conflict_bar)
+        bar.setContentsMargins(8, 6, 8, 6)
+        bar.addWidget(self.conflict_text)
+        bar.addWidget(self.settle_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.conflict_bar.hide()
         self.crops = QListWidget()
         self.crops.setViewMode(QListWidget.ViewMode.IconMode)
         self.crops.setIconSize(QSize(CROP, CROP_HEIGHT))
@@ -99,6 +119,7 @@ class IncidentPage(QWidget):
         self.crops.itemClicked.connect(self._activated)
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
+        layout.addWidget(self.conflict_bar)
         layout.addWidget(self.details)
         layout.addWidget(self.crops, 1)
         self._signals = _CropSignals()
@@ -107,6 +128,11 @@ class IncidentPage(QWidget):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         session.incidentsChanged.connect(self.refresh)
+        # A tag edit elsewhere need not rebuild the crops, unless it may have settled one
+        # of the conflicts this page is showing.
+        session.regionsChanged.connect(
+            lambda _evidence_id: self.refresh() if self._tag_conflicts else None)
+        self._tag_conflicts = 0
 
     def show_incident(self, incident_id: str) -> None:
         self.incident_id = incident_id
@@ -116,6 +142,7 @@ class IncidentPage(QWidget):
         self.crops.clear()
         self._items.clear()
         if not self.incident_id:
+            self._show_conflicts(None, [])
             return
         case = self.session.case
         try:
@@ -123,12 +150,15 @@ class IncidentPage(QWidget):
         except Exception:      # deleted (or undone) while shown
             self.heading.setText("(incident removed)")
             self.details.clear()
+            self._show_conflicts(None, [])
             return
+        conflicts = conflicts_by_object(case)
+        conflict = conflicts.get(self.incident_id)
         font = self.heading.font()
         font.setPointSizeF(font.pointSizeF() * 1.3)
         font.setBold(True)
         self.heading.setFont(font)
-        self.heading.setText(incident.title)
+        self.heading.setText(conflict_marks.marked(incident.title, conflict, self.incident_id))
         when = " – ".join(filter(None, [incident.time_from, incident.time_to])) or "time unknown"
         where = incident.place_name or ""
         if incident.lat is not None:
@@ -139,10 +169,13 @@ class IncidentPage(QWidget):
             f"When: {when}", f"Where: {where or 'unknown'}", incident.description,
             f"Sources: {incident.sources}" if incident.sources else ""])))
         colours = {label.id: label.colour for label in list_labels(case)}
-        for region_id in incident_region_ids(case, self.incident_id):
+        region_ids = incident_region_ids(case, self.incident_id)
+        self._show_conflicts(conflict, [conflicts[r] for r in region_ids if r in conflicts])
+        for region_id in region_ids:
             region = get_region(case, region_id)
             row = get_evidence(case, region.evidence_id)
-            self._add(region_id, row["id"], f"{region.label} · {row['original_name']}")
+            self._add(region_id, row["id"], conflict_marks.marked(
+                f"{region.label} · {row['original_name']}", conflicts.get(region_id), region_id))
             self.pool.start(_MakeCrop(region_id, media_path(case, row), region.bbox,
                                       colours.get(region.label_id, "#ff0000"), region.label,
                                       self._signals))
@@ -153,6 +186,20 @@ class IncidentPage(QWidget):
             self.pool.start(_MakeCrop(key, media_path(case, row),
                                       (0, 0, row["width"] or 1, row["height"] or 1),
                                       "#ffffff", "whole item", self._signals))
+
+    def _show_conflicts(self, conflict: Conflict | None, on_tags: list[Conflict]) -> None:
+        lines = []
+        if conflict is not None:     # what it is, which side this is, when merged by whom
+            lines.append(" ".join(conflict_marks.tooltip(conflict, self.incident_id)
+                                  .splitlines()[:3]))
+        if on_tags:
+            lines.append(f"{conflict_marks.MARK} {len(on_tags)} of its tags were edited on both"
+                         " sides; both versions are kept (marked below): settle each from"
+                         " the Regions panel.")
+        self._tag_conflicts = len(on_tags)
+        self.conflict_text.setText("\n".join(lines))
+        self.settle_button.setVisible(conflict is not None)
+        self.conflict_bar.setVisible(bool(lines))
 
     def _add(self, key: str, evidence_id: str, text: str) -> None:
         placeholder = QPixmap(CROP, CROP_HEIGHT)

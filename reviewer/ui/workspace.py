@@ -106,6 +106,7 @@ class CaseWorkspace(QObject):
         session.labelsChanged.connect(self.browser.filters.set_choices_later)
         self.incidents.openIncident.connect(self.show_incident)
         self.incident_page.openRegion.connect(self.open_region)
+        self.incident_page.settleRequested.connect(self.incidents.settle_conflict)
         self.comparisons.openComparison.connect(self.open_comparison)
         for widget, source in ((self.regions.table, self._selected_regions),
                                (self.viewer, self._selected_regions),

@@ -147,3 +147,28 @@ def test_cancel_changes_nothing(window, qtbot, conflicted):
     # The context menu offers it too, on a conflicting row only.
     menu = panel.context_menu(incident_id)
     assert any("Settle merge conflict" in a.text() for a in menu.actions())
+
+
+def test_the_incident_page_says_so_and_settles_from_there(window, qtbot, conflicted):
+    path, incident_id, _, _ = conflicted
+    window.open_case(path)
+    workspace = window.workspace
+    workspace.incidents.select(incident_id)
+    qtbot.mouseClick(workspace.incidents.open_button, Qt.MouseButton.LeftButton)
+    page = workspace.incident_page
+    qtbot.waitUntil(page.isVisible)
+    assert page.heading.text() == f"{MARK} [yours] Shelling of the market"
+    assert page.conflict_bar.isVisible() and page.settle_button.isVisible()
+    text = page.conflict_text.text()
+    assert "alice-2.zip" in text and "description, status" in text
+    assert "tags were edited on both sides" in text          # its crater tag too
+    crops = [page.crops.item(row).text() for row in range(page.crops.count())]
+    assert any(crop.startswith(f"{MARK} [yours] crater") for crop in crops)
+
+    qtbot.mouseClick(page.settle_button, Qt.MouseButton.LeftButton)
+    dialog = workspace.incidents.conflict_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.mouseClick(dialog.keep_mine, Qt.MouseButton.LeftButton)
+    assert page.heading.text() == "Shelling of the market"
+    assert "description, status" not in page.conflict_text.text()
+    assert not page.settle_button.isVisible()
