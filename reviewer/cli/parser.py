@@ -55,7 +55,7 @@ def build_parser() -> Parser:
     new.add_argument("--title", help="the case's title (default: the folder name)")
 
     imp = commands.add_parser("import", parents=[common],
-                              help="import photos (files or folders) into a case")
+                              help="import photos and videos (files or folders) into a case")
     imp.add_argument("case", metavar="CASE")
     imp.add_argument("paths", metavar="PATH", nargs="+")
     imp.add_argument("--recursive", "-r", action="store_true", help="walk sub-folders too")
