@@ -16,6 +16,7 @@ from reviewer.core.comparisons import get_comparison, list_comparisons
 from reviewer.core.demo.texture import camera_move, textured_scene, view_of
 from reviewer.core.evidence import EvidenceFilter, get_evidence, list_evidence, media_path
 from reviewer.core.importer import import_paths
+from reviewer.core.regions import add_region
 
 SIZE = (1200, 900)
 MOVE = camera_move(SIZE, angle_deg=6, scale=0.92)     # before (scene) pixel -> after pixel
@@ -218,3 +219,35 @@ def test_no_common_features_is_refused_in_words_and_nothing_is_overlaid(window, 
     assert "no common features" in compare.alignment_label.text()
     assert not compare.comparison.aligned and not compare.mode_actions["difference"].isEnabled()
     assert compare.align_action.isEnabled()               # the user can try again, or by points
+
+
+def _tags_shown(view) -> list[str]:
+    return sorted(region.label for region in view.regions_shown())
+
+
+def test_every_mode_says_which_image_each_tag_was_drawn_on(window, qtbot, pair_case):
+    case = open_case(pair_case, actor="setup")
+    by_name = {row["original_name"]: row["id"] for row in list_evidence(case, EvidenceFilter())}
+    add_region(case, by_name["a_before.jpg"], "crater", "rect",
+               {"x": 100, "y": 100, "w": 80, "h": 60})
+    add_region(case, by_name["b_after.jpg"], "gas cylinder", "rect",
+               {"x": 300, "y": 200, "w": 50, "h": 90})
+    case.close()
+    compare = _open_comparison(window, qtbot, pair_case)
+    view = compare.view
+    # Side by side: each pane's own tags plain, the other image's marked with its name.
+    assert _tags_shown(view.before_view) == ["crater", "gas cylinder (after)"]
+    assert _tags_shown(view.after_view) == ["crater (before)", "gas cylinder"]
+
+    qtbot.keyClick(compare, Qt.Key.Key_A)
+    qtbot.waitUntil(lambda: compare.display is not None
+                    and compare.mode_actions["difference"].isEnabled(), timeout=20000)
+    # One picture made of both images: every tag says which it was drawn on, whatever
+    # the mode (difference shows the after image, swipe and blend both).
+    for key, mode in ((Qt.Key.Key_2, "swipe"), (Qt.Key.Key_3, "blend"),
+                      (Qt.Key.Key_4, "difference")):
+        qtbot.keyClick(compare, key)
+        assert view.mode == mode
+        assert _tags_shown(view.before_view) == ["crater (before)", "gas cylinder (after)"]
+    qtbot.keyClick(compare, Qt.Key.Key_1)
+    assert _tags_shown(view.before_view) == ["crater", "gas cylinder (after)"]

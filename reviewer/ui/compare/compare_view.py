@@ -107,8 +107,12 @@ class CompareView(QWidget):
             return
         self.sync.set_mapping((before.width, before.height), (after.width, after.height),
                               self.transform)
+        # Side by side, the before pane's own tags need no mark; laid over each other
+        # (difference even shows the after image) every tag must say where it was drawn.
+        own = (before.regions if self.mode == "side"
+               else _carried(before.regions, np.eye(3), "before"))
         self.before_view.set_regions(
-            before.regions + _carried(after.regions, self.sync.to_before, "after"))
+            own + _carried(after.regions, self.sync.to_before, "after"))
         self.after_view.set_regions(
             after.regions + _carried(before.regions, self.sync.to_after, "before"))
         self._captions()
@@ -126,8 +130,7 @@ class CompareView(QWidget):
         self._after_box.setVisible(mode == "side")
         self.overlay.set_mode(mode)
         self.sync.enabled = mode == "side"
-        if mode == "side":
-            self.set_transform(self.transform)     # the after pane catches up with the view
+        self.set_transform(self.transform)     # marks on tags; the after pane catches up
         self._captions()
         self.modeChanged.emit(mode)
 

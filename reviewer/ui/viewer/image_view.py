@@ -139,6 +139,9 @@ class ImageView(QGraphicsView):
             self._selection_changed()
         self._update_detail()
 
+    def regions_shown(self) -> list[RegionDisplay]:
+        return [graphics.region for graphics in self._regions.regions.values()]
+
     def add_region(self, region: RegionDisplay) -> None:
         """Show a stored region; the sketch of the drawn shape it came from goes."""
         self._regions.drop_sketch_for(region)
