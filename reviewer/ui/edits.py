@@ -172,6 +172,11 @@ class LinkToIncident(EditCommand):
                                 if incident_ops.link_evidence(case, self.incident_id, e)]
         self.session.incidentsChanged.emit()
 
+    def unchanged(self) -> str:
+        if self.linked_regions or self.linked_evidence:
+            return ""
+        return "Already attached to this incident: nothing to add"
+
     def revert(self) -> None:
         case = self.session.case
         for region_id in self.linked_regions:

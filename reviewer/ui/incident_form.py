@@ -27,7 +27,9 @@ def _optional_float(text: str) -> float | None:
 
 
 class IncidentForm(QDialog):
-    def __init__(self, incident: Incident | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, incident: Incident | None = None, parent: QWidget | None = None,
+                 holds: str = "") -> None:
+        """`holds`: for a new incident, what it will hold (the user's selection) in words."""
         super().__init__(parent)
         self.setWindowTitle("Edit incident" if incident else "New incident")
         self.title = QLineEdit(placeholderText="e.g. Chlorine cylinder on residential building")
@@ -37,13 +39,15 @@ class IncidentForm(QDialog):
         self.place_name = QLineEdit()
         self.lat = QLineEdit(placeholderText="latitude, e.g. 33.5717")
         self.lon = QLineEdit(placeholderText="longitude, e.g. 36.4036")
-        self.radius = QDoubleSpinBox(maximum=1_000_000, decimals=0, suffix=" m",
+        self.radius = QDoubleSpinBox(maximum=1_000_000, decimals=1, suffix=" m",
                                      specialValueText="unknown")
         self.status = QComboBox()
         self.status.addItems(STATUSES)
         self.description = QPlainTextEdit()
         self.sources = QPlainTextEdit()
         self.sources.setPlaceholderText("Where the information comes from, one per line")
+        self.holds = QLabel(holds)
+        self.holds.setWordWrap(True)
         self.error = QLabel(styleSheet="color: #b00020")
         self.error.setWordWrap(True)
         position = QHBoxLayout()
@@ -61,6 +65,8 @@ class IncidentForm(QDialog):
         form.addRow("Status", self.status)
         form.addRow("Description", self.description)
         form.addRow("Sources", self.sources)
+        if holds:
+            form.addRow("Holds", self.holds)
         form.addRow(self.error)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)
@@ -70,6 +76,7 @@ class IncidentForm(QDialog):
         self.resize(560, 560)
         if incident:
             self._fill(incident)
+        self._as_filled = self._shown()
 
     def _fill(self, incident: Incident) -> None:
         self.title.setText(incident.title)
@@ -83,6 +90,25 @@ class IncidentForm(QDialog):
         self.status.setCurrentText(incident.status)
         self.description.setPlainText(incident.description)
         self.sources.setPlainText(incident.sources)
+
+    def _shown(self) -> dict[str, Any]:
+        """What each field's widget shows, to tell which fields the user changed."""
+        return {"title": self.title.text(), "category": self.category.text(),
+                "time_from": self.time_from.text(), "time_to": self.time_to.text(),
+                "place_name": self.place_name.text(), "lat": self.lat.text(),
+                "lon": self.lon.text(), "radius_m": self.radius.value(),
+                "status": self.status.currentText(),
+                "description": self.description.toPlainText(),
+                "sources": self.sources.toPlainText()}
+
+    def changed_values(self) -> dict[str, Any]:
+        """Only the fields the user changed, as incident fields.
+
+        A field left alone is not saved back: the widget may show a stored value
+        rounded (a radius of 12.34 m) or trimmed, and saving it would alter the record.
+        """
+        values, shown = self.values(), self._shown()
+        return {key: values[key] for key in values if shown[key] != self._as_filled[key]}
 
     def values(self) -> dict[str, Any]:
         """The form as incident fields; raises ValidationError with what is wrong."""

@@ -133,6 +133,18 @@ class IncidentTable(QTableView):
         event.acceptProposedAction()
 
 
+def _holds(region_ids: list[str], evidence_ids: list[str]) -> str:
+    if region_ids:
+        return _count(len(region_ids), "selected tag")
+    if evidence_ids:
+        return _count(len(evidence_ids), "selected item")
+    return "Nothing yet: select tags or items and Attach them later."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 class IncidentsPanel(QWidget):
     openIncident = Signal(str)
 
@@ -213,15 +225,20 @@ class IncidentsPanel(QWidget):
 
     def new_incident(self, region_ids: list[str] | None = None,
                      evidence_ids: list[str] | None = None) -> str:
-        """Create an incident from the form, holding the given (or selected) tags or items."""
-        form = IncidentForm(parent=self)
-        if form.exec() != IncidentForm.DialogCode.Accepted:
-            return ""
+        """Create an incident from the form, holding the given (or selected) tags or items.
+
+        Unlike Attach, a new incident takes only what the user selected, never the item
+        merely on screen; the form says what it will hold.
+        """
         if region_ids is None and evidence_ids is None:
-            regions, evidence = self.selection_source()
+            regions, evidence = self.selection_source(explicit_only=True)
         else:
             regions, evidence = region_ids or [], evidence_ids or []
-        command = AddIncident(self.session, form.values(), regions, [] if regions else evidence)
+        evidence = [] if regions else evidence
+        form = IncidentForm(parent=self, holds=_holds(regions, evidence))
+        if form.exec() != IncidentForm.DialogCode.Accepted:
+            return ""
+        command = AddIncident(self.session, form.values(), regions, evidence)
         if self.session.push(command) and command.incident:
             self.select(command.incident.id)
             return command.incident.id
@@ -235,12 +252,12 @@ class IncidentsPanel(QWidget):
         form = IncidentForm(incident, parent=self)
         if form.exec() != IncidentForm.DialogCode.Accepted:
             return
-        after = form.values()
-        before = {key: getattr(incident, key) for key in after}
-        changed = {k: v for k, v in after.items() if before[k] != v}
+        after = form.changed_values()
+        changed = {k: v for k, v in after.items() if getattr(incident, k) != v}
         if changed:
             self.session.push(EditIncident(self.session, incident_id,
-                                           {k: before[k] for k in changed}, changed))
+                                           {k: getattr(incident, k) for k in changed},
+                                           changed))
 
     def attach_selection(self) -> None:
         incident_id = self.current_id()

@@ -203,6 +203,7 @@ class MainWindow(QMainWindow):
         self.close_case()
         self.session = session
         session.failed.connect(lambda message: self._error("Change not saved", message))
+        session.notice.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.workspace = CaseWorkspace(session)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)

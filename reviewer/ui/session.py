@@ -23,6 +23,7 @@ class CaseSession(QObject):
     labelsChanged = Signal()            # the vocabulary changed
     comparisonsChanged = Signal()       # comparisons made, aligned, noted or deleted
     failed = Signal(str)                # a change could not be saved: one line for the user
+    notice = Signal(str)                # an edit changed nothing: one line, for the status bar
 
     def __init__(self, case: Case, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -52,6 +53,10 @@ class CaseSession(QObject):
         except ReviewerError as error:
             self.failed.emit(str(error))
             return False
+        unchanged = command.unchanged()
+        if unchanged:                   # an undo step that undoes nothing would mislead
+            self.notice.emit(unchanged)
+            return False
         command.applied_once = True
         self.undo_stack.push(command)
         return True
@@ -79,6 +84,10 @@ class EditCommand(QUndoCommand):
 
     def revert(self) -> None:
         raise NotImplementedError
+
+    def unchanged(self) -> str:
+        """After apply(): why it changed nothing, in words; "" when it did change the case."""
+        return ""
 
     def redo(self) -> None:
         if self.applied_once:

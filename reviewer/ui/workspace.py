@@ -150,10 +150,15 @@ class CaseWorkspace(QObject):
         menu.popup(widget.mapToGlobal(at))
 
     # -- what the user has chosen ------------------------------------------
-    def selection(self) -> tuple[list[str], list[str]]:
-        """(selected regions, selected items): what "attach" and "new incident" take."""
+    def selection(self, explicit_only: bool = False) -> tuple[list[str], list[str]]:
+        """(selected regions, selected items): what "attach" and "new incident" take.
+
+        With no item selected, the item on screen counts, unless `explicit_only`.
+        """
         regions = self.regions.selected_ids()
-        items = self.browser.selected_ids() or ([self.current_id] if self.current_id else [])
+        items = self.browser.selected_ids()
+        if not items and self.current_id and not explicit_only:
+            items = [self.current_id]
         return regions, items
 
     # -- showing -----------------------------------------------------------

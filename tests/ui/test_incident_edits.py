@@ -1,0 +1,122 @@
+"""Incident edits in the app change what the user changed, and only that."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+
+from reviewer.core.case import open_case
+from reviewer.core.incidents import add_incident, get_incident, incident_evidence_ids
+from reviewer.ui.incident_form import IncidentForm
+
+
+def _answer_form(qtbot, fill) -> None:
+    def answer() -> None:
+        form = QApplication.activeModalWidget()
+        assert isinstance(form, IncidentForm)
+        try:
+            fill(form)
+        finally:                 # a failing check must not leave the test waiting on a dialog
+            form.accept()
+
+    QTimer.singleShot(50, answer)
+
+
+def _incident_edits(case_path, incident_id) -> list[dict]:
+    with open_case(case_path, actor="check") as case:
+        rows = case.conn.execute("SELECT details FROM audit WHERE action = 'incident.update'"
+                                 " AND object_id = ? ORDER BY seq", (incident_id,))
+        return [json.loads(details) for (details,) in rows]
+
+
+def test_editing_the_title_keeps_a_fractional_radius_as_it_was(window, qtbot, small_case):
+    with open_case(small_case, actor="setup") as case:
+        incident = add_incident(case, "Cylinder", lat=33.5717, lon=36.4036, radius_m=12.5,
+                                description="Found on the roof")
+    window.open_case(small_case)
+    panel = window.workspace.incidents
+    panel.select(incident.id)
+
+    def retitle(form: IncidentForm) -> None:
+        form.title.clear()
+        qtbot.keyClicks(form.title, "Cylinder on the roof")
+
+    _answer_form(qtbot, retitle)
+    qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)
+    with open_case(small_case, actor="check") as case:
+        stored = get_incident(case, incident.id)
+    assert stored.title == "Cylinder on the roof"
+    assert stored.radius_m == 12.5
+    assert (stored.lat, stored.lon) == (33.5717, 36.4036)
+    edits = _incident_edits(small_case, incident.id)
+    assert len(edits) == 1 and set(edits[0]["changed"]) == {"title"}
+
+    # A fractional radius can be typed, too.
+    def set_radius(form: IncidentForm) -> None:
+        form.radius.selectAll()
+        qtbot.keyClicks(form.radius, "7.5")
+
+    _answer_form(qtbot, set_radius)
+    qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)
+    with open_case(small_case, actor="check") as case:
+        assert get_incident(case, incident.id).radius_m == 7.5
+
+
+def test_new_incident_with_nothing_selected_holds_nothing(window, qtbot, small_case):
+    window.open_case(small_case)
+    workspace = window.workspace
+    qtbot.waitUntil(lambda: bool(workspace.current_id), timeout=5000)
+    workspace.browser.view.clearSelection()
+    seen: list[str] = []
+
+    def fill(form: IncidentForm) -> None:
+        seen.append(form.holds.text())
+        qtbot.keyClicks(form.title, "Empty for now")
+
+    _answer_form(qtbot, fill)
+    qtbot.mouseClick(workspace.incidents.new_button, Qt.MouseButton.LeftButton)
+    assert seen and "nothing" in seen[0].lower()
+    with open_case(small_case, actor="check") as case:
+        (incident,) = case.conn.execute("SELECT id FROM incidents").fetchall()
+        assert incident_evidence_ids(case, incident[0]) == []
+
+
+def test_new_incident_says_what_it_will_hold(window, qtbot, small_case):
+    window.open_case(small_case)
+    workspace = window.workspace
+    view = workspace.browser.view
+    qtbot.waitUntil(lambda: view.model().rowCount() == 3, timeout=5000)
+    view.selectAll()
+    seen: list[str] = []
+
+    def fill(form: IncidentForm) -> None:
+        seen.append(form.holds.text())
+        qtbot.keyClicks(form.title, "Three photos")
+
+    _answer_form(qtbot, fill)
+    qtbot.mouseClick(workspace.incidents.new_button, Qt.MouseButton.LeftButton)
+    assert seen and seen[0] == "3 selected items"
+    with open_case(small_case, actor="check") as case:
+        (incident,) = case.conn.execute("SELECT id FROM incidents").fetchall()
+        assert len(incident_evidence_ids(case, incident[0])) == 3
+
+
+def test_attaching_what_is_already_attached_adds_no_undo_step(window, qtbot, small_case):
+    with open_case(small_case, actor="setup") as case:
+        incident = add_incident(case, "Street")
+    window.open_case(small_case)
+    workspace = window.workspace
+    qtbot.waitUntil(lambda: bool(workspace.current_id), timeout=5000)
+    panel = workspace.incidents
+    panel.select(incident.id)
+    stack = window.session.undo_stack
+    qtbot.mouseClick(panel.attach_button, Qt.MouseButton.LeftButton)
+    assert stack.count() == 1
+    qtbot.mouseClick(panel.attach_button, Qt.MouseButton.LeftButton)
+    assert stack.count() == 1
+    assert "already attached" in window.statusBar().currentMessage().lower()
+    window.undo_action.trigger()
+    with open_case(small_case, actor="check") as case:
+        assert incident_evidence_ids(case, incident.id) == []
