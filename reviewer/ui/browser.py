@@ -73,28 +73,92 @@ class EvidenceDelegate(QStyledItemDelegate):
         font.setBold(True)
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        x = image_rect.left() + 3
         badges = [(row["kind"].upper(), QColor(40, 40, 40, 200))]
         if row["gps_lat"] is not None:
             badges.append(("GPS", QColor(20, 110, 60, 220)))
         for name, (count, colour) in sorted(labels.items(), key=lambda kv: -kv[1][0]):
             badges.append((f"{count} {name}", QColor(colour)))
-        y = image_rect.bottom() - metrics.height() - 3
-        for text, colour in badges:
-            width = metrics.horizontalAdvance(text) + 8
-            if x + width > image_rect.right():
-                # No room for the label's name: its colour and count still say it.
-                text = text.split(" ", 1)[0]
-                width = metrics.horizontalAdvance(text) + 8
-                if x + width > image_rect.right():
-                    break
-            badge = QRect(x, y, width, metrics.height() + 2)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(colour)
-            painter.drawRoundedRect(badge, 3, 3)
-            painter.setPen(QColor("white") if colour.lightness() < 150 else QColor("black"))
-            painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
-            x += width + 3
+        height = metrics.height() + 2
+        rows = badge_rows(badges, image_rect.width() - 6,
+                          lambda text: metrics.horizontalAdvance(text) + 8)
+        for line, placed in enumerate(reversed(rows)):      # reading order, the last row lowest
+            y = image_rect.bottom() - 1 - (line + 1) * (height + 2)
+            for x, width, text, colour in placed:
+                badge = QRect(image_rect.left() + 3 + x, y, width, height)
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(colour)
+                painter.drawRoundedRect(badge, 3, 3)
+                painter.setPen(QColor("white") if colour.lightness() < 150 else QColor("black"))
+                painter.drawText(badge, Qt.AlignmentFlag.AlignCenter, text)
+
+
+MORE_COLOUR = QColor(90, 90, 90, 220)
+
+
+def badge_rows(badges: list[tuple[str, QColor]], room: int, width_of, max_rows: int = 3
+               ) -> list[list[tuple[int, int, str, QColor]]]:
+    """Lay badges left to right in up to `max_rows` rows of `room` pixels.
+
+    A label badge keeps its name where it fits (on this row or a new one); where it
+    does not, its count in its colour ("3") stands for it. What the last row cannot
+    hold becomes one "+N" badge, so no label is silently missing from the thumbnail
+    (the tooltip names them all). Returns per row (x, width, text, colour) of badges.
+    """
+    rows: list[list[tuple[int, int, str, QColor]]] = [[]]
+    x = 0
+    for number, (text, colour) in enumerate(badges):
+        if len(rows) == max_rows:
+            rows[-1] = _last_row(rows[-1] + [(0, 0, text, colour) for text, colour
+                                              in badges[number:]], room, width_of)
+            return rows
+        width = width_of(text)
+        if x + width > room:
+            short = text.split(" ", 1)[0]
+            if width <= room or x + width_of(short) > room:
+                rows.append([])
+                x = 0
+                if len(rows) == max_rows:
+                    rows[-1] = _last_row([(0, 0, text, colour) for text, colour
+                                          in badges[number:]], room, width_of)
+                    return rows
+            if x + width > room:
+                text, width = short, width_of(short)
+        rows[-1].append((x, width, text, colour))
+        x += width + BADGE_GAP
+    return rows
+
+
+BADGE_GAP = 3
+
+
+def _last_row(wanted: list[tuple[int, int, str, QColor]], room: int, width_of
+              ) -> list[tuple[int, int, str, QColor]]:
+    """The badges in full if they fit; else as counts; what still does not fit as "+N"."""
+    for texts in ([text for _x, _w, text, _c in wanted],
+                  [text.split(" ", 1)[0] for _x, _w, text, _c in wanted]):
+        widths = [width_of(text) for text in texts]
+        if sum(widths) + BADGE_GAP * (len(widths) - 1) <= room:
+            return _placed(texts, [colour for *_rest, colour in wanted], widths)
+    kept: list[tuple[int, int, str, QColor]] = []
+    x = 0
+    for number, (_x, _w, text, colour) in enumerate(wanted):
+        short = text.split(" ", 1)[0]
+        more = f"+{len(wanted) - number}"
+        if x + width_of(short) + BADGE_GAP + width_of(f"+{len(wanted) - number - 1}") > room:
+            kept.append((x, width_of(more), more, MORE_COLOUR))
+            return kept
+        kept.append((x, width_of(short), short, colour))
+        x += width_of(short) + BADGE_GAP
+    return kept
+
+
+def _placed(texts: list[str], colours: list[QColor], widths: list[int]
+            ) -> list[tuple[int, int, str, QColor]]:
+    placed, x = [], 0
+    for text, colour, width in zip(texts, colours, widths, strict=True):
+        placed.append((x, width, text, colour))
+        x += width + BADGE_GAP
+    return placed
 
 
 class FilterBar(QWidget):

@@ -117,6 +117,8 @@ class EvidenceModel(QAbstractListModel):
                      row["taken_at"] or "", camera,
                      f"GPS {row['gps_lat']:.5f}, {row['gps_lon']:.5f}"
                      if row["gps_lat"] is not None else "no GPS"]
+            parts += [f"{count} × {name}" for name, (count, _colour)
+                      in sorted(row["labels"].items(), key=lambda kv: -kv[1][0])]
             return "\n".join(p for p in parts if p)
         return None
 
