@@ -11,7 +11,6 @@ from PySide6.QtGui import (
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QGuiApplication,
     QKeySequence,
     QShortcut,
 )
@@ -37,6 +36,7 @@ from reviewer.ui.import_runner import ImportRunner, JobBar
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
+from reviewer.ui.window_fit import media_file_filter, resize_to_fit
 from reviewer.ui.workspace import CaseWorkspace
 
 TOOLS = (("select", "Select", "V"), ("rect", "Rectangle", "R"), ("polygon", "Polygon", "P"),
@@ -73,19 +73,10 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self._build_menus()
         self._show_no_case()
-        self._first_size()
+        resize_to_fit(self, 1440, 900)
         geometry, _state = self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
-
-    def _first_size(self) -> None:
-        """1440 × 900, or what the screen has room for (a 1366 × 768 laptop)."""
-        width, height = 1440, 900
-        screen = QGuiApplication.primaryScreen()
-        if screen is not None:
-            room = screen.availableGeometry()
-            width, height = min(width, room.width() - 20), min(height, room.height() - 40)
-        self.resize(width, height)
 
     # -- menus and actions -------------------------------------------------
     def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
@@ -358,7 +349,7 @@ class MainWindow(QMainWindow):
     def import_files_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
             self, "Import files", str(Path.home()),
-            "Images (*.jpg *.jpeg *.png *.tif *.tiff *.webp *.heic *.heif);;All files (*)")
+            media_file_filter())
         if paths:
             self.import_paths(paths)
 

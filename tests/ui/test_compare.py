@@ -251,3 +251,10 @@ def test_every_mode_says_which_image_each_tag_was_drawn_on(window, qtbot, pair_c
         assert _tags_shown(view.before_view) == ["crater (before)", "gas cylinder (after)"]
     qtbot.keyClick(compare, Qt.Key.Key_1)
     assert _tags_shown(view.before_view) == ["crater", "gas cylinder (after)"]
+
+
+def test_the_comparison_window_opens_inside_the_screen(window, qtbot, pair_case):
+    compare = _open_comparison(window, qtbot, pair_case)
+    room = compare.screen().availableGeometry()
+    assert compare.width() <= room.width() and compare.height() <= room.height()
+    assert compare.width() >= min(1000, room.width() - 40)     # but uses the room there is

@@ -48,6 +48,7 @@ from reviewer.ui.compare.edits import SetAlignment
 from reviewer.ui.compare.export_dialog import ExportComparisonDialog
 from reviewer.ui.session import CaseSession
 from reviewer.ui.viewer import RegionDisplay
+from reviewer.ui.window_fit import resize_to_fit
 from reviewer.ui.workers import Job, start
 
 
@@ -140,7 +141,7 @@ class CompareWindow(QMainWindow):
         self._start(Job(_load_job, *((row["original_name"], media_path(session.case, row))
                                      for row in (self.before_row, self.after_row))),
                     self._loaded, self._load_failed)
-        self.resize(1400, 860)
+        resize_to_fit(self, 1400, 860)
 
     # -- building ---------------------------------------------------------------------
 
