@@ -24,6 +24,7 @@ from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui import mime
 from reviewer.ui.edits import AddIncident, DeleteIncident, EditIncident, LinkToIncident
 from reviewer.ui.incident_form import IncidentForm
+from reviewer.ui.incident_rows import DETAIL_COLUMNS, IncidentRowDelegate
 from reviewer.ui.list_table_model import ListTableModel
 from reviewer.ui.session import CaseSession
 
@@ -38,6 +39,12 @@ def _when(row: dict[str, Any]) -> str:
             return f"{start}–{end[11:]}" if len(end) > 10 else start
         return f"{start[:10]} – {end[:10]}"
     return start or end or "unknown"
+
+
+def _interval(row: dict[str, Any]) -> str:
+    """The interval in full, as recorded (for the tooltip)."""
+    start, end = row["time_from"] or "", row["time_to"] or ""
+    return f"{start} – {end}" if start and end else start or end
 
 
 def _short_time(value: str | None) -> str:
@@ -87,16 +94,22 @@ class IncidentsModel(ListTableModel):
                                              Qt.ItemDataRole.ToolTipRole):
             return conflict_marks.role_data(conflict, row["id"], role)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return row["description"] or row["title"]
+            return "\n".join(part for part in (
+                row["title"], _interval(row), self._place(row), row["description"]) if part)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
+        tags = _count(row["regions"], "tag") + (f" + {_count(row['evidence'], 'item')}"
+                                                if row["evidence"] else "")
+        title = conflict_marks.marked(row["title"], conflict, row["id"])
+        return (title, _when(row), self._place(row), tags, row["status"])[index.column()]
+
+    @staticmethod
+    def _place(row: dict[str, Any]) -> str:
         place = row["place_name"] or (f"{row['lat']:.4f}, {row['lon']:.4f}"
                                       if row["lat"] is not None else "")
         if row["radius_m"] and place:
-            place += f" ±{row['radius_m']:.0f} m"
-        tags = f"{row['regions']}" + (f" + {row['evidence']} item(s)" if row["evidence"] else "")
-        title = conflict_marks.marked(row["title"], conflict, row["id"])
-        return (title, _when(row), place, tags, row["status"])[index.column()]
+            place += f" ±{row['radius_m']:g} m"
+        return place
 
 
 class IncidentTable(QTableView):
@@ -161,14 +174,14 @@ class IncidentsPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
-        header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        # The title takes what the others leave; these fit their usual contents.
-        metrics = self.table.fontMetrics()
-        for column, sample in ((1, "2018-04-07 19:00–19:45"), (2, "Douma ±300 m"),
-                               (3, "6 + 3"), (4, "confirmed")):
-            header.resizeSection(column, metrics.horizontalAdvance(sample) + 14)
+        self.table.setItemDelegateForColumn(0, IncidentRowDelegate(self.table))
+        self.table.verticalHeader().setDefaultSectionSize(
+            2 * self.table.fontMetrics().height() + 2 + 8)
+        self.table.horizontalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in DETAIL_COLUMNS:         # shown on each row's second line instead
+            self.table.setColumnHidden(column, True)
+        self.table.setShowGrid(False)
         self.new_button = QPushButton("New…")
         self.edit_button = QPushButton("Edit…")
         self.attach_button = QPushButton("Attach selected")
