@@ -101,6 +101,7 @@ class VideoView(QWidget):
         self.position = QLabel()
         self.telemetry_label = QLabel()
         self.telemetry_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.telemetry_label.setWordWrap(True)      # a long line must not widen the window
         self.buttons: dict[str, QToolButton] = {}
         controls = QHBoxLayout()
         for key, text, tip in (("back_second", "−1 s", "One second back (Shift+Left)"),
