@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
-from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel
+import math
+
+from PySide6.QtCore import QSize, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QGuiApplication, QStandardItem, QStandardItemModel, QTextOption
 from PySide6.QtWidgets import (
     QFormLayout,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QTableView,
+    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +30,9 @@ FIELDS = (
     ("taken_at", "Taken"), ("size", "Size"), ("stored", "Stored"),
 )
 
-# A hash or a path cannot wrap at spaces; as a label it would force the panel (and the
-# window) wider than a laptop screen. A read-only line scrolls instead, and still copies.
+# A hash or a path has no spaces to wrap at: as a label it would force the panel (and
+# the window) wider than a laptop screen, and a one-line field cuts it off. These break
+# anywhere instead, show it whole, and copy it without the breaks.
 UNBROKEN = ("sha256", "original_name", "original_path", "stored")
 
 
@@ -37,20 +43,43 @@ def _wrapped_value() -> QLabel:
     return label
 
 
-def _unbroken_value() -> QLineEdit:
-    line = QLineEdit(readOnly=True, frame=False)
-    line.setStyleSheet("QLineEdit { background: transparent; }")
-    return line
+class BreakAnywhereValue(QTextEdit):
+    """A read-only value shown whole on as many lines as it takes, broken anywhere."""
+
+    def __init__(self) -> None:
+        super().__init__(readOnly=True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAnywhere)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setStyleSheet("QTextEdit { background: transparent; }")
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.document().setDocumentMargin(0)
+        self.document().documentLayout().documentSizeChanged.connect(self._fit_height)
+        self._fit_height()
+
+    def setText(self, text: str) -> None:
+        self.setPlainText(text)
+
+    def text(self) -> str:
+        return self.toPlainText()
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(80, self.height())
+
+    def _fit_height(self, *_: object) -> None:
+        lines = max(1.0, self.document().size().height())
+        self.setFixedHeight(max(self.fontMetrics().height(), math.ceil(lines)))
 
 
 class MetadataPanel(QWidget):
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.values: dict[str, QLabel | QLineEdit] = {}
+        self.values: dict[str, QLabel | BreakAnywhereValue] = {}
         form = QFormLayout()
         for key, title in FIELDS:
-            self.values[key] = _unbroken_value() if key in UNBROKEN else _wrapped_value()
+            self.values[key] = BreakAnywhereValue() if key in UNBROKEN else _wrapped_value()
             form.addRow(title, self.values[key])
         self.gps = QLabel(wordWrap=True)
         self.gps.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -106,8 +135,6 @@ class MetadataPanel(QWidget):
         }
         for key, label in self.values.items():
             label.setText(str(shown.get(key) or ""))
-            if isinstance(label, QLineEdit):
-                label.setCursorPosition(0)          # the start of a hash, not its end
         if row["gps_lat"] is not None:
             self._position = f"{row['gps_lat']:.6f}, {row['gps_lon']:.6f}"
             altitude = f", {row['gps_alt']:.1f} m" if row["gps_alt"] is not None else ""

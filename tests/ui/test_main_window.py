@@ -184,9 +184,13 @@ def test_the_window_fits_a_laptop_screen_on_every_page(window, qtbot, tmp_path):
     widest = max(widest, window.minimumSizeHint().width())
     assert widest <= 1280, f"the main window needs {widest} px"
     assert window.minimumSizeHint().height() <= 700
-    # On the laptop screen the incident titles can be read whole.
+    # On the laptop screen the incident titles can be read whole, and the SHA-256.
     window.resize(1366, 740)
     qtbot.wait(100)
+    sha = workspace.metadata.values["sha256"]
+    assert len(sha.text()) == 64
+    assert sha.verticalScrollBar().maximum() == 0 and sha.horizontalScrollBar().maximum() == 0
+    assert sha.document().size().width() <= sha.viewport().width()
     table = workspace.incidents.table
     bold = QFont(table.font())
     bold.setBold(True)
