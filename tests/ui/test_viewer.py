@@ -543,3 +543,20 @@ def test_tool_geometry_without_qt():
     assert not tools.contains("polygon", {"points": [[0, 0], [10, 0], [0, 10]]}, 9, 9, 1)
     assert tools.rounded("rect", {"x": -0.04, "y": 1.26, "w": 3, "h": 4}) == {
         "x": 0.0, "y": 1.3, "w": 3.0, "h": 4.0}
+
+
+def test_a_tag_at_the_image_edge_is_moved_onto_the_image_not_cut(view):
+    # A narrow region at the right edge (a column at the end of a colonnade): its tag is
+    # wider than the region and would run off the image, where the view cuts it.
+    view.set_regions([rect_region("edge", x=1180, y=300, w=20, h=200),
+                      rect_region("left", x=0, y=300, w=20, h=200)])
+    for zoom_steps in (0, 3):
+        for _ in range(zoom_steps):
+            view.zoom_by(1.25)
+        image_right = view.mapFromScene(QPointF(1200, 0)).x()
+        image_left = view.mapFromScene(QPointF(0, 0)).x()
+        for region_id in ("edge", "left"):
+            tag = view._regions.regions[region_id].tag
+            left = view.mapFromScene(tag.pos()).x() + tag.rect().left()
+            right = left + tag.rect().width()
+            assert image_left - 1 <= left and right <= image_right + 1, (region_id, zoom_steps)

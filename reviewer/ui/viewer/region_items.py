@@ -123,6 +123,7 @@ class RegionGraphics:
         self.offset = (0.0, 0.0)               # a move in progress, not yet in geometry
         self.handles: list[QAbstractGraphicsShapeItem] = []
         self.tag_inside = False
+        self.tag_shift = 0.0                   # screen px left, so the tag ends on the image
         self.crowded = False                   # a crowded view: outlines only, no tags
         self.box = (0.0, 0.0, 0.0, 0.0)        # bounding box, for counting what is in view
         self._top = 0.0                        # the region's top edge, for placing the tag
@@ -223,13 +224,26 @@ class RegionGraphics:
         return tools.translate(self.region.shape, self.geometry, *self.offset)
 
     def place_tag(self, zoom: float) -> None:
-        """Put the tag above the region, or just inside it where the image top would cut it."""
-        _, height = tag_size(self.region.label)
+        """Put the tag above the region, or just inside it where the image top would cut it;
+        shifted left where the image's right edge would cut it."""
+        width, height = tag_size(self.region.label)
         room = height + TAG_GAP + (POINT_RADIUS if self.region.shape == "point" else 0)
         inside = (self._top + self.offset[1]) * zoom < room
-        if inside != self.tag_inside:
-            self.tag_inside = inside
+        shift = 0.0
+        scene = self.tag.scene()
+        if scene is not None and zoom > 0:
+            image = scene.sceneRect()
+            anchor = self.tag.pos().x()
+            start = anchor + self._tag_left(width) / zoom
+            over = start + width / zoom - image.right()
+            if over > 0:        # as far left as needed, but never past the image's left
+                shift = min(over, max(0.0, start - image.left())) * zoom
+        if (inside, shift) != (self.tag_inside, self.tag_shift):
+            self.tag_inside, self.tag_shift = inside, shift
             self._apply_tag_rect()
+
+    def _tag_left(self, width: float) -> float:
+        return -width / 2 if self.region.shape == "point" else 0.0
 
     # -- building ------------------------------------------------------------------
 
@@ -246,9 +260,9 @@ class RegionGraphics:
 
     def _apply_tag_rect(self) -> None:
         width, height = tag_size(self.region.label)
-        left, top = 0.0, (TAG_GAP if self.tag_inside else -height - TAG_GAP)
+        left = self._tag_left(width) - self.tag_shift
+        top = TAG_GAP if self.tag_inside else -height - TAG_GAP
         if self.region.shape == "point":        # centred over (or under) the dot
-            left = -width / 2
             top += POINT_RADIUS if self.tag_inside else -POINT_RADIUS
         self.tag.setRect(QRectF(left, top, width, height))
         self.text.setPos(left + TAG_PAD_X, top + TAG_PAD_Y)
