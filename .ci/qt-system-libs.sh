@@ -1,15 +1,9 @@
 #!/usr/bin/env bash
-# The Debian packages Qt 6 (PySide6) needs on a minimal Linux; installs those missing.
+# Install the Debian packages Qt 6 (PySide6) needs offscreen on a minimal Linux, where
+# missing. The list lives in reviewer/ui/display_check.py (the app names the same ones).
 set -euo pipefail
-declare -A needed=(
-  [libEGL.so.1]=libegl1 [libGL.so.1]=libgl1 [libxkbcommon.so.0]=libxkbcommon0
-  [libfontconfig.so.1]=libfontconfig1 [libdbus-1.so.3]=libdbus-1-3
-  [libglib-2.0.so.0]=libglib2.0-0 [libxcb-cursor.so.0]=libxcb-cursor0
-)
-missing=()
-for lib in "${!needed[@]}"; do
-  ldconfig -p | grep -q "$lib" || missing+=("${needed[$lib]}")
-done
+cd "$(dirname "$0")/.."
+read -r -a missing <<<"$(python3 reviewer/ui/display_check.py offscreen)"
 if ((${#missing[@]})); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
     echo "installing Qt system libraries: ${missing[*]}"

@@ -27,6 +27,15 @@ XCB_LIBRARIES = {
 }
 
 
+# What Qt needs even offscreen (the tests, a headless export of screenshots): the one
+# list .ci/qt-system-libs.sh installs from, by running this file.
+OFFSCREEN_LIBRARIES = {
+    "libEGL.so.1": "libegl1", "libGL.so.1": "libgl1", "libxkbcommon.so.0": "libxkbcommon0",
+    "libfontconfig.so.1": "libfontconfig1", "libdbus-1.so.3": "libdbus-1-3",
+    "libglib-2.0.so.0": "libglib2.0-0", "libxcb-cursor.so.0": "libxcb-cursor0",
+}
+
+
 def missing_libraries(names: Iterable[str]) -> list[str]:
     """The shared libraries among `names` that the dynamic loader cannot find."""
     missing = []
@@ -57,3 +66,15 @@ def display_problem(environ: Mapping[str, str] | None = None) -> str | None:
         return (f"Qt needs system libraries that are missing ({', '.join(missing)}); on"
                 f" Debian/Ubuntu: sudo apt install {packages}")
     return None
+
+
+def missing_packages(libraries: Mapping[str, str]) -> list[str]:
+    """The Debian packages of the libraries the loader cannot find, each once."""
+    return sorted({libraries[name] for name in missing_libraries(libraries)})
+
+
+if __name__ == "__main__":
+    # Run by path, before anything is installed: `python3 display_check.py offscreen|xcb`
+    # prints the packages to install (standard library only, no Qt).
+    wanted = {"offscreen": OFFSCREEN_LIBRARIES, "xcb": XCB_LIBRARIES}[sys.argv[1]]
+    print(" ".join(missing_packages(wanted)))

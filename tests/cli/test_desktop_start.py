@@ -37,3 +37,18 @@ def test_a_missing_x11_library_is_named_with_its_package():
 def test_other_platforms_are_left_to_qt():
     assert display_problem({"QT_QPA_PLATFORM": "offscreen"}) is None
     assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}) is None
+
+
+def test_the_ci_script_and_the_app_read_one_list_of_packages():
+    """display_check.py, run by path before anything is installed, names what is missing."""
+    from pathlib import Path
+
+    script = Path(__file__).parents[2] / "reviewer" / "ui" / "display_check.py"
+    done = subprocess.run([sys.executable, "-I", str(script), "offscreen"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    from reviewer.ui.display_check import OFFSCREEN_LIBRARIES, missing_packages
+
+    assert done.stdout.split() == missing_packages(OFFSCREEN_LIBRARIES)
+    assert missing_packages({"libnot-a-real-library.so.9": "not-a-package",
+                             "libc.so.6": "libc6"}) == ["not-a-package"]
