@@ -128,11 +128,10 @@ class IncidentPage(QWidget):
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(2)
         session.incidentsChanged.connect(self.refresh)
-        # A tag edit elsewhere need not rebuild the crops, unless it may have settled one
-        # of the conflicts this page is showing.
+        # A tag moved, resized or settled on an item this page shows changes its crop or
+        # its mark; edits on other items leave the page as it is.
         session.regionsChanged.connect(
-            lambda _evidence_id: self.refresh() if self._tag_conflicts else None)
-        self._tag_conflicts = 0
+            lambda evidence_id: self.refresh() if self._shows(evidence_id) else None)
 
     def show_incident(self, incident_id: str) -> None:
         self.incident_id = incident_id
@@ -163,7 +162,7 @@ class IncidentPage(QWidget):
         where = incident.place_name or ""
         if incident.lat is not None:
             where += f" ({incident.lat:.5f}, {incident.lon:.5f}"
-            where += f" ±{incident.radius_m:.0f} m)" if incident.radius_m else ")"
+            where += f" ±{incident.radius_m:g} m)" if incident.radius_m else ")"
         self.details.setPlainText("\n".join(filter(None, [
             f"{incident.status.upper()} · {incident.category or 'no category'}",
             f"When: {when}", f"Where: {where or 'unknown'}", incident.description,
@@ -196,10 +195,14 @@ class IncidentPage(QWidget):
             lines.append(f"{conflict_marks.MARK} {len(on_tags)} of its tags were edited on both"
                          " sides; both versions are kept (marked below): settle each from"
                          " the Regions panel.")
-        self._tag_conflicts = len(on_tags)
         self.conflict_text.setText("\n".join(lines))
         self.settle_button.setVisible(conflict is not None)
         self.conflict_bar.setVisible(bool(lines))
+
+    def _shows(self, evidence_id: str) -> bool:
+        """Whether the page shows a tag on (or the whole of) this item; "" means any."""
+        shown = {item.data(Qt.ItemDataRole.UserRole)[0] for item in self._items.values()}
+        return bool(shown) and (not evidence_id or evidence_id in shown)
 
     def _add(self, key: str, evidence_id: str, text: str) -> None:
         placeholder = QPixmap(CROP, CROP_HEIGHT)

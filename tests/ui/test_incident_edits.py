@@ -8,7 +8,12 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from reviewer.core.case import open_case
-from reviewer.core.incidents import add_incident, get_incident, incident_evidence_ids
+from reviewer.core.incidents import (
+    add_incident,
+    get_incident,
+    incident_evidence_ids,
+    link_region,
+)
 from reviewer.ui.incident_form import IncidentForm
 
 
@@ -120,3 +125,33 @@ def test_attaching_what_is_already_attached_adds_no_undo_step(window, qtbot, sma
     window.undo_action.trigger()
     with open_case(small_case, actor="check") as case:
         assert incident_evidence_ids(case, incident.id) == []
+
+
+def _crop_pixels(page) -> list[bytes]:
+    crops = page.crops
+    return [crops.item(row).icon().pixmap(64, 64).toImage().constBits().tobytes()
+            for row in range(crops.count())]
+
+
+def test_moving_a_tag_updates_its_crop_on_the_incident_page(window, qtbot, small_case):
+    from reviewer.core.geometry import parse_box
+    from reviewer.core.regions import add_region
+    from reviewer.ui.edits import EditRegion
+
+    with open_case(small_case, actor="setup") as case:
+        evidence_id = case.conn.execute(
+            "SELECT id FROM evidence WHERE original_name = 'photo_0000.jpg'").fetchone()[0]
+        region = add_region(case, evidence_id, "crater", "rect", parse_box("20,20,200,150"))
+        incident = add_incident(case, "Crater")
+        link_region(case, incident.id, region.id)
+    window.open_case(small_case)
+    workspace = window.workspace
+    workspace.show_incident(incident.id)
+    page = workspace.incident_page
+    blank = _crop_pixels(page)
+    qtbot.waitUntil(lambda: _crop_pixels(page) != blank, timeout=5000)
+    qtbot.wait(100)
+    before = _crop_pixels(page)
+    window.session.push(EditRegion(window.session, region.id, {"geometry": region.geometry},
+                                   {"geometry": parse_box("900,500,200,150")}, "Move region"))
+    qtbot.waitUntil(lambda: _crop_pixels(page) not in (before, blank), timeout=5000)
