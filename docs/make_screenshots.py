@@ -52,6 +52,14 @@ class Shots:
             self.app.processEvents()
             time.sleep(0.02)
 
+    def dialog(self, find: Callable[[], QWidget | None], what: str) -> QWidget:
+        """Wait until `find` returns a shown dialog; that dialog, painted and settled."""
+        self.wait_for(lambda: (found := find()) is not None and found.isVisible(), what)
+        found = find()
+        assert found is not None
+        self.settle(0.3)
+        return found
+
     def save(self, widget: QWidget, name: str, dialog: QWidget | None = None) -> None:
         """Save `widget`, with `dialog` drawn centred over it as a window would be."""
         self.settle(0.3)
@@ -86,7 +94,7 @@ def _with_dialog(picture: QPixmap, dialog: QWidget) -> QPixmap:
     return result
 
 
-def _open_dialog(window, kind: type) -> QWidget | None:
+def _shown(window, kind: type) -> QWidget | None:
     return next((d for d in window.findChildren(kind) if d.isVisible()), None)
 
 
@@ -115,10 +123,9 @@ def shoot_import(shots: Shots, window, scratch: Path) -> None:
 
     folder = _new_photos(scratch / "from the field")
     assert window.import_paths([str(folder)])
-    shots.wait_for(lambda: _open_dialog(window, ProblemsDialog) is not None,
-                   "the import to finish")
+    problems = shots.dialog(lambda: _shown(window, ProblemsDialog), "the import to finish")
     shots.settle(1.0)
-    shots.save(window, "import.png", _open_dialog(window, ProblemsDialog))
+    shots.save(window, "import.png", problems)
     _close_dialogs(window, ProblemsDialog)
 
 
@@ -213,11 +220,8 @@ def shoot_export(shots: Shots, window, scratch: Path) -> Path:
 
 
 def _last_share_dialog(shots: Shots, window) -> QWidget:
-    shots.wait_for(lambda: window.share.last_dialog is not None
-                   and window.share.last_dialog.isVisible(), "the job's result")
-    dialog = window.share.last_dialog
+    dialog = shots.dialog(lambda: window.share.last_dialog, "the job's result")
     window.share.last_dialog = None
-    shots.settle(0.3)
     return dialog
 
 
