@@ -258,3 +258,50 @@ def test_the_comparison_window_opens_inside_the_screen(window, qtbot, pair_case)
     room = compare.screen().availableGeometry()
     assert compare.width() <= room.width() and compare.height() <= room.height()
     assert compare.width() >= min(1000, room.width() - 40)     # but uses the room there is
+
+
+def test_ctrl_e_exports_even_while_typing_the_note(window, qtbot, pair_case):
+    compare = _open_comparison(window, qtbot, pair_case)
+    qtbot.mouseClick(compare.note, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(compare.note, "Block painted red")
+    opened: list[str] = []
+
+    def close_dialog() -> None:
+        dialog = QApplication.activeModalWidget()
+        opened.append(type(dialog).__name__)
+        if dialog is not None:
+            dialog.reject()
+
+    QTimer.singleShot(0, close_dialog)
+    qtbot.keyClick(compare.note, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: bool(opened), timeout=5000)
+    assert opened != ["NoneType"]
+    assert compare.comparison.note == "Block painted red"     # saved on the way out
+
+
+def test_enter_saves_the_note_and_gives_the_keys_back_to_the_view(window, qtbot, pair_case):
+    compare = _open_comparison(window, qtbot, pair_case)
+    qtbot.mouseClick(compare.note, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(compare.note, "Seen from the north")
+    qtbot.keyClick(compare.note, Qt.Key.Key_Return)
+    assert compare.comparison.note == "Seen from the north"
+    assert not compare.note.hasFocus()
+    qtbot.keyClick(QApplication.focusWidget() or compare, Qt.Key.Key_A)   # align, not type
+    qtbot.waitUntil(lambda: compare.comparison.aligned, timeout=20000)
+    assert compare.note.text() == "Seen from the north"
+
+
+def test_comparing_the_same_pair_again_reopens_the_saved_comparison(window, qtbot, pair_case):
+    compare = _open_comparison(window, qtbot, pair_case)
+    qtbot.mouseClick(compare.note, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(compare.note, "First look")
+    qtbot.keyClick(compare.note, Qt.Key.Key_Return)
+    compare.close()
+    qtbot.waitUntil(lambda: not window.workspace.compare_windows, timeout=5000)
+    _select_both(window, qtbot)
+    again = window.workspace.compare()
+    assert again is not None
+    qtbot.addWidget(again)
+    assert len(list_comparisons(window.session.case)) == 1
+    assert again.note.text() == "First look"
+    assert "compared before" in window.statusBar().currentMessage()

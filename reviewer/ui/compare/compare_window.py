@@ -47,6 +47,7 @@ from reviewer.ui.compare.compare_view import MODE_NAMES, MODES, CompareView, Pan
 from reviewer.ui.compare.edits import SetAlignment
 from reviewer.ui.compare.export_dialog import ExportComparisonDialog
 from reviewer.ui.session import CaseSession
+from reviewer.ui.shortcut_passage import ShortcutPassage
 from reviewer.ui.viewer import RegionDisplay
 from reviewer.ui.window_fit import resize_to_fit
 from reviewer.ui.workers import Job, start
@@ -203,6 +204,9 @@ class CompareWindow(QMainWindow):
         self.note.setPlaceholderText("Note on this comparison (saved when you press Enter"
                                      " or leave the field)")
         self.note.editingFinished.connect(self._save_note)
+        # Enter: the note is done, the keys (1-4, A, P) go back to the comparison.
+        self.note.returnPressed.connect(self.view.before_view.setFocus)
+        ShortcutPassage(self.note, [self.export_action])
         self.alignment_label = QLabel()
         self.alignment_label.setWordWrap(True)
         self.alignment_label.setTextInteractionFlags(
