@@ -16,6 +16,9 @@ from typing import Any
 
 # Generous: a run is normally well under a second; a hung command must not hang CI.
 TIMEOUT = 120
+# The checkout these tests belong to: its `reviewer` is the one under test, even where the
+# environment has another copy installed (an editable install of a different worktree).
+REPO = Path(__file__).resolve().parents[2]
 
 
 def reviewer_argv(*args: object) -> list[str]:
@@ -26,6 +29,7 @@ def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("REVIEWER_DEBUG", None)   # the one-line error contract is what users see
     env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
 
 
