@@ -34,7 +34,7 @@ from reviewer.core.incidents import (
     resolve_incident_id,
 )
 from reviewer.core.labels import add_label, list_labels
-from reviewer.core.regions import add_region, list_regions
+from reviewer.core.regions import add_region, list_regions, resolve_region_id
 from reviewer.core.verify import verify_case
 
 OK, PARTIAL, MISMATCH = 0, 1, 3
@@ -212,8 +212,9 @@ def _incident_link(args: argparse.Namespace) -> int:
     with _opened(args) as case:
         incident_id = resolve_incident_id(case, args.incident_id)
         for region_id in args.region:
-            linked.append({"region_id": region_id,
-                           "linked": link_region(case, incident_id, region_id)})
+            full_id = resolve_region_id(case, region_id)
+            linked.append({"region_id": full_id,
+                           "linked": link_region(case, incident_id, full_id)})
         for evidence_id in args.evidence:
             full_id = get_evidence(case, evidence_id)["id"]
             linked.append({"evidence_id": full_id,

@@ -9,6 +9,7 @@ from typing import Any
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.errors import NotFoundError, ValidationError
+from reviewer.core.ids import resolve_id
 
 STATUSES = ("open", "confirmed", "disputed", "closed")
 
@@ -86,14 +87,7 @@ def get_incident(case: Case, incident_id: str) -> Incident:
 def resolve_incident_id(case: Case, text: str) -> str:
     """The full id of an incident given by id or unique prefix of 8+ characters (as the
     command line prints them)."""
-    if case.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (text,)).fetchone():
-        return text
-    rows = case.conn.execute("SELECT id FROM incidents WHERE id LIKE ? || '%' LIMIT 2",
-                             (text,)).fetchall() if len(text) >= 8 else []
-    if len(rows) != 1:
-        raise NotFoundError(text, "no such incident in this case" if not rows
-                            else "more than one incident starts with this: give more of the id")
-    return rows[0][0]
+    return resolve_id(case.conn, "incidents", text, "incident")
 
 
 def list_incidents(case: Case) -> list[dict[str, Any]]:

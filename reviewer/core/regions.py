@@ -11,6 +11,7 @@ from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.evidence import get_evidence
+from reviewer.core.ids import resolve_id
 from reviewer.core.labels import find_label
 
 
@@ -48,6 +49,12 @@ def _row(row: tuple) -> Region:
     values = list(row)
     values[5] = json.loads(values[5])
     return Region(*values)
+
+
+def resolve_region_id(case: Case, text: str) -> str:
+    """The full id of a region given by id or unique prefix of 8+ characters (as `reviewer
+    show` prints them)."""
+    return resolve_id(case.conn, "regions", text, "region")
 
 
 def get_region(case: Case, region_id: str) -> Region:

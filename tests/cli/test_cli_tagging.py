@@ -1,0 +1,84 @@
+"""Tagging and linking from the command line as a new user meets it: the ids the listings
+print, several links at once, label shortcuts, what can be tagged, negative coordinates."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from cli_support import Cli, query
+
+from reviewer.core.case import open_case
+from reviewer.core.regions import add_region, get_region
+
+
+def _one_error_line(result, *words: str) -> str:
+    lines = result.error_lines
+    assert len(lines) == 1, f"expected ONE error line\n{result}"
+    assert lines[0].startswith("error: "), lines[0]
+    for word in words:
+        assert word in lines[0], f"{word!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def _item(cli: Cli, case: Path, name: str) -> dict:
+    [row] = [r for r in cli("list", case, "--json").json()["evidence"]
+             if r["original_name"] == name]
+    return row
+
+
+def _shown_region_ids(cli: Cli, case: Path, item: str) -> list[str]:
+    """The region ids `reviewer show` prints (8 characters each), as a user copies them."""
+    text = cli("show", case, item).stdout
+    return re.findall(r"^ {18}([0-9a-f]{8}) ", text, re.M)
+
+
+def _incident(cli: Cli, case: Path, title_start: str) -> dict:
+    [row] = [r for r in cli("incident", "list", case, "--json").json()["incidents"]
+             if r["title"].startswith(title_start)]
+    return row
+
+
+def _links(case: Path, incident_id: str) -> list[str]:
+    return sorted(r[0] for r in query(case, "SELECT region_id FROM incident_regions"
+                                            " WHERE incident_id = ?", (incident_id,)))
+
+
+# -- region ids as `show` prints them ------------------------------------------------
+
+def test_the_region_ids_show_prints_are_accepted_by_incident_link(cli, demo_case):
+    street = _item(cli, demo_case, "street_04.jpg")
+    [short] = _shown_region_ids(cli, demo_case, street["id"][:8])
+    colonnade = _incident(cli, demo_case, "Destruction")
+    before = _links(demo_case, colonnade["id"])
+
+    result = cli("incident", "link", demo_case, colonnade["id"][:8], "--region", short,
+                 "--json")
+
+    [link] = result.json()["links"]
+    assert link["linked"] is True and link["region_id"].startswith(short)
+    assert len(link["region_id"]) == 36          # the full id, as stored
+    assert _links(demo_case, colonnade["id"]) == sorted([*before, link["region_id"]])
+
+
+def test_an_unknown_or_ambiguous_region_prefix_is_one_line_and_links_nothing(cli, demo_case):
+    street = _item(cli, demo_case, "street_04.jpg")
+    with open_case(demo_case, actor="test") as case:
+        twins = [add_region(case, street["id"], "debris", "point", {"x": 10 + n, "y": 10},
+                            region_id=f"abcdef12-0000-4000-8000-00000000000{n}").id
+                 for n in (1, 2)]
+    colonnade = _incident(cli, demo_case, "Destruction")
+    before = _links(demo_case, colonnade["id"])
+
+    ambiguous = cli("incident", "link", demo_case, colonnade["id"], "--region", "abcdef12",
+                    expect=2)
+    _one_error_line(ambiguous, "abcdef12", "more than one region")
+    unknown = cli("incident", "link", demo_case, colonnade["id"], "--region", "ffffffff",
+                  expect=2)
+    _one_error_line(unknown, "ffffffff", "no such region")
+    assert _links(demo_case, colonnade["id"]) == before
+    # More of the id picks one.
+    cli("incident", "link", demo_case, colonnade["id"], "--region", twins[0][:-1] + "1")
+    assert twins[0] in _links(demo_case, colonnade["id"])
+    with open_case(demo_case) as case:
+        assert get_region(case, twins[1]).id == twins[1]
