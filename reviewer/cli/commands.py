@@ -28,13 +28,12 @@ from reviewer.core.importer import import_paths
 from reviewer.core.incidents import (
     EDITABLE,
     add_incident,
-    link_evidence,
-    link_region,
+    link_to_incident,
     list_incidents,
     resolve_incident_id,
 )
 from reviewer.core.labels import add_label, list_labels
-from reviewer.core.regions import add_region, list_regions, resolve_region_id
+from reviewer.core.regions import add_region, list_regions
 from reviewer.core.verify import verify_case
 
 OK, PARTIAL, MISMATCH = 0, 1, 3
@@ -208,17 +207,9 @@ def _incident_link(args: argparse.Namespace) -> int:
     if not args.region and not args.evidence:
         error_line("incident link", "give --region or --evidence (or several)")
         return 2
-    linked: list[dict[str, Any]] = []
     with _opened(args) as case:
         incident_id = resolve_incident_id(case, args.incident_id)
-        for region_id in args.region:
-            full_id = resolve_region_id(case, region_id)
-            linked.append({"region_id": full_id,
-                           "linked": link_region(case, incident_id, full_id)})
-        for evidence_id in args.evidence:
-            full_id = get_evidence(case, evidence_id)["id"]
-            linked.append({"evidence_id": full_id,
-                           "linked": link_evidence(case, incident_id, full_id)})
+        linked = link_to_incident(case, incident_id, args.region, args.evidence)
     if args.json:
         print_json({"incident_id": incident_id, "links": linked})
     else:

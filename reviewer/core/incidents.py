@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -191,6 +192,28 @@ def link_region(case: Case, incident_id: str, region_id: str) -> bool:
     """Attach a region to an incident; False if it already was."""
     with case.write() as tx:
         return link_region_in(tx, incident_id, region_id)
+
+
+def link_to_incident(case: Case, incident_id: str, region_ids: Sequence[str] = (),
+                     evidence_ids: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Attach regions and whole items to an incident as one change: all or nothing.
+
+    Every id (or unique prefix of 8+ characters) is resolved before anything is written,
+    so an unknown one raises NotFoundError with nothing linked; then every link and its
+    audit record are saved in one transaction. Returns one {"region_id" or
+    "evidence_id": full id, "linked": False if it already was} per id given, in order.
+    """
+    incident = resolve_incident_id(case, incident_id)
+    regions = [resolve_id(case.conn, "regions", text, "region") for text in region_ids]
+    evidence = [resolve_id(case.conn, "evidence", text, "evidence item")
+                for text in evidence_ids]
+    with case.write() as tx:
+        links: list[dict[str, Any]] = [
+            {"region_id": region_id, "linked": link_region_in(tx, incident, region_id)}
+            for region_id in regions]
+        links += [{"evidence_id": item_id, "linked": link_evidence_in(tx, incident, item_id)}
+                  for item_id in evidence]
+    return links
 
 
 def unlink_region(case: Case, incident_id: str, region_id: str, *,

@@ -82,3 +82,31 @@ def test_an_unknown_or_ambiguous_region_prefix_is_one_line_and_links_nothing(cli
     assert twins[0] in _links(demo_case, colonnade["id"])
     with open_case(demo_case) as case:
         assert get_region(case, twins[1]).id == twins[1]
+
+
+# -- several links at once: all or nothing ---------------------------------------------
+
+def _audit(case: Path) -> list[tuple]:
+    return query(case, "SELECT seq, at, action FROM audit ORDER BY seq")
+
+
+def test_a_failing_link_in_a_batch_saves_none_of_them(cli, demo_case):
+    street = _item(cli, demo_case, "street_04.jpg")
+    [region] = _shown_region_ids(cli, demo_case, street["id"])
+    colonnade = _incident(cli, demo_case, "Destruction")
+    links_before, audit_before = _links(demo_case, colonnade["id"]), _audit(demo_case)
+
+    for args in (["--region", region, "--region", "ffffffff"],
+                 ["--region", region, "--evidence", street["id"][:8], "--evidence", "nope"]):
+        failed = cli("incident", "link", demo_case, colonnade["id"], *args, expect=2)
+        _one_error_line(failed, "no such")
+        assert _links(demo_case, colonnade["id"]) == links_before
+        assert _audit(demo_case) == audit_before
+
+    done = cli("incident", "link", demo_case, colonnade["id"], "--region", region,
+               "--evidence", street["id"][:8], "--json").json()["links"]
+    assert [link["linked"] for link in done] == [True, True]
+    added = _audit(demo_case)[len(audit_before):]
+    assert [action for _, _, action in added] == ["incident.link_region",
+                                                  "incident.link_evidence"]
+    assert len({at for _, at, _ in added}) == 1      # one change, saved at once
