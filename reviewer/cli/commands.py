@@ -32,7 +32,7 @@ from reviewer.core.incidents import (
     list_incidents,
     resolve_incident_id,
 )
-from reviewer.core.labels import add_label, list_labels
+from reviewer.core.labels import add_label, check_shortcut, label_with_shortcut, list_labels
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.verify import verify_case
 
@@ -222,9 +222,15 @@ def _incident_link(args: argparse.Namespace) -> int:
 def cmd_label(args: argparse.Namespace) -> int:
     with _opened(args) as case:
         if args.label_command == "add":
+            check_shortcut(args.shortcut)
+            holder = label_with_shortcut(case, args.shortcut) if args.shortcut else None
             label = add_label(case, args.name, args.colour, args.shortcut, args.description)
-            document: Any = label.to_dict()
+            document: Any = {**label.to_dict(),
+                             "shortcut_taken_from": holder.to_dict() if holder else None}
             text = f"Added label {label.name!r} ({label.colour}) id {label.id}"
+            if holder:
+                text += (f"\nShortcut {label.shortcut} now picks {label.name!r}; it was"
+                         f" {holder.name!r}'s, which has no shortcut now")
         else:
             labels = [label.to_dict() for label in list_labels(case)]
             document = {"labels": labels}

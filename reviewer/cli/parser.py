@@ -133,7 +133,9 @@ def build_parser() -> Parser:
     ladd.add_argument("case", metavar="CASE")
     ladd.add_argument("name", metavar="NAME")
     ladd.add_argument("--colour", metavar="#RRGGBB")
-    ladd.add_argument("--shortcut", metavar="KEY")
+    ladd.add_argument("--shortcut", metavar="KEY",
+                      help="the key (1 to 9) that picks this label while tagging; a key"
+                           " another label has moves to this one")
     ladd.add_argument("--description", default="")
 
     demo = commands.add_parser("demo", parents=[common],

@@ -110,3 +110,37 @@ def test_a_failing_link_in_a_batch_saves_none_of_them(cli, demo_case):
     assert [action for _, _, action in added] == ["incident.link_region",
                                                   "incident.link_evidence"]
     assert len({at for _, at, _ in added}) == 1      # one change, saved at once
+
+
+# -- label shortcuts: the keys the app binds -------------------------------------------
+
+def _labels(cli: Cli, case: Path) -> dict[str, str | None]:
+    return {label["name"]: label["shortcut"]
+            for label in cli("label", "list", case, "--json").json()["labels"]}
+
+
+def test_a_shortcut_the_app_does_not_bind_is_refused(cli, new_case):
+    case = new_case()
+    before = _labels(cli, case)
+    for key in ("x", "0", "10", "R", "F1"):
+        refused = cli("label", "add", case, f"wreck {key}", "--shortcut", key, expect=2)
+        _one_error_line(refused, key, "1 to 9")
+    assert _labels(cli, case) == before
+
+
+def test_a_shortcut_another_label_has_moves_and_the_user_is_told(cli, new_case):
+    case = new_case()
+    assert _labels(cli, case)["crater"] == "3"
+    audit_before = len(query(case, "SELECT seq FROM audit"))
+
+    added = cli("label", "add", case, "shell crater", "--shortcut", "3")
+
+    assert "'crater'" in added.stdout and "3" in added.stdout
+    labels = _labels(cli, case)
+    assert labels["shell crater"] == "3" and labels["crater"] is None
+    actions = [row[0] for row in query(case, "SELECT action FROM audit WHERE seq > ?",
+                                       (audit_before,))]
+    assert sorted(actions) == ["label.add", "label.update"]   # the key taken is recorded too
+    document = cli("label", "add", case, "gas", "--shortcut", "3", "--json").json()
+    assert document["shortcut"] == "3"
+    assert document["shortcut_taken_from"]["name"] == "shell crater"
