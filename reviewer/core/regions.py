@@ -83,8 +83,15 @@ def add_region(
     confidence: float | None = None, note: str = "", incident_id: str | None = None,
     region_id: str | None = None,
 ) -> Region:
-    """Tag a region; `region_id` lets undo/redo put back the very same region."""
+    """Tag a region; `region_id` lets undo/redo put back the very same region.
+
+    Regions are drawn on images (photos, frames, derived images), never on a video.
+    """
     evidence = get_evidence(case, evidence_id)
+    if evidence["kind"] == "video":
+        raise ValidationError(evidence["original_name"], (
+            "a video cannot be tagged: keep a frame of it as an item and tag the frame"
+            " (reviewer import CASE VIDEO --frames-every SECONDS, or K in the app)"))
     the_label = find_label(case, label)
     clean = geo.validate(shape, geometry, evidence["width"], evidence["height"])
     _check_confidence(confidence)

@@ -144,3 +144,18 @@ def test_a_shortcut_another_label_has_moves_and_the_user_is_told(cli, new_case):
     document = cli("label", "add", case, "gas", "--shortcut", "3", "--json").json()
     assert document["shortcut"] == "3"
     assert document["shortcut_taken_from"]["name"] == "shell crater"
+
+
+# -- what can be tagged ----------------------------------------------------------------
+
+def test_a_video_cannot_be_tagged_but_its_frame_can(cli, demo_case):
+    video = _item(cli, demo_case, "DJI_0042.MP4")
+    frame = _item(cli, demo_case, "DJI_0042_frame000072.png")
+    regions_before = query(demo_case, "SELECT count(*) FROM regions")
+
+    refused = cli("tag", demo_case, video["id"][:8], "--label", "debris", "--box", "10,10,50,40",
+                  expect=2)
+
+    _one_error_line(refused, "DJI_0042.MP4", "video cannot be tagged", "frame")
+    assert query(demo_case, "SELECT count(*) FROM regions") == regions_before
+    cli("tag", demo_case, frame["id"][:8], "--label", "debris", "--box", "10,10,50,40")
