@@ -159,3 +159,18 @@ def test_a_video_cannot_be_tagged_but_its_frame_can(cli, demo_case):
     _one_error_line(refused, "DJI_0042.MP4", "video cannot be tagged", "frame")
     assert query(demo_case, "SELECT count(*) FROM regions") == regions_before
     cli("tag", demo_case, frame["id"][:8], "--label", "debris", "--box", "10,10,50,40")
+
+
+# -- negative coordinates --------------------------------------------------------------
+
+def test_a_negative_coordinate_is_read_as_a_coordinate(cli, demo_case):
+    street = _item(cli, demo_case, "street_04.jpg")["id"][:8]
+    for option, value in (("--point", "-10,10"), ("--box", "-5,10,40,40"),
+                          ("--polygon", "-1,0,50,0,50,50")):
+        for args in ([option, value], [f"{option}={value}"]):
+            result = cli("tag", demo_case, street, "--label", "debris", *args, expect=2)
+            # The image's own refusal, not argparse's "expected one argument".
+            _one_error_line(result, "outside the image", value.split(",")[0] + ",")
+    tagged = cli("tag", demo_case, street, "--label", "debris", "--point", "-0,10",
+                 "--json").json()
+    assert tagged["geometry"] == {"x": 0.0, "y": 10.0}
