@@ -33,6 +33,7 @@ from reviewer.core.incidents import (
     resolve_incident_id,
 )
 from reviewer.core.labels import add_label, check_shortcut, label_with_shortcut, list_labels
+from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.verify import verify_case
 
@@ -244,7 +245,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    if args.case.lower().endswith(".zip"):
+    if verify_target(args.case) == "package":
         return _share("cmd_verify_package")(args)
     with _opened(args) as case, _cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")

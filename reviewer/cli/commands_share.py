@@ -57,16 +57,26 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
         print_json(report.to_dict())
     else:
         for problem in report.problems:
-            error_line(f"{args.case}:{problem.get('path') or problem.get('id')}",
-                       f"{problem['kind']}: {problem['detail']}")
+            error_line(_in_package(args.case, problem), f"{problem['kind']}: {problem['detail']}")
         for note in report.notes:
-            error_line(f"{args.case}:{note.get('path') or note.get('id')}", note["detail"],
-                       level="note")
+            error_line(_in_package(args.case, note), note["detail"], level="note")
         verdict = "INTACT" if report.ok else ("CANCELLED" if report.cancelled
                                               else f"{len(report.problems)} PROBLEM(S)")
-        print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
-              " re-hashed against the manifest; database and audit chain checked.")
+        checked = (f"{report.files_checked} file(s), {report.bytes_checked:,} bytes re-hashed"
+                   " against the manifest")
+        if report.database_checked:
+            print(f"{verdict}: {checked}; database and audit chain checked.")
+        elif report.files_checked or report.cancelled:
+            print(f"{verdict}: {checked}; database and audit chain NOT checked.")
+        else:
+            print(f"{verdict}: the package could not be read; nothing in it was checked.")
     return OK if report.ok else MISMATCH
+
+
+def _in_package(package: str, finding: dict) -> str:
+    """`PACKAGE:entry` for what a package holds; the package alone for the package itself."""
+    where = str(finding.get("path") or finding.get("id") or "")
+    return package if where in ("", package) else f"{package}:{where}"
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
