@@ -9,7 +9,7 @@ from reviewer.cli.commands import MISMATCH, OK, PARTIAL, _cancel_on_interrupt, _
 from reviewer.cli.terminal import ProgressBar, error_line, print_json
 from reviewer.core.errors import PackageMismatchError
 from reviewer.core.export import export_case
-from reviewer.core.merge import merge_package
+from reviewer.core.merge import describe_counts, kind_word, merge_package
 from reviewer.core.package_verify import verify_package
 from reviewer.core.unpack import unpack_package
 
@@ -98,12 +98,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print("Cancelled: nothing was changed.")
     else:
         for item in report.skipped:
-            error_line(f"{item['kind']} {item['id']}", item["reason"], level="skipped")
+            error_line(f"{kind_word(item['kind'])} {item['id']}", item["reason"],
+                       level="skipped")
         for conflict in report.conflicts:
-            print(f"conflict: {conflict['kind']} {conflict['local_id']} was edited on both"
-                  f" sides; the package's version is kept as {conflict['incoming_id']}"
+            print(f"conflict: {kind_word(conflict['kind'])} {conflict['local_id']} was edited"
+                  f" on both sides; the package's version is kept as {conflict['incoming_id']}"
                   f" ({conflict['detail']})")
-        added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing"
+        added = describe_counts(report.added) or "nothing"
         print(f"Merged {Path(args.package).name}: added {added};"
               f" {len(report.conflicts)} conflict(s), {len(report.skipped)} skipped.")
     if report.cancelled:

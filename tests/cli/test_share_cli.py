@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import resource
 import signal
 import subprocess
@@ -190,3 +191,22 @@ def test_verify_of_a_damaged_package_names_it_once_and_claims_no_checks(cli: Cli
     renamed = tmp_path / "package.bin"
     renamed.write_bytes(package.read_bytes())
     assert "INTACT" in cli("verify", renamed).stdout
+
+
+def test_merge_reports_in_the_users_words_not_table_names(cli: Cli, new_case, demo_case,
+                                                          tmp_path):
+    package = tmp_path / "demo.zip"
+    cli("export", demo_case, package)
+    merged = cli("merge", new_case("recipient"), package)
+    summary = merged.stdout.strip().splitlines()[-1]
+    for table in ("incident_regions", "incident_evidence", "evidence", "regions",
+                  "attachments", "derivations"):
+        assert table not in summary, summary
+    items = len(cli("list", demo_case, "--json").json()["evidence"])
+    assert f"added {items} items, " in summary, summary
+    for words in (r"\d+ tags,", r"\d+ incidents,", r"\d+ tags attached to incidents",
+                  r"\d+ items attached to incidents", r"\b1 attached file\b"):
+        assert re.search(words, summary), (words, summary)
+    # The JSON keeps the database's vocabulary, for scripts.
+    document = cli("merge", new_case("script"), package, "--json").json()
+    assert document["added"]["incident_regions"] > 0
