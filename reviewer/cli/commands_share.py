@@ -25,7 +25,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         bar = ProgressBar("Exporting")
         try:
             report = export_case(case, args.out, incidents=args.incident,
-                                 media=not args.no_media, progress=bar, cancel=cancel)
+                                 media=not args.no_media, progress=bar, cancel=cancel,
+                                 overwrite=args.force)
         finally:
             bar.close()
     if args.json:

@@ -189,6 +189,9 @@ def build_parser() -> Parser:
                         help="only this incident, its tags and items (repeat for several)")
     export.add_argument("--no-media", action="store_true",
                         help="leave the originals out (records, report and data only)")
+    export.add_argument("--force", action="store_true",
+                        help="replace OUT.zip if it exists (without this, an existing file is"
+                             " left as it is and nothing is written)")
 
     merge = commands.add_parser("merge", parents=[common],
                                 help="verify a package and add what is new to a case")

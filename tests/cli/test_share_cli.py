@@ -210,3 +210,23 @@ def test_merge_reports_in_the_users_words_not_table_names(cli: Cli, new_case, de
     # The JSON keeps the database's vocabulary, for scripts.
     document = cli("merge", new_case("script"), package, "--json").json()
     assert document["added"]["incident_regions"] > 0
+
+
+def test_export_never_overwrites_a_file_without_force(cli: Cli, sent, tmp_path):
+    case, _ = sent
+    out = tmp_path / "out" / "shared.zip"
+    out.parent.mkdir()
+    out.write_bytes(b"a colleague's package, not to be lost")
+    audit = query(case, "SELECT count(*), max(hash) FROM audit")
+
+    refused = cli("export", case, out, expect=2)
+
+    lines = refused.error_lines
+    assert len(lines) == 1 and str(out) in lines[0] and "already exists" in lines[0]
+    assert "--force" in lines[0]
+    assert out.read_bytes() == b"a colleague's package, not to be lost"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["shared.zip"]   # no .part left
+    assert query(case, "SELECT count(*), max(hash) FROM audit") == audit    # no export record
+
+    cli("export", case, out, "--force")
+    assert cli("verify", out, "--json").json()["ok"] is True
