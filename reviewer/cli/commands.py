@@ -268,27 +268,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return OK if report.ok else MISMATCH
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from reviewer.core.demo import build_demo_case
+def _demo_info(path: Path, actor: str | None, existing: bool) -> dict[str, Any]:
+    with open_case(path, actor=actor) as case:
+        info = case.info()
+        info["evidence"] = len(list_evidence(case))
+        info["incidents"] = len(list_incidents(case))
+    return {**info, "existing": existing}
 
-    path = Path(args.directory) / "demo.case"
-    if args.open and (path / "case.sqlite").exists():
-        print(f"Opening the existing demo case {path}")
-    else:
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo case in DIR; where it is already built, reopen it: never rebuild."""
+    from reviewer.core.demo import DEMO_CASE, build_demo_case
+
+    path = Path(args.directory) / DEMO_CASE
+    existing = (path / "case.sqlite").exists()
+    if not existing:
         bar = ProgressBar("Building demo")
         try:
             path = build_demo_case(Path(args.directory), actor=args.actor, progress=bar)
         finally:
             bar.close()
-        with open_case(path, actor=args.actor) as case:
-            info = case.info()
-            info["evidence"] = len(list_evidence(case))
-            info["incidents"] = len(list_incidents(case))
-        if args.json:
-            print_json(info)
-        else:
-            print(f"Demo case ready: {path} ({info['evidence']} items,"
-                  f" {info['incidents']} incidents). Open it with: reviewer {path}")
+    info = _demo_info(path, args.actor, existing)
+    if args.json:
+        print_json(info)
+    elif existing:
+        print(f"The demo case {path} is already there ({info['evidence']} items,"
+              f" {info['incidents']} incidents; left as it is)."
+              + (" Opening it." if args.open else f" Open it with: reviewer {path}"))
+    else:
+        print(f"Demo case ready: {path} ({info['evidence']} items,"
+              f" {info['incidents']} incidents). Open it with: reviewer {path}")
     if args.open:
         from reviewer.cli.desktop import open_app
 

@@ -172,7 +172,8 @@ def build_parser() -> Parser:
     ladd.add_argument("--description", default="")
 
     demo = commands.add_parser("demo", parents=[common],
-                               help="make a demo case (generated photos, tags, incidents) in DIR")
+                               help="make a demo case (generated photos, tags, incidents) in DIR;"
+                                    " run again, it reopens the one there")
     demo.add_argument("directory", metavar="DIR")
     demo.add_argument("--open", action="store_true", help="open it in the desktop app")
 
