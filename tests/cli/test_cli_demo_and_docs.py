@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from cli_support import query
@@ -22,3 +23,55 @@ def test_demo_run_again_reopens_the_case_and_never_rebuilds_it(cli, demo_case, t
     assert document["evidence"] > 0 and document["incidents"] == 2
     assert query(demo_case, "SELECT count(*), max(hash) FROM audit") == audit
     assert sorted(p.name for p in (demo_case / "media").rglob("*")) == media
+
+
+# -- README's command list is the parser's ---------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+EVERY_COMMAND = {"--help", "--json", "--actor"}   # described once, under the list
+
+
+def _commands(parser: argparse.ArgumentParser, path: tuple[str, ...] = ()
+              ) -> dict[tuple[str, ...], argparse.ArgumentParser]:
+    """Every command and action ("incident add") with its parser."""
+    found = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                nested = _commands(sub, (*path, name))
+                found.update(nested or {(*path, name): sub})
+    return found
+
+
+def _readme_lines(command: tuple[str, ...]) -> str:
+    """The README's command-list entry for `command`, continuation lines included."""
+    block = README.split("## Command line", 1)[1].split("```", 2)[1]
+    entry, taking = [], False
+    for line in block.splitlines():
+        if line.startswith("reviewer "):
+            words = line.split()[1:1 + len(command)]
+            taking = tuple(words) == command
+        if taking:
+            entry.append(line)
+    return "\n".join(entry)
+
+
+README = (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_lists_every_option_of_every_command():
+    from reviewer.cli.parser import build_parser
+
+    missing = []
+    commands = _commands(build_parser())
+    assert ("label", "add") in commands and ("export",) in commands
+    for command, parser in commands.items():
+        entry = _readme_lines(command)
+        assert entry, f"README's command list has no line for reviewer {' '.join(command)}"
+        for action in parser._actions:
+            for option in action.option_strings:
+                if option.startswith("--") and option not in EVERY_COMMAND \
+                        and option not in entry:
+                    missing.append(f"reviewer {' '.join(command)} {option}")
+    assert missing == []
+    assert "--version" in README and "--actor NAME" in README and "--json" in README
