@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import inspect
+import re
 from pathlib import Path
 
 from cli_support import query
+
+from reviewer.core import video
 
 
 def test_demo_run_again_reopens_the_case_and_never_rebuilds_it(cli, demo_case, tmp_path):
@@ -75,3 +79,20 @@ def test_readme_lists_every_option_of_every_command():
                     missing.append(f"reviewer {' '.join(command)} {option}")
     assert missing == []
     assert "--version" in README and "--actor NAME" in README and "--json" in README
+
+
+def test_readme_quotes_the_warnings_a_video_with_irregular_timing_gets(cli, new_case, corpus):
+    """README qualifies "ffmpeg's frames" and quotes the warnings: they must be the real ones."""
+    text = " ".join(README.split())
+    assert "up to two frames from the one ffmpeg picks" in text
+    clip = corpus / "video" / "hevc_h265_portrait_sample.mp4"
+    report = cli("import", new_case(), clip, "--frames-every", "5", "--json", expect=1).json()
+    warnings = [item["warning"] for item in report["warnings"]]
+    assert len(warnings) == 2, warnings
+    for warning in warnings:
+        generic = re.sub(r"backwards \d+ time", "backwards N time", warning)
+        assert f'"{generic}"' in text, generic
+    # The third one quoted, for a rate that changes without the container saying so.
+    steps = "frame steps differ from the nominal"
+    assert f'"variable frame rate: N {steps} ... ms"' in text
+    assert steps in " ".join(inspect.getsource(video).split())
