@@ -28,12 +28,12 @@ from reviewer.core.importer import import_paths
 from reviewer.core.incidents import (
     EDITABLE,
     add_incident,
-    link_evidence,
-    link_region,
+    link_to_incident,
     list_incidents,
     resolve_incident_id,
 )
-from reviewer.core.labels import add_label, list_labels
+from reviewer.core.labels import add_label, check_shortcut, label_with_shortcut, list_labels
+from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.verify import verify_case
 
@@ -208,16 +208,9 @@ def _incident_link(args: argparse.Namespace) -> int:
     if not args.region and not args.evidence:
         error_line("incident link", "give --region or --evidence (or several)")
         return 2
-    linked: list[dict[str, Any]] = []
     with _opened(args) as case:
         incident_id = resolve_incident_id(case, args.incident_id)
-        for region_id in args.region:
-            linked.append({"region_id": region_id,
-                           "linked": link_region(case, incident_id, region_id)})
-        for evidence_id in args.evidence:
-            full_id = get_evidence(case, evidence_id)["id"]
-            linked.append({"evidence_id": full_id,
-                           "linked": link_evidence(case, incident_id, full_id)})
+        linked = link_to_incident(case, incident_id, args.region, args.evidence)
     if args.json:
         print_json({"incident_id": incident_id, "links": linked})
     else:
@@ -230,9 +223,15 @@ def _incident_link(args: argparse.Namespace) -> int:
 def cmd_label(args: argparse.Namespace) -> int:
     with _opened(args) as case:
         if args.label_command == "add":
+            check_shortcut(args.shortcut)
+            holder = label_with_shortcut(case, args.shortcut) if args.shortcut else None
             label = add_label(case, args.name, args.colour, args.shortcut, args.description)
-            document: Any = label.to_dict()
+            document: Any = {**label.to_dict(),
+                             "shortcut_taken_from": holder.to_dict() if holder else None}
             text = f"Added label {label.name!r} ({label.colour}) id {label.id}"
+            if holder:
+                text += (f"\nShortcut {label.shortcut} now picks {label.name!r}; it was"
+                         f" {holder.name!r}'s, which has no shortcut now")
         else:
             labels = [label.to_dict() for label in list_labels(case)]
             document = {"labels": labels}
@@ -246,7 +245,7 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    if args.case.lower().endswith(".zip"):
+    if verify_target(args.case) == "package":
         return _share("cmd_verify_package")(args)
     with _opened(args) as case, _cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")
@@ -269,27 +268,36 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return OK if report.ok else MISMATCH
 
 
-def cmd_demo(args: argparse.Namespace) -> int:
-    from reviewer.core.demo import build_demo_case
+def _demo_info(path: Path, actor: str | None, existing: bool) -> dict[str, Any]:
+    with open_case(path, actor=actor) as case:
+        info = case.info()
+        info["evidence"] = len(list_evidence(case))
+        info["incidents"] = len(list_incidents(case))
+    return {**info, "existing": existing}
 
-    path = Path(args.directory) / "demo.case"
-    if args.open and (path / "case.sqlite").exists():
-        print(f"Opening the existing demo case {path}")
-    else:
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Build the demo case in DIR; where it is already built, reopen it: never rebuild."""
+    from reviewer.core.demo import DEMO_CASE, build_demo_case
+
+    path = Path(args.directory) / DEMO_CASE
+    existing = (path / "case.sqlite").exists()
+    if not existing:
         bar = ProgressBar("Building demo")
         try:
             path = build_demo_case(Path(args.directory), actor=args.actor, progress=bar)
         finally:
             bar.close()
-        with open_case(path, actor=args.actor) as case:
-            info = case.info()
-            info["evidence"] = len(list_evidence(case))
-            info["incidents"] = len(list_incidents(case))
-        if args.json:
-            print_json(info)
-        else:
-            print(f"Demo case ready: {path} ({info['evidence']} items,"
-                  f" {info['incidents']} incidents). Open it with: reviewer {path}")
+    info = _demo_info(path, args.actor, existing)
+    if args.json:
+        print_json(info)
+    elif existing:
+        print(f"The demo case {path} is already there ({info['evidence']} items,"
+              f" {info['incidents']} incidents; left as it is)."
+              + (" Opening it." if args.open else f" Open it with: reviewer {path}"))
+    else:
+        print(f"Demo case ready: {path} ({info['evidence']} items,"
+              f" {info['incidents']} incidents). Open it with: reviewer {path}")
     if args.open:
         from reviewer.cli.desktop import open_app
 

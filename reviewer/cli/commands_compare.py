@@ -1,8 +1,9 @@
 """`reviewer compare` and `reviewer comparisons`: before/after pairs from the command line.
 
 Exit codes: 0 done; 1 the comparison was saved but alignment was refused, or an image
-does not decode, or the export failed (one line each on stderr); 2 usage error,
-unknown id or unreadable case.
+does not decode, or writing the picture failed (one line each on stderr); 2 usage error
+(a --width or --export file the export cannot use is refused before anything is
+saved), unknown id or unreadable case.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from reviewer.cli.commands import OK, PARTIAL, _opened
 from reviewer.cli.terminal import error_line, print_json
-from reviewer.core.compare_export import describe_alignment, export_comparison
+from reviewer.core.compare_export import check_export, describe_alignment, export_comparison
 from reviewer.core.comparisons import Comparison, compare, list_comparisons
 from reviewer.core.errors import MediaError, ReviewerError
 from reviewer.core.evidence import get_evidence
@@ -27,6 +28,8 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     code = OK
+    if args.export:   # a bad width or file is refused before the comparison is saved
+        check_export(args.mode, args.width, args.export)
     with _opened(args) as case:
         try:
             comparison, refusal = compare(case, args.before_id, args.after_id, align=args.align,

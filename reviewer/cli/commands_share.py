@@ -9,7 +9,7 @@ from reviewer.cli.commands import MISMATCH, OK, PARTIAL, _cancel_on_interrupt, _
 from reviewer.cli.terminal import ProgressBar, error_line, print_json
 from reviewer.core.errors import PackageMismatchError
 from reviewer.core.export import export_case
-from reviewer.core.merge import merge_package
+from reviewer.core.merge import describe_counts, kind_word, merge_package
 from reviewer.core.package_verify import verify_package
 from reviewer.core.unpack import unpack_package
 
@@ -25,7 +25,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         bar = ProgressBar("Exporting")
         try:
             report = export_case(case, args.out, incidents=args.incident,
-                                 media=not args.no_media, progress=bar, cancel=cancel)
+                                 media=not args.no_media, progress=bar, cancel=cancel,
+                                 overwrite=args.force)
         finally:
             bar.close()
     if args.json:
@@ -57,16 +58,26 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
         print_json(report.to_dict())
     else:
         for problem in report.problems:
-            error_line(f"{args.case}:{problem.get('path') or problem.get('id')}",
-                       f"{problem['kind']}: {problem['detail']}")
+            error_line(_in_package(args.case, problem), f"{problem['kind']}: {problem['detail']}")
         for note in report.notes:
-            error_line(f"{args.case}:{note.get('path') or note.get('id')}", note["detail"],
-                       level="note")
+            error_line(_in_package(args.case, note), note["detail"], level="note")
         verdict = "INTACT" if report.ok else ("CANCELLED" if report.cancelled
                                               else f"{len(report.problems)} PROBLEM(S)")
-        print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
-              " re-hashed against the manifest; database and audit chain checked.")
+        checked = (f"{report.files_checked} file(s), {report.bytes_checked:,} bytes re-hashed"
+                   " against the manifest")
+        if report.database_checked:
+            print(f"{verdict}: {checked}; database and audit chain checked.")
+        elif report.files_checked or report.cancelled:
+            print(f"{verdict}: {checked}; database and audit chain NOT checked.")
+        else:
+            print(f"{verdict}: the package could not be read; nothing in it was checked.")
     return OK if report.ok else MISMATCH
+
+
+def _in_package(package: str, finding: dict) -> str:
+    """`PACKAGE:entry` for what a package holds; the package alone for the package itself."""
+    where = str(finding.get("path") or finding.get("id") or "")
+    return package if where in ("", package) else f"{package}:{where}"
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
@@ -88,12 +99,13 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print("Cancelled: nothing was changed.")
     else:
         for item in report.skipped:
-            error_line(f"{item['kind']} {item['id']}", item["reason"], level="skipped")
+            error_line(f"{kind_word(item['kind'])} {item['id']}", item["reason"],
+                       level="skipped")
         for conflict in report.conflicts:
-            print(f"conflict: {conflict['kind']} {conflict['local_id']} was edited on both"
-                  f" sides; the package's version is kept as {conflict['incoming_id']}"
+            print(f"conflict: {kind_word(conflict['kind'])} {conflict['local_id']} was edited"
+                  f" on both sides; the package's version is kept as {conflict['incoming_id']}"
                   f" ({conflict['detail']})")
-        added = ", ".join(f"{n} {kind}" for kind, n in sorted(report.added.items())) or "nothing"
+        added = describe_counts(report.added) or "nothing"
         print(f"Merged {Path(args.package).name}: added {added};"
               f" {len(report.conflicts)} conflict(s), {len(report.skipped)} skipped.")
     if report.cancelled:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+from collections.abc import Sequence
 from typing import NoReturn
 
 from reviewer import __version__
@@ -12,9 +14,40 @@ from reviewer.core.incidents import STATUSES
 
 USAGE_ERROR = 2
 
+# Options whose value is a list of coordinates, which may start with a minus sign.
+COORDINATE_OPTIONS = ("--box", "--polygon", "--point")
+_NEGATIVE = re.compile(r"^-\.?\d")
+
+
+def join_negative_coordinates(args: Sequence[str]) -> list[str]:
+    """`--point -10,10` read as `--point=-10,10`.
+
+    argparse takes a value that starts with "-" and is not a plain number (as "-10,10"
+    is not) for an option, and would say the option has no value.
+    """
+    joined: list[str] = []
+    index = 0
+    while index < len(args):
+        token = args[index]
+        if (token in COORDINATE_OPTIONS and index + 1 < len(args)
+                and _NEGATIVE.match(args[index + 1])):
+            joined.append(f"{token}={args[index + 1]}")
+            index += 2
+        else:
+            joined.append(token)
+            index += 1
+    return joined
+
 
 class Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line, not usage text plus error."""
+    """argparse that reports a usage error as one line, not usage text plus error, and reads
+    a negative coordinate as a value."""
+
+    def parse_known_args(self, args: Sequence[str] | None = None,
+                         namespace: argparse.Namespace | None = None
+                         ) -> tuple[argparse.Namespace, list[str]]:
+        args = sys.argv[1:] if args is None else args
+        return super().parse_known_args(join_negative_coordinates(list(args)), namespace)
 
     def error(self, message: str) -> NoReturn:
         print(f"error: {self.prog}: {message} (see {self.prog} --help)", file=sys.stderr)
@@ -133,11 +166,14 @@ def build_parser() -> Parser:
     ladd.add_argument("case", metavar="CASE")
     ladd.add_argument("name", metavar="NAME")
     ladd.add_argument("--colour", metavar="#RRGGBB")
-    ladd.add_argument("--shortcut", metavar="KEY")
+    ladd.add_argument("--shortcut", metavar="KEY",
+                      help="the key (1 to 9) that picks this label while tagging; a key"
+                           " another label has moves to this one")
     ladd.add_argument("--description", default="")
 
     demo = commands.add_parser("demo", parents=[common],
-                               help="make a demo case (generated photos, tags, incidents) in DIR")
+                               help="make a demo case (generated photos, tags, incidents) in DIR;"
+                                    " run again, it reopens the one there")
     demo.add_argument("directory", metavar="DIR")
     demo.add_argument("--open", action="store_true", help="open it in the desktop app")
 
@@ -154,6 +190,9 @@ def build_parser() -> Parser:
                         help="only this incident, its tags and items (repeat for several)")
     export.add_argument("--no-media", action="store_true",
                         help="leave the originals out (records, report and data only)")
+    export.add_argument("--force", action="store_true",
+                        help="replace OUT.zip if it exists (without this, an existing file is"
+                             " left as it is and nothing is written)")
 
     merge = commands.add_parser("merge", parents=[common],
                                 help="verify a package and add what is new to a case")

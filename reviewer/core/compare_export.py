@@ -17,11 +17,11 @@ from PIL import Image
 
 from reviewer import __version__
 from reviewer.core.case import Case
-from reviewer.core.compare_render import render_comparison
+from reviewer.core.compare_render import MAX_WIDTH, MIN_WIDTH, MODES, render_comparison
 from reviewer.core.comparisons import Comparison, get_comparison, image_item, item_pixels
 from reviewer.core.derived import Source, add_derived_image, encode_png
 from reviewer.core.difference import DEFAULT_THRESHOLD
-from reviewer.core.errors import MediaError
+from reviewer.core.errors import MediaError, ValidationError
 
 DEFAULT_WIDTH = 2400
 
@@ -68,11 +68,38 @@ def caption_lines(comparison: Comparison, before: dict[str, Any], after: dict[st
     return lines
 
 
+def check_export(mode: str = "side", width: int = DEFAULT_WIDTH,
+                 out_path: str | Path | None = None) -> None:
+    """Refuse a view, width or file an export cannot use, before anything is drawn or saved.
+
+    The file is a PNG, byte for byte the picture kept in the case (so its SHA-256 finds
+    it there): its name must end in .png, in a folder that exists and may be written.
+    """
+    if mode not in MODES:
+        raise ValidationError(mode, f"unknown view: choose one of {', '.join(MODES)}")
+    if not MIN_WIDTH <= width <= MAX_WIDTH:
+        raise ValidationError(str(width), f"the width must be {MIN_WIDTH} to {MAX_WIDTH} pixels")
+    if out_path is None:
+        return
+    path = Path(out_path)
+    if path.is_dir():
+        raise ValidationError(path, "is a folder: give a file name ending in .png")
+    if path.suffix.lower() != ".png":
+        raise ValidationError(path, "the picture is written as PNG, the same bytes as the copy"
+                                    " kept in the case: give a name ending in .png")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValidationError(path, "the folder to write the picture in does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValidationError(path, "cannot write in this folder (permission denied)")
+
+
 def export_comparison(case: Case, comparison_id: str, mode: str = "side",
                       width: int = DEFAULT_WIDTH, *, swipe_at: float = 0.5,
                       threshold: float = DEFAULT_THRESHOLD, out_path: str | Path | None = None,
                       store: bool = True) -> Exported:
     """Render a comparison; store it in the case as derived evidence and/or write a PNG."""
+    check_export(mode, width, out_path)
     comparison = get_comparison(case, comparison_id)
     before = image_item(case, comparison.before_id)
     after = image_item(case, comparison.after_id)

@@ -17,8 +17,9 @@ import numpy as np
 from reviewer.core.align import Alignment, AlignmentError, auto_align, no_alignment
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
-from reviewer.core.errors import MediaError, NotFoundError, ValidationError
+from reviewer.core.errors import MediaError, ValidationError
 from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.ids import resolve_id
 from reviewer.core.imaging import decode_pixels
 
 IMAGE_KINDS = ("photo", "frame", "derived")
@@ -64,14 +65,9 @@ def _row(row: tuple) -> Comparison:
 
 def get_comparison(case: Case, comparison_id: str) -> Comparison:
     """One comparison by id, or by a unique id prefix of at least 8 characters."""
-    rows = case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons WHERE id = ?",
-                             (comparison_id,)).fetchall()
-    if not rows and len(comparison_id) >= 8:
-        rows = case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons WHERE id LIKE ? || '%'"
-                                 " LIMIT 2", (comparison_id,)).fetchall()
-    if len(rows) != 1:
-        raise NotFoundError(comparison_id, "no such comparison in this case")
-    return _row(rows[0])
+    full_id = resolve_id(case.conn, "comparisons", comparison_id, "comparison")
+    return _row(case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons WHERE id = ?",
+                                  (full_id,)).fetchone())
 
 
 def list_comparisons(case: Case, evidence_id: str | None = None) -> list[Comparison]:

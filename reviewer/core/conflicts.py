@@ -25,6 +25,7 @@ from reviewer.core import incidents as incident_ops
 from reviewer.core import regions as region_ops
 from reviewer.core.case import Case, Transaction
 from reviewer.core.errors import NotFoundError, ValidationError
+from reviewer.core.ids import resolve_id
 
 KEEP = ("mine", "theirs", "both")
 REGION_FIELDS = ("item", "label", "shape", "geometry", "confidence", "note")
@@ -118,14 +119,10 @@ def conflicts_by_object(case: Case) -> dict[str, Conflict]:
 
 def get_conflict(case: Case, conflict_id: str) -> Conflict:
     """One conflict by id, or by a unique id prefix of at least 8 characters."""
-    rows = case.conn.execute(f"{_SELECT} WHERE c.id = ?", (conflict_id,)).fetchall()
-    if not rows and len(conflict_id) >= 8:
-        rows = case.conn.execute(f"{_SELECT} WHERE c.id LIKE ? || '%' LIMIT 2",
-                                 (conflict_id,)).fetchall()
-    if len(rows) != 1:
-        raise NotFoundError(conflict_id, "no such merge conflict in this case"
-                                         " (see: reviewer conflicts CASE --all)")
-    return Conflict(*rows[0])
+    full_id = resolve_id(case.conn, "merge_conflicts", conflict_id, "merge conflict",
+                         missing="no such merge conflict in this case"
+                                 " (see: reviewer conflicts CASE --all)")
+    return Conflict(*case.conn.execute(f"{_SELECT} WHERE c.id = ?", (full_id,)).fetchone())
 
 
 # -- the two versions -------------------------------------------------------------

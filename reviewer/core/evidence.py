@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.core.case import Case
-from reviewer.core.errors import NotFoundError
+from reviewer.core.ids import resolve_id
 
 KINDS = ("photo", "video", "frame", "derived")
 
@@ -83,15 +83,9 @@ def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[s
 
 def get_evidence(case: Case, evidence_id: str) -> dict[str, Any]:
     """One item by id, or by a unique id prefix of at least 8 characters (handy on the CLI)."""
-    cursor = case.conn.execute("SELECT * FROM evidence WHERE id = ?", (evidence_id,))
+    full_id = resolve_id(case.conn, "evidence", evidence_id, "evidence item")
+    cursor = case.conn.execute("SELECT * FROM evidence WHERE id = ?", (full_id,))
     row = cursor.fetchone()
-    if row is None and len(evidence_id) >= 8:
-        cursor = case.conn.execute("SELECT * FROM evidence WHERE id LIKE ? || '%' LIMIT 2",
-                                   (evidence_id,))
-        rows = cursor.fetchall()
-        row = rows[0] if len(rows) == 1 else None
-    if row is None:
-        raise NotFoundError(evidence_id, "no such evidence item in this case")
     names = [d[0] for d in cursor.description]
     return dict(zip(names, row, strict=True))
 

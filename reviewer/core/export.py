@@ -221,11 +221,14 @@ def _check_incidents(case: Case, incidents: Sequence[str]) -> list[str]:
 def export_case(
     case: Case, out: str | Path, *, incidents: Sequence[str] = (), media: bool = True,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
+    overwrite: bool = True,
 ) -> ExportReport:
     """Write the package `out` (a .zip) of the whole case or of `incidents`.
 
     Returns the report; when cancelled, nothing is written (report.cancelled).
     Raises PackageError when the package cannot be written (nothing is left behind),
+    or, with `overwrite` False, when `out` exists (checked first, and again when the
+    finished package is put in place: an existing file is never touched);
     MediaError when an original in the case no longer matches its recorded hash.
     """
     cancel = cancel or NeverCancel()
@@ -234,6 +237,8 @@ def export_case(
         raise PackageError(out, "a package's name ends in .zip")
     if not out.parent.is_dir():
         raise PackageError(out, "the folder to write the package in does not exist")
+    if not overwrite and (out.exists() or out.is_symlink()):
+        raise _exists(out)
     selection = Selection(_check_incidents(case, incidents), media)
     report = ExportReport()
     part = out.parent / f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
@@ -241,7 +246,7 @@ def export_case(
         with tempfile.TemporaryDirectory(prefix="reviewer-export-") as scratch:
             manifest = _write_package(case, part, Path(scratch), selection, report, progress,
                                       cancel)
-        _publish(part, out)
+        _publish(part, out, overwrite)
     except _Cancelled:
         _discard(part)
         report.cancelled = True
@@ -278,10 +283,27 @@ def _discard(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
-def _publish(part: Path, out: Path) -> None:
+def _exists(out: Path) -> PackageError:
+    return PackageError(out, "already exists; nothing was written (choose another name, or"
+                             " replace it: reviewer export --force)")
+
+
+def _publish(part: Path, out: Path, overwrite: bool) -> None:
     with open(part, "rb") as handle:
         os.fsync(handle.fileno())
-    os.replace(part, out)
+    if overwrite:
+        os.replace(part, out)
+    else:
+        try:
+            os.link(part, out)   # fails if `out` appeared meanwhile: never replaced
+        except FileExistsError:
+            raise _exists(out) from None
+        except OSError:          # a file system without hard links (FAT on a USB stick)
+            if out.exists() or out.is_symlink():
+                raise _exists(out) from None
+            os.replace(part, out)
+        else:
+            _discard(part)
     directory = os.open(out.parent, os.O_RDONLY)
     try:
         os.fsync(directory)

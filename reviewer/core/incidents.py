@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.errors import NotFoundError, ValidationError
+from reviewer.core.ids import resolve_id
 
 STATUSES = ("open", "confirmed", "disputed", "closed")
 
@@ -86,14 +88,7 @@ def get_incident(case: Case, incident_id: str) -> Incident:
 def resolve_incident_id(case: Case, text: str) -> str:
     """The full id of an incident given by id or unique prefix of 8+ characters (as the
     command line prints them)."""
-    if case.conn.execute("SELECT 1 FROM incidents WHERE id = ?", (text,)).fetchone():
-        return text
-    rows = case.conn.execute("SELECT id FROM incidents WHERE id LIKE ? || '%' LIMIT 2",
-                             (text,)).fetchall() if len(text) >= 8 else []
-    if len(rows) != 1:
-        raise NotFoundError(text, "no such incident in this case" if not rows
-                            else "more than one incident starts with this: give more of the id")
-    return rows[0][0]
+    return resolve_id(case.conn, "incidents", text, "incident")
 
 
 def list_incidents(case: Case) -> list[dict[str, Any]]:
@@ -197,6 +192,28 @@ def link_region(case: Case, incident_id: str, region_id: str) -> bool:
     """Attach a region to an incident; False if it already was."""
     with case.write() as tx:
         return link_region_in(tx, incident_id, region_id)
+
+
+def link_to_incident(case: Case, incident_id: str, region_ids: Sequence[str] = (),
+                     evidence_ids: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Attach regions and whole items to an incident as one change: all or nothing.
+
+    Every id (or unique prefix of 8+ characters) is resolved before anything is written,
+    so an unknown one raises NotFoundError with nothing linked; then every link and its
+    audit record are saved in one transaction. Returns one {"region_id" or
+    "evidence_id": full id, "linked": False if it already was} per id given, in order.
+    """
+    incident = resolve_incident_id(case, incident_id)
+    regions = [resolve_id(case.conn, "regions", text, "region") for text in region_ids]
+    evidence = [resolve_id(case.conn, "evidence", text, "evidence item")
+                for text in evidence_ids]
+    with case.write() as tx:
+        links: list[dict[str, Any]] = [
+            {"region_id": region_id, "linked": link_region_in(tx, incident, region_id)}
+            for region_id in regions]
+        links += [{"evidence_id": item_id, "linked": link_evidence_in(tx, incident, item_id)}
+                  for item_id in evidence]
+    return links
 
 
 def unlink_region(case: Case, incident_id: str, region_id: str, *,

@@ -15,6 +15,8 @@ from reviewer.core.resources import load_json
 # investigators' cases started from the defaults merge label for label.
 _DEFAULT_LABEL_NAMESPACE = uuid.UUID("5d1f0b8e-7a52-4c1e-9a43-3c6f1e0d2b77")
 _COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+# The keys the app binds to labels while tagging (letters pick the drawing tools).
+SHORTCUT_KEYS = tuple("123456789")
 # Used in turn for labels added without a colour.
 _SPARE_COLOURS = ["#469990", "#dcbeff", "#800000", "#aaffc3", "#ffd8b1", "#000000", "#bfef45"]
 
@@ -75,20 +77,32 @@ def find_label(case: Case, name_or_id: str) -> Label:
     return _row_to_label(row)
 
 
-def _check(name: str, colour: str | None, shortcut: str | None) -> None:
+def check_shortcut(shortcut: str | None) -> None:
+    """Refuse a shortcut the app does not bind (it binds 1 to 9)."""
+    if shortcut is not None and shortcut not in SHORTCUT_KEYS:
+        raise ValidationError(shortcut, "a label's shortcut is one of the keys 1 to 9")
+
+
+def label_with_shortcut(case: Case, shortcut: str) -> Label | None:
+    """The label a shortcut picks now, if any (giving the key to another takes it away)."""
+    row = case.conn.execute(f"SELECT {_COLUMNS} FROM labels WHERE shortcut = ?",
+                            (shortcut,)).fetchone()
+    return _row_to_label(row) if row else None
+
+
+def _check(name: str, colour: str | None) -> None:
     if not name.strip():
         raise ValidationError(name, "a label needs a name")
     if colour is not None and not _COLOUR.match(colour):
         raise ValidationError(colour, "a colour is written #rrggbb")
-    if shortcut is not None and not (len(shortcut) == 1 and shortcut.isalnum()):
-        raise ValidationError(shortcut, "a shortcut is a single letter or digit")
 
 
 def add_label(
     case: Case, name: str, colour: str | None = None, shortcut: str | None = None,
     description: str = "",
 ) -> Label:
-    _check(name, colour, shortcut)
+    _check(name, colour)
+    check_shortcut(shortcut)
     if case.conn.execute("SELECT 1 FROM labels WHERE name = ? COLLATE NOCASE",
                          (name.strip(),)).fetchone():
         raise ValidationError(name, "a label with this name already exists")
@@ -104,8 +118,12 @@ def add_label(
 
 
 def _release_shortcut(tx: Transaction, shortcut: str) -> None:
-    """A shortcut picks one label: giving it to a new one takes it from the old."""
-    tx.conn.execute("UPDATE labels SET shortcut = NULL WHERE shortcut = ?", (shortcut,))
+    """A shortcut picks one label: giving it to a new one takes it from the old (audited)."""
+    holders = [row[0] for row in tx.conn.execute("SELECT id FROM labels WHERE shortcut = ?",
+                                                 (shortcut,))]
+    for label_id in holders:
+        tx.conn.execute("UPDATE labels SET shortcut = NULL WHERE id = ?", (label_id,))
+        tx.record("label.update", label_id, {"changed": {"shortcut": [shortcut, None]}})
 
 
 def update_label(
@@ -116,7 +134,9 @@ def update_label(
     new = Label(old.id, (name or old.name).strip(), colour or old.colour,
                 shortcut if shortcut is not None else old.shortcut,
                 description if description is not None else old.description)
-    _check(new.name, new.colour, new.shortcut)
+    _check(new.name, new.colour)
+    if shortcut is not None:
+        check_shortcut(shortcut)   # a key kept from an older version stays as it is
     clash = case.conn.execute("SELECT 1 FROM labels WHERE name = ? COLLATE NOCASE AND id <> ?",
                               (new.name, old.id)).fetchone()
     if clash:

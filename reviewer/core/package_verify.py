@@ -30,6 +30,7 @@ from reviewer.core.package_zip import (
     MANIFEST,
     MAX_MANIFEST_BYTES,
     entry_problems,
+    is_zip_file,
     iter_entry,
     open_zip,
     unsafe_name,
@@ -52,9 +53,24 @@ class CheckedPackage:
     newer: bool = False
 
 
+def verify_target(path: str | Path) -> str:
+    """What `reviewer verify PATH` checks: "case" (a folder, or a name that is not a file)
+    or "package" (a ZIP file, whatever its name). Raises PackageError for a missing .zip
+    and for a file that is not a ZIP: neither a case folder nor an export package."""
+    path = Path(path)
+    if path.is_file():
+        if is_zip_file(path):
+            return "package"
+        raise PackageError(path, "not a case folder or export package (a file, but not a ZIP)")
+    if not path.exists() and path.suffix.lower() == ".zip":
+        raise PackageError(path, "no such package file")
+    return "case"
+
+
 def verify_package(package: str | Path, *, progress: ProgressCallback = no_progress,
                    cancel: CancelFlag | None = None) -> VerifyReport:
-    """Check a package; problems name the entry. Raises PackageError only if it is not there."""
+    """Check a package; problems name the entry. Raises PackageError only if it is not there
+    or is not a ZIP at all (a damaged ZIP is a problem in the report)."""
     with tempfile.TemporaryDirectory(prefix="reviewer-verify-") as scratch:
         return check_package(Path(package), Path(scratch), progress=progress,
                              cancel=cancel).report
@@ -85,7 +101,7 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
                   cancel: CancelFlag | None = None) -> CheckedPackage:
     """Verify `package`, unpacking its database into `scratch` for the checks (and callers)."""
     cancel = cancel or NeverCancel()
-    checked = CheckedPackage(package, VerifyReport())
+    checked = CheckedPackage(package, VerifyReport(database_checked=False))
     report = checked.report
     zf = open_zip_or_report(package, report)
     if zf is None:
@@ -110,6 +126,7 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
         database = scratch / DATABASE
         if database.exists() and not checked.newer and not report.cancelled:
             _check_database(database, manifest, hashes, report)
+            report.database_checked = True
             checked.database = database
     return checked
 
@@ -117,6 +134,8 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
 def open_zip_or_report(package: Path, report: VerifyReport) -> zipfile.ZipFile | None:
     if not package.is_file():
         raise PackageError(package, "no such package file")
+    if not is_zip_file(package):
+        raise PackageError(package, "not an export package (the file is not a ZIP)")
     try:
         return open_zip(package)
     except PackageError as error:

@@ -43,6 +43,21 @@ class EntryProblem:
     detail: str
 
 
+# What a ZIP file starts with: a local file header, or the end record of an empty archive.
+_ZIP_STARTS = (_LOCAL_SIGNATURE, b"PK\x05\x06")
+
+
+def is_zip_file(path: Path) -> bool:
+    """Whether `path` is a file that starts as a ZIP does (a truncated package still does)."""
+    if not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) in _ZIP_STARTS
+    except OSError as error:
+        raise PackageError(path, f"cannot read the file: {error.strerror or error}") from error
+
+
 def open_zip(path: Path) -> zipfile.ZipFile:
     """Open a package's ZIP or raise PackageError saying why it cannot be read."""
     if not path.is_file():

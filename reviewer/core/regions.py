@@ -11,6 +11,7 @@ from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.evidence import get_evidence
+from reviewer.core.ids import resolve_id
 from reviewer.core.labels import find_label
 
 
@@ -50,6 +51,12 @@ def _row(row: tuple) -> Region:
     return Region(*values)
 
 
+def resolve_region_id(case: Case, text: str) -> str:
+    """The full id of a region given by id or unique prefix of 8+ characters (as `reviewer
+    show` prints them)."""
+    return resolve_id(case.conn, "regions", text, "region")
+
+
 def get_region(case: Case, region_id: str) -> Region:
     row = case.conn.execute(f"{_SELECT} WHERE r.id = ?", (region_id,)).fetchone()
     if row is None:
@@ -76,8 +83,15 @@ def add_region(
     confidence: float | None = None, note: str = "", incident_id: str | None = None,
     region_id: str | None = None,
 ) -> Region:
-    """Tag a region; `region_id` lets undo/redo put back the very same region."""
+    """Tag a region; `region_id` lets undo/redo put back the very same region.
+
+    Regions are drawn on images (photos, frames, derived images), never on a video.
+    """
     evidence = get_evidence(case, evidence_id)
+    if evidence["kind"] == "video":
+        raise ValidationError(evidence["original_name"], (
+            "a video cannot be tagged: keep a frame of it as an item and tag the frame"
+            " (reviewer import CASE VIDEO --frames-every SECONDS, or K in the app)"))
     the_label = find_label(case, label)
     clean = geo.validate(shape, geometry, evidence["width"], evidence["height"])
     _check_confidence(confidence)

@@ -22,6 +22,8 @@ class VerifyReport:
     files_checked: int = 0
     bytes_checked: int = 0
     cancelled: bool = False
+    # False where a package could not be read far enough to check its database and audit.
+    database_checked: bool = True
 
     @property
     def ok(self) -> bool:
@@ -30,7 +32,7 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "problems": self.problems, "notes": self.notes,
                 "files_checked": self.files_checked, "bytes_checked": self.bytes_checked,
-                "cancelled": self.cancelled}
+                "cancelled": self.cancelled, "database_checked": self.database_checked}
 
 
 def _check_file(case: Case, row: dict[str, Any]) -> dict[str, Any] | None:

@@ -14,8 +14,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+SETPRIV = "/usr/bin/setpriv"
+NO_DAC = "-dac_override,-dac_read_search"
+
 # Generous: a run is normally well under a second; a hung command must not hang CI.
 TIMEOUT = 120
+# The checkout these tests belong to: its `reviewer` is the one under test, even where the
+# environment has another copy installed (an editable install of a different worktree).
+REPO = Path(__file__).resolve().parents[2]
 
 
 def reviewer_argv(*args: object) -> list[str]:
@@ -26,6 +34,7 @@ def cli_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("REVIEWER_DEBUG", None)   # the one-line error contract is what users see
     env["PYTHONUNBUFFERED"] = "1"
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     return env
 
 
@@ -126,3 +135,21 @@ def wait_for_rows(case: Path, process: subprocess.Popen, minimum: int,
 def signal_group(process: subprocess.Popen, signum: int) -> None:
     """Signal the command and every process it started (as Ctrl+C or a kill would)."""
     os.killpg(process.pid, signum)
+
+
+def privilege_drop(tmp_path: Path) -> list[str]:
+    """A command prefix under which chmod 000 really denies reading (root reads anything)."""
+    if os.geteuid() != 0:
+        return []
+    if not os.path.exists(SETPRIV):
+        pytest.skip(f"running as root and {SETPRIV} is missing: chmod 000 cannot deny root")
+    prefix = [SETPRIV, f"--bounding-set={NO_DAC}", f"--inh-caps={NO_DAC}", "--"]
+    probe = tmp_path / "probe"
+    probe.write_bytes(b"secret")
+    probe.chmod(0)
+    check = subprocess.run([*prefix, sys.executable, "-c", f"open({str(probe)!r}).read()"],
+                           capture_output=True, text=True, check=False)
+    if check.returncode == 0 or "PermissionError" not in check.stderr:
+        pytest.skip("running as root and setpriv cannot drop CAP_DAC_OVERRIDE here"
+                    f" (exit {check.returncode}: {check.stderr.strip()[-200:]})")
+    return prefix

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -42,3 +43,17 @@ def expected(corpus: Path) -> dict[str, dict[str, str]]:
 @pytest.fixture
 def manifest(corpus: Path) -> dict[str, dict[str, str]]:
     return {row["relative_path"]: row for row in read_tsv(corpus / "MANIFEST.tsv")}
+
+
+@pytest.fixture(scope="session")
+def demo_master(tmp_path_factory) -> Path:
+    """The demo case (`reviewer demo`), built once for the session; copy it to change it."""
+    folder = tmp_path_factory.mktemp("cli-demo")
+    Cli(folder)("demo", folder)
+    return folder / "demo.case"
+
+
+@pytest.fixture
+def demo_case(demo_master: Path, tmp_path: Path) -> Path:
+    """A private copy of the demo case (its folder)."""
+    return Path(shutil.copytree(demo_master, tmp_path / "demo.case"))

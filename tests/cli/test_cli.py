@@ -15,13 +15,13 @@ import signal
 import sqlite3
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from cli_support import (
     Cli,
     cli_env,
+    privilege_drop,
     query,
     reviewer_argv,
     sha256,
@@ -29,9 +29,6 @@ from cli_support import (
     wait_for_rows,
 )
 from PIL import Image
-
-SETPRIV = "/usr/bin/setpriv"
-NO_DAC = "-dac_override,-dac_read_search"
 
 # DESIGN.md "Command line": the keys a script may rely on.
 IMPORTED_KEYS = {"id", "path", "sha256", "kind"}
@@ -529,27 +526,9 @@ def test_importing_the_same_folder_twice_adds_nothing(cli, new_case, photo_facto
 
 # -- 6. a file the user may not read ---------------------------------------------------
 
-def _privilege_drop(tmp_path: Path) -> list[str]:
-    """A command prefix under which chmod 000 really denies reading (root reads anything)."""
-    if os.geteuid() != 0:
-        return []
-    if not os.path.exists(SETPRIV):
-        pytest.skip(f"running as root and {SETPRIV} is missing: chmod 000 cannot deny root")
-    prefix = [SETPRIV, f"--bounding-set={NO_DAC}", f"--inh-caps={NO_DAC}", "--"]
-    probe = tmp_path / "probe"
-    probe.write_bytes(b"secret")
-    probe.chmod(0)
-    check = subprocess.run([*prefix, sys.executable, "-c", f"open({str(probe)!r}).read()"],
-                           capture_output=True, text=True, check=False)
-    if check.returncode == 0 or "PermissionError" not in check.stderr:
-        pytest.skip("running as root and setpriv cannot drop CAP_DAC_OVERRIDE here"
-                    f" (exit {check.returncode}: {check.stderr.strip()[-200:]})")
-    return prefix
-
-
 def test_an_unreadable_file_is_named_and_the_rest_imported(
         cli, new_case, photo_factory, tmp_path):
-    prefix = _privilege_drop(tmp_path)
+    prefix = privilege_drop(tmp_path)
     case = new_case()
     readable, locked = photo_factory("ok.jpg"), photo_factory("locked.jpg")
     locked.chmod(0)

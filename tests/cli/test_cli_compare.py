@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_support import Cli, query, sha256
+from cli_support import Cli, privilege_drop, query, sha256
 from PIL import Image
 
 from reviewer.core.align import map_points
@@ -147,3 +147,42 @@ def test_the_demo_colonnade_compared_and_exported_for_a_report(cli, tmp_path):
     with Image.open(out) as picture:
         assert picture.width == 1200
     cli("verify", case, expect=0)
+
+
+def test_a_bad_width_or_export_file_is_refused_before_anything_is_saved(cli, pair_case,
+                                                                         tmp_path):
+    case, items = pair_case
+    before, after = items["before.jpg"]["id"], items["after.jpg"]["id"]
+    audit = query(case, "SELECT count(*), max(hash) FROM audit")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    refusals = [
+        (["--export", folder / "a.png", "--width", "10"], ["10", "width", "320 to 8000"]),
+        (["--export", folder / "a.png", "--width", "99999"], ["99999", "width"]),
+        (["--export", tmp_path / "nowhere" / "a.png"], ["nowhere", "does not exist"]),
+        (["--export", folder], [str(folder), "is a folder"]),
+        (["--export", folder / "a.jpg"], ["a.jpg", ".png"]),
+        (["--export", folder / "a"], [str(folder / "a"), ".png"]),
+    ]
+    for args, words in refusals:
+        result = cli("compare", case, before, after, *args, expect=2)
+        _one_error_line(result, *words)
+    assert cli("comparisons", case, "--json").json() == {"comparisons": []}
+    assert query(case, "SELECT count(*), max(hash) FROM audit") == audit
+    assert list(folder.iterdir()) == []
+
+
+def test_an_export_into_a_folder_the_user_may_not_write_is_refused_first(cli, pair_case,
+                                                                         tmp_path):
+    prefix = privilege_drop(tmp_path)
+    case, items = pair_case
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        result = cli("compare", case, items["before.jpg"]["id"], items["after.jpg"]["id"],
+                     "--export", locked / "a.png", expect=2, prefix=prefix)
+    finally:
+        locked.chmod(0o755)
+    _one_error_line(result, str(locked / "a.png"), "permission denied")
+    assert cli("comparisons", case, "--json").json() == {"comparisons": []}

@@ -6,12 +6,15 @@ import os
 import subprocess
 import sys
 
+from cli_support import REPO
+
 from reviewer.ui.display_check import XCB_LIBRARIES, display_problem, missing_libraries
 
 
 def test_without_a_display_the_app_says_so_in_one_line(tmp_path):
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PYTHONPATH"] = str(REPO)
     result = subprocess.run([sys.executable, "-m", "reviewer"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2

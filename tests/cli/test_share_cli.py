@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import resource
 import signal
 import subprocess
@@ -94,9 +95,9 @@ def test_usage_errors_and_unreadable_packages(cli: Cli, new_case, tmp_path):
     cli("merge", case, tmp_path / "nowhere.zip", expect=2)
     not_zip = tmp_path / "photo.zip"
     not_zip.write_bytes(b"not a zip at all")
-    assert "unreadable" in cli("verify", not_zip, expect=3).stderr
-    cli("unpack", not_zip, tmp_path / "y", expect=3)
+    assert "not an export package" in cli("unpack", not_zip, tmp_path / "y", expect=2).stderr
     assert not (tmp_path / "y.case").exists()
+    assert "not an export package" in cli("merge", case, not_zip, expect=2).stderr
     bad = cli("export", case, tmp_path / "out.zip", "--incident", "no-such-id", expect=2)
     assert "no-such-id" in bad.stderr and not (tmp_path / "out.zip").exists()
 
@@ -153,3 +154,79 @@ def test_incidents_are_named_by_the_short_ids_the_listings_print(cli: Cli, new_c
         "evidence"] == 2
     missing = cli("export", case, tmp_path / "none.zip", "--incident", "ffffffff", expect=2)
     assert missing.error_lines == ["error: ffffffff: no such incident in this case"]
+
+
+def _one_error_line(result, *words: str) -> str:
+    lines = result.error_lines
+    assert len(lines) == 1, f"expected ONE error line\n{result}"
+    assert lines[0].startswith("error: "), lines[0]
+    for word in words:
+        assert word in lines[0], f"{word!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def test_verify_of_a_file_that_is_neither_case_nor_package_is_one_line(cli: Cli, tmp_path):
+    for name in ("g.zip", "notes.txt", "case.sqlite"):
+        path = tmp_path / name
+        path.write_bytes(b"hello")
+        result = cli("verify", path, expect=2)
+        line = _one_error_line(result, str(path), "not a case folder or export package")
+        assert line.count(str(path)) == 1
+        assert result.stdout == ""      # no verdict claiming anything was checked
+
+
+def test_verify_of_a_damaged_package_names_it_once_and_claims_no_checks(cli: Cli, sent,
+                                                                        tmp_path):
+    _, package = sent
+    truncated = tmp_path / "truncated.zip"
+    truncated.write_bytes(package.read_bytes()[:3000])
+    result = cli("verify", truncated, expect=3)
+    line = _one_error_line(result, str(truncated), "unreadable")
+    assert line.count(str(truncated)) == 1      # not "truncated.zip:truncated.zip"
+    assert "database and audit chain checked" not in result.stdout
+    assert "nothing in it was checked" in result.stdout
+    document = cli("verify", truncated, "--json", expect=3).json()
+    assert document["ok"] is False and document["database_checked"] is False
+    # A package is recognised by what it is, not by its name.
+    renamed = tmp_path / "package.bin"
+    renamed.write_bytes(package.read_bytes())
+    assert "INTACT" in cli("verify", renamed).stdout
+
+
+def test_merge_reports_in_the_users_words_not_table_names(cli: Cli, new_case, demo_case,
+                                                          tmp_path):
+    package = tmp_path / "demo.zip"
+    cli("export", demo_case, package)
+    merged = cli("merge", new_case("recipient"), package)
+    summary = merged.stdout.strip().splitlines()[-1]
+    for table in ("incident_regions", "incident_evidence", "evidence", "regions",
+                  "attachments", "derivations"):
+        assert table not in summary, summary
+    items = len(cli("list", demo_case, "--json").json()["evidence"])
+    assert f"added {items} items, " in summary, summary
+    for words in (r"\d+ tags,", r"\d+ incidents,", r"\d+ tags attached to incidents",
+                  r"\d+ items attached to incidents", r"\b1 attached file\b"):
+        assert re.search(words, summary), (words, summary)
+    # The JSON keeps the database's vocabulary, for scripts.
+    document = cli("merge", new_case("script"), package, "--json").json()
+    assert document["added"]["incident_regions"] > 0
+
+
+def test_export_never_overwrites_a_file_without_force(cli: Cli, sent, tmp_path):
+    case, _ = sent
+    out = tmp_path / "out" / "shared.zip"
+    out.parent.mkdir()
+    out.write_bytes(b"a colleague's package, not to be lost")
+    audit = query(case, "SELECT count(*), max(hash) FROM audit")
+
+    refused = cli("export", case, out, expect=2)
+
+    lines = refused.error_lines
+    assert len(lines) == 1 and str(out) in lines[0] and "already exists" in lines[0]
+    assert "--force" in lines[0]
+    assert out.read_bytes() == b"a colleague's package, not to be lost"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["shared.zip"]   # no .part left
+    assert query(case, "SELECT count(*), max(hash) FROM audit") == audit    # no export record
+
+    cli("export", case, out, "--force")
+    assert cli("verify", out, "--json").json()["ok"] is True

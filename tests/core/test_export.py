@@ -206,3 +206,19 @@ def test_linked_originals_are_included_when_reachable_else_listed(case, photo_fa
     assert files[entries[str(kept.resolve())]["path"]] == kept.read_bytes()
     verified = verify_package(out)
     assert verified.ok and [n["kind"] for n in verified.notes] == ["not_included"]
+
+
+def test_without_overwrite_a_file_that_appears_during_the_export_is_kept(demo, tmp_path):
+    out = tmp_path / "out" / "demo.zip"
+    out.parent.mkdir()
+
+    def someone_else_writes(progress: Progress) -> None:
+        if not out.exists():
+            out.write_bytes(b"theirs")
+
+    with pytest.raises(PackageError, match="already exists"):
+        export_case(demo, out, overwrite=False, progress=someone_else_writes)
+    assert out.read_bytes() == b"theirs" and _leftovers(out.parent) == []
+    with pytest.raises(PackageError, match="already exists"):
+        export_case(demo, out, overwrite=False)     # refused before any work
+    assert export_case(demo, out).ok and out.read_bytes() != b"theirs"   # the app's default

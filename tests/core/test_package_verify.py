@@ -181,8 +181,9 @@ def test_a_truncated_package(package, target, tmp_path):
 def test_not_a_zip_at_all(target, tmp_path):
     bad = tmp_path / "photo.zip"
     bad.write_bytes(b"\xff\xd8\xff\xe0 a JPEG named .zip")
-    assert [p["kind"] for p in verify_package(bad).problems] == ["unreadable"]
-    _refused(bad, target, tmp_path, PackageMismatchError)
+    with pytest.raises(PackageError, match="not an export package"):
+        verify_package(bad)   # not a package that fails: no package at all
+    _refused(bad, target, tmp_path, PackageError)
 
 
 def test_a_missing_package_file(target, tmp_path):
