@@ -104,7 +104,8 @@ class LabelsDialog(QDialog):
         label_id = self._current_id()
         if not label_id:
             return
-        key, ok = QInputDialog.getText(self, "Shortcut", "Key (1-9 or a letter):")
+        key, ok = QInputDialog.getText(
+            self, "Shortcut", "Key (1 to 9; a key another label has moves to this one):")
         if ok and key.strip():
             self._apply(lambda: update_label(self.session.case, label_id, shortcut=key.strip()))
 

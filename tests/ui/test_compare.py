@@ -305,3 +305,18 @@ def test_comparing_the_same_pair_again_reopens_the_saved_comparison(window, qtbo
     assert len(list_comparisons(window.session.case)) == 1
     assert again.note.text() == "First look"
     assert "compared before" in window.statusBar().currentMessage()
+
+
+def test_export_dialog_adds_png_and_says_what_is_wrong_before_closing(qtbot, tmp_path):
+    from reviewer.ui.compare.export_dialog import ExportComparisonDialog
+
+    dialog = ExportComparisonDialog(None, aligned=True, mode="difference")
+    qtbot.addWidget(dialog)
+    dialog.copy.setChecked(True)
+    dialog.path.setText(str(tmp_path / "no such folder" / "columns"))
+    dialog.accept()
+    assert dialog.result() == 0 and "folder" in dialog.error.text()    # stays open, says why
+    dialog.path.setText(str(tmp_path / "columns"))
+    dialog.accept()
+    assert dialog.result() == 1
+    assert dialog.choice().path == tmp_path / "columns.png"

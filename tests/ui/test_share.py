@@ -66,6 +66,8 @@ def test_export_verify_and_merge_from_the_app(window, qtbot, small_case, tmp_pat
     window.share.start_merge(out)
     dialog = _wait_for_dialog(window, qtbot)
     assert "Merged market.zip" in _heading(dialog)
+    assert "1 tag attached to an incident" in _heading(dialog)      # words, not tables
+    assert "incident_regions" not in _heading(dialog)
     qtbot.waitUntil(lambda: window.workspace.model.rowCount() == 1, timeout=5000)
     assert [i["title"] for i in list_incidents(window.session.case)] == [
         "Shelling of the market <b>bold?</b>"]
@@ -146,3 +148,46 @@ def test_verify_the_open_case_names_a_changed_original(window, qtbot, small_case
     dialog = _wait_for_dialog(window, qtbot)
     assert "FAILS verification" in _heading(dialog)
     assert original.name in dialog.text.toPlainText()
+
+
+def _answer_question(button: QMessageBox.StandardButton, asked: list[str]) -> None:
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.text())
+            box.button(button).click()
+
+    QTimer.singleShot(0, answer)
+
+
+def test_a_typed_package_name_that_exists_is_replaced_only_if_the_user_agrees(
+        window, qtbot, small_case, tmp_path):
+    window.open_case(small_case)
+    earlier = tmp_path / "earlier"          # no .zip: the dialog adds it
+    (tmp_path / "earlier.zip").write_bytes(b"the package sent last week")
+    dialog = ExportDialog([], "Street", tmp_path, None, window)
+    qtbot.addWidget(dialog)
+    dialog.path.setText(str(earlier))
+    asked: list[str] = []
+    _answer_question(QMessageBox.StandardButton.No, asked)
+    dialog.accept()
+    assert asked and "earlier.zip already exists" in asked[0]
+    assert dialog.result() == 0                               # still open, to change the name
+    assert (tmp_path / "earlier.zip").read_bytes() == b"the package sent last week"
+
+    # Without asking (a script, a second export), an existing package is never replaced.
+    assert window.share.start_export(tmp_path / "earlier.zip", [], True)
+    qtbot.waitUntil(lambda: any(box.isVisible() and "exists" in box.text()
+                                for box in window.findChildren(QMessageBox)), timeout=30000)
+    for box in window.findChildren(QMessageBox):
+        box.close()
+    assert (tmp_path / "earlier.zip").read_bytes() == b"the package sent last week"
+
+    asked.clear()
+    _answer_question(QMessageBox.StandardButton.Yes, asked)
+    dialog.accept()
+    assert asked and dialog.result() == 1 and dialog.replace
+    assert window.share.start_export(dialog.out_path(), [], True, replace=dialog.replace)
+    done = _wait_for_dialog(window, qtbot)
+    assert "Package written" in _heading(done)
+    assert zipfile.is_zipfile(tmp_path / "earlier.zip")

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -20,8 +19,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer.core.compare_export import DEFAULT_WIDTH
+from reviewer.core.compare_export import DEFAULT_WIDTH, check_export
 from reviewer.core.compare_render import MAX_WIDTH, MIN_WIDTH
+from reviewer.core.errors import ReviewerError
+from reviewer.ui.file_choice import choose_to_save, may_replace, with_suffix
 
 VIEWS = {"side": "Side by side", "swipe": "Swipe (at the divider)",
          "difference": "Difference (changed areas)"}
@@ -73,15 +74,30 @@ class ExportComparisonDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Export")
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.error = QLabel(styleSheet="color: #b00020", wordWrap=True)
+        form.addRow(self.error)
         form.addRow(buttons)
+        self._asked: Path | None = None
 
     def _browse(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "Save a copy as", self.path.text()
-                                                or "comparison.png", "PNG image (*.png)")
-        if chosen:
-            self.path.setText(chosen if chosen.lower().endswith(".png") else chosen + ".png")
+        chosen = choose_to_save(self, "Save a copy as", self.path.text() or "comparison.png",
+                                "PNG image (*.png)", ".png")
+        if chosen is not None:
+            self.path.setText(str(chosen))
+            self._asked = chosen            # the save dialog asked before replacing it
+
+    def accept(self) -> None:
+        """Refuse here, with the reason, what the export would refuse after drawing."""
+        choice = self.choice()
+        try:
+            check_export(choice.mode, choice.width, choice.path)
+        except ReviewerError as error:
+            self.error.setText(str(error))
+            return
+        if choice.path is not None and not may_replace(self, choice.path, self._asked):
+            return
+        super().accept()
 
     def choice(self) -> ExportChoice:
-        text = self.path.text().strip()
-        path = Path(text) if self.copy.isChecked() and text else None
+        path = with_suffix(self.path.text(), ".png") if self.copy.isChecked() else None
         return ExportChoice(self.view.currentData(), self.width_box.value(), path)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,6 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from reviewer.ui.file_choice import choose_to_save, may_replace, with_suffix
 
 
 def default_package_name(title: str) -> str:
@@ -51,6 +52,8 @@ class ExportDialog(QDialog):
                                " byte")
         self.media.setChecked(True)
         self.path = QLineEdit(str(folder / default_package_name(title)))
+        self._asked: Path | None = None
+        self.replace = False
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
         row = QHBoxLayout()
@@ -76,10 +79,11 @@ class ExportDialog(QDialog):
         self.resize(620, 460)
 
     def _browse(self) -> None:
-        chosen, _ = QFileDialog.getSaveFileName(self, "Save the package as", self.path.text(),
-                                                "Evidence package (*.zip)")
-        if chosen:
-            self.path.setText(chosen if chosen.lower().endswith(".zip") else chosen + ".zip")
+        chosen = choose_to_save(self, "Save the package as", self.path.text(),
+                                "Evidence package (*.zip)", ".zip")
+        if chosen is not None:
+            self.path.setText(str(chosen))
+            self._asked = chosen            # the save dialog asked before replacing it
 
     def incidents(self) -> list[str]:
         if self.whole.isChecked():
@@ -88,10 +92,13 @@ class ExportDialog(QDialog):
                 if self.list.item(i).checkState() == Qt.CheckState.Checked]
 
     def out_path(self) -> Path:
-        return Path(self.path.text().strip()).expanduser()
+        return with_suffix(self.path.text(), ".zip") or Path("package.zip")
 
     def accept(self) -> None:
         if self.some.isChecked() and not self.incidents():
             self.some.setText("Only these incidents (tick at least one):")
             return
+        if not may_replace(self, self.out_path(), self._asked):
+            return
+        self.replace = self.out_path().exists()     # the user agreed to replace it
         super().accept()

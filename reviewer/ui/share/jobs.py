@@ -13,11 +13,12 @@ from reviewer.core.unpack import unpack_package
 from reviewer.core.verify import VerifyReport, verify_case
 
 
-def export_job(case_path: Path, actor: str, out: Path, incidents: list[str], media: bool, *,
-               progress: ProgressCallback, cancel: CancelFlag) -> ExportReport:
+def export_job(case_path: Path, actor: str, out: Path, incidents: list[str], media: bool,
+               replace: bool, *, progress: ProgressCallback, cancel: CancelFlag
+               ) -> ExportReport:
     with open_case(case_path, actor=actor) as case:
         return export_case(case, out, incidents=incidents, media=media, progress=progress,
-                           cancel=cancel)
+                           cancel=cancel, overwrite=replace)
 
 
 def merge_job(case_path: Path, actor: str, package: Path, *, progress: ProgressCallback,

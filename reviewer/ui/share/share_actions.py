@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from reviewer.core.export import ExportReport
 from reviewer.core.incidents import list_incidents
-from reviewer.core.merge import MergeReport
+from reviewer.core.merge import MergeReport, describe_counts, kind_word
 from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
 from reviewer.ui.import_runner import ImportRunner
@@ -61,20 +61,24 @@ class ShareActions(QObject):
         dialog = ExportDialog(list_incidents(session.case), session.case.title,
                               session.path.parent, selected_incidents, self.window)
         if dialog.exec():
-            self.start_export(dialog.out_path(), dialog.incidents(), dialog.media.isChecked())
+            self.start_export(dialog.out_path(), dialog.incidents(), dialog.media.isChecked(),
+                              replace=dialog.replace)
 
-    def start_export(self, out: Path, incidents: list[str], media: bool) -> bool:
+    def start_export(self, out: Path, incidents: list[str], media: bool, *,
+                     replace: bool = False) -> bool:
+        """Export in the background; an existing `out` is replaced only if `replace`."""
         session = self._session()
         if session is None:
             return False
         return self._run("Exporting", Job(jobs.export_job, session.path, session.actor, out,
-                                          incidents, media), self._exported, "Export failed")
+                                          incidents, media, replace), self._exported,
+                         "Export failed")
 
     def _exported(self, report: ExportReport) -> None:
         if report.cancelled:
             self._status("Export cancelled: nothing was written.")
             return
-        what = ", ".join(f"{n} {kind}" for kind, n in report.counts.items())
+        what = describe_counts(report.counts)
         heading = (f"<b>Package written:</b> {report.path}<br>{report.files} files,"
                    f" {_size(report.bytes)} ({what}).<br>Manifest SHA-256:"
                    f" <code>{report.manifest_sha256}</code><br>Open report/index.html inside"
@@ -119,12 +123,13 @@ class ShareActions(QObject):
             self._show("Merge", f"<b>{name}</b> was merged into this case before: nothing"
                                 " changed.", [])
             return
-        added = ", ".join(f"{n} {kind}" for kind, n in report.added.items()) or "nothing new"
+        added = describe_counts(report.added) or "nothing new"
         heading = (f"<b>Merged {name}</b> (verified first; package SHA-256"
                    f" <code>{report.package_sha256[:16]}…</code>).<br>Added: {added}.")
-        lines = [f"conflict ({c['kind']}): {c['detail']} — yours: {c['local_id']},"
+        lines = [f"conflict ({kind_word(c['kind'])}): {c['detail']} — yours: {c['local_id']},"
                  f" theirs kept as {c['incoming_id']}" for c in report.conflicts]
-        lines += [f"skipped ({s['kind']} {s['id']}): {s['reason']}" for s in report.skipped]
+        lines += [f"skipped ({kind_word(s['kind'])} {s['id']}): {s['reason']}"
+                  for s in report.skipped]
         if report.conflicts:
             heading += (f"<br><b>{len(report.conflicts)} conflict(s):</b> both sides edited"
                         " the same object; both versions are kept, nothing was overwritten.")

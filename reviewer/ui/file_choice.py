@@ -1,0 +1,34 @@
+"""A file name typed or chosen for writing: its extension, and asking before replacing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+
+def with_suffix(text: str, suffix: str) -> Path | None:
+    """The typed name as a path ending in `suffix` (".zip"), or None when empty."""
+    text = text.strip()
+    if not text:
+        return None
+    path = Path(text).expanduser()
+    return path if path.name.lower().endswith(suffix) else path.with_name(path.name + suffix)
+
+
+def choose_to_save(parent: QWidget, title: str, start: str, file_filter: str,
+                   suffix: str) -> Path | None:
+    """The save dialog (which itself asks before replacing a file), with `suffix` added."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, start, file_filter)
+    return with_suffix(chosen, suffix) if chosen else None
+
+
+def may_replace(parent: QWidget, path: Path, already_asked: Path | None) -> bool:
+    """True if `path` is free or the user agrees to replace it (asked once per path)."""
+    if not path.exists() or path == already_asked:
+        return True
+    answer = QMessageBox.question(
+        parent, "Replace the file?", f"{path} already exists. Replace it?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No)
+    return answer == QMessageBox.StandardButton.Yes
