@@ -105,11 +105,14 @@ class AddIncident(EditCommand):
         case = self.session.case
         if self.incident is None:
             values = dict(self.values)
-            self.incident = incident_ops.add_incident(case, values.pop("title"), **values)
-            for region_id in self.region_ids:
-                incident_ops.link_region(case, self.incident.id, region_id)
-            for evidence_id in self.evidence_ids:
-                incident_ops.link_evidence(case, self.incident.id, evidence_id)
+            incident = incident_ops.add_incident(case, values.pop("title"), **values)
+            try:
+                incident_ops.link_to_incident(case, incident.id, self.region_ids,
+                                              self.evidence_ids)
+            except ReviewerError:        # a tag deleted meanwhile: no half-made incident
+                incident_ops.delete_incident(case, incident.id)
+                raise
+            self.incident = incident
         else:
             incident_ops.restore_incident(case, self.incident, self.region_ids,
                                           self.evidence_ids)
@@ -165,11 +168,12 @@ class LinkToIncident(EditCommand):
         self.linked_evidence: list[str] = []
 
     def apply(self) -> None:
-        case = self.session.case
-        self.linked_regions = [r for r in self.region_ids
-                               if incident_ops.link_region(case, self.incident_id, r)]
-        self.linked_evidence = [e for e in self.evidence_ids
-                                if incident_ops.link_evidence(case, self.incident_id, e)]
+        links = incident_ops.link_to_incident(self.session.case, self.incident_id,
+                                              self.region_ids, self.evidence_ids)
+        self.linked_regions = [link["region_id"] for link in links
+                               if link["linked"] and "region_id" in link]
+        self.linked_evidence = [link["evidence_id"] for link in links
+                                if link["linked"] and "evidence_id" in link]
         self.session.incidentsChanged.emit()
 
     def unchanged(self) -> str:

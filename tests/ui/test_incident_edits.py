@@ -155,3 +155,26 @@ def test_moving_a_tag_updates_its_crop_on_the_incident_page(window, qtbot, small
     window.session.push(EditRegion(window.session, region.id, {"geometry": region.geometry},
                                    {"geometry": parse_box("900,500,200,150")}, "Move region"))
     qtbot.waitUntil(lambda: _crop_pixels(page) not in (before, blank), timeout=5000)
+
+
+def test_attaching_is_all_or_nothing_when_one_tag_is_gone(window, qtbot, small_case):
+    from reviewer.core.geometry import parse_box
+    from reviewer.core.incidents import incident_region_ids
+    from reviewer.core.regions import add_region, delete_region
+    from reviewer.ui.edits import LinkToIncident
+
+    with open_case(small_case, actor="setup") as case:
+        evidence_id = case.conn.execute(
+            "SELECT id FROM evidence WHERE original_name = 'photo_0000.jpg'").fetchone()[0]
+        kept = add_region(case, evidence_id, "crater", "rect", parse_box("20,20,50,50"))
+        gone = add_region(case, evidence_id, "crater", "rect", parse_box("90,20,50,50"))
+        incident = add_incident(case, "Craters")
+    window.open_case(small_case)
+    delete_region(window.session.case, gone.id)      # deleted elsewhere while selected
+    errors: list[str] = []
+    window.session.failed.connect(errors.append)
+    pushed = window.session.push(LinkToIncident(window.session, incident.id,
+                                                [kept.id, gone.id], []))
+    assert not pushed and errors and "region" in errors[0]
+    assert incident_region_ids(window.session.case, incident.id) == []
+    assert window.session.undo_stack.count() == 0
