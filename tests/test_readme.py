@@ -36,3 +36,19 @@ def test_resources_are_inside_the_built_wheel(tmp_path):
     assert "reviewer/resources/labels.json" in names
     assert "reviewer/resources/report/index.html.j2" in names
     assert not any(name.startswith("tests/") for name in names)
+
+
+def _apt_packages(text: str) -> list[str]:
+    line = text.split("sudo apt install", 1)[1].split("```", 1)[0]
+    return sorted(line.replace("\\", " ").split())
+
+
+def test_readme_names_the_same_system_packages_as_the_app():
+    """The packages README tells a user to install are those the app checks for."""
+    from reviewer.ui.display_check import OFFSCREEN_LIBRARIES, XCB_LIBRARIES
+
+    readme = (REPO / "README.md").read_text()
+    assert _apt_packages(readme) == sorted(set(XCB_LIBRARIES.values()))
+    test_section = readme.split("## Test", 1)[1].split("## ", 1)[0]
+    listed = test_section.split("(Debian:", 1)[1].split(")", 1)[0].split()
+    assert sorted(listed) == sorted(set(OFFSCREEN_LIBRARIES.values()))
