@@ -320,3 +320,14 @@ def test_export_dialog_adds_png_and_says_what_is_wrong_before_closing(qtbot, tmp
     dialog.accept()
     assert dialog.result() == 1
     assert dialog.choice().path == tmp_path / "columns.png"
+
+
+def test_side_by_side_images_line_up_whatever_their_captions(window, qtbot, pair_case):
+    compare = _open_comparison(window, qtbot, pair_case)
+    view = compare.view
+    for width in range(1400, 500, -20):       # somewhere one caption wraps, not the other
+        compare.resize(width, 700)
+        qtbot.wait(50)
+        before_top = view.before_view.mapTo(compare, view.before_view.rect().topLeft()).y()
+        after_top = view.after_view.mapTo(compare, view.after_view.rect().topLeft()).y()
+        assert before_top == after_top, width

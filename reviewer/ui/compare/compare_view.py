@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from reviewer.core.geometry import map_region
@@ -79,6 +79,7 @@ class CompareView(QWidget):
         self.splitter.addWidget(before_box)
         self.splitter.addWidget(after_box)
         self.splitter.setChildrenCollapsible(False)
+        self.splitter.splitterMoved.connect(lambda *_: self._even_captions())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.splitter)
@@ -134,7 +135,25 @@ class CompareView(QWidget):
         self._captions()
         self.modeChanged.emit(mode)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._even_captions()
+
+    def _even_captions(self) -> None:
+        """Side by side, both captions take the taller one's height: the images line up."""
+        captions = (self.before_caption, self.after_caption)
+        if self.mode != "side":
+            self.before_caption.setMinimumHeight(0)
+            return
+        tallest = max(c.heightForWidth(max(1, c.width())) for c in captions)
+        for caption in captions:
+            caption.setMinimumHeight(tallest)
+
     def _captions(self) -> None:
+        self._show_captions()
+        self._even_captions()
+
+    def _show_captions(self) -> None:
         if self._before is None or self._after is None:
             return
         if self.mode == "side":
