@@ -92,6 +92,10 @@ class IncidentPage(QWidget):
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.heading.setFont(font)
         self.details = QPlainTextEdit()
         self.details.setReadOnly(True)
         self.details.setMaximumHeight(150)
@@ -153,10 +157,6 @@ class IncidentPage(QWidget):
             return
         conflicts = conflicts_by_object(case)
         conflict = conflicts.get(self.incident_id)
-        font = self.heading.font()
-        font.setPointSizeF(font.pointSizeF() * 1.3)
-        font.setBold(True)
-        self.heading.setFont(font)
         self.heading.setText(conflict_marks.marked(incident.title, conflict, self.incident_id))
         when = " – ".join(filter(None, [incident.time_from, incident.time_to])) or "time unknown"
         where = incident.place_name or ""

@@ -87,6 +87,8 @@ class CaseWorkspace(QObject):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([380, 620])      # two columns of thumbnails at 1600 px
+        # A panel dragged to nothing could not be found again: the View menu lists docks.
+        self.splitter.setChildrenCollapsible(False)
         self.current_id = ""
         self._keeping: Job | None = None
         self._connect()

@@ -178,3 +178,38 @@ def test_attaching_is_all_or_nothing_when_one_tag_is_gone(window, qtbot, small_c
     assert not pushed and errors and "region" in errors[0]
     assert incident_region_ids(window.session.case, incident.id) == []
     assert window.session.undo_stack.count() == 0
+
+
+def test_the_incident_page_heading_keeps_its_size_through_edits_and_undo(window, qtbot,
+                                                                         small_case):
+    with open_case(small_case, actor="setup") as case:
+        incident = add_incident(case, "Cylinder on the roof of the school")
+    window.open_case(small_case)
+    workspace = window.workspace
+    workspace.show_incident(incident.id)
+    page = workspace.incident_page
+    qtbot.wait(50)
+    size = page.heading.font().pointSizeF()
+    needs = window.minimumSizeHint().width()
+    panel = workspace.incidents
+    panel.select(incident.id)
+    for title in ("Cylinder on the school roof", "Cylinder, school roof", "Cylinder"):
+        _answer_form(qtbot, lambda form, title=title: (form.title.clear(),
+                                                       qtbot.keyClicks(form.title, title)))
+        qtbot.mouseClick(panel.edit_button, Qt.MouseButton.LeftButton)
+    for _ in range(3):
+        window.undo_action.trigger()
+    for _ in range(3):
+        window.redo_action.trigger()
+    assert page.heading.text() == "Cylinder"
+    assert page.heading.font().pointSizeF() == size
+    qtbot.wait(50)
+    assert window.minimumSizeHint().width() <= needs
+
+
+def test_the_evidence_panel_cannot_be_dragged_out_of_reach(window, small_case):
+    window.open_case(small_case)
+    splitter = window.workspace.splitter
+    assert not splitter.childrenCollapsible()
+    splitter.setSizes([0, 2000])
+    assert splitter.sizes()[0] > 0
