@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHeaderView,
     QMenu,
+    QMessageBox,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -284,9 +285,24 @@ class IncidentsPanel(QWidget):
                                              evidence_ids))
 
     def delete_incident(self) -> None:
+        """Delete the current incident after saying what goes (its tags and items stay)."""
         incident_id = self.current_id()
-        if incident_id:
-            self.session.push(DeleteIncident(self.session, incident_id))
+        row = next((r for r in self.model.rows if r["id"] == incident_id), None)
+        if row is None:
+            return
+        held = " and ".join(part for part in (
+            _count(row["regions"], "tag") if row["regions"] else "",
+            _count(row["evidence"], "item") if row["evidence"] else "") if part)
+        stay = f" The {held} it holds stay in the case." if held else ""
+        answer = QMessageBox.question(
+            self, "Delete incident",
+            f"Delete the incident “{row['title']}”, with its description and sources?{stay}"
+            " Edit ▸ Undo (Ctrl+Z) brings it back.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No)
+        if answer == QMessageBox.StandardButton.Yes and self.session.push(
+                DeleteIncident(self.session, incident_id)):
+            self.session.notice.emit(f"Deleted the incident “{row['title']}” (Ctrl+Z undoes)")
 
     # -- merge conflicts ------------------------------------------------------------
     def _update_settle(self, *_: object) -> None:

@@ -266,8 +266,8 @@ class MainWindow(QMainWindow):
 
     def _bind_undo(self, session: CaseSession) -> None:
         stack = session.undo_stack
-        for action, method, can in ((self.undo_action, stack.undo, stack.canUndoChanged),
-                                    (self.redo_action, stack.redo, stack.canRedoChanged)):
+        for action, method, can in ((self.undo_action, self._undo, stack.canUndoChanged),
+                                    (self.redo_action, self._redo, stack.canRedoChanged)):
             action.triggered.disconnect()
             action.triggered.connect(method)
             can.connect(action.setEnabled)
@@ -275,6 +275,19 @@ class MainWindow(QMainWindow):
         # the window goes, so a stack cleared later never reaches a deleted action.
         stack.undoTextChanged.connect(self._undo_text)
         stack.redoTextChanged.connect(self._redo_text)
+
+    # The change undone may be on another item, out of sight: the status bar says what.
+    def _undo(self) -> None:
+        if self.session is not None and self.session.undo_stack.canUndo():
+            what = self.session.undo_stack.undoText()
+            self.session.undo_stack.undo()
+            self.statusBar().showMessage(f"Undone: {what} (Ctrl+Shift+Z redoes it)", 8000)
+
+    def _redo(self) -> None:
+        if self.session is not None and self.session.undo_stack.canRedo():
+            what = self.session.undo_stack.redoText()
+            self.session.undo_stack.redo()
+            self.statusBar().showMessage(f"Redone: {what}", 8000)
 
     def _undo_text(self, text: str) -> None:
         self.undo_action.setText(f"&Undo {text}".strip())

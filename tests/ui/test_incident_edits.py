@@ -213,3 +213,39 @@ def test_the_evidence_panel_cannot_be_dragged_out_of_reach(window, small_case):
     assert not splitter.childrenCollapsible()
     splitter.setSizes([0, 2000])
     assert splitter.sizes()[0] > 0
+
+
+def _answer_box(button, asked: list[str]) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            asked.append(box.text())
+            box.button(button).click()
+
+    QTimer.singleShot(0, answer)
+
+
+def test_delete_incident_asks_first_and_undo_says_what_it_undid(window, qtbot, small_case):
+    from PySide6.QtWidgets import QMessageBox
+
+    with open_case(small_case, actor="setup") as case:
+        incident = add_incident(case, "Market shelling", description="Three witnesses")
+    window.open_case(small_case)
+    panel = window.workspace.incidents
+    panel.select(incident.id)
+    asked: list[str] = []
+    _answer_box(QMessageBox.StandardButton.No, asked)
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    assert asked and "Market shelling" in asked[0]
+    assert panel.model.rowCount() == 1                       # No: nothing deleted
+    _answer_box(QMessageBox.StandardButton.Yes, asked)
+    qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
+    assert panel.model.rowCount() == 0
+    assert "Deleted the incident" in window.statusBar().currentMessage()
+    window.undo_action.trigger()
+    assert panel.model.rowCount() == 1
+    assert window.statusBar().currentMessage().startswith("Undone: Delete incident")
+    window.redo_action.trigger()
+    assert window.statusBar().currentMessage().startswith("Redone: Delete incident")
