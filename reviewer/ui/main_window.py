@@ -204,11 +204,17 @@ class MainWindow(QMainWindow):
         self.label_action.setVisible(False)
         self.label_action = self.toolbar.addWidget(self.workspace.labels)
         self._bind_undo(session)
+        self.workspace.browser.select(self.settings.last_item(session.path))
+        self.workspace.currentChanged.connect(self._remember_place)
         self.settings.add_recent(session.path)
         self._set_case_actions(True)
         self.setWindowTitle(f"{session.case.title} — Evidence Reviewer ({session.path})")
         self.statusBar().showMessage(f"Opened {session.path}", 5000)
         return True
+
+    def _remember_place(self, evidence_id: str) -> None:
+        if self.session is not None:
+            self.settings.set_last_item(self.session.path, evidence_id)
 
     def close_case(self) -> None:
         if self.session is None:

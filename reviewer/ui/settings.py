@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
@@ -38,3 +39,16 @@ class AppSettings:
     def save_window_state(self, geometry: QByteArray, state: QByteArray) -> None:
         self.settings.setValue("geometry", geometry)
         self.settings.setValue("state", state)
+
+    # Where the investigator was in each case, so reopening it returns there.
+    @staticmethod
+    def _place_key(case_path: Path) -> str:
+        digest = hashlib.sha1(str(Path(case_path).resolve()).encode()).hexdigest()[:16]
+        return f"last_item/{digest}"
+
+    def last_item(self, case_path: Path) -> str:
+        return str(self.settings.value(self._place_key(case_path), "") or "")
+
+    def set_last_item(self, case_path: Path, evidence_id: str) -> None:
+        if evidence_id:
+            self.settings.setValue(self._place_key(case_path), evidence_id)

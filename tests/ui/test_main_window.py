@@ -121,7 +121,10 @@ def test_everything_is_there_after_reopening(window, qtbot, small_case, settings
     from reviewer.ui.main_window import MainWindow
 
     window.open_case(small_case)
+    _wait_image(qtbot, window)
+    qtbot.keyClick(window.workspace.viewer, Qt.Key.Key_PageDown)    # to the second item
     viewer = _wait_image(qtbot, window)
+    where = window.workspace.current_id
     window.set_tool("point")
     qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton,
                      pos=viewer.mapFromScene(300, 300))
@@ -130,6 +133,7 @@ def test_everything_is_there_after_reopening(window, qtbot, small_case, settings
     second = MainWindow(settings)
     qtbot.addWidget(second)
     second.open_case(small_case)
+    assert second.workspace.current_id == where            # back where the user left off
     assert second.workspace.regions.model.rowCount() == 1
     assert str(small_case) in settings.recent_cases()
     second.close_case()
