@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QMenu, QSplitter, QStackedWidget, QTabWidget, QWid
 from reviewer.core.case import open_case
 from reviewer.core.comparisons import list_comparisons
 from reviewer.core.errors import ReviewerError
-from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.evidence import EvidenceFilter, get_evidence, media_path
 from reviewer.core.frames import keep_frame, telemetry_for
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
@@ -165,6 +165,15 @@ class CaseWorkspace(QObject):
         return regions, items
 
     # -- showing -----------------------------------------------------------
+    def _nothing_shown(self) -> str:
+        """Why the viewer is empty, and what to do about it."""
+        if self.model.rowCount():
+            return "No item selected: click one in Evidence"
+        if self.model.filter != EvidenceFilter():
+            return "No item matches the filter: change or clear it in Evidence"
+        return ("This case has no items yet: File ▸ Import files or Import folder, or drop"
+                " photos and videos on the window")
+
     def show_evidence(self, evidence_id: str) -> None:
         self.current_id = evidence_id
         self.regions.show_evidence(evidence_id)
@@ -172,7 +181,7 @@ class CaseWorkspace(QObject):
         self.video.stop()
         if not evidence_id:
             self.center.setCurrentWidget(self.viewer)
-            self.viewer.set_image(None, 0, 0, "No item selected")
+            self.viewer.set_image(None, 0, 0, self._nothing_shown())
             self.viewer.set_regions([])
         else:
             row = get_evidence(self.session.case, evidence_id)

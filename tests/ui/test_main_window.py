@@ -201,3 +201,20 @@ def test_the_window_fits_a_laptop_screen_on_every_page(window, qtbot, tmp_path):
     for row in range(table.model().rowCount()):
         title = table.model().index(row, 0).data()
         assert QFontMetrics(bold).horizontalAdvance(title) <= table.columnWidth(0) - 12, title
+
+
+def test_a_filter_that_matches_nothing_says_so_in_the_viewer(window, qtbot, small_case):
+    window.open_case(small_case)
+    _wait_image(qtbot, window)
+    qtbot.keyClicks(window.workspace.browser.filters.text, "no such name")
+    viewer = window.workspace.viewer
+    qtbot.waitUntil(lambda: window.workspace.model.rowCount() == 0, timeout=5000)
+    message = viewer._image.message
+    assert message.isVisible()
+    text = message.toPlainText()
+    assert "No item matches the filter" in text and "cannot be shown" not in text
+    box = viewer.mapFromScene(message.pos())
+    port = viewer.viewport().rect()
+    width, height = message.boundingRect().width(), message.boundingRect().height()
+    assert port.contains(box) and port.contains(box.x() + int(width) - 1,
+                                                box.y() + int(height) - 1)

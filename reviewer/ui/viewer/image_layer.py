@@ -102,9 +102,10 @@ class ImageLayer:
         self.backdrop.setBrush(QColor("#6b6b6b"))
         self.backdrop.setPen(QPen(QColor("#8a8a8a"), 0))
         self.backdrop.setVisible(self.width > 0 and self.height > 0)
-        self.message.setHtml(
-            "<div align='center'><b>This image cannot be shown</b><br>"
-            f"{escape(reason)}</div>")
+        # With no image at all (nothing selected) the reason is the whole message.
+        heading = ("<b>This image cannot be shown</b><br>" if self.width and self.height
+                   else "")
+        self.message.setHtml(f"<div align='center'>{heading}{escape(reason)}</div>")
         self.message.setVisible(True)
         self.place_message(1.0)
 

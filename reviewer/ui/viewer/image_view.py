@@ -216,6 +216,7 @@ class ImageView(QGraphicsView):
 
     def fit_to_window(self) -> None:
         if self._image.width <= 0 or self._image.height <= 0:
+            self._set_zoom(1.0, centre=QPointF(0, 0))     # a message alone, mid-view
             return
         viewport = self.viewport().rect()
         self._set_zoom(zooming.fit(viewport.width(), viewport.height(), self._image.width,
