@@ -46,6 +46,8 @@ class IncidentForm(QDialog):
         self.description = QPlainTextEdit()
         self.sources = QPlainTextEdit()
         self.sources.setPlaceholderText("Where the information comes from, one per line")
+        for text in (self.description, self.sources):
+            text.setTabChangesFocus(True)      # Tab moves on through the form, as elsewhere
         self.holds = QLabel(holds)
         self.holds.setWordWrap(True)
         self.error = QLabel(styleSheet="color: #b00020")

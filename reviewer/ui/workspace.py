@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QMenu, QSplitter, QStackedWidget, QTabWidget, QWidget
 
 from reviewer.core.case import open_case
@@ -97,6 +98,10 @@ class CaseWorkspace(QObject):
     def _connect(self) -> None:
         session = self.session
         self.browser.currentChanged.connect(self.show_evidence)
+        # Enter or Escape in the filter box hands the keys (1-9, R, P, Page Down) back.
+        search = self.browser.filters.text
+        search.returnPressed.connect(self._focus_centre)
+        search.installEventFilter(self)
         self.video.keepRequested.connect(self.keep_frame)
         self.viewer.regionDrawn.connect(self._drawn)
         self.viewer.regionChanged.connect(self._moved)
@@ -165,6 +170,17 @@ class CaseWorkspace(QObject):
         return regions, items
 
     # -- showing -----------------------------------------------------------
+    def _focus_centre(self) -> None:
+        self.center.currentWidget().setFocus()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Escape in the filter box: the keys go back to the viewer (the filter stays)."""
+        if (event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape):
+            self._focus_centre()
+            return True
+        return super().eventFilter(watched, event)
+
     def _nothing_shown(self) -> str:
         """Why the viewer is empty, and what to do about it."""
         if self.model.rowCount():

@@ -6,7 +6,7 @@ import sqlite3
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont, QFontMetrics
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.core.case import open_case
 from reviewer.core.geometry import parse_box
@@ -218,3 +218,21 @@ def test_a_filter_that_matches_nothing_says_so_in_the_viewer(window, qtbot, smal
     width, height = message.boundingRect().width(), message.boundingRect().height()
     assert port.contains(box) and port.contains(box.x() + int(width) - 1,
                                                 box.y() + int(height) - 1)
+
+
+def test_enter_in_the_filter_box_gives_the_label_keys_back(window, qtbot, small_case):
+    window.open_case(small_case)
+    _wait_image(qtbot, window)
+    search = window.workspace.browser.filters.text
+    qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(search, "photo")
+    qtbot.keyClick(search, Qt.Key.Key_Return)
+    assert not search.hasFocus()
+    labels = window.workspace.labels
+    before = labels.current_id()
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_3)
+    assert search.text() == "photo"                       # not "photo3"
+    assert labels.current_id() != before
+    qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(search, Qt.Key.Key_Escape)
+    assert not search.hasFocus() and search.text() == "photo"

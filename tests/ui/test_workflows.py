@@ -306,3 +306,15 @@ def test_cancel_a_long_extraction_leaves_the_case_whole(window, qtbot, tmp_path)
         frames = case.conn.execute("SELECT count(*) FROM evidence WHERE kind = 'frame'"
                                    ).fetchone()[0]
     assert frames == len(report.imported)
+
+
+def test_tab_in_the_incident_form_moves_on_instead_of_typing_a_tab(qtbot):
+    form = IncidentForm()
+    qtbot.addWidget(form)
+    form.show()
+    qtbot.waitExposed(form)
+    form.description.setFocus()
+    qtbot.keyClicks(form.description, "Seen from the roof")
+    qtbot.keyClick(form.description, Qt.Key.Key_Tab)
+    assert form.description.toPlainText() == "Seen from the roof"
+    assert form.focusWidget() is form.sources
