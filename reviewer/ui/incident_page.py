@@ -9,8 +9,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QSize, Qt, QThreadPool, Signal
-from PySide6.QtGui import QColor, QIcon, QImage, QImageReader, QPainter, QPen, QPixmap
+from PySide6.QtCore import QObject, QPointF, QRunnable, QSize, Qt, QThreadPool, Signal
+from PySide6.QtGui import (
+    QColor,
+    QIcon,
+    QImage,
+    QImageReader,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
@@ -29,6 +38,7 @@ from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui.session import CaseSession
+from reviewer.ui.viewer.region_items import region_path
 
 CROP = 200
 CROP_HEIGHT = 150    # crops are letterboxed to one shape so the grid stays tidy
@@ -42,10 +52,14 @@ class _MakeCrop(QRunnable):
     """Decode just around the region (with margin) and draw its outline and label."""
 
     def __init__(self, key: str, path: Path, box: tuple[float, float, float, float],
-                 colour: str, label: str, signals: _CropSignals) -> None:
+                 colour: str, label: str, signals: _CropSignals,
+                 outline: QPainterPath | None = None) -> None:
+        """`outline`: the region's shape in image pixels (a point's is its bare centre);
+        None draws the box (a whole item)."""
         super().__init__()
         self.key, self.path, self.box = key, path, box
         self.colour, self.label, self.signals = colour, label, signals
+        self.outline = outline
 
     def run(self) -> None:
         reader = QImageReader(str(self.path))
@@ -68,9 +82,23 @@ class _MakeCrop(QRunnable):
         dx, dy = (canvas.width() - crop.width()) // 2, (canvas.height() - crop.height()) // 2
         painter = QPainter(canvas)
         painter.drawImage(dx, dy, crop)
-        painter.setPen(QPen(QColor(self.colour), 4))
-        painter.drawRect(dx + int((x - left) * scale), dy + int((y - top) * scale),
-                         int(max(w, 2) * scale), int(max(h, 2) * scale))
+        pen = QPen(QColor(self.colour), 4)
+        pen.setCosmetic(True)
+        painter.setPen(pen)
+        if self.outline is None:
+            painter.drawRect(dx + int((x - left) * scale), dy + int((y - top) * scale),
+                             int(max(w, 2) * scale), int(max(h, 2) * scale))
+        elif self.outline.elementCount() == 1:          # a point: a ring round it
+            centre = self.outline.elementAt(0)
+            painter.drawEllipse(QPointF(dx + (centre.x - left) * scale,
+                                        dy + (centre.y - top) * scale), 12, 12)
+        else:                                          # the shape as drawn, not its box
+            painter.save()
+            painter.translate(dx, dy)
+            painter.scale(scale, scale)
+            painter.translate(-left, -top)
+            painter.drawPath(self.outline)
+            painter.restore()
         painter.fillRect(0, 0, canvas.width(), 34, QColor(0, 0, 0, 170))
         font = painter.font()
         font.setPixelSize(22)
@@ -79,6 +107,14 @@ class _MakeCrop(QRunnable):
         painter.drawText(10, 25, self.label)
         painter.end()
         self.signals.done.emit(self.key, canvas)
+
+
+def _outline(shape: str, geometry: dict) -> QPainterPath:
+    if shape == "point":
+        path = QPainterPath()
+        path.moveTo(geometry["x"], geometry["y"])
+        return path
+    return region_path(shape, geometry)
 
 
 class IncidentPage(QWidget):
@@ -177,7 +213,7 @@ class IncidentPage(QWidget):
                 f"{region.label} · {row['original_name']}", conflicts.get(region_id), region_id))
             self.pool.start(_MakeCrop(region_id, media_path(case, row), region.bbox,
                                       colours.get(region.label_id, "#ff0000"), region.label,
-                                      self._signals))
+                                      self._signals, _outline(region.shape, region.geometry)))
         for evidence_id in incident_evidence_ids(case, self.incident_id):
             row = get_evidence(case, evidence_id)
             key = f"item:{evidence_id}"

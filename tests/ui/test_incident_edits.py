@@ -249,3 +249,26 @@ def test_delete_incident_asks_first_and_undo_says_what_it_undid(window, qtbot, s
     assert window.statusBar().currentMessage().startswith("Undone: Delete incident")
     window.redo_action.trigger()
     assert window.statusBar().currentMessage().startswith("Redone: Delete incident")
+
+
+def test_a_polygon_tag_is_drawn_as_its_shape_on_the_incident_page_crop(qapp, tmp_path):
+    from PIL import Image
+
+    from reviewer.ui.incident_page import _CropSignals, _MakeCrop, _outline
+
+    photo = tmp_path / "wall.png"
+    Image.new("RGB", (600, 600), (128, 128, 128)).save(photo)
+    triangle = {"points": [[100, 100], [300, 100], [100, 300]]}
+    signals = _CropSignals()
+    crops = []
+    signals.done.connect(lambda _key, image: crops.append(image))
+    _MakeCrop("r", photo, (100, 100, 200, 200), "#00ff00", "toppled column", signals,
+              _outline("polygon", triangle)).run()
+    (crop,) = crops
+    # The crop shows 42..358 px of the image, scaled 300/316, centred 50 px from the left.
+    def at(x, y):
+        colour = crop.pixelColor(round(50 + (x - 42) * 300 / 316), round((y - 42) * 300 / 316))
+        return colour.red(), colour.green(), colour.blue()
+
+    assert at(200, 200)[1] > 200 and at(200, 200)[0] < 60       # on the slanted side
+    assert at(300, 300) == (128, 128, 128)                       # the box's corner: no line
