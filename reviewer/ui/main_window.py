@@ -419,10 +419,14 @@ class MainWindow(QMainWindow):
             return
         summary = (f"Imported {len(report.imported)}, {len(report.duplicates)} already in the"
                    f" case, {len(report.errors)} failed"
+                   + (f", {len(report.skipped)} skipped (not a photo or video)"
+                      if report.skipped else "")
                    + (" (cancelled)" if report.cancelled else ""))
         self.statusBar().showMessage(summary, 15000)
         lines = [f"error: {e['path']}: {e['error']}" for e in report.errors]
         lines += [f"warning: {w['path']}: {w['warning']}" for w in report.warnings]
+        lines += [f"skipped: {path}: not a photo or video this app imports"
+                  for path in report.skipped]
         if lines:
             ProblemsDialog("Import: files that need attention", lines, self).open()
 

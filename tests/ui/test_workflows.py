@@ -27,6 +27,7 @@ def test_import_a_folder_runs_in_the_background_and_lists_problems(window, qtbot
     for seed in range(1, 5):
         photo_factory(name=f"batch/scene_{seed}.jpg", size=(800, 600))
     (folder / "notes.jpg").write_text("not a photo at all")
+    (folder / "witness list.txt").write_text("names")           # not media: skipped, said
     with qtbot.waitSignal(window.importer.finished, timeout=60_000) as finished:
         assert window.import_paths([str(folder)])
         assert window.job_bar.isVisible()
@@ -38,6 +39,8 @@ def test_import_a_folder_runs_in_the_background_and_lists_problems(window, qtbot
     assert dialog is not None
     text = dialog.text.toPlainText()
     assert "notes.jpg" in text and "text file" in text
+    assert "witness list.txt: not a photo or video" in text
+    assert "1 skipped" in window.statusBar().currentMessage()
 
 
 def _problems_dialog(window):
