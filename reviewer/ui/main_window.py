@@ -263,6 +263,10 @@ class MainWindow(QMainWindow):
         # A third of the window, so a laptop screen keeps most of its width for the image.
         self.resizeDocks([regions], [min(540, self.width() * 36 // 100)],
                          Qt.Orientation.Horizontal)
+        # Incidents get nearly half the height: on a laptop a fifth showed two of them.
+        self.resizeDocks([regions, incidents],
+                         [self.height() * 50 // 100, self.height() * 40 // 100],
+                         Qt.Orientation.Vertical)
 
     def _raise_dock(self, title: str) -> None:
         for dock in self.docks:
