@@ -560,3 +560,25 @@ def test_a_tag_at_the_image_edge_is_moved_onto_the_image_not_cut(view):
             left = view.mapFromScene(tag.pos()).x() + tag.rect().left()
             right = left + tag.rect().width()
             assert image_left - 1 <= left and right <= image_right + 1, (region_id, zoom_steps)
+
+
+def test_side_by_side_tags_are_cut_short_not_piled_up(view):
+    # A row of columns: each tag is wider than the gap to the next region.
+    view.set_regions([RegionDisplay(f"c{n}", "rect", {"x": 100 + 90 * n, "y": 300, "w": 40,
+                                                      "h": 300}, "standing column", "#3cb44b")
+                      for n in range(4)])
+
+    def shown():
+        tags = []
+        for n in range(4):
+            graphics = view._regions.regions[f"c{n}"]
+            left = view.mapFromScene(graphics.tag.pos()).x() + graphics.tag.rect().left()
+            tags.append((left, left + graphics.tag.rect().width(), graphics.text.text()))
+        return tags
+
+    tags = shown()
+    for (_, right, text), (next_left, _, _) in itertools.pairwise(tags):
+        assert right <= next_left + 1 and text.endswith("…")
+    assert tags[-1][2] == "standing column"               # the last one has room
+    view.select_regions(["c1"])
+    assert shown()[1][2] == "standing column"             # selected: whole

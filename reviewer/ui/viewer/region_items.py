@@ -93,6 +93,9 @@ def tag_font() -> QFont:
     return font
 
 
+MIN_TAG_WIDTH = 28.0     # a cut tag keeps a letter or two and its colour
+
+
 @lru_cache(maxsize=1024)
 def tag_size(label: str) -> tuple[float, float]:
     metrics = QFontMetricsF(tag_font())
@@ -124,6 +127,7 @@ class RegionGraphics:
         self.handles: list[QAbstractGraphicsShapeItem] = []
         self.tag_inside = False
         self.tag_shift = 0.0                   # screen px left, so the tag ends on the image
+        self.tag_room: float | None = None     # screen px before the next tag; None: all
         self.crowded = False                   # a crowded view: outlines only, no tags
         self.box = (0.0, 0.0, 0.0, 0.0)        # bounding box, for counting what is in view
         self._top = 0.0                        # the region's top edge, for placing the tag
@@ -226,7 +230,8 @@ class RegionGraphics:
     def place_tag(self, zoom: float) -> None:
         """Put the tag above the region, or just inside it where the image top would cut it;
         shifted left where the image's right edge would cut it."""
-        width, height = tag_size(self.region.label)
+        _, height = tag_size(self.region.label)
+        width = self.tag_width()
         room = height + TAG_GAP + (POINT_RADIUS if self.region.shape == "point" else 0)
         inside = (self._top + self.offset[1]) * zoom < room
         shift = 0.0
@@ -253,13 +258,30 @@ class RegionGraphics:
         self.shape_item.setBrush(self._brush())
         self.tag.setBrush(solid_brush(colour))
         self.text.setBrush(text_colour(colour))
-        self.text.setText(self.region.label)
+        self.tag.setToolTip(self.region.label)
         self._apply_tag_rect()
         for handle in self.handles:
             handle.setPen(_handle_pen(colour))
 
+    def tag_width(self) -> float:
+        """The tag's width on screen: the whole label, or cut to the room it has."""
+        width, _ = tag_size(self.region.label)
+        if self.tag_room is None or self.tag_room >= width:
+            return width
+        return max(self.tag_room, MIN_TAG_WIDTH)
+
+    def set_tag_room(self, room: float | None) -> None:
+        if room != self.tag_room:
+            self.tag_room = room
+            self._apply_tag_rect()
+
     def _apply_tag_rect(self) -> None:
-        width, height = tag_size(self.region.label)
+        _, height = tag_size(self.region.label)
+        width = self.tag_width()
+        self.text.setText(self.region.label if width >= tag_size(self.region.label)[0]
+                          else QFontMetricsF(tag_font()).elidedText(
+                              self.region.label, Qt.TextElideMode.ElideRight,
+                              width - 2 * TAG_PAD_X))
         left = self._tag_left(width) - self.tag_shift
         top = TAG_GAP if self.tag_inside else -height - TAG_GAP
         if self.region.shape == "point":        # centred over (or under) the dot

@@ -19,6 +19,7 @@ from reviewer.ui.viewer.region_items import (
     RegionDisplay,
     RegionGraphics,
     sketch_item,
+    tag_size,
 )
 
 _DESCENDING = Qt.SortOrder.DescendingOrder
@@ -46,11 +47,12 @@ class RegionLayer:
         for region_id in [rid for rid in self.regions if rid not in wanted]:
             self.regions.pop(region_id).remove(self.scene)
         for region in regions:
-            self.put(region)
+            self.put(region, declutter=False)
         self.clear_sketches()
+        self.declutter_tags()
         return self._forget_missing_selection()
 
-    def put(self, region: RegionDisplay) -> None:
+    def put(self, region: RegionDisplay, declutter: bool = True) -> None:
         """Add the region, or bring the one with its id up to date (cheap if unchanged)."""
         graphics = self.regions.get(region.id)
         if graphics is None:
@@ -63,12 +65,40 @@ class RegionLayer:
               or graphics.offset != (0.0, 0.0)):     # also undoes an edit the window refused
             graphics.update(region)
             graphics.place_tag(self.zoom)
+        else:
+            return
+        if declutter:
+            self.declutter_tags()
 
     def remove(self, region_id: str) -> bool:
         graphics = self.regions.pop(region_id, None)
         if graphics is not None:
             graphics.remove(self.scene)
+            self.declutter_tags()
         return self._forget_missing_selection()
+
+    def declutter_tags(self) -> None:
+        """Cut each tag short of the next one on its line, so side by side tags (a row
+        of columns) all stay readable instead of covering each other. The full label is
+        in the tag's tooltip and the Regions panel; a selected tag is never cut."""
+        if self.dense or len(self.regions) > DENSE_ABOVE:
+            return
+        zoom = self.zoom
+        placed = sorted(
+            ((g.tag.pos().x() * zoom + g.tag.rect().left(),
+              g.tag.pos().y() * zoom + g.tag.rect().top(), g)
+             for g in self.regions.values()), key=lambda entry: entry[0])
+        for number, (x, y, graphics) in enumerate(placed):
+            room = None
+            if not graphics.selected:
+                height = graphics.tag.rect().height()
+                for next_x, next_y, _other in placed[number + 1:]:
+                    if next_x - x >= tag_size(graphics.region.label)[0]:
+                        break          # sorted by x: nothing further can be in the way
+                    if abs(next_y - y) < height and next_x > x:
+                        room = next_x - x - 2
+                        break
+            graphics.set_tag_room(room)
 
     def clear(self) -> bool:
         return self.set_regions([])
@@ -92,6 +122,7 @@ class RegionLayer:
         for rid in wanted:
             self.regions[rid].set_selected(True)
         self.selection = wanted
+        self.declutter_tags()              # a selected tag is shown whole
         return True
 
     def toggle(self, region_id: str) -> bool:
@@ -144,6 +175,7 @@ class RegionLayer:
         self.zoom = zoom
         for graphics in self.regions.values():
             graphics.place_tag(zoom)
+        self.declutter_tags()
 
     def update_detail(self, visible: QRectF) -> bool:
         """Outlines only while crowded (with hysteresis); True when crowded."""
