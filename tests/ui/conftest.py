@@ -48,3 +48,21 @@ def small_case(tmp_path, photo_factory):
     path = case.path
     case.close()
     return path
+
+
+@pytest.fixture
+def answer_box():
+    """Schedule a click on `button` of the next message box; its text goes into `asked`."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def schedule(button: QMessageBox.StandardButton, asked: list[str]) -> None:
+        def answer() -> None:
+            box = QApplication.activeModalWidget()
+            if isinstance(box, QMessageBox):
+                asked.append(box.text())
+                box.button(button).click()
+
+        QTimer.singleShot(0, answer)
+
+    return schedule

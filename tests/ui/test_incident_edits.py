@@ -215,19 +215,8 @@ def test_the_evidence_panel_cannot_be_dragged_out_of_reach(window, small_case):
     assert splitter.sizes()[0] > 0
 
 
-def _answer_box(button, asked: list[str]) -> None:
-    from PySide6.QtWidgets import QMessageBox
-
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            asked.append(box.text())
-            box.button(button).click()
-
-    QTimer.singleShot(0, answer)
-
-
-def test_delete_incident_asks_first_and_undo_says_what_it_undid(window, qtbot, small_case):
+def test_delete_incident_asks_first_and_undo_says_what_it_undid(window, qtbot, small_case,
+                                                                answer_box):
     from PySide6.QtWidgets import QMessageBox
 
     with open_case(small_case, actor="setup") as case:
@@ -236,11 +225,11 @@ def test_delete_incident_asks_first_and_undo_says_what_it_undid(window, qtbot, s
     panel = window.workspace.incidents
     panel.select(incident.id)
     asked: list[str] = []
-    _answer_box(QMessageBox.StandardButton.No, asked)
+    answer_box(QMessageBox.StandardButton.No, asked)
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     assert asked and "Market shelling" in asked[0]
     assert panel.model.rowCount() == 1                       # No: nothing deleted
-    _answer_box(QMessageBox.StandardButton.Yes, asked)
+    answer_box(QMessageBox.StandardButton.Yes, asked)
     qtbot.mouseClick(panel.delete_button, Qt.MouseButton.LeftButton)
     assert panel.model.rowCount() == 0
     assert "Deleted the incident" in window.statusBar().currentMessage()

@@ -150,18 +150,8 @@ def test_verify_the_open_case_names_a_changed_original(window, qtbot, small_case
     assert original.name in dialog.text.toPlainText()
 
 
-def _answer_question(button: QMessageBox.StandardButton, asked: list[str]) -> None:
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            asked.append(box.text())
-            box.button(button).click()
-
-    QTimer.singleShot(0, answer)
-
-
 def test_a_typed_package_name_that_exists_is_replaced_only_if_the_user_agrees(
-        window, qtbot, small_case, tmp_path):
+        window, qtbot, small_case, tmp_path, answer_box):
     window.open_case(small_case)
     earlier = tmp_path / "earlier"          # no .zip: the dialog adds it
     (tmp_path / "earlier.zip").write_bytes(b"the package sent last week")
@@ -169,7 +159,7 @@ def test_a_typed_package_name_that_exists_is_replaced_only_if_the_user_agrees(
     qtbot.addWidget(dialog)
     dialog.path.setText(str(earlier))
     asked: list[str] = []
-    _answer_question(QMessageBox.StandardButton.No, asked)
+    answer_box(QMessageBox.StandardButton.No, asked)
     dialog.accept()
     assert asked and "earlier.zip already exists" in asked[0]
     assert dialog.result() == 0                               # still open, to change the name
@@ -184,7 +174,7 @@ def test_a_typed_package_name_that_exists_is_replaced_only_if_the_user_agrees(
     assert (tmp_path / "earlier.zip").read_bytes() == b"the package sent last week"
 
     asked.clear()
-    _answer_question(QMessageBox.StandardButton.Yes, asked)
+    answer_box(QMessageBox.StandardButton.Yes, asked)
     dialog.accept()
     assert asked and dialog.result() == 1 and dialog.replace
     assert window.share.start_export(dialog.out_path(), [], True, replace=dialog.replace)
