@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -129,6 +130,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     return OK
 
 
+def _region_lines(region: dict[str, Any], width: int = 100) -> str:
+    """A tag as `show` prints it: id, label, shape and geometry, then its confidence and
+    its note (wrapped under its first word) on lines of their own, within `width` columns."""
+    lines = [textwrap.fill(f"{region['id'][:8]} {region['label']} {region['shape']}"
+                           f" {region['geometry']}", width, initial_indent=" " * 18,
+                           subsequent_indent=" " * 27)]
+    if region["confidence"] is not None:
+        lines.append(f"{'':>27}confidence: {region['confidence']:g}")
+    paragraphs = [line for line in region["note"].splitlines() if line.strip()]
+    for number, paragraph in enumerate(paragraphs):
+        # Not broken inside a word: a URL in a note stays one piece to copy.
+        lines.append(textwrap.fill(paragraph, width, break_long_words=False,
+                                   break_on_hyphens=False, subsequent_indent=" " * 33,
+                                   initial_indent=" " * 27 + ("note: " if number == 0
+                                                               else " " * 6)))
+    return "\n".join(lines)
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     with _opened(args) as case:
         row = get_evidence(case, args.evidence_id)
@@ -142,8 +161,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"{key:>16}: {value}")
         print(f"{'regions':>16}: {len(document['regions'])}")
         for region in document["regions"]:
-            print(f"{'':>18}{region['id'][:8]} {region['label']} {region['shape']}"
-                  f" {region['geometry']}")
+            print(_region_lines(region))
         print(f"{'EXIF tags':>16}: {len(document['exif'])}")
         for tag, value in document["exif"].items():
             print(f"{'':>18}{tag} = {value[:100]}")
