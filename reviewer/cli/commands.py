@@ -103,14 +103,25 @@ def cmd_import(args: argparse.Namespace) -> int:
     return OK if report.ok else PARTIAL
 
 
-def _format_row(row: dict[str, Any]) -> str:
+def _matching_column(args: argparse.Namespace, incident: str | None) -> tuple[str, str]:
+    """With --incident or --label: the header of the column that counts the tags in that
+    incident / of that label (TAGS still counts all of an item's tags), and what it means."""
+    label = f"labelled {args.label!r}" if args.label else ""
+    attached = f"attached to incident {incident[:8]}" if incident else ""
+    header = ("MATCHING" if label and attached else "IN INCIDENT" if attached
+              else "WITH LABEL" if label else "")
+    return header, " and ".join(filter(None, [label, attached]))
+
+
+def _format_row(row: dict[str, Any], matching_width: int) -> str:
     gps = (f"{row['gps_lat']:.5f},{row['gps_lon']:.5f}" if row["gps_lat"] is not None
            else "-")
     camera = camera_name(row["make"], row["model"]) or "-"
     size = f"{row['width']}x{row['height']}"
+    matching = (f"  {row['matching_regions']:>{matching_width}}" if matching_width else "")
     return (f"{row['id'][:8]}  {row['kind']:<5}  {size:<11}"
             f"  {(row['taken_at'] or '-')[:19]:<19}  {camera[:24]:<24}  {gps:<21}"
-            f"  {row['regions']:>4}  {row['original_name']}")
+            f"{matching}  {row['regions']:>4}  {row['original_name']}")
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -122,11 +133,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"evidence": rows})
     else:
+        matching, meaning = _matching_column(args, incident)
         print(f"{'ID':<8}  {'KIND':<5}  {'SIZE':<11}  {'TAKEN':<19}  {'CAMERA':<24}"
-              f"  {'GPS':<21}  {'TAGS':>4}  NAME")
+              f"  {'GPS':<21}" + (f"  {matching}" if matching else "") + f"  {'TAGS':>4}  NAME")
         for row in rows:
-            print(_format_row(row))
-        print(f"{len(rows)} item(s)")
+            print(_format_row(row, len(matching)))
+        print(f"{len(rows)} item(s)" + (f"; {matching}: each item's tags {meaning}; TAGS: all"
+                                         " its tags" if matching else ""))
     return OK
 
 

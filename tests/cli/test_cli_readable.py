@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from cli_support import Cli
@@ -44,3 +45,51 @@ def test_show_prints_each_tags_note_and_confidence_within_100_columns(cli, demo_
     too_wide = [line for line in section.splitlines()
                 if len(line) > COLUMNS and "https://" not in line]
     assert too_wide == []
+
+
+# -- list --incident / --label: a column that counts what was asked for ----------------
+
+def _table(text: str) -> dict[str, dict[str, str]]:
+    """`list`'s text output as {NAME: {header: cell}} (columns are 2 or more spaces apart)."""
+    lines = text.splitlines()
+    headers = re.split(r" {2,}", lines[0].strip())
+    table = {}
+    for line in lines[1:-1]:
+        cells = re.split(r" {2,}", line.strip())
+        assert len(cells) == len(headers), line
+        row = dict(zip(headers, cells, strict=True))
+        table[row["NAME"]] = row
+    return table
+
+
+def test_list_by_incident_or_label_counts_the_tags_in_it_beside_all_tags(cli, demo_case):
+    [colonnade] = [i for i in cli("incident", "list", demo_case, "--json").json()["incidents"]
+                   if i["title"].startswith("Destruction")]
+    after = _item(cli, demo_case, "colonnade_after.jpg")
+    # One more tag on the after photo, in no incident and of another label.
+    cli("tag", demo_case, after["id"], "--label", "debris", "--box", "5,5,40,40")
+
+    listed = cli("list", demo_case, "--incident", colonnade["id"][:8])
+    table = _table(listed.stdout)
+    # The before photo is in the incident as a whole item: none of its 8 tags is.
+    assert (table["colonnade_before.jpg"]["IN INCIDENT"], table["colonnade_before.jpg"]["TAGS"]
+            ) == ("0", "8")
+    assert (table["colonnade_after.jpg"]["IN INCIDENT"], table["colonnade_after.jpg"]["TAGS"]
+            ) == ("3", "4")
+    assert f"IN INCIDENT: each item's tags attached to incident {colonnade['id'][:8]}" \
+        in listed.stdout.splitlines()[-1]
+
+    table = _table(cli("list", demo_case, "--label", "Toppled Column").stdout)
+    assert (table["colonnade_after.jpg"]["WITH LABEL"], table["colonnade_after.jpg"]["TAGS"]
+            ) == ("3", "4")
+
+    table = _table(cli("list", demo_case, "--label", "debris", "--incident",
+                       colonnade["id"]).stdout)
+    assert table["colonnade_after.jpg"]["MATCHING"] == "0"
+
+    # Scripts: the same count under its own key; `regions` still counts all tags.
+    [row] = [r for r in cli("list", demo_case, "--label", "toppled column", "--json"
+                            ).json()["evidence"] if r["id"] == after["id"]]
+    assert (row["matching_regions"], row["regions"]) == (3, 4)
+    assert "matching_regions" not in cli("list", demo_case, "--json").json()["evidence"][0]
+    assert "IN INCIDENT" not in cli("list", demo_case).stdout
