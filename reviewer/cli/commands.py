@@ -320,15 +320,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             bar.close()
     info = _demo_info(path, args.actor, existing)
+    then = " Opening it." if args.open else f" Open it with: reviewer {path}"
     if args.json:
         print_json(info)
     elif existing:
         print(f"The demo case {path} is already there ({info['evidence']} items,"
-              f" {info['incidents']} incidents; left as it is)."
-              + (" Opening it." if args.open else f" Open it with: reviewer {path}"))
+              f" {info['incidents']} incidents; left as it is).{then}")
     else:
         print(f"Demo case ready: {path} ({info['evidence']} items,"
-              f" {info['incidents']} incidents). Open it with: reviewer {path}")
+              f" {info['incidents']} incidents).{then}")
     if args.open:
         from reviewer.cli.desktop import open_app
 

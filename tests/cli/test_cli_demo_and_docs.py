@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import inspect
 import re
+import subprocess
 from pathlib import Path
 
-from cli_support import query
+from cli_support import TIMEOUT, cli_env, query, reviewer_argv
 
 from reviewer.core import video
 
@@ -96,3 +97,17 @@ def test_readme_quotes_the_warnings_a_video_with_irregular_timing_gets(cli, new_
     steps = "frame steps differ from the nominal"
     assert f'"variable frame rate: N {steps} ... ms"' in text
     assert steps in " ".join(inspect.getsource(video).split())
+
+
+def test_demo_open_says_it_is_opening_the_new_case_not_how_to_open_it(tmp_path):
+    """Here no window can open (no display): the case is made, then the app says why not."""
+    env = {k: v for k, v in cli_env().items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(reviewer_argv("demo", tmp_path, "--open"), env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    case = tmp_path / "demo.case"
+    assert (case / "case.sqlite").is_file(), result.stderr
+    assert f"Demo case ready: {case}" in result.stdout
+    assert "Opening it." in result.stdout and "Open it with" not in result.stdout
+    assert result.returncode == 2 and "no display" in result.stderr
+    assert "Traceback" not in result.stderr
