@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reviewer.cli.terminal import ProgressBar, error_line, print_json
+from reviewer.cli.terminal import Column, ProgressBar, error_line, print_json, table
 from reviewer.core import geometry
 from reviewer.core.case import Case, create_case, open_case
 from reviewer.core.evidence import (
@@ -113,15 +113,18 @@ def _matching_column(args: argparse.Namespace, incident: str | None) -> tuple[st
     return header, " and ".join(filter(None, [label, attached]))
 
 
-def _format_row(row: dict[str, Any], matching_width: int) -> str:
+# The widest CAMERA gets: every camera name of the sample corpus shows whole
+# ("OLYMPUS IMAGING CORP. u1020,S1020"); a longer one is elided in the middle.
+CAMERA_WIDTH = 34
+
+
+def _list_cells(row: dict[str, Any], matching: bool) -> list[str]:
     gps = (f"{row['gps_lat']:.5f},{row['gps_lon']:.5f}" if row["gps_lat"] is not None
            else "-")
-    camera = camera_name(row["make"], row["model"]) or "-"
-    size = f"{row['width']}x{row['height']}"
-    matching = (f"  {row['matching_regions']:>{matching_width}}" if matching_width else "")
-    return (f"{row['id'][:8]}  {row['kind']:<5}  {size:<11}"
-            f"  {(row['taken_at'] or '-')[:19]:<19}  {camera[:24]:<24}  {gps:<21}"
-            f"{matching}  {row['regions']:>4}  {row['original_name']}")
+    return [row["id"][:8], row["kind"], f"{row['width']}x{row['height']}",
+            (row["taken_at"] or "-")[:19], camera_name(row["make"], row["model"]) or "-", gps,
+            *([str(row["matching_regions"])] if matching else []), str(row["regions"]),
+            row["original_name"]]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -134,10 +137,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json({"evidence": rows})
     else:
         matching, meaning = _matching_column(args, incident)
-        print(f"{'ID':<8}  {'KIND':<5}  {'SIZE':<11}  {'TAKEN':<19}  {'CAMERA':<24}"
-              f"  {'GPS':<21}" + (f"  {matching}" if matching else "") + f"  {'TAGS':>4}  NAME")
-        for row in rows:
-            print(_format_row(row, len(matching)))
+        columns = [Column("ID"), Column("KIND"), Column("SIZE"), Column("TAKEN"),
+                   Column("CAMERA", cap=CAMERA_WIDTH), Column("GPS"),
+                   *([Column(matching, right=True)] if matching else []),
+                   Column("TAGS", right=True), Column("NAME")]
+        for line in table(columns, (_list_cells(row, bool(matching)) for row in rows)):
+            print(line)
         print(f"{len(rows)} item(s)" + (f"; {matching}: each item's tags {meaning}; TAGS: all"
                                          " its tags" if matching else ""))
     return OK

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from cli_support import Cli
 
+from reviewer.core.evidence import camera_name
+
 COLUMNS = 100   # a terminal of this width shows every line whole
 
 
@@ -93,3 +95,41 @@ def test_list_by_incident_or_label_counts_the_tags_in_it_beside_all_tags(cli, de
     assert (row["matching_regions"], row["regions"]) == (3, 4)
     assert "matching_regions" not in cli("list", demo_case, "--json").json()["evidence"][0]
     assert "IN INCIDENT" not in cli("list", demo_case).stdout
+
+
+# -- list: camera names readable, columns as wide as their contents ------------------
+
+def test_list_shows_long_camera_names_whole_or_cut_in_the_middle(cli, new_case, corpus,
+                                                                 photo_factory):
+    case = new_case()
+    long_model = "iPhone 12 Pro Max back triple camera with a lens name beside it"
+    phone = photo_factory("phone.jpg", make="Apple", model=long_model)
+    cli("import", case, corpus / "photos_misc", phone, "--json")
+
+    listed = cli("list", case)
+    lines = listed.stdout.splitlines()
+    header, rows = lines[0], lines[1:-1]
+    items = cli("list", case, "--json").json()["evidence"]
+    assert len(rows) == len(items) > 10
+    # Scripts read the whole name from --json, as before.
+    [phone_row] = [r for r in items if r["original_name"] == "phone.jpg"]
+    assert (phone_row["make"], phone_row["model"]) == ("Apple", long_model)
+
+    # Every camera of the corpus is shown whole (the old 24-character column cut
+    # "OLYMPUS IMAGING CORP. C7070WZ" to "OLYMPUS IMAGING CORP. C7").
+    by_name = {line.rsplit("  ", 1)[-1]: line for line in rows}
+    for item in items:
+        camera = camera_name(item["make"], item["model"])
+        if item["original_name"] != "phone.jpg" and camera:
+            assert f"  {camera}  " in by_name[item["original_name"]]
+    assert "OLYMPUS IMAGING CORP. C7070WZ  " in by_name["olympus_c7070_camera.tif"]
+    # One too long for any column is cut in the middle: its make and its end both show.
+    phone_line = by_name["phone.jpg"]
+    assert "  Apple iPhone 12 " in phone_line and "s name beside it  " in phone_line
+    assert "…" in phone_line
+
+    # The columns line up under their headers, whatever the lengths.
+    for title in ("CAMERA", "GPS", "NAME"):
+        start = header.index(title)
+        assert all(line[start - 2:start] == "  " and line[start] != " " for line in rows), title
+    assert max(len(line) - len(line.rsplit("  ", 1)[-1]) for line in rows) <= 120
