@@ -33,7 +33,13 @@ from reviewer.core.incidents import (
     list_incidents,
     resolve_incident_id,
 )
-from reviewer.core.labels import add_label, check_shortcut, label_with_shortcut, list_labels
+from reviewer.core.labels import (
+    add_label,
+    check_shortcut,
+    find_label,
+    label_with_shortcut,
+    list_labels,
+)
 from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.verify import verify_case
@@ -103,10 +109,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     return OK if report.ok else PARTIAL
 
 
-def _matching_column(args: argparse.Namespace, incident: str | None) -> tuple[str, str]:
+def _matching_column(label_name: str | None, incident: str | None) -> tuple[str, str]:
     """With --incident or --label: the header of the column that counts the tags in that
     incident / of that label (TAGS still counts all of an item's tags), and what it means."""
-    label = f"labelled {args.label!r}" if args.label else ""
+    label = f"labelled {label_name!r}" if label_name else ""
     attached = f"attached to incident {incident[:8]}" if incident else ""
     header = ("MATCHING" if label and attached else "IN INCIDENT" if attached
               else "WITH LABEL" if label else "")
@@ -130,13 +136,16 @@ def _list_cells(row: dict[str, Any], matching: bool) -> list[str]:
 def cmd_list(args: argparse.Namespace) -> int:
     with _opened(args) as case:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
-        where = EvidenceFilter(kind=args.kind, label=args.label, incident=incident,
-                               text=args.text, untagged=args.untagged, has_gps=args.has_gps)
+        # A label the case lacks is an error (naming the labels), not an empty listing.
+        label = find_label(case, args.label) if args.label else None
+        where = EvidenceFilter(kind=args.kind, label=label.id if label else None,
+                               incident=incident, text=args.text, untagged=args.untagged,
+                               has_gps=args.has_gps)
         rows = list_evidence(case, where)
     if args.json:
         print_json({"evidence": rows})
     else:
-        matching, meaning = _matching_column(args, incident)
+        matching, meaning = _matching_column(label.name if label else None, incident)
         columns = [Column("ID"), Column("KIND"), Column("SIZE"), Column("TAKEN"),
                    Column("CAMERA", cap=CAMERA_WIDTH), Column("GPS"),
                    *([Column(matching, right=True)] if matching else []),
