@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import argparse
 import signal
+import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from reviewer.cli.terminal import ProgressBar, error_line, print_json
+from reviewer.cli.terminal import Column, ProgressBar, error_line, print_json, table
 from reviewer.core import geometry
 from reviewer.core.case import Case, create_case, open_case
 from reviewer.core.evidence import (
@@ -32,7 +33,13 @@ from reviewer.core.incidents import (
     list_incidents,
     resolve_incident_id,
 )
-from reviewer.core.labels import add_label, check_shortcut, label_with_shortcut, list_labels
+from reviewer.core.labels import (
+    add_label,
+    check_shortcut,
+    find_label,
+    label_with_shortcut,
+    list_labels,
+)
 from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.verify import verify_case
@@ -102,31 +109,70 @@ def cmd_import(args: argparse.Namespace) -> int:
     return OK if report.ok else PARTIAL
 
 
-def _format_row(row: dict[str, Any]) -> str:
+def _matching_column(label_name: str | None, incident: str | None) -> tuple[str, str]:
+    """With --incident or --label: the header of the column that counts the tags in that
+    incident / of that label (TAGS still counts all of an item's tags), and what it means."""
+    label = f"labelled {label_name!r}" if label_name else ""
+    attached = f"attached to incident {incident[:8]}" if incident else ""
+    header = ("MATCHING" if label and attached else "IN INCIDENT" if attached
+              else "WITH LABEL" if label else "")
+    return header, " and ".join(filter(None, [label, attached]))
+
+
+# The widest CAMERA gets: every camera name of the sample corpus shows whole
+# ("OLYMPUS IMAGING CORP. u1020,S1020"); a longer one is elided in the middle.
+CAMERA_WIDTH = 34
+
+
+def _list_cells(row: dict[str, Any], matching: bool) -> list[str]:
     gps = (f"{row['gps_lat']:.5f},{row['gps_lon']:.5f}" if row["gps_lat"] is not None
            else "-")
-    camera = camera_name(row["make"], row["model"]) or "-"
-    size = f"{row['width']}x{row['height']}"
-    return (f"{row['id'][:8]}  {row['kind']:<5}  {size:<11}"
-            f"  {(row['taken_at'] or '-')[:19]:<19}  {camera[:24]:<24}  {gps:<21}"
-            f"  {row['regions']:>4}  {row['original_name']}")
+    return [row["id"][:8], row["kind"], f"{row['width']}x{row['height']}",
+            (row["taken_at"] or "-")[:19], camera_name(row["make"], row["model"]) or "-", gps,
+            *([str(row["matching_regions"])] if matching else []), str(row["regions"]),
+            row["original_name"]]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     with _opened(args) as case:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
-        where = EvidenceFilter(kind=args.kind, label=args.label, incident=incident,
-                               text=args.text, untagged=args.untagged, has_gps=args.has_gps)
+        # A label the case lacks is an error (naming the labels), not an empty listing.
+        label = find_label(case, args.label) if args.label else None
+        where = EvidenceFilter(kind=args.kind, label=label.id if label else None,
+                               incident=incident, text=args.text, untagged=args.untagged,
+                               has_gps=args.has_gps)
         rows = list_evidence(case, where)
     if args.json:
         print_json({"evidence": rows})
     else:
-        print(f"{'ID':<8}  {'KIND':<5}  {'SIZE':<11}  {'TAKEN':<19}  {'CAMERA':<24}"
-              f"  {'GPS':<21}  {'TAGS':>4}  NAME")
-        for row in rows:
-            print(_format_row(row))
-        print(f"{len(rows)} item(s)")
+        matching, meaning = _matching_column(label.name if label else None, incident)
+        columns = [Column("ID"), Column("KIND"), Column("SIZE"), Column("TAKEN"),
+                   Column("CAMERA", cap=CAMERA_WIDTH), Column("GPS"),
+                   *([Column(matching, right=True)] if matching else []),
+                   Column("TAGS", right=True), Column("NAME")]
+        for line in table(columns, (_list_cells(row, bool(matching)) for row in rows)):
+            print(line)
+        print(f"{len(rows)} item(s)" + (f"; {matching}: each item's tags {meaning}; TAGS: all"
+                                         " its tags" if matching else ""))
     return OK
+
+
+def _region_lines(region: dict[str, Any], width: int = 100) -> str:
+    """A tag as `show` prints it: id, label, shape and geometry, then its confidence and
+    its note (wrapped under its first word) on lines of their own, within `width` columns."""
+    lines = [textwrap.fill(f"{region['id'][:8]} {region['label']} {region['shape']}"
+                           f" {region['geometry']}", width, initial_indent=" " * 18,
+                           subsequent_indent=" " * 27)]
+    if region["confidence"] is not None:
+        lines.append(f"{'':>27}confidence: {region['confidence']:g}")
+    paragraphs = [line for line in region["note"].splitlines() if line.strip()]
+    for number, paragraph in enumerate(paragraphs):
+        # Not broken inside a word: a URL in a note stays one piece to copy.
+        lines.append(textwrap.fill(paragraph, width, break_long_words=False,
+                                   break_on_hyphens=False, subsequent_indent=" " * 33,
+                                   initial_indent=" " * 27 + ("note: " if number == 0
+                                                               else " " * 6)))
+    return "\n".join(lines)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -142,8 +188,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 print(f"{key:>16}: {value}")
         print(f"{'regions':>16}: {len(document['regions'])}")
         for region in document["regions"]:
-            print(f"{'':>18}{region['id'][:8]} {region['label']} {region['shape']}"
-                  f" {region['geometry']}")
+            print(_region_lines(region))
         print(f"{'EXIF tags':>16}: {len(document['exif'])}")
         for tag, value in document["exif"].items():
             print(f"{'':>18}{tag} = {value[:100]}")
@@ -289,15 +334,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             bar.close()
     info = _demo_info(path, args.actor, existing)
+    then = " Opening it." if args.open else f" Open it with: reviewer {path}"
     if args.json:
         print_json(info)
     elif existing:
         print(f"The demo case {path} is already there ({info['evidence']} items,"
-              f" {info['incidents']} incidents; left as it is)."
-              + (" Opening it." if args.open else f" Open it with: reviewer {path}"))
+              f" {info['incidents']} incidents; left as it is).{then}")
     else:
         print(f"Demo case ready: {path} ({info['evidence']} items,"
-              f" {info['incidents']} incidents). Open it with: reviewer {path}")
+              f" {info['incidents']} incidents).{then}")
     if args.open:
         from reviewer.cli.desktop import open_app
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, TextIO
 
 from reviewer.core.progress import Progress
@@ -18,6 +20,39 @@ def print_json(document: Any) -> None:
 def error_line(subject: str | None, reason: str, *, level: str = "error") -> None:
     text = f"{level}: {subject}: {reason}" if subject else f"{level}: {reason}"
     print(text.replace("\n", " "), file=sys.stderr)
+
+
+def elide_middle(text: str, width: int) -> str:
+    """`text` shortened to `width` characters by an ellipsis in the middle: both ends stay
+    ("OLYMPUS IMAG…C7070WZ"), and a cut name is seen to be cut."""
+    if len(text) <= width:
+        return text
+    if width < 3:
+        return text[:width]
+    tail = (width - 1) // 2
+    return f"{text[:width - 1 - tail]}…{text[len(text) - tail:]}"
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    cap: int | None = None    # the widest the column grows; a longer cell is elided
+    right: bool = False       # numbers are aligned right
+
+
+def table(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> list[str]:
+    """The lines of a text table, header first: each column as wide as its widest cell
+    (up to its cap), two spaces apart; the last column is not padded."""
+    cells = [[elide_middle(cell, column.cap) if column.cap else cell
+              for column, cell in zip(columns, row, strict=True)] for row in rows]
+    widths = [max([len(column.header), *(len(row[index]) for row in cells)])
+              for index, column in enumerate(columns)]
+    lines = []
+    for row in [[column.header for column in columns], *cells]:
+        padded = [cell.rjust(width) if column.right else cell.ljust(width)
+                  for column, width, cell in zip(columns, widths, row, strict=True)]
+        lines.append("  ".join(padded).rstrip())
+    return lines
 
 
 def _clock(seconds: float) -> str:

@@ -55,6 +55,21 @@ class EvidenceFilter:
             clauses.append("e.gps_lat IS NULL")
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    def region_where(self) -> tuple[str, list[Any]]:
+        """What makes an item's region `r` match the label and incident asked for ("" where
+        neither is): with both, a region of that label attached to that incident."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if self.label:
+            clauses.append("r.label_id IN (SELECT id FROM labels WHERE id = ?"
+                           " OR name = ? COLLATE NOCASE)")
+            params += [self.label, self.label]
+        if self.incident:
+            clauses.append("r.id IN (SELECT region_id FROM incident_regions"
+                           " WHERE incident_id = ?)")
+            params.append(self.incident)
+        return " AND ".join(clauses), params
+
 
 # Items in capture-time order, each video's kept frames right after it (by frame).
 _GROUP = " LEFT JOIN evidence g ON g.id = coalesce(e.parent_id, e.id)"
@@ -64,12 +79,18 @@ _ORDER = (" ORDER BY coalesce(g.taken_at_utc, g.taken_at, g.imported_at), g.orig
 
 def list_evidence(case: Case, where: EvidenceFilter | None = None, *, limit: int | None = None,
                   offset: int = 0) -> list[dict[str, Any]]:
-    """Evidence rows in capture-time order, each with its `regions` count."""
-    sql, params = (where or EvidenceFilter()).where()
+    """Evidence rows in capture-time order, each with its `regions` count; where the filter
+    names a label or an incident, also `matching_regions`: how many of the item's regions
+    have that label / are attached to that incident (see EvidenceFilter.region_where)."""
+    where = where or EvidenceFilter()
+    sql, params = where.where()
+    matching, matching_params = where.region_where()
+    count = ("" if not matching else ", (SELECT count(*) FROM regions r WHERE r.evidence_id"
+             f" = e.id AND {matching}) AS matching_regions")
     page = f" LIMIT {int(limit)} OFFSET {int(offset)}" if limit is not None else ""
     cursor = case.conn.execute(
         "SELECT e.*, (SELECT count(*) FROM regions r WHERE r.evidence_id = e.id) AS regions"
-        f" FROM evidence e{_GROUP}{sql}{_ORDER}{page}", params)
+        f"{count} FROM evidence e{_GROUP}{sql}{_ORDER}{page}", [*matching_params, *params])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
 

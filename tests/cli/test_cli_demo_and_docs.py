@@ -1,13 +1,16 @@
-"""`reviewer demo` run again, and README's command-line section against the parser."""
+"""`reviewer demo` run again and with --open; README's and the design brief's command lines
+against the parser."""
 
 from __future__ import annotations
 
 import argparse
 import inspect
 import re
+import subprocess
 from pathlib import Path
 
-from cli_support import query
+import pytest
+from cli_support import TIMEOUT, cli_env, query, reviewer_argv
 
 from reviewer.core import video
 
@@ -96,3 +99,43 @@ def test_readme_quotes_the_warnings_a_video_with_irregular_timing_gets(cli, new_
     steps = "frame steps differ from the nominal"
     assert f'"variable frame rate: N {steps} ... ms"' in text
     assert steps in " ".join(inspect.getsource(video).split())
+
+
+def test_demo_open_says_it_is_opening_the_new_case_not_how_to_open_it(tmp_path):
+    """Here no window can open (no display): the case is made, then the app says why not."""
+    env = {k: v for k, v in cli_env().items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    result = subprocess.run(reviewer_argv("demo", tmp_path, "--open"), env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=TIMEOUT)
+    case = tmp_path / "demo.case"
+    assert (case / "case.sqlite").is_file(), result.stderr
+    assert f"Demo case ready: {case}" in result.stdout
+    assert "Opening it." in result.stdout and "Open it with" not in result.stdout
+    assert result.returncode == 2 and "no display" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_every_command_and_option_of_the_design_briefs_contract_exists():
+    """DESIGN.md (the founders' brief, beside the corpus in ../shared) names the command
+    line scripts rely on: each command form and option it names is one the parser has."""
+    brief = REPO.parent / "shared" / "DESIGN.md"
+    if not brief.is_file():
+        pytest.skip("the design brief (../shared/DESIGN.md) is not present")
+    from reviewer.cli.parser import build_parser
+
+    block = brief.read_text(encoding="utf-8").split("## Command line", 1)[1].split("```")[1]
+    commands = _commands(build_parser())
+    missing, command = [], None
+    for line in block.splitlines():
+        words = line.split()
+        if words[:1] == ["reviewer"]:   # "reviewer incident add CASE", "reviewer [CASE]"
+            command = next((c for c in (tuple(words[1:3]), tuple(words[1:2]))
+                            if c in commands), None)
+            if command is None and words[1].isalpha():
+                missing.append(" ".join(words[:3]))
+        if command:
+            options = {o for a in commands[command]._actions for o in a.option_strings}
+            missing += [f"reviewer {' '.join(command)} {option}"
+                        for option in re.findall(r"--[a-z][a-z-]*", line)
+                        if option not in options]
+    assert ("incident", "list") in commands and missing == []

@@ -146,6 +146,17 @@ def test_a_shortcut_another_label_has_moves_and_the_user_is_told(cli, new_case):
     assert document["shortcut_taken_from"]["name"] == "shell crater"
 
 
+def test_listing_by_a_label_the_case_lacks_says_so_as_tagging_does(cli, demo_case):
+    """A typo ("cylinder") is one error line naming the labels, not an empty listing."""
+    result = cli("list", demo_case, "--label", "cylinder", expect=2)
+    line = _one_error_line(result, "cylinder", "no such label", "gas cylinder")
+    assert result.stdout == "" and line == _one_error_line(
+        cli("tag", demo_case, _item(cli, demo_case, "street_01.jpg")["id"], "--label",
+            "cylinder", "--box", "1,1,5,5", expect=2))
+    found = cli("list", demo_case, "--label", " Gas Cylinder", "--json").json()["evidence"]
+    assert len(found) == 4
+
+
 # -- what can be tagged ----------------------------------------------------------------
 
 def test_a_video_cannot_be_tagged_but_its_frame_can(cli, demo_case):

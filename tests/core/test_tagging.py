@@ -161,6 +161,25 @@ def test_links_and_filters_find_the_tagged_items(case, photos):
     assert get_region(case, cylinder.id).id == cylinder.id   # the tag itself stays
 
 
+def test_a_label_or_incident_filter_counts_the_regions_that_match_it(case, photos):
+    strike = add_incident(case, "Strike on market")
+    add_region(case, photos[0], "gas cylinder", "rect", parse_box("1,1,20,20"),
+               incident_id=strike.id)
+    add_region(case, photos[0], "gas cylinder", "rect", parse_box("30,30,20,20"))
+    add_region(case, photos[0], "debris", "rect", parse_box("60,60,20,20"),
+               incident_id=strike.id)
+
+    def counts(**kwargs):
+        [row] = [r for r in list_evidence(case, EvidenceFilter(**kwargs)) if r["id"] == photos[0]]
+        return row["regions"], row.get("matching_regions")
+
+    assert counts() == (3, None)
+    assert counts(label="Gas Cylinder") == (3, 2)
+    assert counts(incident=strike.id) == (3, 2)
+    assert counts(label="gas cylinder", incident=strike.id) == (3, 1)
+    assert counts(label="gas cylinder", kind="photo", has_gps=True) == (3, 2)
+
+
 def test_label_vocabulary_edits(case, photos):
     drone = add_label(case, "drone wreck", shortcut="1")
     assert find_label(case, "gas cylinder").shortcut is None     # the shortcut moved
