@@ -153,3 +153,13 @@ def privilege_drop(tmp_path: Path) -> list[str]:
         pytest.skip("running as root and setpriv cannot drop CAP_DAC_OVERRIDE here"
                     f" (exit {check.returncode}: {check.stderr.strip()[-200:]})")
     return prefix
+
+
+def one_error_line(result: Result, *words: str) -> str:
+    """The result's only error line, which names each of `words`."""
+    lines = result.error_lines
+    assert len(lines) == 1, f"expected ONE error line\n{result}"
+    assert lines[0].startswith("error: "), lines[0]
+    for word in words:
+        assert word in lines[0], f"{word!r} not in {lines[0]!r}"
+    return lines[0]

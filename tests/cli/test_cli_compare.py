@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_support import Cli, privilege_drop, query, sha256
+from cli_support import Cli, one_error_line, privilege_drop, query, sha256
 from PIL import Image
 
 from reviewer.core.align import map_points
@@ -20,13 +20,6 @@ MOVE = camera_move(SIZE, angle_deg=-5, scale=1.08, tilt=(1e-5, 2e-5))
 COMPARE_KEYS = {"id", "transform", "inliers", "inlier_ratio", "reprojection_error_px"}
 
 
-def _one_error_line(result, *names: str) -> str:
-    lines = result.error_lines
-    assert len(lines) == 1, f"expected ONE error line\n{result}"
-    assert lines[0].startswith("error: "), lines[0]
-    for name in names:
-        assert name in lines[0], f"{name!r} not named in {lines[0]!r}"
-    return lines[0]
 
 
 @pytest.fixture
@@ -87,7 +80,7 @@ def test_a_refused_alignment_keeps_the_pair_and_exits_1_with_one_line(cli, pair_
     case, items = pair_case
     result = cli("compare", case, items["before.jpg"]["id"], items["wall.png"]["id"], "--json",
                  expect=1)
-    line = _one_error_line(result, "before.jpg", "wall.png", "no common features")
+    line = one_error_line(result, "before.jpg", "wall.png", "no common features")
     assert "saved without alignment" in line
     document = result.json()
     assert document["transform"] is None and "no common features" in document["error"]
@@ -107,9 +100,9 @@ def test_swipe_export_of_an_unaligned_pair_is_refused_but_the_pair_is_kept(cli, 
 def test_the_same_item_twice_and_an_unknown_id_are_usage_errors(cli, pair_case):
     case, items = pair_case
     same = items["before.jpg"]["id"]
-    _one_error_line(cli("compare", case, same, same, expect=2), "before.jpg",
+    one_error_line(cli("compare", case, same, same, expect=2), "before.jpg",
                     "both before and after")
-    _one_error_line(cli("compare", case, same, "ffffffff", expect=2), "ffffffff", "no such")
+    one_error_line(cli("compare", case, same, "ffffffff", expect=2), "ffffffff", "no such")
     assert cli("comparisons", case, "--json").json() == {"comparisons": []}
 
 
@@ -119,7 +112,7 @@ def test_an_image_that_does_not_decode_is_named_and_nothing_is_saved(cli, pair_c
     os.chmod(stored, stat.S_IRUSR | stat.S_IWUSR)
     stored.write_bytes(stored.read_bytes()[:5000])
     result = cli("compare", case, items["before.jpg"]["id"], items["after.jpg"]["id"], expect=1)
-    _one_error_line(result, "after.jpg", str(stored), "does not decode", "nothing was saved")
+    one_error_line(result, "after.jpg", str(stored), "does not decode", "nothing was saved")
     assert cli("comparisons", case, "--json").json() == {"comparisons": []}
 
 
@@ -166,7 +159,7 @@ def test_a_bad_width_or_export_file_is_refused_before_anything_is_saved(cli, pai
     ]
     for args, words in refusals:
         result = cli("compare", case, before, after, *args, expect=2)
-        _one_error_line(result, *words)
+        one_error_line(result, *words)
     assert cli("comparisons", case, "--json").json() == {"comparisons": []}
     assert query(case, "SELECT count(*), max(hash) FROM audit") == audit
     assert list(folder.iterdir()) == []
@@ -184,5 +177,5 @@ def test_an_export_into_a_folder_the_user_may_not_write_is_refused_first(cli, pa
                      "--export", locked / "a.png", expect=2, prefix=prefix)
     finally:
         locked.chmod(0o755)
-    _one_error_line(result, str(locked / "a.png"), "permission denied")
+    one_error_line(result, str(locked / "a.png"), "permission denied")
     assert cli("comparisons", case, "--json").json() == {"comparisons": []}

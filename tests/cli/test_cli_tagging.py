@@ -6,19 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cli_support import Cli, query
+from cli_support import Cli, one_error_line, query
 
 from reviewer.core.case import open_case
 from reviewer.core.regions import add_region, get_region
-
-
-def _one_error_line(result, *words: str) -> str:
-    lines = result.error_lines
-    assert len(lines) == 1, f"expected ONE error line\n{result}"
-    assert lines[0].startswith("error: "), lines[0]
-    for word in words:
-        assert word in lines[0], f"{word!r} not in {lines[0]!r}"
-    return lines[0]
 
 
 def _item(cli: Cli, case: Path, name: str) -> dict:
@@ -72,10 +63,10 @@ def test_an_unknown_or_ambiguous_region_prefix_is_one_line_and_links_nothing(cli
 
     ambiguous = cli("incident", "link", demo_case, colonnade["id"], "--region", "abcdef12",
                     expect=2)
-    _one_error_line(ambiguous, "abcdef12", "more than one region")
+    one_error_line(ambiguous, "abcdef12", "more than one region")
     unknown = cli("incident", "link", demo_case, colonnade["id"], "--region", "ffffffff",
                   expect=2)
-    _one_error_line(unknown, "ffffffff", "no such region")
+    one_error_line(unknown, "ffffffff", "no such region")
     assert _links(demo_case, colonnade["id"]) == before
     # More of the id picks one.
     cli("incident", "link", demo_case, colonnade["id"], "--region", twins[0][:-1] + "1")
@@ -99,7 +90,7 @@ def test_a_failing_link_in_a_batch_saves_none_of_them(cli, demo_case):
     for args in (["--region", region, "--region", "ffffffff"],
                  ["--region", region, "--evidence", street["id"][:8], "--evidence", "nope"]):
         failed = cli("incident", "link", demo_case, colonnade["id"], *args, expect=2)
-        _one_error_line(failed, "no such")
+        one_error_line(failed, "no such")
         assert _links(demo_case, colonnade["id"]) == links_before
         assert _audit(demo_case) == audit_before
 
@@ -124,7 +115,7 @@ def test_a_shortcut_the_app_does_not_bind_is_refused(cli, new_case):
     before = _labels(cli, case)
     for key in ("x", "0", "10", "R", "F1"):
         refused = cli("label", "add", case, f"wreck {key}", "--shortcut", key, expect=2)
-        _one_error_line(refused, key, "1 to 9")
+        one_error_line(refused, key, "1 to 9")
     assert _labels(cli, case) == before
 
 
@@ -149,8 +140,8 @@ def test_a_shortcut_another_label_has_moves_and_the_user_is_told(cli, new_case):
 def test_listing_by_a_label_the_case_lacks_says_so_as_tagging_does(cli, demo_case):
     """A typo ("cylinder") is one error line naming the labels, not an empty listing."""
     result = cli("list", demo_case, "--label", "cylinder", expect=2)
-    line = _one_error_line(result, "cylinder", "no such label", "gas cylinder")
-    assert result.stdout == "" and line == _one_error_line(
+    line = one_error_line(result, "cylinder", "no such label", "gas cylinder")
+    assert result.stdout == "" and line == one_error_line(
         cli("tag", demo_case, _item(cli, demo_case, "street_01.jpg")["id"], "--label",
             "cylinder", "--box", "1,1,5,5", expect=2))
     found = cli("list", demo_case, "--label", " Gas Cylinder", "--json").json()["evidence"]
@@ -167,7 +158,7 @@ def test_a_video_cannot_be_tagged_but_its_frame_can(cli, demo_case):
     refused = cli("tag", demo_case, video["id"][:8], "--label", "debris", "--box", "10,10,50,40",
                   expect=2)
 
-    _one_error_line(refused, "DJI_0042.MP4", "video cannot be tagged", "frame")
+    one_error_line(refused, "DJI_0042.MP4", "video cannot be tagged", "frame")
     assert query(demo_case, "SELECT count(*) FROM regions") == regions_before
     cli("tag", demo_case, frame["id"][:8], "--label", "debris", "--box", "10,10,50,40")
 
@@ -181,7 +172,7 @@ def test_a_negative_coordinate_is_read_as_a_coordinate(cli, demo_case):
         for args in ([option, value], [f"{option}={value}"]):
             result = cli("tag", demo_case, street, "--label", "debris", *args, expect=2)
             # The image's own refusal, not argparse's "expected one argument".
-            _one_error_line(result, "outside the image", value.split(",")[0] + ",")
+            one_error_line(result, "outside the image", value.split(",")[0] + ",")
     tagged = cli("tag", demo_case, street, "--label", "debris", "--point", "-0,10",
                  "--json").json()
     assert tagged["geometry"] == {"x": 0.0, "y": 10.0}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from cli_support import TIMEOUT, Cli, cli_env, query, reviewer_argv
+from cli_support import TIMEOUT, Cli, cli_env, one_error_line, query, reviewer_argv
 from PIL import Image
 
 
@@ -156,13 +156,6 @@ def test_incidents_are_named_by_the_short_ids_the_listings_print(cli: Cli, new_c
     assert missing.error_lines == ["error: ffffffff: no such incident in this case"]
 
 
-def _one_error_line(result, *words: str) -> str:
-    lines = result.error_lines
-    assert len(lines) == 1, f"expected ONE error line\n{result}"
-    assert lines[0].startswith("error: "), lines[0]
-    for word in words:
-        assert word in lines[0], f"{word!r} not in {lines[0]!r}"
-    return lines[0]
 
 
 def test_verify_of_a_file_that_is_neither_case_nor_package_is_one_line(cli: Cli, tmp_path):
@@ -170,7 +163,7 @@ def test_verify_of_a_file_that_is_neither_case_nor_package_is_one_line(cli: Cli,
         path = tmp_path / name
         path.write_bytes(b"hello")
         result = cli("verify", path, expect=2)
-        line = _one_error_line(result, str(path), "not a case folder or export package")
+        line = one_error_line(result, str(path), "not a case folder or export package")
         assert line.count(str(path)) == 1
         assert result.stdout == ""      # no verdict claiming anything was checked
 
@@ -181,7 +174,7 @@ def test_verify_of_a_damaged_package_names_it_once_and_claims_no_checks(cli: Cli
     truncated = tmp_path / "truncated.zip"
     truncated.write_bytes(package.read_bytes()[:3000])
     result = cli("verify", truncated, expect=3)
-    line = _one_error_line(result, str(truncated), "unreadable")
+    line = one_error_line(result, str(truncated), "unreadable")
     assert line.count(str(truncated)) == 1      # not "truncated.zip:truncated.zip"
     assert "database and audit chain checked" not in result.stdout
     assert "nothing in it was checked" in result.stdout
