@@ -107,22 +107,17 @@ def badge_rows(badges: list[tuple[str, QColor]], room: int, width_of, max_rows: 
     rows: list[list[tuple[int, int, str, QColor]]] = [[]]
     x = 0
     for number, (text, colour) in enumerate(badges):
+        width = width_of(text)
+        short = text.split(" ", 1)[0]
+        if x + width > room and (width <= room or x + width_of(short) > room):
+            rows.append([])
+            x = 0
         if len(rows) == max_rows:
             rows[-1] = _last_row(rows[-1] + [(0, 0, text, colour) for text, colour
                                               in badges[number:]], room, width_of)
             return rows
-        width = width_of(text)
         if x + width > room:
-            short = text.split(" ", 1)[0]
-            if width <= room or x + width_of(short) > room:
-                rows.append([])
-                x = 0
-                if len(rows) == max_rows:
-                    rows[-1] = _last_row([(0, 0, text, colour) for text, colour
-                                          in badges[number:]], room, width_of)
-                    return rows
-            if x + width > room:
-                text, width = short, width_of(short)
+            text, width = short, width_of(short)
         rows[-1].append((x, width, text, colour))
         x += width + BADGE_GAP
     return rows

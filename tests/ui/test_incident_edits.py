@@ -69,43 +69,39 @@ def test_editing_the_title_keeps_a_fractional_radius_as_it_was(window, qtbot, sm
         assert get_incident(case, incident.id).radius_m == 7.5
 
 
+def _new_incident(window, qtbot, title: str) -> tuple[str, list[str]]:
+    """New… in the Incidents panel: the form's Holds line, and the items it then holds."""
+    seen: list[str] = []
+
+    def fill(form: IncidentForm) -> None:
+        seen.append(form.holds.text())
+        qtbot.keyClicks(form.title, title)
+
+    _answer_form(qtbot, fill)
+    qtbot.mouseClick(window.workspace.incidents.new_button, Qt.MouseButton.LeftButton)
+    assert seen, "the form did not open"
+    (incident,) = window.session.case.conn.execute("SELECT id FROM incidents").fetchall()
+    return seen[0], incident_evidence_ids(window.session.case, incident[0])
+
+
 def test_new_incident_with_nothing_selected_holds_nothing(window, qtbot, small_case):
     window.open_case(small_case)
     workspace = window.workspace
     qtbot.waitUntil(lambda: bool(workspace.current_id), timeout=5000)
     workspace.browser.view.clearSelection()
-    seen: list[str] = []
-
-    def fill(form: IncidentForm) -> None:
-        seen.append(form.holds.text())
-        qtbot.keyClicks(form.title, "Empty for now")
-
-    _answer_form(qtbot, fill)
-    qtbot.mouseClick(workspace.incidents.new_button, Qt.MouseButton.LeftButton)
-    assert seen and "nothing" in seen[0].lower()
-    with open_case(small_case, actor="check") as case:
-        (incident,) = case.conn.execute("SELECT id FROM incidents").fetchall()
-        assert incident_evidence_ids(case, incident[0]) == []
+    holds, items = _new_incident(window, qtbot, "Empty for now")
+    assert "nothing" in holds.lower()
+    assert items == []
 
 
 def test_new_incident_says_what_it_will_hold(window, qtbot, small_case):
     window.open_case(small_case)
-    workspace = window.workspace
-    view = workspace.browser.view
+    view = window.workspace.browser.view
     qtbot.waitUntil(lambda: view.model().rowCount() == 3, timeout=5000)
     view.selectAll()
-    seen: list[str] = []
-
-    def fill(form: IncidentForm) -> None:
-        seen.append(form.holds.text())
-        qtbot.keyClicks(form.title, "Three photos")
-
-    _answer_form(qtbot, fill)
-    qtbot.mouseClick(workspace.incidents.new_button, Qt.MouseButton.LeftButton)
-    assert seen and seen[0] == "3 selected items"
-    with open_case(small_case, actor="check") as case:
-        (incident,) = case.conn.execute("SELECT id FROM incidents").fetchall()
-        assert len(incident_evidence_ids(case, incident[0])) == 3
+    holds, items = _new_incident(window, qtbot, "Three photos")
+    assert holds == "3 selected items"
+    assert len(items) == 3
 
 
 def test_attaching_what_is_already_attached_adds_no_undo_step(window, qtbot, small_case):

@@ -276,9 +276,9 @@ class RegionGraphics:
             self._apply_tag_rect()
 
     def _apply_tag_rect(self) -> None:
-        _, height = tag_size(self.region.label)
+        full, height = tag_size(self.region.label)
         width = self.tag_width()
-        self.text.setText(self.region.label if width >= tag_size(self.region.label)[0]
+        self.text.setText(self.region.label if width >= full
                           else QFontMetricsF(tag_font()).elidedText(
                               self.region.label, Qt.TextElideMode.ElideRight,
                               width - 2 * TAG_PAD_X))
