@@ -36,6 +36,7 @@ from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.incidents import get_incident, incident_evidence_ids, incident_region_ids
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region
+from reviewer.core.shape import Shape
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui.session import CaseSession
 from reviewer.ui.viewer.region_items import region_path
@@ -109,12 +110,12 @@ class _MakeCrop(QRunnable):
         self.signals.done.emit(self.key, canvas)
 
 
-def _outline(shape: str, geometry: dict) -> QPainterPath:
-    if shape == "point":
+def _outline(shape: Shape) -> QPainterPath:
+    if shape.is_marker:
         path = QPainterPath()
-        path.moveTo(geometry["x"], geometry["y"])
+        path.moveTo(*shape.vertices()[0])
         return path
-    return region_path(shape, geometry)
+    return region_path(shape)
 
 
 class IncidentPage(QWidget):
@@ -213,7 +214,7 @@ class IncidentPage(QWidget):
                 f"{region.label} · {row['original_name']}", conflicts.get(region_id), region_id))
             self.pool.start(_MakeCrop(region_id, media_path(case, row), region.bbox,
                                       colours.get(region.label_id, "#ff0000"), region.label,
-                                      self._signals, _outline(region.shape, region.geometry)))
+                                      self._signals, _outline(region.shape_value)))
         for evidence_id in incident_evidence_ids(case, self.incident_id):
             row = get_evidence(case, evidence_id)
             key = f"item:{evidence_id}"
