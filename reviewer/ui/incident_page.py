@@ -36,7 +36,7 @@ from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.incidents import get_incident, incident_evidence_ids, incident_region_ids
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region
-from reviewer.core.shape import Shape
+from reviewer.core.shape import shape_from
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui.session import CaseSession
 from reviewer.ui.viewer.region_items import region_path
@@ -110,7 +110,8 @@ class _MakeCrop(QRunnable):
         self.signals.done.emit(self.key, canvas)
 
 
-def _outline(shape: Shape) -> QPainterPath:
+def _outline(kind: str, geometry: dict) -> QPainterPath:
+    shape = shape_from(kind, geometry)
     if shape.is_marker:
         path = QPainterPath()
         path.moveTo(*shape.vertices()[0])
@@ -214,7 +215,7 @@ class IncidentPage(QWidget):
                 f"{region.label} · {row['original_name']}", conflicts.get(region_id), region_id))
             self.pool.start(_MakeCrop(region_id, media_path(case, row), region.bbox,
                                       colours.get(region.label_id, "#ff0000"), region.label,
-                                      self._signals, _outline(region.shape_value)))
+                                      self._signals, _outline(region.shape, region.geometry)))
         for evidence_id in incident_evidence_ids(case, self.incident_id):
             row = get_evidence(case, evidence_id)
             key = f"item:{evidence_id}"
