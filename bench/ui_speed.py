@@ -192,21 +192,12 @@ def _polygon(rng: random.Random, width: int, height: int, radius: float, sides: 
                        for k in range(sides)]}
 
 
-def _bbox(shape: str, geometry: dict) -> tuple[float, float, float, float]:
-    if shape == "rect":
-        return geometry["x"], geometry["y"], geometry["w"], geometry["h"]
-    if shape == "point":
-        return geometry["x"], geometry["y"], 0.0, 0.0
-    xs = [p[0] for p in geometry["points"]]
-    ys = [p[1] for p in geometry["points"]]
-    return min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)
-
-
 def add_regions(case) -> dict[str, Any]:
     """100,000 regions in one audited transaction: 1,000 polygons on one 12-MP photo."""
     from reviewer.core.clock import new_id
     from reviewer.core.evidence import list_evidence_ids
     from reviewer.core.labels import list_labels
+    from reviewer.core.shape import shape_from
 
     ids = list_evidence_ids(case)
     sizes = {row[0]: (row[1], row[2])
@@ -223,7 +214,7 @@ def add_regions(case) -> dict[str, Any]:
     def add(evidence_id: str, shape: str, geometry: dict) -> None:
         label = rng.choices(labels, weights)[0]
         rows.append((new_id(), evidence_id, label, shape, json.dumps(geometry),
-                     *_bbox(shape, geometry)))
+                     *shape_from(shape, geometry).bounds()))
 
     width, height = sizes[poly_id]
     for _ in range(N_POLYGONS):

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.cli.terminal import Column, ProgressBar, error_line, print_json, table
-from reviewer.core import geometry
 from reviewer.core.case import Case, create_case, open_case
 from reviewer.core.evidence import (
     EvidenceFilter,
@@ -42,6 +41,7 @@ from reviewer.core.labels import (
 )
 from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
+from reviewer.core.shape import Point, Polygon, Rect, parse_box, parse_point, parse_polygon
 from reviewer.core.verify import verify_case
 
 OK, PARTIAL, MISMATCH = 0, 1, 3
@@ -197,11 +197,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_tag(args: argparse.Namespace) -> int:
     if args.box:
-        shape, geom = "rect", geometry.parse_box(args.box)
+        shape, geom = Rect.kind, parse_box(args.box)
     elif args.polygon:
-        shape, geom = "polygon", geometry.parse_polygon(args.polygon)
+        shape, geom = Polygon.kind, parse_polygon(args.polygon)
     else:
-        shape, geom = "point", geometry.parse_point(args.point)
+        shape, geom = Point.kind, parse_point(args.point)
     with _opened(args) as case:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
         region = add_region(case, get_evidence(case, args.evidence_id)["id"], args.label, shape,

@@ -6,13 +6,13 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from reviewer.core import geometry as geo
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.evidence import get_evidence
 from reviewer.core.ids import resolve_id
 from reviewer.core.labels import find_label
+from reviewer.core.shape import Shape, shape_from, validated
 
 
 @dataclass(frozen=True)
@@ -31,8 +31,13 @@ class Region:
     updated_by: str
 
     @property
+    def shape_value(self) -> Shape:
+        """The region's shape as a typed value (`shape` is its kind, as stored)."""
+        return shape_from(self.shape, self.geometry)
+
+    @property
     def bbox(self) -> tuple[float, float, float, float]:
-        return geo.bbox(self.shape, self.geometry)
+        return self.shape_value.bounds()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -93,9 +98,10 @@ def add_region(
             "a video cannot be tagged: keep a frame of it as an item and tag the frame"
             " (reviewer import CASE VIDEO --frames-every SECONDS, or K in the app)"))
     the_label = find_label(case, label)
-    clean = geo.validate(shape, geometry, evidence["width"], evidence["height"])
+    figure = validated(shape, geometry, evidence["width"], evidence["height"])
+    clean = figure.to_json()
     _check_confidence(confidence)
-    x, y, w, h = geo.bbox(shape, clean)
+    x, y, w, h = figure.bounds()
     region_id = region_id or new_id()
     with case.write() as tx:
         tx.conn.execute(
@@ -128,11 +134,12 @@ def update_region(
     evidence = get_evidence(case, old.evidence_id)
     new_label = find_label(case, label) if label is not None else None
     new_shape = shape or old.shape
-    clean = geo.validate(new_shape, geometry if geometry is not None else old.geometry,
-                         evidence["width"], evidence["height"])
+    figure = validated(new_shape, geometry if geometry is not None else old.geometry,
+                       evidence["width"], evidence["height"])
+    clean = figure.to_json()
     new_confidence = old.confidence if confidence is _UNSET else confidence
     _check_confidence(new_confidence)
-    x, y, w, h = geo.bbox(new_shape, clean)
+    x, y, w, h = figure.bounds()
     with case.write_within(tx) as tx:
         tx.conn.execute(
             "UPDATE regions SET label_id = ?, shape = ?, geometry = ?, x = ?, y = ?, w = ?,"

@@ -80,14 +80,13 @@ def draw_crop(image: Image.Image, region: Region, colour: str) -> Image.Image:
     def at(px: float, py: float) -> tuple[float, float]:
         return ((px - left) * scale, (py - top) * scale)
 
-    if region.shape == "rect":
-        draw.rectangle([at(x, y), at(x + w, y + h)], outline=rgb, width=line)
-    elif region.shape == "polygon":
-        points = [at(px, py) for px, py in region.geometry["points"]]
-        draw.line([*points, points[0]], fill=rgb, width=line, joint="curve")
-    else:
-        cx, cy = at(region.geometry["x"], region.geometry["y"])
+    shape = region.shape_value
+    if shape.is_marker:
+        cx, cy = at(*shape.vertices()[0])
         draw.ellipse([cx - 6, cy - 6, cx + 6, cy + 6], outline=rgb, width=line)
+    else:
+        points = [at(px, py) for px, py in shape.vertices()]
+        draw.line([*points, points[0]], fill=rgb, width=line, joint="curve")
     font = _font(14)
     box = draw.textbbox((4, 4), region.label, font=font)
     draw.rectangle([box[0] - 3, box[1] - 3, box[2] + 3, box[3] + 3], fill=rgb)

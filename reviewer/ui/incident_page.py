@@ -36,6 +36,7 @@ from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.incidents import get_incident, incident_evidence_ids, incident_region_ids
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region
+from reviewer.core.shape import shape_from
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui.session import CaseSession
 from reviewer.ui.viewer.region_items import region_path
@@ -109,12 +110,13 @@ class _MakeCrop(QRunnable):
         self.signals.done.emit(self.key, canvas)
 
 
-def _outline(shape: str, geometry: dict) -> QPainterPath:
-    if shape == "point":
+def _outline(kind: str, geometry: dict) -> QPainterPath:
+    shape = shape_from(kind, geometry)
+    if shape.is_marker:
         path = QPainterPath()
-        path.moveTo(geometry["x"], geometry["y"])
+        path.moveTo(*shape.vertices()[0])
         return path
-    return region_path(shape, geometry)
+    return region_path(shape)
 
 
 class IncidentPage(QWidget):

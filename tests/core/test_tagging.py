@@ -6,7 +6,6 @@ import pytest
 
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.evidence import EvidenceFilter, list_evidence
-from reviewer.core.geometry import parse_box, parse_point, parse_polygon
 from reviewer.core.importer import import_paths
 from reviewer.core.incidents import (
     add_incident,
@@ -21,6 +20,7 @@ from reviewer.core.incidents import (
 )
 from reviewer.core.labels import add_label, find_label, list_labels, merge_labels, update_label
 from reviewer.core.regions import add_region, delete_region, get_region, list_regions, update_region
+from reviewer.core.shape import parse_box, parse_point, parse_polygon
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QFontMetrics
 
 from reviewer.core.case import open_case
-from reviewer.core.geometry import parse_box
 from reviewer.core.labels import add_label
 from reviewer.core.regions import add_region
+from reviewer.core.shape import parse_box
 from reviewer.ui.browser import THUMB, badge_rows
 
 LONG_NAMES = ["unexploded submunition", "chlorine cylinder valve", "toppled column drum",

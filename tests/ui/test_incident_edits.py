@@ -130,8 +130,8 @@ def _crop_pixels(page) -> list[bytes]:
 
 
 def test_moving_a_tag_updates_its_crop_on_the_incident_page(window, qtbot, small_case):
-    from reviewer.core.geometry import parse_box
     from reviewer.core.regions import add_region
+    from reviewer.core.shape import parse_box
     from reviewer.ui.edits import EditRegion
 
     with open_case(small_case, actor="setup") as case:
@@ -154,9 +154,9 @@ def test_moving_a_tag_updates_its_crop_on_the_incident_page(window, qtbot, small
 
 
 def test_attaching_is_all_or_nothing_when_one_tag_is_gone(window, qtbot, small_case):
-    from reviewer.core.geometry import parse_box
     from reviewer.core.incidents import incident_region_ids
     from reviewer.core.regions import add_region, delete_region
+    from reviewer.core.shape import parse_box
     from reviewer.ui.edits import LinkToIncident
 
     with open_case(small_case, actor="setup") as case:

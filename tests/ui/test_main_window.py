@@ -9,9 +9,9 @@ from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.core.case import open_case
-from reviewer.core.geometry import parse_box
 from reviewer.core.incidents import add_incident
 from reviewer.core.regions import add_region, list_regions
+from reviewer.core.shape import parse_box
 
 
 def _regions_in(path):

@@ -12,10 +12,10 @@ from reviewer.core.case import create_case, open_case
 from reviewer.core.conflicts import list_conflicts
 from reviewer.core.evidence import list_evidence
 from reviewer.core.export import export_case
-from reviewer.core.geometry import parse_box
 from reviewer.core.incidents import add_incident, list_incidents, update_incident
 from reviewer.core.merge import merge_package
 from reviewer.core.regions import add_region, list_regions, update_region
+from reviewer.core.shape import parse_box
 from reviewer.ui.conflicts import MARK, SettleConflictDialog
 
 

@@ -10,10 +10,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.core.case import create_case, open_case
 from reviewer.core.evidence import list_evidence
-from reviewer.core.geometry import parse_box
 from reviewer.core.incidents import add_incident, list_incidents
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import add_region, list_regions
+from reviewer.core.shape import parse_box
 from reviewer.ui.share.export_dialog import ExportDialog
 
 

@@ -7,9 +7,9 @@ from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QApplication, QMenu, QMessageBox
 
 from reviewer.core.case import open_case
-from reviewer.core.geometry import parse_box
 from reviewer.core.incidents import add_incident, incident_region_ids, list_incidents
 from reviewer.core.regions import add_region
+from reviewer.core.shape import parse_box
 from reviewer.ui import mime
 from reviewer.ui.incident_form import IncidentForm
 

@@ -17,7 +17,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QResizeEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
-from reviewer.core.geometry import map_region
 from reviewer.ui.compare.overlay import AfterOverlay
 from reviewer.ui.compare.pane_sync import PaneSync
 from reviewer.ui.compare.point_picker import PointPicker
@@ -44,9 +43,9 @@ def _carried(regions: list[RegionDisplay], matrix: np.ndarray, side: str
              ) -> list[RegionDisplay]:
     carried = []
     for region in regions:
-        shape, geometry = map_region(region.shape, region.geometry, matrix)
-        carried.append(replace(region, id=f"{side}:{region.id}", shape=shape,
-                               geometry=geometry, label=f"{region.label} ({side})"))
+        shape = region.shape_value.transformed(matrix)
+        carried.append(replace(region, id=f"{side}:{region.id}", shape=shape.kind,
+                               geometry=shape.to_json(), label=f"{region.label} ({side})"))
     return carried
 
 

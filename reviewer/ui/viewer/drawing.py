@@ -2,7 +2,7 @@
 
 Positions arrive in scene units (image pixels) with the zoom, so screen-pixel rules
 (a 3 px slip is no rectangle, a click within 10 px of the first vertex closes the
-polygon) stay the same at any zoom. The geometry itself is decided in tools.py.
+polygon) stay the same at any zoom. The geometry itself is the Shape's (core/shape.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QPainterPath, QPolygonF
 from PySide6.QtWidgets import QGraphicsEllipseItem, QGraphicsItem, QGraphicsScene
 
+from reviewer.core.shape import Point, Polygon, Rect, Shape
 from reviewer.ui.viewer import tools
 from reviewer.ui.viewer.region_items import (
     DRAFT_Z,
@@ -22,14 +23,12 @@ from reviewer.ui.viewer.region_items import (
     sketch_pen,
 )
 
-DRAWING_TOOLS = ("rect", "polygon", "point")
-
 
 class DrawingController:
-    def __init__(self, scene: QGraphicsScene, finished: Callable[[str, dict], None]) -> None:
+    def __init__(self, scene: QGraphicsScene, finished: Callable[[Shape], None]) -> None:
         self.scene = scene
         self.finished = finished
-        self.tool = "rect"
+        self.tool = Rect.kind        # a name in DRAWING_TOOLS (any other draws nothing)
         self.width = 0.0
         self.height = 0.0
         self._start: tuple[float, float] | None = None      # rect: the pressed corner
@@ -59,24 +58,9 @@ class DrawingController:
     # -- mouse ---------------------------------------------------------------------------
 
     def press(self, x: float, y: float, zoom: float) -> None:
-        if self.width <= 0 or self.height <= 0:
-            return
-        if self.tool == "point":
-            if 0 <= x <= self.width and 0 <= y <= self.height:   # outside: not meant
-                self.finished("point", tools.rounded("point", {"x": x, "y": y}))
-        elif self.tool == "rect":
-            self.cancel()
-            self._start = tools.clamp_point(x, y, self.width, self.height)
-            self._show_outline("rect")
-        elif self.tool == "polygon":
-            if self._polygon is None:
-                self._polygon = tools.PolygonDraft(self.width, self.height)
-                self._show_outline("polygon")
-            if self._polygon.click(x, y, tools.CLOSE_SNAP_PX / zoom):
-                self.finish_polygon()
-            else:
-                self._cursor = (x, y)
-                self._refresh(zoom)
+        tool = DRAWING_TOOLS.get(self.tool)
+        if tool is not None and self.width > 0 and self.height > 0:
+            tool.press(self, x, y, zoom)
 
     def move(self, x: float, y: float, zoom: float) -> None:
         if self.active():
@@ -84,21 +68,14 @@ class DrawingController:
             self._refresh(zoom)
 
     def release(self, x: float, y: float, zoom: float) -> None:
-        if self.tool != "rect" or self._start is None:
-            return
-        x0, y0 = self._start
-        x1, y1 = tools.clamp_point(x, y, self.width, self.height)
-        geometry = tools.rounded("rect", tools.rect_from_corners(x0, y0, x1, y1))
-        self.cancel()
-        if (not tools.is_tiny_drag(geometry["w"] * zoom, geometry["h"] * zoom)
-                and tools.is_drawable("rect", geometry)):
-            self.finished("rect", geometry)
+        tool = DRAWING_TOOLS.get(self.tool)
+        if tool is not None:
+            tool.release(self, x, y, zoom)
 
-    def double_click(self, x: float, y: float, zoom: float) -> None:
-        if self._polygon is not None:
-            # Usually the first click of the pair added this vertex; click() skips a repeat.
-            self._polygon.click(x, y, tools.CLOSE_SNAP_PX / zoom)
-            self.finish_polygon()
+    def double_click(self, x: float, y: float, zoom: float) -> bool:
+        """True if the tool took the double click; False: it counts as another press."""
+        tool = DRAWING_TOOLS.get(self.tool)
+        return tool is not None and tool.double_click(self, x, y, zoom)
 
     # -- keys ----------------------------------------------------------------------------
 
@@ -124,14 +101,14 @@ class DrawingController:
         draft = self._polygon
         if draft is None or not draft.can_close():
             return                        # fewer than 3 distinct vertices: keep clicking
-        geometry = draft.geometry()
+        shape = draft.shape()
         self.cancel()
-        self.finished("polygon", geometry)
+        self.finished(shape)
 
     # -- the outline of the shape in progress ------------------------------------------
 
-    def _show_outline(self, shape: str) -> None:
-        self._outline = sketch_item(shape)
+    def _show_outline(self) -> None:
+        self._outline = sketch_item()
         self.scene.addItem(self._outline)
 
     def _refresh(self, zoom: float) -> None:
@@ -139,8 +116,7 @@ class DrawingController:
             return
         path = QPainterPath()
         if self._start is not None and self._cursor is not None:
-            geometry = tools.rect_from_corners(*self._start, *self._cursor)
-            path.addRect(geometry["x"], geometry["y"], geometry["w"], geometry["h"])
+            path.addRect(*Rect.from_corners(*self._start, *self._cursor).bounds())
         elif self._polygon is not None:
             points = [QPointF(px, py) for px, py in self._polygon.points]
             closing = (self._cursor is not None and self._polygon.near_first(
@@ -170,3 +146,65 @@ class DrawingController:
             marker.setRect(-size / 2, -size / 2, size, size)
             marker.setBrush(QColor(SKETCH_COLOUR) if index == 0 else QColor("#ffffff"))
             marker.setPos(px, py)
+
+
+# -- the tools: what a press, a release and a double click mean to each -------------------
+
+class _PointTool:
+    def press(self, drawing: DrawingController, x: float, y: float, zoom: float) -> None:
+        if 0 <= x <= drawing.width and 0 <= y <= drawing.height:   # outside: not meant
+            drawing.finished(Point(x, y).rounded())
+
+    def release(self, drawing: DrawingController, x: float, y: float, zoom: float) -> None:
+        pass
+
+    def double_click(self, drawing: DrawingController, x: float, y: float,
+                     zoom: float) -> bool:
+        return True                  # two quick clicks would make two points
+
+
+class _RectTool:
+    def press(self, drawing: DrawingController, x: float, y: float, zoom: float) -> None:
+        drawing.cancel()
+        drawing._start = tools.clamp_point(x, y, drawing.width, drawing.height)
+        drawing._show_outline()
+
+    def release(self, drawing: DrawingController, x: float, y: float, zoom: float) -> None:
+        if drawing._start is None:
+            return
+        shape = Rect.from_corners(*drawing._start, x, y).clamped(
+            drawing.width, drawing.height).rounded()
+        drawing.cancel()
+        if not tools.is_tiny_drag(shape.w * zoom, shape.h * zoom) and not shape.is_empty():
+            drawing.finished(shape)
+
+    def double_click(self, drawing: DrawingController, x: float, y: float,
+                     zoom: float) -> bool:
+        return False
+
+
+class _PolygonTool:
+    def press(self, drawing: DrawingController, x: float, y: float, zoom: float) -> None:
+        if drawing._polygon is None:
+            drawing._polygon = tools.PolygonDraft(drawing.width, drawing.height)
+            drawing._show_outline()
+        if drawing._polygon.click(x, y, tools.CLOSE_SNAP_PX / zoom):
+            drawing.finish_polygon()
+        else:
+            drawing._cursor = (x, y)
+            drawing._refresh(zoom)
+
+    def release(self, drawing: DrawingController, x: float, y: float, zoom: float) -> None:
+        pass
+
+    def double_click(self, drawing: DrawingController, x: float, y: float,
+                     zoom: float) -> bool:
+        if drawing._polygon is not None:
+            # Usually the first click of the pair added this vertex; click() skips a repeat.
+            drawing._polygon.click(x, y, tools.CLOSE_SNAP_PX / zoom)
+            drawing.finish_polygon()
+        return True
+
+
+# Tools are named after the kind of shape they draw.
+DRAWING_TOOLS = {Rect.kind: _RectTool(), Polygon.kind: _PolygonTool(), Point.kind: _PointTool()}

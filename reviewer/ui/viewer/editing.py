@@ -14,6 +14,7 @@ from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsRectItem
 
+from reviewer.core.shape import Shape
 from reviewer.ui.viewer import tools
 from reviewer.ui.viewer.region_items import DRAFT_Z, SKETCH_COLOUR, fill_brush, sketch_pen
 from reviewer.ui.viewer.region_layer import RegionLayer
@@ -22,8 +23,14 @@ from reviewer.ui.viewer.region_layer import RegionLayer
 PAN = "pan"             # empty image, no modifier: the view pans (a click clears selection)
 HANDLED = "handled"
 
-_RECT_HANDLE_CURSORS = (Qt.CursorShape.SizeFDiagCursor, Qt.CursorShape.SizeVerCursor,
-                        Qt.CursorShape.SizeBDiagCursor, Qt.CursorShape.SizeHorCursor) * 2
+# A handle that moves box edges shows the resize arrow along them; a free vertex a cross.
+_CURSOR = Qt.CursorShape
+_EDGE_CURSORS = {
+    ("left", "top"): _CURSOR.SizeFDiagCursor, ("right", "bottom"): _CURSOR.SizeFDiagCursor,
+    ("right", "top"): _CURSOR.SizeBDiagCursor, ("left", "bottom"): _CURSOR.SizeBDiagCursor,
+    ("top",): _CURSOR.SizeVerCursor, ("bottom",): _CURSOR.SizeVerCursor,
+    ("left",): _CURSOR.SizeHorCursor, ("right",): _CURSOR.SizeHorCursor,
+}
 
 
 class EditController:
@@ -41,7 +48,7 @@ class EditController:
         self._pressed: str | None = None          # the region a move gesture started on
         self._nudged = (0.0, 0.0)                 # arrow-key travel so far, one undo step
         self._started = False                     # a move past the slip threshold
-        self._resizing: tuple[str, int, dict, float, float] | None = None
+        self._resizing: tuple[str, int, Shape, float, float] | None = None
         self._band: QGraphicsRectItem | None = None
 
     def active(self) -> bool:
@@ -54,9 +61,8 @@ class EditController:
         handle = self.layer.handle_at(x, y)
         if handle is not None:
             region_id, index = handle
-            if self.layer.regions[region_id].region.shape == "rect":
-                return _RECT_HANDLE_CURSORS[index]
-            return Qt.CursorShape.CrossCursor
+            edges = self.layer.regions[region_id].shape.handle_edges(index)
+            return _EDGE_CURSORS.get(edges, Qt.CursorShape.CrossCursor)
         if self.layer.region_at(x, y, transform) is not None:
             return Qt.CursorShape.SizeAllCursor
         return Qt.CursorShape.ArrowCursor
@@ -71,9 +77,9 @@ class EditController:
         if handle is not None:
             region_id, index = handle
             graphics = self.layer.regions[region_id]
-            hx, hy = tools.handle_positions(graphics.region.shape, graphics.geometry)[index]
+            hx, hy = graphics.shape.handles()[index]
             # Keep the grab offset, so the handle does not jump to the cursor.
-            self._resizing = (region_id, index, graphics.geometry, hx - x, hy - y)
+            self._resizing = (region_id, index, graphics.shape, hx - x, hy - y)
             self._gesture = "resize"
             return HANDLED
         region_id = self.layer.region_at(x, y, transform)
@@ -111,9 +117,8 @@ class EditController:
                 self.layer.regions[region_id].set_offset(dx, dy)
         elif self._gesture == "resize" and self._resizing is not None:
             region_id, index, original, grab_x, grab_y = self._resizing
-            graphics = self.layer.regions[region_id]
-            graphics.set_geometry(self._resized(graphics.region.shape, original, index,
-                                                x + grab_x, y + grab_y))
+            self.layer.regions[region_id].set_shape(original.with_handle_at(
+                index, x + grab_x, y + grab_y, self.width, self.height))
         elif self._gesture == "band" and self._band is not None:
             self._band.setRect(QRectF(*self._press, x - self._press[0],
                                       y - self._press[1]).normalized())
@@ -145,7 +150,7 @@ class EditController:
             self._moving = []
         elif gesture == "resize" and self._resizing is not None:
             region_id, _, original, _, _ = self._resizing
-            self.layer.regions[region_id].set_geometry(original)
+            self.layer.regions[region_id].set_shape(original)
             self._resizing = None
         elif gesture == "band" and self._band is not None:
             self.layer.scene.removeItem(self._band)
@@ -185,22 +190,17 @@ class EditController:
         box = tools.union_box([self.layer.regions[rid].box for rid in self._moving])
         return tools.clamp_translation(box, dx, dy, self.width, self.height)
 
-    def _resized(self, shape: str, original: dict, index: int, x: float, y: float) -> dict:
-        if shape == "rect":
-            return tools.resize_rect(original, index, x, y, self.width, self.height)
-        return tools.move_vertex(original, index, x, y, self.width, self.height)
-
     def _finish_move(self) -> None:
         moving, self._moving = self._moving, []
         for region_id in moving:
             graphics = self.layer.regions.get(region_id)
             if graphics is None or graphics.offset == (0.0, 0.0):
                 continue
-            shape, before = graphics.region.shape, graphics.geometry
-            after = tools.rounded(shape, tools.translate(shape, before, *graphics.offset))
-            graphics.set_geometry(after)
-            if after != tools.rounded(shape, before):
-                self.changed(region_id, after)
+            before = graphics.shape
+            after = before.translated(*graphics.offset).rounded()
+            graphics.set_shape(after)
+            if after != before.rounded():
+                self.changed(region_id, after.to_json())
 
     def _finish_resize(self) -> None:
         resizing, self._resizing = self._resizing, None
@@ -210,10 +210,9 @@ class EditController:
         graphics = self.layer.regions.get(region_id)
         if graphics is None:
             return
-        shape = graphics.region.shape
-        after = tools.rounded(shape, graphics.geometry)
-        if not tools.is_drawable(shape, after) or after == tools.rounded(shape, original):
-            graphics.set_geometry(original)     # collapsed to nothing, or no change at all
+        after = graphics.shape.rounded()
+        if after.is_empty() or after == original.rounded():
+            graphics.set_shape(original)     # collapsed to nothing, or no change at all
             return
-        graphics.set_geometry(after)
-        self.changed(region_id, after)
+        graphics.set_shape(after)
+        self.changed(region_id, after.to_json())

@@ -19,6 +19,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
+from reviewer.core.shape import Shape
 from reviewer.ui.viewer import tools, zooming
 from reviewer.ui.viewer.drawing import DRAWING_TOOLS, DrawingController
 from reviewer.ui.viewer.editing import PAN, EditController
@@ -168,9 +169,9 @@ class ImageView(QGraphicsView):
     def _selection_changed(self) -> None:
         self.selectionChanged.emit(list(self._regions.selection))
 
-    def _drawn(self, shape: str, geometry: dict) -> None:
-        self._regions.add_sketch(shape, geometry)
-        self.regionDrawn.emit(shape, geometry)
+    def _drawn(self, shape: Shape) -> None:
+        self._regions.add_sketch(shape)
+        self.regionDrawn.emit(shape.kind, shape.to_json())
 
     # -- tools ------------------------------------------------------------------------
 
@@ -229,9 +230,8 @@ class ImageView(QGraphicsView):
         if graphics is None:
             return
         viewport = self.viewport().rect()
-        zoom, (x, y) = zooming.focus(graphics.region.shape,
-                                     tools.bbox(graphics.region.shape, graphics.geometry),
-                                     viewport.width(), viewport.height(), self.zoom())
+        zoom, (x, y) = zooming.focus(graphics.shape, viewport.width(), viewport.height(),
+                                     self.zoom())
         self._set_zoom(zoom, centre=QPointF(x, y))
 
     def _set_zoom(self, zoom: float, anchor: QPointF | None = None,
@@ -364,11 +364,13 @@ class ImageView(QGraphicsView):
             self._drawing.release(point.x(), point.y(), self.zoom())
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        if self._tool == "polygon" and event.button() == Qt.MouseButton.LeftButton:
+        # A drawing tool may take the double click whole (the polygon closes on it; a
+        # point is not drawn twice); otherwise it is one more press.
+        if self._tool != "select" and event.button() == Qt.MouseButton.LeftButton:
             point = self._to_scene(event.position())
-            self._drawing.double_click(point.x(), point.y(), self.zoom())
-        elif self._tool != "point":               # two quick clicks would make two points
-            self.mousePressEvent(event)
+            if self._drawing.double_click(point.x(), point.y(), self.zoom()):
+                return
+        self.mousePressEvent(event)
 
     def _start_pan(self, position: QPointF, clears_selection: bool) -> None:
         self._pan_from = position

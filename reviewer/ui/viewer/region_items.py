@@ -9,7 +9,7 @@ colour because building them is a measurable part of showing 1,000 regions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
 )
 
-from reviewer.ui.viewer import tools
+from reviewer.core.shape import Shape, shape_from
 
 # Stacking: image < regions (by area, smaller on top) < points < tags < handles.
 POINT_Z = 1.0
@@ -46,10 +46,14 @@ class RegionDisplay:
     """A region as the window hands it to the view: plain data, no database."""
 
     id: str
-    shape: str            # "rect" | "polygon" | "point"
+    shape: str            # the kind and geometry as stored; shape_value is the typed value
     geometry: dict
     label: str
     colour: str           # "#rrggbb"
+    shape_value: Shape = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "shape_value", shape_from(self.shape, self.geometry))
 
 
 @lru_cache(maxsize=256)
@@ -103,16 +107,14 @@ def tag_size(label: str) -> tuple[float, float]:
             metrics.height() + 2 * TAG_PAD_Y)
 
 
-def region_path(shape: str, geometry: dict) -> QPainterPath:
-    """The outline in scene coordinates; a point is a dot around the item's origin."""
+def region_path(shape: Shape) -> QPainterPath:
+    """The outline in scene coordinates; a marker is a dot around the item's origin."""
     path = QPainterPath()
-    if shape == "rect":
-        path.addRect(QRectF(geometry["x"], geometry["y"], geometry["w"], geometry["h"]))
-    elif shape == "polygon":
-        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in geometry["points"]]))
-        path.closeSubpath()
-    else:
+    if shape.is_marker:
         path.addEllipse(QPointF(0, 0), POINT_RADIUS, POINT_RADIUS)
+    else:
+        path.addPolygon(QPolygonF([QPointF(x, y) for x, y in shape.vertices()]))
+        path.closeSubpath()
     return path
 
 
@@ -121,7 +123,7 @@ class RegionGraphics:
 
     def __init__(self, scene: QGraphicsScene, region: RegionDisplay) -> None:
         self.region = region
-        self.geometry = region.geometry        # may run ahead of region during a gesture
+        self.shape = region.shape_value        # may run ahead of region during a gesture
         self.selected = False
         self.offset = (0.0, 0.0)               # a move in progress, not yet in geometry
         self.handles: list[QAbstractGraphicsShapeItem] = []
@@ -135,7 +137,7 @@ class RegionGraphics:
         self.shape_item = QGraphicsPathItem()
         self.shape_item.setData(KEY_ID, region.id)
         self.shape_item.setData(KEY_ROLE, "shape")
-        if region.shape == "point":
+        if self.shape.is_marker:
             self.shape_item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
         self.tag = QGraphicsRectItem()
         self.tag.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
@@ -154,14 +156,14 @@ class RegionGraphics:
 
     def update(self, region: RegionDisplay) -> None:
         restyle = (region.label, region.colour) != (self.region.label, self.region.colour)
-        reshape = region.geometry != self.geometry or region.shape != self.region.shape
+        reshape = region.shape_value != self.shape
         if region.shape != self.region.shape:      # rare: handles and dot/outline differ
             self._drop_handles(self.shape_item.scene())
             self.shape_item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations,
-                                    region.shape == "point")
+                                    region.shape_value.is_marker)
             restyle = True
         self.region = region
-        self.geometry = region.geometry
+        self.shape = region.shape_value
         if self.selected and not self.handles:
             self._make_handles(self.shape_item.scene())
         if restyle:
@@ -196,12 +198,12 @@ class RegionGraphics:
             self.tag.setVisible(self.selected or not crowded)
 
     def _pen(self) -> QPen:
-        if self.region.shape == "point":      # a solid dot in a white ring shows on any photo
+        if self.shape.is_marker:      # a solid dot in a white ring shows on any photo
             return outline_pen("#ffffff", self.selected)
         return outline_pen(self.region.colour, self.selected)
 
     def _brush(self) -> QBrush:
-        if self.region.shape == "point":
+        if self.shape.is_marker:
             return solid_brush(self.region.colour)
         if self.selected or not self.crowded:
             return fill_brush(self.region.colour, self.selected)
@@ -216,23 +218,23 @@ class RegionGraphics:
         for item in (self.shape_item, self.tag, *self.handles):
             item.moveBy(dx - ox, dy - oy)
 
-    def set_geometry(self, geometry: dict) -> None:
+    def set_shape(self, shape: Shape) -> None:
         """Show a new outline (a resize in progress, or a finished move)."""
-        self.geometry = geometry
+        self.shape = shape
         self.offset = (0.0, 0.0)
         self._apply_geometry()
 
-    def shown_geometry(self) -> dict:
+    def shown_shape(self) -> Shape:
         if self.offset == (0.0, 0.0):
-            return self.geometry
-        return tools.translate(self.region.shape, self.geometry, *self.offset)
+            return self.shape
+        return self.shape.translated(*self.offset)
 
     def place_tag(self, zoom: float) -> None:
         """Put the tag above the region, or just inside it where the image top would cut it;
         shifted left where the image's right edge would cut it."""
         _, height = tag_size(self.region.label)
         width = self.tag_width()
-        room = height + TAG_GAP + (POINT_RADIUS if self.region.shape == "point" else 0)
+        room = height + TAG_GAP + (POINT_RADIUS if self.shape.is_marker else 0)
         inside = (self._top + self.offset[1]) * zoom < room
         shift = 0.0
         scene = self.tag.scene()
@@ -248,7 +250,7 @@ class RegionGraphics:
             self._apply_tag_rect()
 
     def _tag_left(self, width: float) -> float:
-        return -width / 2 if self.region.shape == "point" else 0.0
+        return -width / 2 if self.shape.is_marker else 0.0
 
     # -- building ------------------------------------------------------------------
 
@@ -284,30 +286,28 @@ class RegionGraphics:
                               width - 2 * TAG_PAD_X))
         left = self._tag_left(width) - self.tag_shift
         top = TAG_GAP if self.tag_inside else -height - TAG_GAP
-        if self.region.shape == "point":        # centred over (or under) the dot
+        if self.shape.is_marker:        # centred over (or under) the dot
             top += POINT_RADIUS if self.tag_inside else -POINT_RADIUS
         self.tag.setRect(QRectF(left, top, width, height))
         self.text.setPos(left + TAG_PAD_X, top + TAG_PAD_Y)
 
     def _apply_geometry(self) -> None:
-        shape, geometry = self.region.shape, self.geometry
+        shape = self.shape
         dx, dy = self.offset
-        self.box = tools.bbox(shape, geometry)
-        self.shape_item.setPath(region_path(shape, geometry))
-        if shape == "point":
-            self.shape_item.setPos(geometry["x"] + dx, geometry["y"] + dy)
+        self.box = shape.bounds()
+        self.shape_item.setPath(region_path(shape))
+        x, y = self.box[0], self.box[1]          # the tag sits on the bounding box
+        if shape.is_marker:                      # the dot is drawn round the item's origin
+            self.shape_item.setPos(x + dx, y + dy)
             self.shape_item.setZValue(POINT_Z)
-            self.tag.setPos(geometry["x"] + dx, geometry["y"] + dy)
-            self._top = float(geometry["y"])
         else:
             self.shape_item.setPos(dx, dy)
             # Smaller regions stack on top, so one drawn inside another stays clickable.
-            self.shape_item.setZValue(-tools.area(shape, geometry))
-            x, y = self.box[0], self.box[1]          # the tag sits on the bounding box
-            self.tag.setPos(x + dx, y + dy)
-            self._top = y
+            self.shape_item.setZValue(-shape.area())
+        self.tag.setPos(x + dx, y + dy)
+        self._top = y
         if self.handles:
-            positions = tools.handle_positions(shape, geometry)
+            positions = shape.handles()
             if len(positions) != len(self.handles):
                 scene = self.shape_item.scene()
                 self._drop_handles(scene)
@@ -321,8 +321,8 @@ class RegionGraphics:
             return
         dx, dy = self.offset
         # Round handles on polygon vertices, square ones on a rectangle's corners and edges.
-        kind = QGraphicsEllipseItem if self.region.shape == "polygon" else QGraphicsRectItem
-        for hx, hy in tools.handle_positions(self.region.shape, self.geometry):
+        kind = QGraphicsEllipseItem if self.shape.handles_are_vertices else QGraphicsRectItem
+        for hx, hy in self.shape.handles():
             handle = kind(-HANDLE_SIZE / 2, -HANDLE_SIZE / 2, HANDLE_SIZE, HANDLE_SIZE)
             handle.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
             handle.setPen(_handle_pen(self.region.colour))
@@ -356,16 +356,15 @@ def sketch_pen() -> QPen:
     return pen
 
 
-def sketch_item(shape: str, geometry: dict | None = None) -> QGraphicsPathItem:
-    """A dashed outline for a shape in progress or one drawn but not yet stored."""
+def sketch_item(shape: Shape | None = None) -> QGraphicsPathItem:
+    """A dashed outline for a shape drawn but not yet stored, or (None) one in progress."""
     item = QGraphicsPathItem()
     item.setPen(sketch_pen())
     item.setBrush(fill_brush(SKETCH_COLOUR, False))
     item.setZValue(DRAFT_Z)
-    if shape == "point":
-        item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
-    if geometry is not None:
-        item.setPath(region_path(shape, geometry))
-        if shape == "point":
-            item.setPos(geometry["x"], geometry["y"])
+    if shape is not None:
+        item.setPath(region_path(shape))
+        if shape.is_marker:
+            item.setFlag(QGraphicsItem.GraphicsItemFlag.ItemIgnoresTransformations)
+            item.setPos(*shape.vertices()[0])
     return item

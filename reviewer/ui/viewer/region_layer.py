@@ -1,7 +1,7 @@
 """All regions of the current image: their items, the selection, and hit-testing.
 
 Hit-testing asks the scene's BSP index for the few items near the cursor and then
-decides with the plain geometry in tools.py, so a click costs the same with 10
+decides with each region's Shape (its own hit-test), so a click costs the same with 10
 regions or 1,000. Selection is a list of ids here rather than QGraphicsItem
 selection, so selecting changes two items' pens and never rebuilds anything.
 """
@@ -12,6 +12,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsScene
 
+from reviewer.core.shape import Shape
 from reviewer.ui.viewer import tools
 from reviewer.ui.viewer.region_items import (
     KEY_ID,
@@ -37,7 +38,7 @@ class RegionLayer:
         self.selection: list[str] = []
         self.zoom = 1.0
         self.dense = False
-        self._sketches: list[tuple[str, dict, QGraphicsPathItem]] = []
+        self._sketches: list[tuple[Shape, QGraphicsPathItem]] = []
 
     # -- contents ----------------------------------------------------------------------
 
@@ -61,7 +62,7 @@ class RegionLayer:
             if self.dense:
                 graphics.set_crowded(True)
             self.regions[region.id] = graphics
-        elif (graphics.region != region or graphics.geometry != region.geometry
+        elif (graphics.region != region or graphics.shape != region.shape_value
               or graphics.offset != (0.0, 0.0)):     # also undoes an edit the window refused
             graphics.update(region)
             graphics.place_tag(self.zoom)
@@ -145,8 +146,7 @@ class RegionLayer:
             if item.data(KEY_ROLE) != "shape":
                 continue
             graphics = self.regions.get(item.data(KEY_ID))
-            if graphics is not None and tools.contains(
-                    graphics.region.shape, graphics.shown_geometry(), x, y, tolerance):
+            if graphics is not None and graphics.shown_shape().contains(x, y, tolerance):
                 return graphics.region.id
         return None
 
@@ -155,7 +155,7 @@ class RegionLayer:
         tolerance = tools.HANDLE_HIT_PX / self.zoom
         for region_id in reversed(self.selection):
             graphics = self.regions[region_id]
-            handles = tools.handle_positions(graphics.region.shape, graphics.shown_geometry())
+            handles = graphics.shown_shape().handles()
             index = tools.hit_handle(handles, x, y, tolerance)
             if index is not None:
                 return region_id, index
@@ -195,20 +195,20 @@ class RegionLayer:
 
     # -- shapes drawn but not yet stored by the window -----------------------------
 
-    def add_sketch(self, shape: str, geometry: dict) -> None:
-        item = sketch_item(shape, geometry)
+    def add_sketch(self, shape: Shape) -> None:
+        item = sketch_item(shape)
         self.scene.addItem(item)
-        self._sketches.append((shape, geometry, item))
+        self._sketches.append((shape, item))
 
     def drop_sketch_for(self, region: RegionDisplay) -> None:
         """The window stored a drawn shape: drop its sketch (that one, else the oldest)."""
         if not self._sketches:
             return
-        index = next((i for i, (shape, geometry, _) in enumerate(self._sketches)
-                      if shape == region.shape and geometry == region.geometry), 0)
-        self.scene.removeItem(self._sketches.pop(index)[2])
+        index = next((i for i, (shape, _) in enumerate(self._sketches)
+                      if shape == region.shape_value), 0)
+        self.scene.removeItem(self._sketches.pop(index)[1])
 
     def clear_sketches(self) -> None:
-        for _, _, item in self._sketches:
+        for _, item in self._sketches:
             self.scene.removeItem(item)
         self._sketches = []

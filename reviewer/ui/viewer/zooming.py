@@ -5,7 +5,8 @@ Zoom is screen pixels per image pixel.
 
 from __future__ import annotations
 
-from reviewer.ui.viewer.tools import Box, clamp
+from reviewer.core.shape import Shape
+from reviewer.ui.viewer.tools import clamp
 
 MIN_ZOOM, MAX_ZOOM = 1 / 50, 50.0
 KEY_STEP = 1.25                  # one + or - key press
@@ -29,15 +30,14 @@ def wheel_factor(angle_delta: int) -> float:
     return 2 ** (angle_delta / 480)
 
 
-def focus(shape: str, box: Box, view_width: float, view_height: float,
+def focus(shape: Shape, view_width: float, view_height: float,
           current: float) -> tuple[float, tuple[float, float]]:
     """(zoom, scene centre) that shows a region at about half the view."""
-    x, y, w, h = box
-    if shape == "point":
+    x, y, w, h = shape.bounds()
+    centre = (x + w / 2, y + h / 2)
+    if shape.is_marker:
         w = h = FOCUS_POINT_SIDE
-        centre = (x, y)
     else:
-        centre = (x + w / 2, y + h / 2)
         w, h = max(w, FOCUS_LEAST_SIDE), max(h, FOCUS_LEAST_SIDE)
     zoom = FOCUS_FILL * min(view_width / w, view_height / h)
     # Never zoom in past FOCUS_MAX_ZOOM for a small region, unless the user is already there.
