@@ -323,7 +323,7 @@ def _demo_info(path: Path, actor: str | None, existing: bool) -> dict[str, Any]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo case in DIR; where it is already built, reopen it: never rebuild."""
-    from reviewer.core.demo import DEMO_CASE, build_demo_case
+    from reviewer.demo import DEMO_CASE, build_demo_case
 
     path = Path(args.directory) / DEMO_CASE
     existing = (path / "case.sqlite").exists()
