@@ -10,9 +10,9 @@ import sys
 import traceback
 
 from reviewer.cli.desktop import open_app
-from reviewer.cli.parser import COMMANDS, USAGE_ERROR, build_parser
-from reviewer.cli.terminal import error_line
-from reviewer.core.errors import ReviewerError
+from reviewer.cli.parser import COMMANDS, build_parser
+from reviewer.cli.support import USAGE_ERROR, cancelled, error_line
+from reviewer.core.errors import Cancelled, ReviewerError
 
 
 def _wants_app(argv: list[str]) -> bool:
@@ -27,10 +27,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         build_parser().print_help()
         return USAGE_ERROR
-    from reviewer.cli.commands import HANDLERS
+    from reviewer.cli.handlers import HANDLERS  # here: `reviewer --help` stays quick
 
     try:
         return HANDLERS[args.command](args)
+    except Cancelled as error:
+        return cancelled(str(error))
     except ReviewerError as error:
         error_line(error.subject, error.reason)
         return USAGE_ERROR
@@ -38,9 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         # The reader (`| head`) has gone: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
-        error_line(None, "interrupted")
-        return 130
+    except KeyboardInterrupt:   # a command with no cancel flag: its writes are transactions
+        return cancelled("interrupted; a change not yet saved was not made")
     except Exception as error:  # the contract: one line, never a traceback
         if os.environ.get("REVIEWER_DEBUG"):
             traceback.print_exc()
