@@ -9,27 +9,39 @@ import os
 import sys
 import traceback
 
-from reviewer.cli.desktop import open_app
-from reviewer.cli.parser import COMMANDS, build_parser
+# Only the standard library and support.py here: what `main` needs loads inside its
+# guard, so a Ctrl+C while it loads (seconds on a busy machine) ends as any cancel does.
 from reviewer.cli.support import USAGE_ERROR, cancelled, error_line
-from reviewer.core.errors import Cancelled, ReviewerError
 
-
-def _wants_app(argv: list[str]) -> bool:
-    return not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-"))
+INTERRUPTED = "interrupted; a change not yet saved was not made"
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:   # before a command's cancel flag, or in a command without one
+        return cancelled(INTERRUPTED)
+
+
+def _wants_app(argv: list[str]) -> bool:
+    from reviewer.cli.parser import COMMANDS
+
+    return not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-"))
+
+
+def _main(argv: list[str]) -> int:
+    from reviewer.cli.parser import build_parser
+    from reviewer.core.errors import Cancelled, ReviewerError
+
     if _wants_app(argv):
         return _run_app(argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()
         return USAGE_ERROR
-    from reviewer.cli.handlers import HANDLERS  # here: `reviewer --help` stays quick
-
     try:
+        from reviewer.cli.handlers import HANDLERS  # here: `reviewer --help` stays quick
+
         return HANDLERS[args.command](args)
     except Cancelled as error:
         return cancelled(str(error))
@@ -41,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:   # a command with no cancel flag: its writes are transactions
-        return cancelled("interrupted; a change not yet saved was not made")
+        return cancelled(INTERRUPTED)
     except Exception as error:  # the contract: one line, never a traceback
         if os.environ.get("REVIEWER_DEBUG"):
             traceback.print_exc()
@@ -54,4 +66,6 @@ def _run_app(argv: list[str]) -> int:
     if len(argv) > 1:
         error_line(None, f"unknown command {argv[0]!r} (see reviewer --help)")
         return USAGE_ERROR
+    from reviewer.cli.desktop import open_app
+
     return open_app(argv[0] if argv else None)

@@ -14,8 +14,10 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from reviewer.core.case import Case, open_case
+if TYPE_CHECKING:   # the case module loads later, inside main's Ctrl+C guard (cli/__init__)
+    from reviewer.core.case import Case
 
 OK, PARTIAL, USAGE_ERROR, MISMATCH = 0, 1, 2, 3
 CANCELLED = 130   # 128 + SIGINT: what a shell reports for a program stopped by Ctrl+C
@@ -36,6 +38,8 @@ def cancelled(what_happened: str) -> int:
 @contextmanager
 def opened_case(args: argparse.Namespace) -> Iterator[Case]:
     """The case named by the command's CASE argument, opened as `--actor`, closed after."""
+    from reviewer.core.case import open_case
+
     case = open_case(args.case, actor=args.actor)
     try:
         yield case

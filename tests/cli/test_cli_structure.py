@@ -83,3 +83,16 @@ def test_a_cancelled_command_exits_130_with_one_cancelled_line(command, json, sh
     assert len(stderr) == 1
     # What a cancelled command promises: nothing half-made is left.
     assert not shared["out"].exists() and not shared["target"].exists()
+
+
+def test_ctrl_c_in_a_command_without_a_cancel_flag_ends_the_same_way(shared, monkeypatch,
+                                                                       capsys):
+    """`reviewer list` (no cancel flag) stopped by Ctrl+C: exit 130 and one `cancelled:`
+    line, not a traceback."""
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(HANDLERS, "list", interrupted)
+    assert main(["list", str(shared["case"])]) == CANCELLED
+    assert capsys.readouterr().err.splitlines() == [
+        "cancelled: interrupted; a change not yet saved was not made"]
