@@ -11,7 +11,7 @@ import traceback
 
 # Only the standard library and support.py here: what `main` needs loads inside its
 # guard, so a Ctrl+C while it loads (seconds on a busy machine) ends as any cancel does.
-from reviewer.cli.support import USAGE_ERROR, cancelled, error_line
+from reviewer.cli.support import OK, USAGE_ERROR, cancelled, error_line
 
 INTERRUPTED = "interrupted; a change not yet saved was not made"
 
@@ -51,7 +51,7 @@ def _main(argv: list[str]) -> int:
     except BrokenPipeError:
         # The reader (`| head`) has gone: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
+        return OK
     except KeyboardInterrupt:   # a command with no cancel flag: its writes are transactions
         return cancelled(INTERRUPTED)
     except Exception as error:  # the contract: one line, never a traceback
