@@ -5,6 +5,7 @@ on their registration order)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -122,3 +123,16 @@ def test_every_writer_renames_through_the_atomic_helper():
     unwritten = [name for name, text in sources.items()
                  if "with_name(f\".{" in text and name != "reviewer/core/atomic.py"]
     assert unwritten == []   # temporary names come from atomic.temporary_beside
+
+
+def test_background_jobs_start_only_through_the_one_runner():
+    """Import, frames, export, merge, verify, unpack, keeping a frame and the comparison
+    window's alignment all start through workers.Jobs.run, which keeps each job until it
+    ends and routes its result; a job started by hand could be collected mid-run."""
+    starting = sorted(name for name, text in _sources("ui").items()
+                      if name != "reviewer/ui/workers.py"
+                      and re.search(r"from reviewer\.ui\.workers import [^\n]*\bstart\b", text))
+    assert starting == []
+    runs = {name for name, text in _sources("ui").items() if "Jobs()" in text}
+    assert runs == {"reviewer/ui/job_runner.py", "reviewer/ui/workspace.py",
+                    "reviewer/ui/compare/compare_window.py"}
