@@ -129,7 +129,7 @@ def main() -> int:
         child(Path(args.child[0]), args.child[1])
         return 0
 
-    from reviewer.core.demo.texture import camera_move, textured_scene, view_of
+    from reviewer.demo.texture import camera_move, textured_scene, view_of
 
     size = (args.width, args.height)
     with tempfile.TemporaryDirectory(prefix="align_bench_") as name:

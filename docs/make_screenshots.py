@@ -108,7 +108,7 @@ def _new_photos(folder: Path) -> Path:
     """Two photos the case does not have yet, and one cut short by a bad transfer."""
     from PIL import Image
 
-    from reviewer.core.demo.texture import textured_scene
+    from reviewer.demo.texture import textured_scene
 
     folder.mkdir(parents=True)
     for seed, name in ((11, "IMG_2041.jpg"), (12, "IMG_2042.jpg")):
@@ -261,7 +261,7 @@ def main() -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
-    from reviewer.core.demo import build_demo_case
+    from reviewer.demo import build_demo_case
     from reviewer.ui.main_window import MainWindow
     from reviewer.ui.settings import AppSettings
 

@@ -1,4 +1,4 @@
-"""Render reviewer/resources/icons/app.svg to the PNG sizes the app and desktops use.
+"""Render resources/icons/app.svg to the PNG sizes the app and desktops use.
 
 Run after editing the SVG (from the repository root):
 
@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication, QImage, QPainter
 from PySide6.QtSvg import QSvgRenderer
 
-ICONS = Path(__file__).resolve().parent.parent / "reviewer" / "resources" / "icons"
+ICONS = Path(__file__).resolve().parent.parent / "resources" / "icons"
 SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 

@@ -33,9 +33,41 @@ def test_resources_are_inside_the_built_wheel(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     wheel = next(tmp_path.glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
-    assert "reviewer/resources/labels.json" in names
-    assert "reviewer/resources/report/index.html.j2" in names
-    assert not any(name.startswith("tests/") for name in names)
+    # The top-level resources/ is installed as reviewer/resources, every file of it.
+    shipped = sorted(f"reviewer/resources/{path.relative_to(REPO / 'resources').as_posix()}"
+                     for path in (REPO / "resources").rglob("*") if path.is_file())
+    assert "reviewer/resources/labels.json" in shipped
+    assert "reviewer/resources/report/index.html.j2" in shipped
+    assert "reviewer/resources/icons/app-256.png" in shipped
+    assert [name for name in shipped if name not in names] == []
+    # pyproject lists the packages: one forgotten there would be missing from the wheel.
+    code = sorted(path.relative_to(REPO).as_posix() for path in (REPO / "reviewer").rglob("*.py"))
+    assert [name for name in code if name not in names] == []
+    assert not any(name.startswith(("tests/", "resources/")) for name in names)
+
+
+def test_installed_wheel_finds_its_resources(tmp_path):
+    """Installed from the wheel (no checkout beside it), the vocabulary, the report
+    template and the icons are found through the package."""
+    import subprocess
+    import sys
+
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path / "w"),
+         str(REPO)], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr[-2000:]
+    wheel = next((tmp_path / "w").glob("*.whl"))
+    zipfile.ZipFile(wheel).extractall(tmp_path / "site")
+    probe = ("from reviewer.core.resources import resource\n"
+             "print(resource('labels.json'))\n"
+             "print(len(resource('labels.json').read_text()) > 0,"
+             " resource('report/index.html.j2').is_file(), resource('icons/app.svg').is_file())")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=120, env={"PYTHONPATH": str(tmp_path / "site")})
+    assert result.returncode == 0, result.stderr[-2000:]
+    where, found = result.stdout.splitlines()
+    assert where.startswith(str(tmp_path / "site")), where
+    assert found == "True True True"
 
 
 def _apt_packages(text: str) -> list[str]:

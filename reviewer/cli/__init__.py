@@ -9,38 +9,51 @@ import os
 import sys
 import traceback
 
-from reviewer.cli.desktop import open_app
-from reviewer.cli.parser import COMMANDS, USAGE_ERROR, build_parser
-from reviewer.cli.terminal import error_line
-from reviewer.core.errors import ReviewerError
+# Only the standard library and support.py here: what `main` needs loads inside its
+# guard, so a Ctrl+C while it loads (seconds on a busy machine) ends as any cancel does.
+from reviewer.cli.support import OK, USAGE_ERROR, cancelled, error_line
 
-
-def _wants_app(argv: list[str]) -> bool:
-    return not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-"))
+INTERRUPTED = "interrupted; a change not yet saved was not made"
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _main(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:   # before a command's cancel flag, or in a command without one
+        return cancelled(INTERRUPTED)
+
+
+def _wants_app(argv: list[str]) -> bool:
+    from reviewer.cli.parser import COMMANDS
+
+    return not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-"))
+
+
+def _main(argv: list[str]) -> int:
+    from reviewer.cli.parser import build_parser
+    from reviewer.core.errors import Cancelled, ReviewerError
+
     if _wants_app(argv):
         return _run_app(argv)
     args = build_parser().parse_args(argv)
     if args.command is None:
         build_parser().print_help()
         return USAGE_ERROR
-    from reviewer.cli.commands import HANDLERS
-
     try:
+        from reviewer.cli.handlers import HANDLERS  # here: `reviewer --help` stays quick
+
         return HANDLERS[args.command](args)
+    except Cancelled as error:
+        return cancelled(str(error))
     except ReviewerError as error:
         error_line(error.subject, error.reason)
         return USAGE_ERROR
     except BrokenPipeError:
         # The reader (`| head`) has gone: stop quietly, as Unix tools do.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except KeyboardInterrupt:
-        error_line(None, "interrupted")
-        return 130
+        return OK
+    except KeyboardInterrupt:   # a command with no cancel flag: its writes are transactions
+        return cancelled(INTERRUPTED)
     except Exception as error:  # the contract: one line, never a traceback
         if os.environ.get("REVIEWER_DEBUG"):
             traceback.print_exc()
@@ -53,4 +66,6 @@ def _run_app(argv: list[str]) -> int:
     if len(argv) > 1:
         error_line(None, f"unknown command {argv[0]!r} (see reviewer --help)")
         return USAGE_ERROR
+    from reviewer.cli.desktop import open_app
+
     return open_app(argv[0] if argv else None)

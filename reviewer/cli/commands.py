@@ -1,22 +1,31 @@
 """One handler per command: parse arguments into a core call, print its result.
 
-Handlers return the exit code: 0 all done, 1 done with per-item failures,
-2 usage error or unreadable case (raised as ReviewerError), 3 verification failed.
+Handlers return the exit code (support.py has them: 0 all done, 1 done with per-item
+failures, 2 usage error or unreadable case, raised as ReviewerError, 3 verification
+failed, 130 cancelled).
 """
 
 from __future__ import annotations
 
 import argparse
-import signal
 import textwrap
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from reviewer.cli.terminal import Column, ProgressBar, error_line, print_json, table
-from reviewer.core.case import Case, create_case, open_case
+from reviewer.cli.commands_share import cmd_verify_package
+from reviewer.cli.support import (
+    MISMATCH,
+    OK,
+    PARTIAL,
+    USAGE_ERROR,
+    cancel_on_interrupt,
+    cancelled,
+    error_line,
+    opened_case,
+)
+from reviewer.cli.terminal import Column, ProgressBar, print_json, table
+from reviewer.core.case import create_case, open_case
 from reviewer.core.evidence import (
     EvidenceFilter,
     camera_name,
@@ -44,28 +53,6 @@ from reviewer.core.regions import add_region, list_regions
 from reviewer.core.shape import Point, Polygon, Rect, parse_box, parse_point, parse_polygon
 from reviewer.core.verify import verify_case
 
-OK, PARTIAL, MISMATCH = 0, 1, 3
-
-
-@contextmanager
-def _opened(args: argparse.Namespace) -> Iterator[Case]:
-    case = open_case(args.case, actor=args.actor)
-    try:
-        yield case
-    finally:
-        case.close()
-
-
-@contextmanager
-def _cancel_on_interrupt() -> Iterator[threading.Event]:
-    """Ctrl+C asks a long job to stop cleanly (it keeps what is complete)."""
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    try:
-        yield cancel
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
 
 def cmd_new(args: argparse.Namespace) -> int:
     case = create_case(args.case, title=args.title, actor=args.actor)
@@ -79,7 +66,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+    with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Importing")
         try:
             report = import_paths(case, args.paths, recursive=args.recursive, link=args.link,
@@ -106,6 +93,9 @@ def cmd_import(args: argparse.Namespace) -> int:
             parts.append(f"{len(report.skipped)} non-media files skipped")
         print(", ".join(parts) + (" (cancelled: run again to finish)" if report.cancelled
                                   else "") + ".")
+    if report.cancelled:
+        return cancelled("the import stopped; every item listed as imported is complete in"
+                         " the case; run the same import again to finish")
     return OK if report.ok else PARTIAL
 
 
@@ -134,7 +124,7 @@ def _list_cells(row: dict[str, Any], matching: bool) -> list[str]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _opened(args) as case:
+    with opened_case(args) as case:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
         # A label the case lacks is an error (naming the labels), not an empty listing.
         label = find_label(case, args.label) if args.label else None
@@ -176,7 +166,7 @@ def _region_lines(region: dict[str, Any], width: int = 100) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    with _opened(args) as case:
+    with opened_case(args) as case:
         row = get_evidence(case, args.evidence_id)
         document = {**row, "exif": evidence_exif(case, row["id"]),
                     "regions": [r.to_dict() for r in list_regions(case, row["id"])]}
@@ -202,7 +192,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         shape, geom = Polygon.kind, parse_polygon(args.polygon)
     else:
         shape, geom = Point.kind, parse_point(args.point)
-    with _opened(args) as case:
+    with opened_case(args) as case:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
         region = add_region(case, get_evidence(case, args.evidence_id)["id"], args.label, shape,
                             geom, confidence=args.confidence, note=args.note,
@@ -224,7 +214,7 @@ def cmd_incident(args: argparse.Namespace) -> int:
 def _incident_add(args: argparse.Namespace) -> int:
     values = {k: getattr(args, k) for k in EDITABLE
               if k != "title" and getattr(args, k, None) is not None}
-    with _opened(args) as case:
+    with opened_case(args) as case:
         incident = add_incident(case, args.title, **values)
     if args.json:
         print_json(incident.to_dict())
@@ -234,7 +224,7 @@ def _incident_add(args: argparse.Namespace) -> int:
 
 
 def _incident_list(args: argparse.Namespace) -> int:
-    with _opened(args) as case:
+    with opened_case(args) as case:
         rows = list_incidents(case)
     if args.json:
         print_json({"incidents": rows})
@@ -252,8 +242,8 @@ def _incident_list(args: argparse.Namespace) -> int:
 def _incident_link(args: argparse.Namespace) -> int:
     if not args.region and not args.evidence:
         error_line("incident link", "give --region or --evidence (or several)")
-        return 2
-    with _opened(args) as case:
+        return USAGE_ERROR
+    with opened_case(args) as case:
         incident_id = resolve_incident_id(case, args.incident_id)
         linked = link_to_incident(case, incident_id, args.region, args.evidence)
     if args.json:
@@ -266,7 +256,7 @@ def _incident_link(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    with _opened(args) as case:
+    with opened_case(args) as case:
         if args.label_command == "add":
             check_shortcut(args.shortcut)
             holder = label_with_shortcut(case, args.shortcut) if args.shortcut else None
@@ -291,8 +281,8 @@ def cmd_label(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     if verify_target(args.case) == "package":
-        return _share("cmd_verify_package")(args)
-    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+        return cmd_verify_package(args)
+    with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")
         try:
             report = verify_case(case, progress=bar, cancel=cancel)
@@ -310,6 +300,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                               else f"{len(report.problems)} PROBLEM(S)")
         print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
               " re-hashed; audit chain and database checked.")
+    if report.cancelled:
+        return cancelled("verification stopped before the end; nothing was changed")
     return OK if report.ok else MISMATCH
 
 
@@ -323,7 +315,7 @@ def _demo_info(path: Path, actor: str | None, existing: bool) -> dict[str, Any]:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Build the demo case in DIR; where it is already built, reopen it: never rebuild."""
-    from reviewer.core.demo import DEMO_CASE, build_demo_case
+    from reviewer.demo import DEMO_CASE, build_demo_case
 
     path = Path(args.directory) / DEMO_CASE
     existing = (path / "case.sqlite").exists()
@@ -350,29 +342,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return OK
 
 
-def _share(name: str) -> Callable[[argparse.Namespace], int]:
-    """A handler from commands_share.py (which uses this module's helpers), found when run."""
-
-    def handler(args: argparse.Namespace) -> int:
-        from reviewer.cli import commands_share
-
-        return getattr(commands_share, name)(args)
-
-    return handler
-
-
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "new": cmd_new, "import": cmd_import, "list": cmd_list, "show": cmd_show, "tag": cmd_tag,
     "incident": cmd_incident, "label": cmd_label, "verify": cmd_verify, "demo": cmd_demo,
-    "export": _share("cmd_export"), "merge": _share("cmd_merge"), "unpack": _share("cmd_unpack"),
 }
-
-
-# Handlers kept in their own modules, registered here (imported last: they use the above).
-from reviewer.cli.commands_compare import COMPARE_HANDLERS  # noqa: E402
-
-HANDLERS.update(COMPARE_HANDLERS)
-
-from reviewer.cli.commands_conflicts import CONFLICT_HANDLERS  # noqa: E402
-
-HANDLERS.update(CONFLICT_HANDLERS)

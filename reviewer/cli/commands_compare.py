@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from reviewer.cli.commands import OK, PARTIAL, _opened
-from reviewer.cli.terminal import error_line, print_json
+from reviewer.cli.support import OK, PARTIAL, error_line, opened_case
+from reviewer.cli.terminal import print_json
 from reviewer.core.compare_export import check_export, describe_alignment, export_comparison
 from reviewer.core.comparisons import Comparison, compare, list_comparisons
 from reviewer.core.errors import MediaError, ReviewerError
@@ -30,7 +30,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     code = OK
     if args.export:   # a bad width or file is refused before the comparison is saved
         check_export(args.mode, args.width, args.export)
-    with _opened(args) as case:
+    with opened_case(args) as case:
         try:
             comparison, refusal = compare(case, args.before_id, args.after_id, align=args.align,
                                           note=args.note)
@@ -72,7 +72,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_comparisons(args: argparse.Namespace) -> int:
-    with _opened(args) as case:
+    with opened_case(args) as case:
         comparisons = list_comparisons(case)
         names = {}
         for comparison in comparisons:
@@ -90,4 +90,4 @@ def cmd_comparisons(args: argparse.Namespace) -> int:
     return OK
 
 
-COMPARE_HANDLERS = {"compare": cmd_compare, "comparisons": cmd_comparisons}
+HANDLERS = {"compare": cmd_compare, "comparisons": cmd_comparisons}

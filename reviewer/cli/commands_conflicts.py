@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from reviewer.cli.commands import OK, _opened
-from reviewer.cli.parser import USAGE_ERROR
-from reviewer.cli.terminal import error_line, print_json
+from reviewer.cli.support import OK, USAGE_ERROR, error_line, opened_case
+from reviewer.cli.terminal import print_json
 from reviewer.core.conflicts import (
     Conflict,
     Settlement,
@@ -51,7 +50,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         return USAGE_ERROR
     if args.settle is not None:
         return _settle(args)
-    with _opened(args) as case:
+    with opened_case(args) as case:
         conflicts = list_conflicts(case, open_only=not args.all)
         documents = [_listed(case, conflict) for conflict in conflicts]
     if args.json:
@@ -75,7 +74,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
 
 
 def _settle(args: argparse.Namespace) -> int:
-    with _opened(args) as case:
+    with opened_case(args) as case:
         settlement = settle_conflict(case, args.settle, args.keep)
     if args.json:
         print_json(_settled(settlement))
@@ -90,4 +89,4 @@ def _settle(args: argparse.Namespace) -> int:
     return OK
 
 
-CONFLICT_HANDLERS = {"conflicts": cmd_conflicts}
+HANDLERS = {"conflicts": cmd_conflicts}

@@ -5,15 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reviewer.cli.commands import MISMATCH, OK, PARTIAL, _cancel_on_interrupt, _opened
-from reviewer.cli.terminal import ProgressBar, error_line, print_json
+from reviewer.cli.support import (
+    MISMATCH,
+    OK,
+    PARTIAL,
+    cancel_on_interrupt,
+    cancelled,
+    error_line,
+    opened_case,
+)
+from reviewer.cli.terminal import ProgressBar, print_json
 from reviewer.core.errors import PackageMismatchError
 from reviewer.core.export import export_case
-from reviewer.core.merge import describe_counts, kind_word, merge_package
+from reviewer.core.merge import merge_package
 from reviewer.core.package_verify import verify_package
 from reviewer.core.unpack import unpack_package
-
-CANCELLED = 130
+from reviewer.wording import describe_counts, kind_word
 
 
 def is_package(path: str) -> bool:
@@ -21,7 +28,7 @@ def is_package(path: str) -> bool:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+    with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Exporting")
         try:
             report = export_case(case, args.out, incidents=args.incident,
@@ -34,21 +41,19 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         for item in report.missing:
             error_line(item["path"], item["detail"], level="warning")
-        if report.cancelled:
-            print("Cancelled: no package was written.")
-        else:
+        if not report.cancelled:
             counts = report.counts
             print(f"Exported {counts['evidence']} item(s), {counts['regions']} tag(s),"
                   f" {counts['incidents']} incident(s): {report.files} file(s),"
                   f" {report.bytes:,} bytes in {report.path}"
                   f" (manifest SHA-256 {report.manifest_sha256}).")
     if report.cancelled:
-        return CANCELLED
+        return cancelled("the export stopped; no package was written")
     return OK if report.ok else PARTIAL
 
 
 def cmd_verify_package(args: argparse.Namespace) -> int:
-    with _cancel_on_interrupt() as cancel:
+    with cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")
         try:
             report = verify_package(args.case, progress=bar, cancel=cancel)
@@ -71,6 +76,8 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
             print(f"{verdict}: {checked}; database and audit chain NOT checked.")
         else:
             print(f"{verdict}: the package could not be read; nothing in it was checked.")
+    if report.cancelled:
+        return cancelled("verification stopped before the end; nothing was changed")
     return OK if report.ok else MISMATCH
 
 
@@ -81,7 +88,7 @@ def _in_package(package: str, finding: dict) -> str:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    with _opened(args) as case, _cancel_on_interrupt() as cancel:
+    with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Merging")
         try:
             report = merge_package(case, args.package, progress=bar, cancel=cancel)
@@ -95,9 +102,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print_json(report.to_dict())
     elif report.already_merged:
         print(f"Already merged (merge {report.merge_id}): nothing changed.")
-    elif report.cancelled:
-        print("Cancelled: nothing was changed.")
-    else:
+    elif not report.cancelled:
         for item in report.skipped:
             error_line(f"{kind_word(item['kind'])} {item['id']}", item["reason"],
                        level="skipped")
@@ -109,12 +114,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
         print(f"Merged {Path(args.package).name}: added {added};"
               f" {len(report.conflicts)} conflict(s), {len(report.skipped)} skipped.")
     if report.cancelled:
-        return CANCELLED
+        return cancelled("the merge stopped; nothing was changed")
     return OK if report.ok else PARTIAL
 
 
 def cmd_unpack(args: argparse.Namespace) -> int:
-    with _cancel_on_interrupt() as cancel:
+    with cancel_on_interrupt() as cancel:
         bar = ProgressBar("Unpacking")
         try:
             case = unpack_package(args.package, args.target, actor=args.actor, progress=bar,
@@ -132,3 +137,6 @@ def cmd_unpack(args: argparse.Namespace) -> int:
     else:
         print(f"Unpacked {args.package} as the case {info['path']} ({info['title']!r}).")
     return OK
+
+
+HANDLERS = {"export": cmd_export, "merge": cmd_merge, "unpack": cmd_unpack}

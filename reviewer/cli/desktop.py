@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from reviewer.cli.parser import USAGE_ERROR
-from reviewer.cli.terminal import error_line
+from reviewer.cli.support import USAGE_ERROR, error_line
 
 
 def open_app(case: str | None) -> int:

@@ -9,10 +9,9 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from reviewer import __version__
+from reviewer.cli.support import USAGE_ERROR
 from reviewer.core.evidence import KINDS
 from reviewer.core.incidents import STATUSES
-
-USAGE_ERROR = 2
 
 # Options whose value is a list of coordinates, which may start with a minus sign.
 COORDINATE_OPTIONS = ("--box", "--polygon", "--point")

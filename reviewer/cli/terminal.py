@@ -1,4 +1,5 @@
-"""What the command line prints: JSON documents, one-line errors, a progress bar."""
+"""What the command line prints: JSON documents, text tables, a progress bar (one-line
+errors are support.error_line)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,6 @@ from reviewer.core.progress import Progress
 def print_json(document: Any) -> None:
     json.dump(document, sys.stdout, indent=2, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
-
-
-def error_line(subject: str | None, reason: str, *, level: str = "error") -> None:
-    text = f"{level}: {subject}: {reason}" if subject else f"{level}: {reason}"
-    print(text.replace("\n", " "), file=sys.stderr)
 
 
 def elide_middle(text: str, width: int) -> str:

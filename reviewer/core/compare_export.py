@@ -16,6 +16,7 @@ from typing import Any
 from PIL import Image
 
 from reviewer import __version__
+from reviewer.core.atomic import write_atomically
 from reviewer.core.case import Case
 from reviewer.core.compare_render import MAX_WIDTH, MIN_WIDTH, MODES, render_comparison
 from reviewer.core.comparisons import Comparison, get_comparison, image_item, item_pixels
@@ -130,10 +131,7 @@ def export_comparison(case: Case, comparison_id: str, mode: str = "side",
 
 def _write_file(path: Path, image: Image.Image) -> None:
     """Write the PNG under a temporary name and rename it: never a half-written file."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
     try:
-        temporary.write_bytes(encode_png(image))
-        os.replace(temporary, path)
+        write_atomically(path, encode_png(image))
     except OSError as error:
-        temporary.unlink(missing_ok=True)
         raise MediaError(path, f"cannot write the picture: {error.strerror or error}") from error

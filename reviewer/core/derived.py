@@ -19,6 +19,7 @@ from PIL import Image
 
 from reviewer import __version__
 from reviewer.core import media_store
+from reviewer.core.atomic import replacing
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
 from reviewer.core.evidence import get_evidence
@@ -47,9 +48,8 @@ def _write_thumbnail(case: Case, sha256: str, image: Image.Image) -> None:
     small.thumbnail((THUMB_SIZE, THUMB_SIZE), Image.Resampling.LANCZOS)
     target = thumbnail_path(case.path, sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{os.getpid()}.{target.name}")
-    small.save(temporary, "JPEG", quality=85)
-    os.replace(temporary, target)
+    with replacing(target) as temporary:
+        small.save(temporary, "JPEG", quality=85)
 
 
 def derivation(case: Case, evidence_id: str) -> dict[str, Any] | None:

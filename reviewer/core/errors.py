@@ -46,5 +46,9 @@ class PackageMismatchError(PackageError):
     """A package failed verification: its contents are not what its manifest promises."""
 
 
+class Cancelled(ReviewerError):
+    """A long job stopped because the user asked; the reason says what was kept."""
+
+
 class ReviewerWarning(UserWarning):
     """Raised as an error in the project's own tests (see pyproject)."""

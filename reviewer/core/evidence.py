@@ -130,3 +130,26 @@ def camera_name(make: str | None, model: str | None) -> str:
     if make and model.lower().startswith(make.split()[0].lower()):
         return model
     return " ".join(filter(None, [make, model]))
+
+
+_SUMMARY_SQL = (
+    "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
+    " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
+    " e.frame_index FROM evidence e WHERE e.id IN ({})"
+)
+_LABEL_COUNTS_SQL = (
+    "SELECT r.evidence_id, l.name, l.colour, count(*) FROM regions r JOIN labels l"
+    " ON l.id = r.label_id WHERE r.evidence_id IN ({}) GROUP BY r.evidence_id, l.id"
+)
+
+
+def evidence_summaries(case: Case, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """What a browser tile shows for each of `ids` (at most a page of them, SQLite's limit
+    on parameters), by id: the item's columns and `labels`, {label name: (tags, colour)}."""
+    marks = ",".join("?" * len(ids))
+    rows = {row["id"]: {**row, "labels": {}}
+            for row in case.db.query(_SUMMARY_SQL.format(marks), ids)}   # sqlite-utils: dicts
+    for evidence_id, name, colour, count in case.conn.execute(
+            _LABEL_COUNTS_SQL.format(marks), ids):
+        rows[evidence_id]["labels"][name] = (count, colour)
+    return rows

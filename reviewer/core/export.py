@@ -16,7 +16,6 @@ import json
 import os
 import sqlite3
 import tempfile
-import uuid
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer import __version__
+from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
@@ -241,7 +241,7 @@ def export_case(
         raise _exists(out)
     selection = Selection(_check_incidents(case, incidents), media)
     report = ExportReport()
-    part = out.parent / f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
+    part = temporary_beside(out)   # published by _publish: never over a file unless --force
     try:
         with tempfile.TemporaryDirectory(prefix="reviewer-export-") as scratch:
             manifest = _write_package(case, part, Path(scratch), selection, report, progress,

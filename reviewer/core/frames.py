@@ -19,6 +19,7 @@ from typing import Any
 import cv2
 
 from reviewer.core import media_store
+from reviewer.core.atomic import write_atomically
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
 from reviewer.core.errors import MediaError, NotFoundError
@@ -79,7 +80,7 @@ def _encode(case_path: Path, frame: Frame) -> _Encoded:
     target = thumbnail_path(case_path, sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
     if ok:
-        target.write_bytes(jpeg.tobytes())
+        write_atomically(target, jpeg.tobytes())
     return _Encoded(frame.index, frame.time_ms, width, height, sha256, part)
 
 

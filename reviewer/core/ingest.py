@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import io
 import mimetypes
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from PIL import Image
 
 from reviewer.core import imaging, media_store, srt, video
+from reviewer.core.atomic import write_atomically
 from reviewer.core.errors import MediaError
 from reviewer.core.metadata import read_metadata
 
@@ -53,9 +53,7 @@ def thumbnail_path(case_path: Path, sha256: str) -> Path:
 def _write_thumbnail(case_path: Path, sha256: str, data: bytes) -> None:
     target = thumbnail_path(case_path, sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{os.getpid()}.{target.name}")
-    temporary.write_bytes(data)
-    os.replace(temporary, target)
+    write_atomically(target, data)
 
 
 def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prepared | Failed:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from reviewer.core.case import Case, Transaction
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.resources import load_json
+
+if TYPE_CHECKING:   # case.py makes the default labels with this module: no runtime cycle
+    from reviewer.core.case import Case, Transaction
 
 # Default labels get the same id in every case (derived from the name), so two
 # investigators' cases started from the defaults merge label for label.

@@ -41,41 +41,6 @@ from reviewer.core.schema import MIGRATIONS, SCHEMA_VERSION
 
 _CONFLICT_NAMESPACE = uuid.UUID("0b6f7c1e-4d7a-4f55-a1c9-2b8e5d3f9a10")
 
-# A report's counts are keyed by table (the JSON's vocabulary); people read these words,
-# singular and plural, in this order.
-COUNT_WORDS = {
-    "evidence": ("item", "items"),
-    "attachments": ("attached file (telemetry)", "attached files (telemetry)"),
-    "labels": ("label", "labels"),
-    "regions": ("tag", "tags"),
-    "incidents": ("incident", "incidents"),
-    "incident_regions": ("tag attached to an incident", "tags attached to incidents"),
-    "incident_evidence": ("item attached to an incident", "items attached to incidents"),
-    "comparisons": ("comparison", "comparisons"),
-    "derivations": ("record of what a derived image was made from",
-                    "records of what derived images were made from"),
-}
-# The kinds of object a skipped entry or a conflict names.
-KIND_WORDS = {"evidence": "item", "region": "tag", "attachment": "attached file",
-              "derivation": "derived image's record"}
-
-
-def describe_counts(counts: dict[str, int]) -> str:
-    """"3 items, 1 tag, 2 tags attached to incidents": a report's counts in words."""
-    order = list(COUNT_WORDS) + sorted(set(counts) - set(COUNT_WORDS))
-    parts = []
-    for key in order:
-        if counts.get(key):
-            one, many = COUNT_WORDS.get(key, (key.replace("_", " "),) * 2)
-            parts.append(f"{counts[key]} {one if counts[key] == 1 else many}")
-    return ", ".join(parts)
-
-
-def kind_word(kind: str) -> str:
-    """What a user calls an object of this kind ("region" is a tag, "evidence" an item)."""
-    return KIND_WORDS.get(kind, kind)
-
-
 @dataclass
 class MergeReport:
     package: str
@@ -425,8 +390,10 @@ class _Merger:
         differ = sorted(k for k in content if content[k] != local[k])
         conflict = {"id": new_id(), "merge_id": self.merge_id, "kind": kind, "local_id": incoming,
                     "incoming_id": copy_id,
-                    "detail": f"both sides edited this {kind_word(kind)}; they differ in:"
-                              f" {', '.join(differ)}"}
+                    # Recorded in the case (merge_conflicts.detail), so worded here;
+                    # conflicts arise for regions (tags to users) and incidents only.
+                    "detail": f"both sides edited this {'tag' if kind == 'region' else kind};"
+                              f" they differ in: {', '.join(differ)}"}
         self.report.conflicts.append(conflict)
         self.record(f"{kind}.merge_conflict", copy_id, {"local_id": incoming,
                                                          "differ": differ, "content": content})

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.core.audit import check_chain
-from reviewer.core.errors import NewerCaseError, PackageError, PackageMismatchError
+from reviewer.core.errors import Cancelled, NewerCaseError, PackageError, PackageMismatchError
 from reviewer.core.package_zip import (
     DATABASE,
     FORMAT,
@@ -87,7 +87,7 @@ def open_verified(package: str | Path, scratch: Path, *,
                                       f" schema {checked.manifest.get('schema_version')}, this"
                                       f" version reads up to {SCHEMA_VERSION}); update the app")
     if report.cancelled:
-        raise PackageError(package, "verification was cancelled; nothing was changed")
+        raise Cancelled(package, "verification was cancelled; nothing was changed")
     if not report.ok:
         first = report.problems[0]
         raise PackageMismatchError(

@@ -12,12 +12,12 @@ import contextlib
 import os
 import shutil
 import tempfile
-import uuid
 from pathlib import Path
 
 from reviewer.core import media_store
+from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import CASE_SUFFIX, DB_NAME, Case, open_case
-from reviewer.core.errors import CaseError, PackageError, PackageMismatchError
+from reviewer.core.errors import Cancelled, CaseError, PackageError, PackageMismatchError
 from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import extract_entry, open_zip
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -40,7 +40,7 @@ def unpack_package(package: str | Path, target: str | Path, *, actor: str | None
         raise CaseError(folder, "already exists; choose another name for the unpacked case")
     if not folder.parent.is_dir():
         raise CaseError(folder, "the folder to unpack into does not exist")
-    staging = folder.with_name(f".{folder.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+    staging = temporary_beside(folder)   # a folder: filled, opened as a case, then renamed
     try:
         with tempfile.TemporaryDirectory(prefix="reviewer-unpack-") as scratch:
             checked = open_verified(package, Path(scratch), progress=progress, cancel=cancel)
@@ -78,7 +78,7 @@ def _unpack_media(package: Path, manifest: dict, staging: Path, progress: Progre
     with open_zip(package) as zf:
         for done, entry in enumerate(entries, 1):
             if cancel.is_set():
-                raise PackageError(package, "unpacking was cancelled; nothing was created")
+                raise Cancelled(package, "unpacking was cancelled; nothing was created")
             target = staging / entry["path"]
             if staging.resolve() not in target.resolve().parents:
                 raise PackageMismatchError(package, f"{entry['path']}: refused, outside the case")

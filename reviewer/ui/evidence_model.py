@@ -11,7 +11,13 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 
-from reviewer.core.evidence import EvidenceFilter, camera_name, list_evidence_ids, media_path
+from reviewer.core.evidence import (
+    EvidenceFilter,
+    camera_name,
+    evidence_summaries,
+    list_evidence_ids,
+    media_path,
+)
 from reviewer.ui import mime
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
@@ -23,17 +29,6 @@ IdRole = Qt.ItemDataRole.UserRole + 1
 RowRole = Qt.ItemDataRole.UserRole + 2          # the evidence row as a dict
 ThumbnailRole = Qt.ItemDataRole.UserRole + 3    # QPixmap, or None while loading
 LabelsRole = Qt.ItemDataRole.UserRole + 4       # {label name: (count, colour)}
-
-_ROW_SQL = (
-    "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
-    " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index FROM evidence e WHERE e.id IN ({})"
-)
-_LABELS_SQL = (
-    "SELECT r.evidence_id, l.name, l.colour, count(*) FROM regions r JOIN labels l"
-    " ON l.id = r.label_id WHERE r.evidence_id IN ({}) GROUP BY r.evidence_id, l.id"
-)
-
 
 class EvidenceModel(QAbstractListModel):
     def __init__(self, session: CaseSession, thumbnails: ThumbnailCache) -> None:
@@ -77,16 +72,7 @@ class EvidenceModel(QAbstractListModel):
         return rows[self._ids[row]]
 
     def _fetch(self, page: int) -> dict[str, dict[str, Any]]:
-        ids = self._ids[page * PAGE:(page + 1) * PAGE]
-        marks = ",".join("?" * len(ids))
-        cursor = self.session.case.conn.execute(_ROW_SQL.format(marks), ids)
-        names = [d[0] for d in cursor.description]
-        rows = {values[0]: dict(zip(names, values, strict=True)) for values in cursor}
-        for row in rows.values():
-            row["labels"] = {}
-        for evidence_id, name, colour, count in self.session.case.conn.execute(
-                _LABELS_SQL.format(marks), ids):
-            rows[evidence_id]["labels"][name] = (count, colour)
+        rows = evidence_summaries(self.session.case, self._ids[page * PAGE:(page + 1) * PAGE])
         self._pages[page] = rows
         while len(self._pages) > PAGES_KEPT:
             self._pages.popitem(last=False)

@@ -32,7 +32,7 @@ from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
-from reviewer.ui.import_runner import ImportRunner, JobBar
+from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
@@ -65,10 +65,10 @@ class MainWindow(QMainWindow):
         self.docks: list[QDockWidget] = []
         self.job_bar = JobBar()
         self.statusBar().addPermanentWidget(self.job_bar)
-        self.importer = ImportRunner(self.job_bar)
-        self.importer.finished.connect(self._import_finished)
-        self.importer.failed.connect(lambda message: self._error("Import failed", message))
-        self.share = ShareActions(self, self.importer, lambda: self.session, self._error)
+        self.jobs = JobRunner(self.job_bar)
+        self.jobs.finished.connect(self._import_finished)
+        self.jobs.failed.connect(lambda message: self._error("Import failed", message))
+        self.share = ShareActions(self, self.jobs, lambda: self.session, self._error)
         self.share.caseUnpacked.connect(self.open_case)
         self.setAcceptDrops(True)
         self._build_menus()
@@ -219,9 +219,9 @@ class MainWindow(QMainWindow):
     def close_case(self) -> None:
         if self.session is None:
             return
-        if self.importer.busy:
-            self.importer.cancel()
-            self.importer.wait()
+        if self.jobs.busy:
+            self.jobs.cancel()
+            self.jobs.wait()
         for dock in self.docks:
             self.removeDockWidget(dock)
             dock.deleteLater()
@@ -386,7 +386,7 @@ class MainWindow(QMainWindow):
         if self.session is None:
             self._error("No case open", "Open or create a case before importing.")
             return False
-        if not self.importer.start(self.session.path, self.session.actor, paths):
+        if not self.jobs.import_files(self.session.path, self.session.actor, paths):
             self.statusBar().showMessage("An import is already running", 5000)
             return False
         return True
@@ -407,7 +407,7 @@ class MainWindow(QMainWindow):
             return
         scenes = choice.startswith("at each")
         every = None if scenes else float(choice.split()[1])
-        if not self.importer.extract(self.session.path, self.session.actor, video_id, every,
+        if not self.jobs.extract(self.session.path, self.session.actor, video_id, every,
                                      scenes):
             self.statusBar().showMessage("Another job is running", 5000)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtGui import QImage, QPixmap
 
+from reviewer.core.atomic import write_atomically
 from reviewer.core.ingest import thumbnail_path
 
 # Pixmaps kept: a few screens of the grid. At DISPLAY_SIZE that is about 80 MB at most.
@@ -49,7 +50,8 @@ class _LoadThumbnail(QRunnable):
         except (MediaError, OSError):
             return QImage()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        # Another thread or the import may be reading this cache file: never half of one.
+        write_atomically(path, data)
         return QImage.fromData(data)
 
 

@@ -1,9 +1,12 @@
-"""Run core jobs off the UI thread, with progress and a cancel flag.
+"""The app's one way to run work off the UI thread, with progress and a cancel flag.
 
 A `Job` wraps a core function that takes `progress` and `cancel` keyword
 arguments (the shape every long core job has). Its signals arrive on the UI
 thread; the function itself must open its own `Case` (SQLite connections
-belong to the thread that made them).
+belong to the thread that made them). `Jobs.run` starts one with where its result
+goes and keeps it until it ends: import, frame extraction, export, merge, verify and
+unpack (through job_runner.JobRunner, the status bar's progress and Cancel), keeping a
+frame, and the comparison window's loading, alignment and export all run this way.
 """
 
 from __future__ import annotations
@@ -60,3 +63,40 @@ class Job(QRunnable):
 def start(job: Job, pool: QThreadPool | None = None) -> Job:
     (pool or QThreadPool.globalInstance()).start(job)
     return job
+
+
+class Jobs:
+    """The jobs one part of the app has running, each kept until it ends (a QRunnable
+    that nothing holds would be collected under its thread)."""
+
+    def __init__(self) -> None:
+        self.running: list[Job] = []
+
+    def run(self, job: Job, finished: Callable[[Any], None],
+            failed: Callable[[str], None]) -> Job:
+        """Start `job`; its result goes to `finished`, its one-line failure to `failed`."""
+        self.running.append(job)
+
+        def done(result: Any) -> None:
+            self._forget(job)
+            finished(result)
+
+        def fail(message: str) -> None:
+            self._forget(job)
+            failed(message)
+
+        job.signals.finished.connect(done)
+        job.signals.failed.connect(fail)
+        return start(job)
+
+    def cancel_all(self) -> None:
+        for job in list(self.running):
+            job.cancel()
+
+    def wait_all(self, seconds: float = 60) -> None:
+        for job in list(self.running):
+            job.done.wait(seconds)
+
+    def _forget(self, job: Job) -> None:
+        if job in self.running:
+            self.running.remove(job)

@@ -37,7 +37,7 @@ from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
 from reviewer.ui.video_view import VideoView
 from reviewer.ui.viewer import ImageView, RegionDisplay
-from reviewer.ui.workers import Job, start
+from reviewer.ui.workers import Job, Jobs
 
 
 def before_after(rows: list[dict]) -> tuple[dict, dict]:
@@ -91,6 +91,7 @@ class CaseWorkspace(QObject):
         # A panel dragged to nothing could not be found again: the View menu lists docks.
         self.splitter.setChildrenCollapsible(False)
         self.current_id = ""
+        self._jobs = Jobs()
         self._keeping: Job | None = None
         self._connect()
         self.show_evidence(self.browser.current_id())
@@ -326,11 +327,9 @@ class CaseWorkspace(QObject):
         """Add the frame on screen to the case (off the UI thread), then open it to tag."""
         if self._keeping is not None or not self.current_id:
             return
-        self._keeping = Job(_keep_frame_job, self.session.path, self.session.actor,
-                            self.current_id, index)
-        self._keeping.signals.finished.connect(self._frame_kept)
-        self._keeping.signals.failed.connect(self._keep_failed)
-        start(self._keeping)
+        self._keeping = self._jobs.run(
+            Job(_keep_frame_job, self.session.path, self.session.actor, self.current_id, index),
+            self._frame_kept, self._keep_failed)
 
     def _frame_kept(self, row: dict) -> None:
         self._keeping = None

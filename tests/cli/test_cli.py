@@ -629,8 +629,9 @@ def test_ctrl_c_cancels_the_import_cleanly(cli, new_case, photo_factory):
         if process.poll() is None:
             signal_group(process, signal.SIGKILL)
             process.communicate()
-    assert process.returncode == 1, (stdout, stderr)
+    assert process.returncode == 130, (stdout, stderr)   # as every cancelled command
     assert "cancelled" in stdout and "Traceback" not in stderr
+    assert stderr.splitlines()[-1].startswith("cancelled: the import stopped")
     imported = int(re.search(r"Imported (\d+)", stdout).group(1))
 
     committed = _assert_consistent(cli, case)

@@ -12,7 +12,7 @@ from cli_support import Cli, one_error_line, privilege_drop, query, sha256
 from PIL import Image
 
 from reviewer.core.align import map_points
-from reviewer.core.demo.texture import camera_move, textured_scene, view_of
+from reviewer.demo.texture import camera_move, textured_scene, view_of
 
 SIZE = (1000, 750)
 MOVE = camera_move(SIZE, angle_deg=-5, scale=1.08, tilt=(1e-5, 2e-5))

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from reviewer.core.case import Case, open_case
-from reviewer.core.demo import build_demo_case
+from reviewer.demo import build_demo_case
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from reviewer.core.align import (
     map_points,
     no_alignment,
 )
-from reviewer.core.demo.texture import camera_move, textured_scene, view_of
+from reviewer.demo.texture import camera_move, textured_scene, view_of
 
 SIZE = (1600, 1200)
 

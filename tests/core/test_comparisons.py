@@ -25,13 +25,13 @@ from reviewer.core.comparisons import (
     set_alignment,
     update_note,
 )
-from reviewer.core.demo.texture import camera_move, textured_scene, view_of
 from reviewer.core.derived import derivation
 from reviewer.core.errors import MediaError, NotFoundError, ValidationError
 from reviewer.core.evidence import EvidenceFilter, get_evidence, list_evidence, media_path
 from reviewer.core.importer import import_paths
 from reviewer.core.ingest import thumbnail_path
 from reviewer.core.verify import verify_case
+from reviewer.demo.texture import camera_move, textured_scene, view_of
 
 SIZE = (1200, 900)
 MOVE = camera_move(SIZE, angle_deg=6, scale=0.92)

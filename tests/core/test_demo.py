@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from reviewer.core import demo
+from reviewer import demo
 from reviewer.core.case import open_case
 from reviewer.core.errors import CaseError
 from reviewer.core.evidence import list_evidence, media_path

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from reviewer.core import demo
+from reviewer import demo
 from reviewer.core.align import auto_align, map_points
-from reviewer.core.demo.texture import camera_move, textured_scene, view_of
 from reviewer.core.difference import (
     changed_boxes,
     changed_mask,
@@ -17,6 +16,7 @@ from reviewer.core.difference import (
     heat_overlay,
     warp_to_before,
 )
+from reviewer.demo.texture import camera_move, textured_scene, view_of
 
 SIZE = (1600, 1200)
 

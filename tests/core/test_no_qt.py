@@ -24,7 +24,7 @@ print('ok')
 
 def test_core_imports_without_qt():
     modules = [f"reviewer.core.{m.name}" for m in pkgutil.iter_modules(reviewer.core.__path__)]
-    modules += ["reviewer.cli", "reviewer.cli.commands"]
+    modules += ["reviewer.demo", "reviewer.cli", "reviewer.cli.commands"]
     assert len(modules) > 10
     result = subprocess.run([sys.executable, "-c", BLOCKER, *modules],
                             capture_output=True, text=True, timeout=120)

@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from reviewer.core.align import map_points
 from reviewer.core.case import create_case, open_case
 from reviewer.core.comparisons import get_comparison, list_comparisons
-from reviewer.core.demo.texture import camera_move, textured_scene, view_of
 from reviewer.core.evidence import EvidenceFilter, get_evidence, list_evidence, media_path
 from reviewer.core.importer import import_paths
 from reviewer.core.regions import add_region
+from reviewer.demo.texture import camera_move, textured_scene, view_of
 
 SIZE = (1200, 900)
 MOVE = camera_move(SIZE, angle_deg=6, scale=0.92)     # before (scene) pixel -> after pixel

@@ -161,7 +161,7 @@ def test_a_failed_save_is_reported_and_the_ui_stays_usable(window, qtbot, small_
 
 def test_the_window_fits_a_laptop_screen_on_every_page(window, qtbot, tmp_path):
     """1366 × 768 is the commonest laptop screen: no panel may force the window wider."""
-    from reviewer.core.demo import build_demo_case
+    from reviewer.demo import build_demo_case
 
     window.resize(1600, 1000)
     window.open_case(build_demo_case(tmp_path, actor="setup"))

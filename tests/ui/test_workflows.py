@@ -28,7 +28,7 @@ def test_import_a_folder_runs_in_the_background_and_lists_problems(window, qtbot
         photo_factory(name=f"batch/scene_{seed}.jpg", size=(800, 600))
     (folder / "notes.jpg").write_text("not a photo at all")
     (folder / "witness list.txt").write_text("names")           # not media: skipped, said
-    with qtbot.waitSignal(window.importer.finished, timeout=60_000) as finished:
+    with qtbot.waitSignal(window.jobs.finished, timeout=60_000) as finished:
         assert window.import_paths([str(folder)])
         assert window.job_bar.isVisible()
     report = finished.args[0]
@@ -57,7 +57,7 @@ def test_dropping_files_on_the_window_imports_them(window, qtbot, small_case, ph
     data.setUrls([QUrl.fromLocalFile(str(photo))])
     event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, data,
                        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
-    with qtbot.waitSignal(window.importer.finished, timeout=60_000):
+    with qtbot.waitSignal(window.jobs.finished, timeout=60_000):
         window.dropEvent(event)
     assert window.workspace.model.rowCount() == 4
 
@@ -284,7 +284,7 @@ def test_extract_frames_from_the_app_with_progress(window, qtbot, tmp_path):
         box.accept()
 
     QTimer.singleShot(50, choose)
-    with qtbot.waitSignal(window.importer.finished, timeout=60_000) as done:
+    with qtbot.waitSignal(window.jobs.finished, timeout=60_000) as done:
         window.extract_frames_dialog()
     report = done.args[0]
     assert len(report.imported) == 5 and not report.cancelled
@@ -298,9 +298,9 @@ def test_cancel_a_long_extraction_leaves_the_case_whole(window, qtbot, tmp_path)
     case_path = _video_case(tmp_path, 1500)
     window.open_case(case_path)
     video_id = window.workspace.current_id
-    assert window.importer.extract(case_path, "Investigator A", video_id, 1.0, False)
+    assert window.jobs.extract(case_path, "Investigator A", video_id, 1.0, False)
     qtbot.waitUntil(lambda: window.job_bar.bar.value() > 100, timeout=30_000)
-    with qtbot.waitSignal(window.importer.finished, timeout=60_000) as done:
+    with qtbot.waitSignal(window.jobs.finished, timeout=60_000) as done:
         qtbot.mouseClick(window.job_bar.cancel, Qt.MouseButton.LeftButton)
     report = done.args[0]
     assert report.cancelled and len(report.imported) < 60

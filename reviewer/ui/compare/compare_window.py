@@ -50,7 +50,7 @@ from reviewer.ui.session import CaseSession
 from reviewer.ui.shortcut_passage import ShortcutPassage
 from reviewer.ui.viewer import RegionDisplay
 from reviewer.ui.window_fit import resize_to_fit
-from reviewer.ui.workers import Job, start
+from reviewer.ui.workers import Job, Jobs
 
 
 @dataclass
@@ -127,7 +127,7 @@ class CompareWindow(QMainWindow):
         self.view = CompareView()
         self.pixels: _Pixels | None = None
         self.display: _Display | None = None
-        self._jobs: list[Job] = []
+        self._jobs = Jobs()
         self._aligning = False
         self._threshold = DEFAULT_THRESHOLD
         self.changed_share = 0.0
@@ -241,19 +241,7 @@ class CompareWindow(QMainWindow):
     # -- jobs -------------------------------------------------------------------------
 
     def _start(self, job: Job, finished, failed) -> None:
-        self._jobs.append(job)
-
-        def done(result, handler=finished) -> None:
-            self._jobs.remove(job)
-            handler(result)
-
-        def fail(message: str, handler=failed) -> None:
-            self._jobs.remove(job)
-            handler(message)
-
-        job.signals.finished.connect(done)
-        job.signals.failed.connect(fail)
-        start(job)
+        self._jobs.run(job, finished, failed)
 
     def _loaded(self, pixels: _Pixels) -> None:
         self.pixels = pixels
@@ -501,8 +489,7 @@ class CompareWindow(QMainWindow):
                 self._show_heat()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        for job in list(self._jobs):
-            job.cancel()
+        self._jobs.cancel_all()
         self.closed.emit(self.comparison.id)
         super().closeEvent(event)
 

@@ -14,14 +14,15 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from reviewer.core.export import ExportReport
 from reviewer.core.incidents import list_incidents
-from reviewer.core.merge import MergeReport, describe_counts, kind_word
+from reviewer.core.merge import MergeReport
 from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
-from reviewer.ui.import_runner import ImportRunner
+from reviewer.ui.job_runner import JobRunner
 from reviewer.ui.session import CaseSession
 from reviewer.ui.share import jobs
 from reviewer.ui.share.export_dialog import ExportDialog
 from reviewer.ui.workers import Job
+from reviewer.wording import describe_counts, kind_word
 
 PACKAGE_FILTER = "Evidence package (*.zip)"
 
@@ -42,7 +43,7 @@ def _problem_lines(report: VerifyReport) -> list[str]:
 class ShareActions(QObject):
     caseUnpacked = Signal(str)          # the new case folder, to open
 
-    def __init__(self, window: QMainWindow, runner: ImportRunner,
+    def __init__(self, window: QMainWindow, runner: JobRunner,
                  session: Callable[[], CaseSession | None],
                  error: Callable[[str, str], None]) -> None:
         super().__init__(window)

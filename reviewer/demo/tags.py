@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reviewer.core.demo.colonnade_plan import colonnade_layout
+from reviewer.demo.colonnade_plan import colonnade_layout
 
 Region = tuple[str, str, dict[str, Any], str]   # label, shape, geometry, note
 

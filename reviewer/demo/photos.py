@@ -12,11 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-from reviewer.core.demo.colonnade import render_colonnade
-from reviewer.core.demo.street import _street_01, _street_02, _street_03, _street_04
-from reviewer.core.demo.tags import Region, _colonnade_regions
 from reviewer.core.exif_writer import camera_exif
 from reviewer.core.progress import Progress, ProgressCallback, no_progress
+from reviewer.demo.colonnade import render_colonnade
+from reviewer.demo.street import _street_01, _street_02, _street_03, _street_04
+from reviewer.demo.tags import Region, _colonnade_regions
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from reviewer.core.demo.colonnade_plan import colonnade_layout
+from reviewer.demo.colonnade_plan import colonnade_layout
 
 FPS = 25
 SECONDS = 6

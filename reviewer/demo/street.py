@@ -8,8 +8,8 @@ from collections.abc import Callable
 import cv2
 import numpy as np
 
-from reviewer.core.demo.houses import _facade, _street_sides
-from reviewer.core.demo.painting import (
+from reviewer.demo.houses import _facade, _street_sides
+from reviewer.demo.painting import (
     RGB,
     Image,
     _Camera,
@@ -24,7 +24,7 @@ from reviewer.core.demo.painting import (
     _strew,
     _unit,
 )
-from reviewer.core.demo.tags import Region, _box
+from reviewer.demo.tags import Region, _box
 
 STREET_SIZE = (1600, 1200)
 _YELLOW: RGB = (0.86, 0.70, 0.12)

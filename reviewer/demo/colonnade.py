@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from reviewer.core.demo.colonnade_plan import (
+from reviewer.demo.colonnade_plan import (
     _CAM,
     _CANVAS,
     _COL_H,
@@ -30,7 +30,7 @@ from reviewer.core.demo.colonnade_plan import (
     _Fallen,
     _plan,
 )
-from reviewer.core.demo.painting import (
+from reviewer.demo.painting import (
     RGB,
     Image,
     _blend,

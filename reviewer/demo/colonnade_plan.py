@@ -14,7 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from reviewer.core.demo.painting import _Camera, _unit
+from reviewer.demo.painting import _Camera, _unit
 
 COLONNADE_SIZE = (2400, 1600)
 MARGIN = 120                  # canvas margin in pixels, so that the warped view has no holes

@@ -9,7 +9,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from reviewer.core.demo.painting import RGB, Image, _Camera, _darken, _noise, _paste_quad
+from reviewer.demo.painting import RGB, Image, _Camera, _darken, _noise, _paste_quad
 
 _PLASTER: list[RGB] = [(0.80, 0.74, 0.63), (0.68, 0.67, 0.64), (0.82, 0.69, 0.52),
                        (0.86, 0.84, 0.79), (0.60, 0.58, 0.55), (0.74, 0.62, 0.52)]

@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from reviewer.core.demo.flight import make_flight
-from reviewer.core.demo.photos import SHOTS, draw_demo_photos
-from reviewer.core.demo.tags import _colonnade_regions
 from reviewer.core.errors import CaseError
 from reviewer.core.progress import Progress, ProgressCallback, no_progress
+from reviewer.demo.flight import make_flight
+from reviewer.demo.photos import SHOTS, draw_demo_photos
+from reviewer.demo.tags import _colonnade_regions
 
 DEMO_CASE = "demo.case"
 _STREET_REGIONS = 7   # six cylinders and a crater: only for the progress bar's total

@@ -16,9 +16,9 @@ photos), `tags` (the regions to tag), `photos` (EXIF, drawing and saving the pho
 `build` (the case).
 """
 
-from reviewer.core.demo.build import DEMO_CASE, TITLE, build_demo_case
-from reviewer.core.demo.colonnade import render_colonnade
-from reviewer.core.demo.colonnade_plan import (
+from reviewer.demo.build import DEMO_CASE, TITLE, build_demo_case
+from reviewer.demo.colonnade import render_colonnade
+from reviewer.demo.colonnade_plan import (
     AFTER_TO_BEFORE,
     BEFORE_TO_AFTER,
     COLONNADE_SIZE,
@@ -29,10 +29,10 @@ from reviewer.core.demo.colonnade_plan import (
     colonnade_layout,
     map_points,
 )
-from reviewer.core.demo.painting import RGB, Image
-from reviewer.core.demo.photos import SHOTS, Shot, draw_demo_photos, save_jpeg
-from reviewer.core.demo.street import STREET_SIZE
-from reviewer.core.demo.tags import Region
+from reviewer.demo.painting import RGB, Image
+from reviewer.demo.photos import SHOTS, Shot, draw_demo_photos, save_jpeg
+from reviewer.demo.street import STREET_SIZE
+from reviewer.demo.tags import Region
 
 __all__ = [
     "AFTER_TO_BEFORE",

@@ -1,5 +1,5 @@
-"""Long jobs (import, frames, export, merge, verify) on a worker thread, shown as a
-progress bar with Cancel in the status bar; one at a time."""
+"""The case's long jobs (import, frames, export, merge, verify, unpack) run through
+workers.Jobs and shown as a progress bar with Cancel in the status bar; one at a time."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from reviewer.core.case import open_case
 from reviewer.core.frames import FrameReport, extract_frames
 from reviewer.core.importer import ImportReport, import_paths
 from reviewer.core.progress import CancelFlag, ProgressCallback
-from reviewer.ui.workers import Job, start
+from reviewer.ui.workers import Job, Jobs
 
 
 def _import_job(case_path: Path, actor: str, paths: list[str], *, progress: ProgressCallback,
@@ -48,13 +48,14 @@ class JobBar(QWidget):
         self.hide()
 
 
-class ImportRunner(QObject):
+class JobRunner(QObject):
     finished = Signal(object)      # ImportReport or FrameReport
     failed = Signal(str)
 
     def __init__(self, bar: JobBar) -> None:
         super().__init__()
         self.bar = bar
+        self.jobs = Jobs()
         self.job: Job | None = None
         self.title = ""
         self._on_finished: Callable[[Any], None] | None = None
@@ -65,7 +66,7 @@ class ImportRunner(QObject):
     def busy(self) -> bool:
         return self.job is not None
 
-    def start(self, case_path: Path, actor: str, paths: list[str]) -> bool:
+    def import_files(self, case_path: Path, actor: str, paths: list[str]) -> bool:
         """Import files and folders (with sub-folders)."""
         return self._run("Importing", Job(_import_job, case_path, actor, paths))
 
@@ -89,14 +90,12 @@ class ImportRunner(QObject):
         self._on_finished = self._on_failed = None
         self.title = title
         self.job = job
-        self.job.signals.progress.connect(self._progress)
-        self.job.signals.finished.connect(self._finished)
-        self.job.signals.failed.connect(self._failed)
+        job.signals.progress.connect(self._progress)
         self.bar.text.setText(f"{self.title}…")
         self.bar.bar.setRange(0, 0)
         self.bar.cancel.setEnabled(True)
         self.bar.show()
-        start(self.job)
+        self.jobs.run(job, self._finished, self._failed)
         return True
 
     def cancel(self) -> None:

@@ -1,0 +1,26 @@
+"""Every command's handler, registered one way: each commands module has a HANDLERS table
+(command name -> function(args) -> exit code) and this joins them. The modules import
+only support.py and terminal.py from the CLI, never each other's registration."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from reviewer.cli import commands, commands_compare, commands_conflicts, commands_share
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _joined(*tables: dict[str, Handler]) -> dict[str, Handler]:
+    joined: dict[str, Handler] = {}
+    for table in tables:
+        twice = joined.keys() & table.keys()
+        if twice:
+            raise RuntimeError(f"commands registered twice: {sorted(twice)}")
+        joined.update(table)
+    return joined
+
+
+HANDLERS = _joined(commands.HANDLERS, commands_share.HANDLERS, commands_compare.HANDLERS,
+                   commands_conflicts.HANDLERS)

@@ -1,0 +1,41 @@
+"""Writing a file so that it is either all there or not there: written under a temporary
+name beside its target, then renamed onto it (a rename within a folder is atomic). A
+crash, a full disk or a cancel leaves the old file or none, never half of one; the
+temporary is removed on any failure, and its name carries the writer's pid."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def temporary_beside(target: Path) -> Path:
+    """A fresh hidden name in `target`'s folder (`.NAME.PID-RANDOM.part`): same file
+    system, so the final rename cannot become a copy."""
+    return target.with_name(f".{target.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+
+
+@contextmanager
+def replacing(target: Path, *, durable: bool = False) -> Iterator[Path]:
+    """Yield a temporary path to write; when the block ends without an error it replaces
+    `target`, else it is removed. `durable` syncs the bytes to disk before the rename (for
+    what a record will point to; thumbnails and caches need not wait for the disk)."""
+    temporary = temporary_beside(target)
+    try:
+        yield temporary
+        if durable:
+            with open(temporary, "rb") as handle:
+                os.fsync(handle.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_atomically(target: Path, data: bytes, *, durable: bool = False) -> None:
+    """`target` holds `data`, entirely, or is left as it was."""
+    with replacing(target, durable=durable) as temporary:
+        temporary.write_bytes(data)
