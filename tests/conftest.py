@@ -14,6 +14,16 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def own_config_dir(tmp_path_factory, monkeypatch) -> Path:
+    """Keys and keyrings in a folder of the test's own: never the user's ~/.config."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("REVIEWER_CONFIG_DIR", str(folder))
+    monkeypatch.delenv("REVIEWER_KEY_PASSPHRASE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / "xdg"))
+    return folder
+
+
 def corpus_path(relative: str) -> Path:
     """A file of the real corpus; the test is skipped where the corpus is absent."""
     if not CORPUS.is_dir():

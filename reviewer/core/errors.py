@@ -46,5 +46,9 @@ class PackageMismatchError(PackageError):
     """A package failed verification: its contents are not what its manifest promises."""
 
 
+class UntrustedSignerError(PackageMismatchError):
+    """A package unsigned, or signed by a key not trusted here, and not explicitly accepted."""
+
+
 class ReviewerWarning(UserWarning):
     """Raised as an error in the project's own tests (see pyproject)."""

@@ -32,8 +32,14 @@ from reviewer.core import media_store
 from reviewer.core.audit import canonical_json
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
-from reviewer.core.errors import NotFoundError, PackageError, PackageMismatchError
+from reviewer.core.errors import (
+    NotFoundError,
+    PackageError,
+    PackageMismatchError,
+    UntrustedSignerError,
+)
 from reviewer.core.incidents import EDITABLE
+from reviewer.core.keys import UNTRUSTED
 from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import iter_entry, open_zip
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -131,8 +137,13 @@ def open_snapshot(database: Path) -> sqlite3.Connection:
 
 
 def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback = no_progress,
-                  cancel: CancelFlag | None = None) -> MergeReport:
-    """Verify `package` and merge what is new into `case`; see the module's rules."""
+                  cancel: CancelFlag | None = None, accept_untrusted: bool = False
+                  ) -> MergeReport:
+    """Verify `package` and merge what is new into `case`; see the module's rules.
+
+    A package that is unsigned, or signed by a key neither this user's nor trusted here,
+    is refused unless `accept_untrusted`; a wrong signature is refused always (verify).
+    """
     cancel = cancel or NeverCancel()
     package = Path(package)
     report = MergeReport(str(package))
@@ -140,6 +151,8 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
         checked = open_verified(package, Path(scratch), progress=progress, cancel=cancel)
         if checked.database is None:
             raise PackageMismatchError(package, "holds no case database")
+        if not accept_untrusted:
+            refuse_untrusted(package, checked.report.signer)
         report.package_sha256 = media_store.sha256_file(package)
         done = case.conn.execute("SELECT id FROM merges WHERE package_sha256 = ?",
                                  (report.package_sha256,)).fetchone()
@@ -149,6 +162,9 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
         source = open_snapshot(checked.database)
         parts: dict[str, Path] = {}
         try:
+            rewritten = history_rewritten(case, source)
+            if rewritten:
+                raise PackageMismatchError(package, f"{rewritten}; nothing was changed")
             _extract_needed(case, package, source, checked.manifest, parts, progress, cancel)
             if cancel.is_set():
                 report.cancelled = True
@@ -156,7 +172,9 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
             audit_part = _audit_log_part(case, source)
             parts["audit log"] = audit_part[0]
             with case.write() as tx:
-                _Merger(tx, case, source, report, parts, checked.manifest).run(audit_part)
+                merger = _Merger(tx, case, source, report, parts, checked.manifest)
+                merger.signer = checked.report.signer
+                merger.run(audit_part)
         finally:
             source.close()
             for part in parts.values():
@@ -245,6 +263,7 @@ class _Merger:
         self.entries = _media_entries(source, manifest)
         self.deleted = self._deleted_here()
         self.used_parts: set[str] = set()
+        self.signer: dict[str, Any] | None = None
 
     def _deleted_here(self) -> set[str]:
         last: dict[str, str] = {}
@@ -503,6 +522,7 @@ class _Merger:
             "exported_at": self.manifest.get("exported_at"),
             "exporter": self.manifest.get("exporter"),
             "selection": self.manifest.get("selection"),
+            "signer": {k: v for k, v in (self.signer or {}).items() if k != "status"},
             "audit_log": {"stored_path": stored, "sha256": sha256, "bytes": size,
                           "records": records, "head": source_meta.get("audit_head")},
         }
@@ -518,6 +538,40 @@ class _Merger:
             "package_name": Path(self.report.package).name,
             "source_case_id": source_meta.get("case_id"), **summary})
         self.report.merge_id = self.merge_id
+
+
+def refuse_untrusted(package: Path, signer: dict[str, Any] | None) -> None:
+    """Raise unless the package is signed by this user's key or one trusted here."""
+    if not signer or signer.get("status") != "valid":
+        raise UntrustedSignerError(package, "is not signed, so who sent it cannot be checked;"
+                                            " nothing was changed (merge it anyway with"
+                                            " --accept-untrusted)")
+    if signer.get("trust") == UNTRUSTED:
+        raise UntrustedSignerError(
+            package, f"signed by {signer.get('name')} ({signer.get('fingerprint')}), a key"
+                     " not trusted here; nothing was changed (reviewer key import/trust adds"
+                     " it, or merge with --accept-untrusted)")
+
+
+def history_rewritten(case: Case, source: sqlite3.Connection) -> str | None:
+    """'history rewritten since DATE' where the sender's log no longer holds a head merged
+    before from the same case: records were removed or rewritten since that package."""
+    source_id = source.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
+    if source_id is None:
+        return None
+    earlier = case.conn.execute(
+        "SELECT merged_at, json_extract(summary, '$.exported_at'),"
+        " json_extract(summary, '$.audit_log.head') FROM merges"
+        " WHERE source_case_id = ? ORDER BY merged_at", (source_id[0],)).fetchall()
+    for merged_at, exported_at, head in earlier:
+        if not head or ":" not in head:
+            continue
+        seq, digest = head.split(":", 1)
+        row = source.execute("SELECT hash FROM audit WHERE seq = ?", (int(seq),)).fetchone()
+        if row is None or row[0] != digest:
+            return (f"history rewritten since {exported_at or merged_at}: the sender's audit"
+                    f" log no longer holds record {seq} as it was in the package merged then")
+    return None
 
 
 def merged_audit_records(case: Case, merge_id: str) -> list[dict[str, Any]]:

@@ -24,6 +24,8 @@ from typing import Any
 
 from reviewer.core.audit import check_chain
 from reviewer.core.errors import NewerCaseError, PackageError, PackageMismatchError
+from reviewer.core.head_signature import check_head
+from reviewer.core.package_signature import SIGNATURE_FILES, check_signature
 from reviewer.core.package_zip import (
     DATABASE,
     FORMAT,
@@ -117,6 +119,10 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
         if manifest is None:
             return checked
         checked.manifest = manifest
+        signature = check_signature(zf, manifest)
+        report.signer = signature.signer
+        for detail in signature.problems:
+            report.problems.append({"kind": "signature", "path": MANIFEST, "detail": detail})
         checked.newer = int(manifest.get("schema_version") or 0) > SCHEMA_VERSION
         if checked.newer:
             report.problems.append({"kind": "newer", "path": MANIFEST, "detail": (
@@ -199,7 +205,7 @@ def _check_files(zf: zipfile.ZipFile, manifest: dict[str, Any], scratch: Path,
     """Re-hash every listed file; returns path -> SHA-256 of those that match."""
     listed = _listed(manifest, report)
     present = {info.filename: info for info in zf.infolist() if not info.is_dir()}
-    for name in sorted(set(present) - set(listed) - {MANIFEST}):
+    for name in sorted(set(present) - set(listed) - {MANIFEST, *SIGNATURE_FILES}):
         report.problems.append({"kind": "unlisted", "path": name,
                                 "detail": "in the package but not in its manifest (added?)"})
     todo: list[tuple[dict[str, Any], zipfile.ZipInfo]] = []
@@ -290,6 +296,8 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
         for trigger in AUDIT_TRIGGERS:
             if trigger not in triggers:
                 problem("audit", f"the audit log's protection was removed (trigger {trigger})")
+        for detail in check_head(conn).problems:
+            problem("signature", detail)
         if meta.get("case_id") != manifest.get("case_id"):
             problem("manifest", "the manifest names another case than the database holds")
         if meta.get("audit_head") != manifest.get("audit_head"):
