@@ -28,8 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         build_parser().print_help()
         return USAGE_ERROR
     from reviewer.cli.commands import HANDLERS
+    from reviewer.cli.commands_keys import unlock_for
 
     try:
+        unlock_for(args)
         return HANDLERS[args.command](args)
     except ReviewerError as error:
         error_line(error.subject, error.reason)

@@ -33,6 +33,7 @@ from reviewer.core.incidents import (
     list_incidents,
     resolve_incident_id,
 )
+from reviewer.core.keys import signed_by_line
 from reviewer.core.labels import (
     add_label,
     check_shortcut,
@@ -310,6 +311,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                               else f"{len(report.problems)} PROBLEM(S)")
         print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
               " re-hashed; audit chain and database checked.")
+        print(f"History: {signed_by_line(report.signer)}")
     return OK if report.ok else MISMATCH
 
 
@@ -376,3 +378,7 @@ HANDLERS.update(COMPARE_HANDLERS)
 from reviewer.cli.commands_conflicts import CONFLICT_HANDLERS  # noqa: E402
 
 HANDLERS.update(CONFLICT_HANDLERS)
+
+from reviewer.cli.commands_keys import cmd_key  # noqa: E402
+
+HANDLERS["key"] = cmd_key

@@ -267,6 +267,16 @@ def trust_of(public_key: bytes) -> tuple[str, str | None]:
     return UNTRUSTED, None
 
 
+def signed_by_line(signer: dict[str, Any] | None) -> str:
+    """"Signed by NAME (FINGERPRINT) · trusted": what both front ends show of a signer."""
+    if not signer or signer.get("status") == "unsigned":
+        return "Not signed: who made it cannot be checked"
+    if signer.get("status") == "invalid":
+        return "Signature NOT VALID: altered after signing, or signed by another key"
+    word = {YOURS: "your key", TRUSTED: "trusted", UNTRUSTED: "untrusted"}[signer["trust"]]
+    return f"Signed by {signer.get('name')} ({signer.get('fingerprint')}) · {word}"
+
+
 def _name_from_comment(comment: str) -> str | None:
     match = re.match(r"Evidence Reviewer key of (.+) \([0-9A-F]{16}\)$", comment)
     return match.group(1) if match else None

@@ -10,6 +10,8 @@ manifest names the signer too (inside what is signed), and its key must be `sign
 from __future__ import annotations
 
 import base64
+import contextlib
+import hashlib
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,12 +47,16 @@ def sign_manifest(identity: Identity, manifest: bytes, case_id: str, at: str
 class SignatureCheck:
     signer: dict[str, Any] | None = None       # name, fingerprint, trust, status
     problems: list[str] = field(default_factory=list)
+    manifest_sha256: str | None = None
 
 
 def check_signature(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> SignatureCheck:
     """Whether the manifest is signed by the key the package names, and who that is here."""
     check = SignatureCheck()
     names = set(zf.namelist())
+    with contextlib.suppress(OSError, KeyError, zipfile.BadZipFile, ValueError):
+        check.manifest_sha256 = hashlib.sha256(
+            b"".join(iter_entry(zf, zf.getinfo(MANIFEST)))).hexdigest()
     if SIGNATURE not in names:
         check.signer = {"status": "unsigned", "name": None, "fingerprint": None,
                         "trust": "untrusted"}

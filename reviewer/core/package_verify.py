@@ -121,6 +121,7 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
         checked.manifest = manifest
         signature = check_signature(zf, manifest)
         report.signer = signature.signer
+        report.manifest_sha256 = signature.manifest_sha256
         for detail in signature.problems:
             report.problems.append({"kind": "signature", "path": MANIFEST, "detail": detail})
         checked.newer = int(manifest.get("schema_version") or 0) > SCHEMA_VERSION

@@ -27,6 +27,7 @@ class VerifyReport:
     database_checked: bool = True
     # Who signed: the case's audit head, or a package's manifest (name, fingerprint, trust).
     signer: dict[str, Any] | None = None
+    manifest_sha256: str | None = None      # a package's: what its signature covers
 
     @property
     def ok(self) -> bool:
@@ -36,7 +37,7 @@ class VerifyReport:
         return {"ok": self.ok, "problems": self.problems, "notes": self.notes,
                 "files_checked": self.files_checked, "bytes_checked": self.bytes_checked,
                 "cancelled": self.cancelled, "database_checked": self.database_checked,
-                "signer": self.signer}
+                "signer": self.signer, "manifest_sha256": self.manifest_sha256}
 
 
 def _check_file(case: Case, row: dict[str, Any]) -> dict[str, Any] | None:
