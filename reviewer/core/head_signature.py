@@ -82,7 +82,7 @@ def check_head(conn: sqlite3.Connection) -> HeadCheck:
     trust, known_as = trust_of(public_key)
     check.signer = {"name": known_as or str(data.get("name")), "signed_name": data.get("name"),
                     "fingerprint": fingerprint_of(public_key), "trust": trust,
-                    "at": data.get("at")}
+                    "at": data.get("at"), "head": signed_head}
     try:
         key.verify(signature, head_message(meta.get("case_id", ""), signed_head))
     except InvalidSignature:
