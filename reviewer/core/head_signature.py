@@ -82,10 +82,11 @@ def check_head(conn: sqlite3.Connection) -> HeadCheck:
     trust, known_as = trust_of(public_key)
     check.signer = {"name": known_as or str(data.get("name")), "signed_name": data.get("name"),
                     "fingerprint": fingerprint_of(public_key), "trust": trust,
-                    "at": data.get("at"), "head": signed_head}
+                    "at": data.get("at"), "head": signed_head, "status": "valid"}
     try:
         key.verify(signature, head_message(meta.get("case_id", ""), signed_head))
     except InvalidSignature:
+        check.signer["status"] = "invalid"
         check.problems.append("the signature over the audit head does not match: the head"
                               " or the case id was altered")
         return check

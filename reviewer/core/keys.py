@@ -130,19 +130,35 @@ def create_identity(name: str, passphrase: str | None = None, *,
     folder = path.parent
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        part = path.with_name(path.name + ".part")
+    except OSError as error:
+        raise KeyFileError(folder, f"cannot make the folder: {error.strerror}") from error
+    _write_private(path, pem)
+    _write_json(folder / IDENTITY_FILE, {"name": name, "created_at": utc_now(),
+                                         "fingerprint": fingerprint_of(_raw_public(private_key))})
+    _unlocked.clear()
+    return Identity(name, private_key, _raw_public(private_key))
+
+
+def set_passphrase(identity: Identity, passphrase: str | None) -> None:
+    """Re-write one's own key encrypted with `passphrase` (or in the clear for None)."""
+    encryption = (serialization.BestAvailableEncryption(passphrase.encode("utf-8"))
+                  if passphrase else serialization.NoEncryption())
+    pem = identity.private_key.private_bytes(serialization.Encoding.PEM,
+                                             serialization.PrivateFormat.PKCS8, encryption)
+    _write_private(key_path(), pem)
+    _unlocked.clear()
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    part = path.with_name(path.name + ".part")
+    try:
         # Created 600 from the start: never readable by others, not even for a moment.
         fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(pem)
         os.replace(part, path)
-        _write_json(folder / IDENTITY_FILE, {"name": name, "created_at": utc_now(),
-                                             "fingerprint": fingerprint_of(
-                                                 _raw_public(private_key))})
     except OSError as error:
         raise KeyFileError(path, f"cannot write the key: {error.strerror or error}") from error
-    _unlocked.clear()
-    return Identity(name, private_key, _raw_public(private_key))
 
 
 def rename_identity(name: str) -> None:

@@ -93,6 +93,7 @@ class MergeReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)   # merge_conflicts rows
     skipped: list[dict[str, Any]] = field(default_factory=list)     # kind, id, reason
     cancelled: bool = False
+    signer: dict[str, Any] | None = None        # who signed the package (see keys.py)
 
     @property
     def ok(self) -> bool:
@@ -102,7 +103,7 @@ class MergeReport:
         return {"package": self.package, "package_sha256": self.package_sha256,
                 "merge_id": self.merge_id, "already_merged": self.already_merged,
                 "added": self.added, "unchanged": self.unchanged, "conflicts": self.conflicts,
-                "skipped": self.skipped, "cancelled": self.cancelled}
+                "skipped": self.skipped, "cancelled": self.cancelled, "signer": self.signer}
 
     def count(self, table: dict[str, int], kind: str) -> None:
         table[kind] = table.get(kind, 0) + 1
@@ -151,6 +152,7 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
         checked = open_verified(package, Path(scratch), progress=progress, cancel=cancel)
         if checked.database is None:
             raise PackageMismatchError(package, "holds no case database")
+        report.signer = checked.report.signer
         if not accept_untrusted:
             refuse_untrusted(package, checked.report.signer)
         report.package_sha256 = media_store.sha256_file(package)
@@ -540,16 +542,20 @@ class _Merger:
         self.report.merge_id = self.merge_id
 
 
+# Words of the refusals below, for a front end that offers to accept the signer.
+UNSIGNED_MARK = "is not signed, so who sent it cannot be checked"
+UNTRUSTED_MARK = "a key not trusted here"
+
+
 def refuse_untrusted(package: Path, signer: dict[str, Any] | None) -> None:
     """Raise unless the package is signed by this user's key or one trusted here."""
     if not signer or signer.get("status") != "valid":
-        raise UntrustedSignerError(package, "is not signed, so who sent it cannot be checked;"
-                                            " nothing was changed (merge it anyway with"
-                                            " --accept-untrusted)")
+        raise UntrustedSignerError(package, f"{UNSIGNED_MARK}; nothing was changed (merge it"
+                                            " anyway with --accept-untrusted)")
     if signer.get("trust") == UNTRUSTED:
         raise UntrustedSignerError(
-            package, f"signed by {signer.get('name')} ({signer.get('fingerprint')}), a key"
-                     " not trusted here; nothing was changed (reviewer key import/trust adds"
+            package, f"signed by {signer.get('name')} ({signer.get('fingerprint')}),"
+                     f" {UNTRUSTED_MARK}; nothing was changed (reviewer key import/trust adds"
                      " it, or merge with --accept-untrusted)")
 
 
