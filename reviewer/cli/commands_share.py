@@ -52,7 +52,12 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
     with _cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")
         try:
-            report = verify_package(args.case, progress=bar, cancel=cancel)
+            if args.against:
+                with _opened(argparse.Namespace(case=args.against, actor=args.actor)) as case:
+                    report = verify_package(args.case, progress=bar, cancel=cancel,
+                                            against=case.conn)
+            else:
+                report = verify_package(args.case, progress=bar, cancel=cancel)
         finally:
             bar.close()
     if args.json:

@@ -182,6 +182,9 @@ def build_parser() -> Parser:
                                  help="check every hash, the audit chain and the database"
                                       " of a case or of a package (PACKAGE.zip)")
     verify.add_argument("case", metavar="CASE|PACKAGE.zip")
+    verify.add_argument("--case", dest="against", metavar="CASE",
+                        help="with a package: also check that the sender's history still"
+                             " holds what packages from the same case merged into CASE showed")
 
     export = commands.add_parser("export", parents=[common],
                                  help="write a package (ZIP) to share the case or some incidents")

@@ -98,3 +98,24 @@ def check_head(conn: sqlite3.Connection) -> HeadCheck:
             f" {seq}, the log now ends at {actual.split(':', 1)[0] if actual else 'nothing'}):"
             " records were removed or rewritten")
     return check
+
+
+def history_rewritten(case_conn: sqlite3.Connection, source: sqlite3.Connection) -> str | None:
+    """'history rewritten since DATE' where the sender's log no longer holds a head merged
+    before from the same case: records were removed or rewritten since that package."""
+    source_id = source.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
+    if source_id is None:
+        return None
+    earlier = case_conn.execute(
+        "SELECT merged_at, json_extract(summary, '$.exported_at'),"
+        " json_extract(summary, '$.audit_log.head') FROM merges"
+        " WHERE source_case_id = ? ORDER BY merged_at", (source_id[0],)).fetchall()
+    for merged_at, exported_at, head in earlier:
+        if not head or ":" not in head:
+            continue
+        seq, digest = head.split(":", 1)
+        row = source.execute("SELECT hash FROM audit WHERE seq = ?", (int(seq),)).fetchone()
+        if row is None or row[0] != digest:
+            return (f"history rewritten since {exported_at or merged_at}: the sender's audit"
+                    f" log no longer holds record {seq} as it was in the package merged then")
+    return None

@@ -38,6 +38,7 @@ from reviewer.core.errors import (
     PackageMismatchError,
     UntrustedSignerError,
 )
+from reviewer.core.head_signature import history_rewritten
 from reviewer.core.incidents import EDITABLE
 from reviewer.core.keys import UNTRUSTED
 from reviewer.core.package_verify import open_verified
@@ -164,7 +165,7 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
         source = open_snapshot(checked.database)
         parts: dict[str, Path] = {}
         try:
-            rewritten = history_rewritten(case, source)
+            rewritten = history_rewritten(case.conn, source)
             if rewritten:
                 raise PackageMismatchError(package, f"{rewritten}; nothing was changed")
             _extract_needed(case, package, source, checked.manifest, parts, progress, cancel)
@@ -557,27 +558,6 @@ def refuse_untrusted(package: Path, signer: dict[str, Any] | None) -> None:
             package, f"signed by {signer.get('name')} ({signer.get('fingerprint')}),"
                      f" {UNTRUSTED_MARK}; nothing was changed (reviewer key import/trust adds"
                      " it, or merge with --accept-untrusted)")
-
-
-def history_rewritten(case: Case, source: sqlite3.Connection) -> str | None:
-    """'history rewritten since DATE' where the sender's log no longer holds a head merged
-    before from the same case: records were removed or rewritten since that package."""
-    source_id = source.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
-    if source_id is None:
-        return None
-    earlier = case.conn.execute(
-        "SELECT merged_at, json_extract(summary, '$.exported_at'),"
-        " json_extract(summary, '$.audit_log.head') FROM merges"
-        " WHERE source_case_id = ? ORDER BY merged_at", (source_id[0],)).fetchall()
-    for merged_at, exported_at, head in earlier:
-        if not head or ":" not in head:
-            continue
-        seq, digest = head.split(":", 1)
-        row = source.execute("SELECT hash FROM audit WHERE seq = ?", (int(seq),)).fetchone()
-        if row is None or row[0] != digest:
-            return (f"history rewritten since {exported_at or merged_at}: the sender's audit"
-                    f" log no longer holds record {seq} as it was in the package merged then")
-    return None
 
 
 def merged_audit_records(case: Case, merge_id: str) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from typing import Any
 
 from reviewer.core.audit import check_chain
 from reviewer.core.errors import NewerCaseError, PackageError, PackageMismatchError
-from reviewer.core.head_signature import check_head
+from reviewer.core.head_signature import check_head, history_rewritten
 from reviewer.core.package_signature import SIGNATURE_FILES, check_signature
 from reviewer.core.package_zip import (
     DATABASE,
@@ -70,12 +70,27 @@ def verify_target(path: str | Path) -> str:
 
 
 def verify_package(package: str | Path, *, progress: ProgressCallback = no_progress,
-                   cancel: CancelFlag | None = None) -> VerifyReport:
+                   cancel: CancelFlag | None = None,
+                   against: sqlite3.Connection | None = None) -> VerifyReport:
     """Check a package; problems name the entry. Raises PackageError only if it is not there
-    or is not a ZIP at all (a damaged ZIP is a problem in the report)."""
+    or is not a ZIP at all (a damaged ZIP is a problem in the report).
+
+    With `against` (a case's connection), also whether the sender's history still holds
+    what earlier packages from the same case, merged into that case, showed."""
     with tempfile.TemporaryDirectory(prefix="reviewer-verify-") as scratch:
-        return check_package(Path(package), Path(scratch), progress=progress,
-                             cancel=cancel).report
+        checked = check_package(Path(package), Path(scratch), progress=progress,
+                                cancel=cancel)
+        if against is not None and checked.database is not None:
+            source = sqlite3.connect(f"{checked.database.absolute().as_uri()}?mode=ro",
+                                     uri=True)
+            try:
+                rewritten = history_rewritten(against, source)
+            finally:
+                source.close()
+            if rewritten:
+                checked.report.problems.append({"kind": "history", "path": DATABASE,
+                                                "detail": rewritten})
+        return checked.report
 
 
 def open_verified(package: str | Path, scratch: Path, *,

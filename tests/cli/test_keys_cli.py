@@ -55,6 +55,9 @@ def test_a_package_from_a_colleague_is_refused_until_their_key_is_trusted(
     assert f"Signed by Amal ({fingerprint}) · trusted" in cli("verify", tmp_path / "p.zip").stdout
     cli("merge", tmp_path / "bashir.case", tmp_path / "p.zip")
     assert query(tmp_path / "bashir.case", "SELECT title FROM incidents") == [("Shelling",)]
+    # The same package against the case that merged it: its history holds.
+    checked = cli("verify", tmp_path / "p.zip", "--case", tmp_path / "bashir.case").stdout
+    assert "INTACT" in checked
 
 
 def test_accept_untrusted_merges_an_unknown_signer(cli: Cli, tmp_path, monkeypatch):

@@ -180,6 +180,9 @@ def test_history_rewritten_since_an_earlier_package_is_caught(
     with _as_recipient(monkeypatch, tmp_path) as target:
         _trust_sender(sender)
         merge_package(target, package)
+        problems = verify_package(later, against=target.conn).problems
+        assert [p["kind"] for p in problems] == ["history"]
+        assert "history rewritten since" in problems[0]["detail"]
         message = _refused(target, later)
         exported_at = json.loads(manifest_at)["exported_at"]
         assert f"history rewritten since {exported_at}" in message
