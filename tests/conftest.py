@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -12,6 +13,26 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_config_dir(tmp_path_factory) -> Iterator[Path]:
+    """For fixtures built once per session (set up before any test's own folder)."""
+    folder = tmp_path_factory.mktemp("session-config")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("REVIEWER_CONFIG_DIR", str(folder))
+        patch.setenv("XDG_CONFIG_HOME", str(folder / "xdg"))
+        yield folder
+
+
+@pytest.fixture(autouse=True)
+def own_config_dir(tmp_path_factory, monkeypatch) -> Path:
+    """Keys and keyrings in a folder of the test's own: never the user's ~/.config."""
+    folder = tmp_path_factory.mktemp("config")
+    monkeypatch.setenv("REVIEWER_CONFIG_DIR", str(folder))
+    monkeypatch.delenv("REVIEWER_KEY_PASSPHRASE", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(folder / "xdg"))
+    return folder
 
 
 def corpus_path(relative: str) -> Path:

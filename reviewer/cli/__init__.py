@@ -40,8 +40,10 @@ def _main(argv: list[str]) -> int:
         build_parser().print_help()
         return USAGE_ERROR
     try:
+        from reviewer.cli.commands_keys import unlock_for
         from reviewer.cli.handlers import HANDLERS  # here: `reviewer --help` stays quick
 
+        unlock_for(args)
         return HANDLERS[args.command](args)
     except Cancelled as error:
         return cancelled(str(error))

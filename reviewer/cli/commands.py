@@ -41,6 +41,7 @@ from reviewer.core.incidents import (
     list_incidents,
     resolve_incident_id,
 )
+from reviewer.core.keys import signed_by_line
 from reviewer.core.labels import (
     add_label,
     check_shortcut,
@@ -300,6 +301,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                               else f"{len(report.problems)} PROBLEM(S)")
         print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
               " re-hashed; audit chain and database checked.")
+        print(f"History: {signed_by_line(report.signer)}")
     if report.cancelled:
         return cancelled("verification stopped before the end; nothing was changed")
     return OK if report.ok else MISMATCH

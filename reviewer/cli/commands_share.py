@@ -17,6 +17,7 @@ from reviewer.cli.support import (
 from reviewer.cli.terminal import ProgressBar, print_json
 from reviewer.core.errors import PackageMismatchError
 from reviewer.core.export import export_case
+from reviewer.core.keys import signed_by_line
 from reviewer.core.merge import merge_package
 from reviewer.core.package_verify import verify_package
 from reviewer.core.unpack import unpack_package
@@ -56,7 +57,12 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
     with cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")
         try:
-            report = verify_package(args.case, progress=bar, cancel=cancel)
+            if args.against:
+                with opened_case(argparse.Namespace(case=args.against, actor=args.actor)) as case:
+                    report = verify_package(args.case, progress=bar, cancel=cancel,
+                                            against=case.conn)
+            else:
+                report = verify_package(args.case, progress=bar, cancel=cancel)
         finally:
             bar.close()
     if args.json:
@@ -70,6 +76,10 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
                                               else f"{len(report.problems)} PROBLEM(S)")
         checked = (f"{report.files_checked} file(s), {report.bytes_checked:,} bytes re-hashed"
                    " against the manifest")
+        if report.manifest_sha256:
+            print(f"Manifest SHA-256: {report.manifest_sha256}")
+        if report.signer is not None:
+            print(signed_by_line(report.signer))
         if report.database_checked:
             print(f"{verdict}: {checked}; database and audit chain checked.")
         elif report.files_checked or report.cancelled:
@@ -91,7 +101,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
     with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Merging")
         try:
-            report = merge_package(case, args.package, progress=bar, cancel=cancel)
+            report = merge_package(case, args.package, progress=bar, cancel=cancel,
+                                   accept_untrusted=args.accept_untrusted)
         except PackageMismatchError as error:
             bar.close()
             error_line(error.subject, error.reason)

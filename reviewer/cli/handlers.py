@@ -7,7 +7,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from reviewer.cli import commands, commands_compare, commands_conflicts, commands_share
+from reviewer.cli import (
+    commands,
+    commands_compare,
+    commands_conflicts,
+    commands_keys,
+    commands_share,
+)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -23,4 +29,4 @@ def _joined(*tables: dict[str, Handler]) -> dict[str, Handler]:
 
 
 HANDLERS = _joined(commands.HANDLERS, commands_share.HANDLERS, commands_compare.HANDLERS,
-                   commands_conflicts.HANDLERS)
+                   commands_conflicts.HANDLERS, commands_keys.HANDLERS)

@@ -58,7 +58,8 @@ def _common() -> argparse.ArgumentParser:
     common.add_argument("--json", action="store_true",
                         help="print one JSON document on stdout instead of text")
     common.add_argument("--actor", metavar="NAME",
-                        help="who is making the change, for the audit log (default: OS user)")
+                        help="who is making the change, for the audit log (default: your"
+                             " key's name; the first change makes a key with this name)")
     return common
 
 
@@ -180,6 +181,9 @@ def build_parser() -> Parser:
                                  help="check every hash, the audit chain and the database"
                                       " of a case or of a package (PACKAGE.zip)")
     verify.add_argument("case", metavar="CASE|PACKAGE.zip")
+    verify.add_argument("--case", dest="against", metavar="CASE",
+                        help="with a package: also check that the sender's history still"
+                             " holds what packages from the same case merged into CASE showed")
 
     export = commands.add_parser("export", parents=[common],
                                  help="write a package (ZIP) to share the case or some incidents")
@@ -197,6 +201,9 @@ def build_parser() -> Parser:
                                 help="verify a package and add what is new to a case")
     merge.add_argument("case", metavar="CASE")
     merge.add_argument("package", metavar="PACKAGE.zip")
+    merge.add_argument("--accept-untrusted", action="store_true",
+                       help="merge a package that is unsigned or signed by a key not trusted"
+                            " here (a wrong signature is refused all the same)")
 
     unpack = commands.add_parser("unpack", parents=[common],
                                  help="verify a package and unpack it as a new case folder")
@@ -204,6 +211,7 @@ def build_parser() -> Parser:
     unpack.add_argument("target", metavar="CASE", help="the new case folder (NAME.case)")
     _add_compare_commands(commands, common)
     _add_conflict_commands(commands, common)
+    _add_key_commands(commands, common)
     return parser
 
 
@@ -253,5 +261,43 @@ def _add_conflict_commands(commands: argparse._SubParsersAction,
                                 " package's (it replaces yours), or both as two objects")
 
 
+def _add_key_commands(commands: argparse._SubParsersAction,
+                     common: argparse.ArgumentParser) -> None:
+    key = commands.add_parser(
+        "key", parents=[common],
+        help="your signing key and colleagues' public keys (new, list, export, import, trust,"
+             " rename)")
+    actions = key.add_subparsers(dest="key_command", metavar="ACTION", required=True,
+                                 parser_class=Parser)
+    new = actions.add_parser("new", parents=[common],
+                             help="make your key pair (the first change to a case makes one"
+                                  " if you have none)")
+    new.add_argument("--name", help="your name as others will see it (default: --actor or"
+                                    " the OS user)")
+    new.add_argument("--passphrase", action="store_true",
+                     help="protect the private key with a passphrase (asked for; without a"
+                          " terminal, read from $REVIEWER_KEY_PASSPHRASE)")
+    new.add_argument("--force", action="store_true",
+                     help="replace an existing key (history it signed stays signed by it)")
+    actions.add_parser("list", parents=[common], help="your key and the keys you know")
+    export = actions.add_parser("export", parents=[common],
+                                help="write your public key (minisign's format) to give"
+                                     " colleagues")
+    export.add_argument("out", metavar="OUT.pub", nargs="?",
+                        help="the file to write (default: print it)")
+    imp = actions.add_parser("import", parents=[common], help="add a colleague's public key")
+    imp.add_argument("file", metavar="FILE.pub")
+    imp.add_argument("--name", help="the name to know this key by (default: the file's)")
+    imp.add_argument("--trust", action="store_true", help="trust it at once")
+    trust = actions.add_parser("trust", parents=[common],
+                               help="trust a known key (its fingerprint, 4+ digits)")
+    trust.add_argument("fingerprint", metavar="FINGERPRINT")
+    trust.add_argument("--revoke", action="store_true", help="stop trusting it")
+    rename = actions.add_parser("rename", parents=[common],
+                                help="change the name your key signs with")
+    rename.add_argument("name", metavar="NAME")
+
+
 COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify", "demo",
-            "compare", "comparisons", "export", "merge", "unpack", "conflicts")
+            "compare", "comparisons", "export", "merge", "unpack", "conflicts",
+            "key")

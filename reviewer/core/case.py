@@ -21,6 +21,8 @@ from reviewer import __version__
 from reviewer.core.audit import AuditAppender, AuditRecord
 from reviewer.core.clock import default_actor, new_id, utc_now
 from reviewer.core.errors import CaseError, NewerCaseError
+from reviewer.core.head_signature import sign_head
+from reviewer.core.keys import Identity, ensure_identity, identity_name
 from reviewer.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
 
 CASE_SUFFIX = ".case"
@@ -36,21 +38,33 @@ class Transaction:
     actor: str
     at: str
     _appender: AuditAppender = field(repr=False)
+    # The audit log names the signer, not just a display name (docs/custody.md).
+    audit_actor: str = ""
 
     def record(
         self, action: str, object_id: str | None, details: dict[str, Any] | None = None,
     ) -> AuditRecord:
-        return self._appender.append(self.at, self.actor, action, object_id, details or {})
+        return self._appender.append(self.at, self.audit_actor or self.actor, action,
+                                     object_id, details or {})
 
 
 class Case:
     """An open case. Not thread-safe: use one `Case` per thread (SQLite's rule too)."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection, actor: str) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, actor: str,
+                 signer: Identity | None = None) -> None:
         self.path = path
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self.actor = actor
+        # Unlocked at the first write, so reading a case never needs the key.
+        self._signer = signer
+
+    @property
+    def signer(self) -> Identity:
+        if self._signer is None:
+            self._signer = ensure_identity(self.actor)
+        return self._signer
 
     # -- locations ---------------------------------------------------------
     @property
@@ -92,6 +106,7 @@ class Case:
     def write(self) -> Iterator[Transaction]:
         """One atomic change with its audit record(s); a failure leaves the case as it was."""
         conn = self.conn
+        signer = self.signer
         if not self.db_path.exists():
             # SQLite would happily write into the unlinked file and lose the edit.
             raise CaseError(self.db_path, "the case folder has been moved or deleted;"
@@ -103,12 +118,14 @@ class Case:
         changes_before = conn.total_changes
         try:
             appender = AuditAppender(conn)
-            tx = Transaction(conn, self.db, self.actor, utc_now(), appender)
+            tx = Transaction(conn, self.db, self.actor, utc_now(), appender,
+                             signer.actor(self.actor))
             yield tx
             if conn.total_changes != changes_before and appender.appended == 0:
                 raise RuntimeError("a change to the case was made without an audit record")
             if appender.appended:
                 appender.store_head()
+                sign_head(conn, signer, f"{appender.seq}:{appender.head}", tx.at)
             conn.execute("COMMIT")
         except sqlite3.Error as error:
             _rollback(conn)
@@ -167,7 +184,8 @@ def case_folder(path: str | Path) -> Path:
     return path
 
 
-def create_case(path: str | Path, title: str | None = None, actor: str | None = None) -> Case:
+def create_case(path: str | Path, title: str | None = None, actor: str | None = None,
+                signer: Identity | None = None) -> Case:
     """Make `NAME.case/` with its database, media and cache folders and the default labels."""
     from reviewer.core.labels import add_default_labels
 
@@ -182,7 +200,7 @@ def create_case(path: str | Path, title: str | None = None, actor: str | None = 
             (folder / sub).mkdir(parents=True, exist_ok=True)
         conn = _connect(folder / DB_NAME)
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-        case = Case(folder, conn, actor or default_actor())
+        case = Case(folder, conn, actor or identity_name() or default_actor(), signer)
         with case.write() as tx:
             for version in sorted(MIGRATIONS):
                 MIGRATIONS[version](conn)
@@ -245,7 +263,8 @@ def _inspect(db_path: Path) -> int:
     return version
 
 
-def open_case(path: str | Path, actor: str | None = None) -> Case:
+def open_case(path: str | Path, actor: str | None = None,
+              signer: Identity | None = None) -> Case:
     """Open an existing case; migrate it forward if it is older. Refuse anything else."""
     folder = case_folder(path)
     db_path = folder / DB_NAME
@@ -258,7 +277,7 @@ def open_case(path: str | Path, actor: str | None = None) -> Case:
         conn = _connect(db_path)
     except sqlite3.Error as error:
         raise CaseError(db_path, f"cannot open the case database: {error}") from error
-    case = Case(folder, conn, actor or default_actor())
+    case = Case(folder, conn, actor or identity_name() or default_actor(), signer)
     # The immutable look ignored a write-ahead log; read the version again for real.
     version = int(case.meta("schema_version") or version)
     if version > SCHEMA_VERSION:

@@ -50,5 +50,9 @@ class Cancelled(ReviewerError):
     """A long job stopped because the user asked; the reason says what was kept."""
 
 
+class UntrustedSignerError(PackageMismatchError):
+    """A package unsigned, or signed by a key not trusted here, and not explicitly accepted."""
+
+
 class ReviewerWarning(UserWarning):
     """Raised as an error in the project's own tests (see pyproject)."""

@@ -32,6 +32,7 @@ from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
 from reviewer.core.incidents import resolve_incident_id
 from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
+from reviewer.core.package_signature import manifest_signer, sign_manifest
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.report import render_report
@@ -240,6 +241,7 @@ def export_case(
     if not overwrite and (out.exists() or out.is_symlink()):
         raise _exists(out)
     selection = Selection(_check_incidents(case, incidents), media)
+    case.signer  # noqa: B018 -- unlock the key first: a wrong passphrase costs no export
     report = ExportReport()
     part = temporary_beside(out)   # published by _publish: never over a file unless --force
     try:
@@ -334,6 +336,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             "app_version": __version__, "schema_version": SCHEMA_VERSION,
             "selection": selection.to_dict(), "counts": report.counts,
             "audit_head": view.meta("audit_head"),
+            "signer": manifest_signer(case.signer),
         }
         total = len(rows) + 3
         with zipfile.ZipFile(part, "x", allowZip64=True) as zf:
@@ -357,6 +360,8 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                 manifest = json.dumps(package, indent=1, ensure_ascii=False).encode("utf-8")
                 zf.writestr(writer._info(MANIFEST, zipfile.ZIP_DEFLATED, len(manifest)),
                             manifest)
+                for name, data in sign_manifest(case.signer, manifest, case.id, now).items():
+                    zf.writestr(writer._info(name, zipfile.ZIP_DEFLATED, len(data)), data)
             finally:
                 writer.close()
         report.files = len(writer.files)

@@ -32,8 +32,15 @@ from reviewer.core import media_store
 from reviewer.core.audit import canonical_json
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
-from reviewer.core.errors import NotFoundError, PackageError, PackageMismatchError
+from reviewer.core.errors import (
+    NotFoundError,
+    PackageError,
+    PackageMismatchError,
+    UntrustedSignerError,
+)
+from reviewer.core.head_signature import history_rewritten
 from reviewer.core.incidents import EDITABLE
+from reviewer.core.keys import UNTRUSTED
 from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import iter_entry, open_zip
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -52,6 +59,7 @@ class MergeReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)   # merge_conflicts rows
     skipped: list[dict[str, Any]] = field(default_factory=list)     # kind, id, reason
     cancelled: bool = False
+    signer: dict[str, Any] | None = None        # who signed the package (see keys.py)
 
     @property
     def ok(self) -> bool:
@@ -61,7 +69,7 @@ class MergeReport:
         return {"package": self.package, "package_sha256": self.package_sha256,
                 "merge_id": self.merge_id, "already_merged": self.already_merged,
                 "added": self.added, "unchanged": self.unchanged, "conflicts": self.conflicts,
-                "skipped": self.skipped, "cancelled": self.cancelled}
+                "skipped": self.skipped, "cancelled": self.cancelled, "signer": self.signer}
 
     def count(self, table: dict[str, int], kind: str) -> None:
         table[kind] = table.get(kind, 0) + 1
@@ -96,8 +104,13 @@ def open_snapshot(database: Path) -> sqlite3.Connection:
 
 
 def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback = no_progress,
-                  cancel: CancelFlag | None = None) -> MergeReport:
-    """Verify `package` and merge what is new into `case`; see the module's rules."""
+                  cancel: CancelFlag | None = None, accept_untrusted: bool = False
+                  ) -> MergeReport:
+    """Verify `package` and merge what is new into `case`; see the module's rules.
+
+    A package that is unsigned, or signed by a key neither this user's nor trusted here,
+    is refused unless `accept_untrusted`; a wrong signature is refused always (verify).
+    """
     cancel = cancel or NeverCancel()
     package = Path(package)
     report = MergeReport(str(package))
@@ -105,6 +118,9 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
         checked = open_verified(package, Path(scratch), progress=progress, cancel=cancel)
         if checked.database is None:
             raise PackageMismatchError(package, "holds no case database")
+        report.signer = checked.report.signer
+        if not accept_untrusted:
+            refuse_untrusted(package, checked.report.signer)
         report.package_sha256 = media_store.sha256_file(package)
         done = case.conn.execute("SELECT id FROM merges WHERE package_sha256 = ?",
                                  (report.package_sha256,)).fetchone()
@@ -114,6 +130,9 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
         source = open_snapshot(checked.database)
         parts: dict[str, Path] = {}
         try:
+            rewritten = history_rewritten(case.conn, source)
+            if rewritten:
+                raise PackageMismatchError(package, f"{rewritten}; nothing was changed")
             _extract_needed(case, package, source, checked.manifest, parts, progress, cancel)
             if cancel.is_set():
                 report.cancelled = True
@@ -121,7 +140,9 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
             audit_part = _audit_log_part(case, source)
             parts["audit log"] = audit_part[0]
             with case.write() as tx:
-                _Merger(tx, case, source, report, parts, checked.manifest).run(audit_part)
+                merger = _Merger(tx, case, source, report, parts, checked.manifest)
+                merger.signer = checked.report.signer
+                merger.run(audit_part)
         finally:
             source.close()
             for part in parts.values():
@@ -210,6 +231,7 @@ class _Merger:
         self.entries = _media_entries(source, manifest)
         self.deleted = self._deleted_here()
         self.used_parts: set[str] = set()
+        self.signer: dict[str, Any] | None = None
 
     def _deleted_here(self) -> set[str]:
         last: dict[str, str] = {}
@@ -470,6 +492,7 @@ class _Merger:
             "exported_at": self.manifest.get("exported_at"),
             "exporter": self.manifest.get("exporter"),
             "selection": self.manifest.get("selection"),
+            "signer": {k: v for k, v in (self.signer or {}).items() if k != "status"},
             "audit_log": {"stored_path": stored, "sha256": sha256, "bytes": size,
                           "records": records, "head": source_meta.get("audit_head")},
         }
@@ -485,6 +508,23 @@ class _Merger:
             "package_name": Path(self.report.package).name,
             "source_case_id": source_meta.get("case_id"), **summary})
         self.report.merge_id = self.merge_id
+
+
+# Words of the refusals below, for a front end that offers to accept the signer.
+UNSIGNED_MARK = "is not signed, so who sent it cannot be checked"
+UNTRUSTED_MARK = "a key not trusted here"
+
+
+def refuse_untrusted(package: Path, signer: dict[str, Any] | None) -> None:
+    """Raise unless the package is signed by this user's key or one trusted here."""
+    if not signer or signer.get("status") != "valid":
+        raise UntrustedSignerError(package, f"{UNSIGNED_MARK}; nothing was changed (merge it"
+                                            " anyway with --accept-untrusted)")
+    if signer.get("trust") == UNTRUSTED:
+        raise UntrustedSignerError(
+            package, f"signed by {signer.get('name')} ({signer.get('fingerprint')}),"
+                     f" {UNTRUSTED_MARK}; nothing was changed (reviewer key import/trust adds"
+                     " it, or merge with --accept-untrusted)")
 
 
 def merged_audit_records(case: Case, merge_id: str) -> list[dict[str, Any]]:

@@ -24,6 +24,8 @@ from typing import Any
 
 from reviewer.core.audit import check_chain
 from reviewer.core.errors import Cancelled, NewerCaseError, PackageError, PackageMismatchError
+from reviewer.core.head_signature import check_head, history_rewritten
+from reviewer.core.package_signature import SIGNATURE_FILES, check_signature
 from reviewer.core.package_zip import (
     DATABASE,
     FORMAT,
@@ -68,12 +70,27 @@ def verify_target(path: str | Path) -> str:
 
 
 def verify_package(package: str | Path, *, progress: ProgressCallback = no_progress,
-                   cancel: CancelFlag | None = None) -> VerifyReport:
+                   cancel: CancelFlag | None = None,
+                   against: sqlite3.Connection | None = None) -> VerifyReport:
     """Check a package; problems name the entry. Raises PackageError only if it is not there
-    or is not a ZIP at all (a damaged ZIP is a problem in the report)."""
+    or is not a ZIP at all (a damaged ZIP is a problem in the report).
+
+    With `against` (a case's connection), also whether the sender's history still holds
+    what earlier packages from the same case, merged into that case, showed."""
     with tempfile.TemporaryDirectory(prefix="reviewer-verify-") as scratch:
-        return check_package(Path(package), Path(scratch), progress=progress,
-                             cancel=cancel).report
+        checked = check_package(Path(package), Path(scratch), progress=progress,
+                                cancel=cancel)
+        if against is not None and checked.database is not None:
+            source = sqlite3.connect(f"{checked.database.absolute().as_uri()}?mode=ro",
+                                     uri=True)
+            try:
+                rewritten = history_rewritten(against, source)
+            finally:
+                source.close()
+            if rewritten:
+                checked.report.problems.append({"kind": "history", "path": DATABASE,
+                                                "detail": rewritten})
+        return checked.report
 
 
 def open_verified(package: str | Path, scratch: Path, *,
@@ -117,6 +134,11 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
         if manifest is None:
             return checked
         checked.manifest = manifest
+        signature = check_signature(zf, manifest)
+        report.signer = signature.signer
+        report.manifest_sha256 = signature.manifest_sha256
+        for detail in signature.problems:
+            report.problems.append({"kind": "signature", "path": MANIFEST, "detail": detail})
         checked.newer = int(manifest.get("schema_version") or 0) > SCHEMA_VERSION
         if checked.newer:
             report.problems.append({"kind": "newer", "path": MANIFEST, "detail": (
@@ -199,7 +221,7 @@ def _check_files(zf: zipfile.ZipFile, manifest: dict[str, Any], scratch: Path,
     """Re-hash every listed file; returns path -> SHA-256 of those that match."""
     listed = _listed(manifest, report)
     present = {info.filename: info for info in zf.infolist() if not info.is_dir()}
-    for name in sorted(set(present) - set(listed) - {MANIFEST}):
+    for name in sorted(set(present) - set(listed) - {MANIFEST, *SIGNATURE_FILES}):
         report.problems.append({"kind": "unlisted", "path": name,
                                 "detail": "in the package but not in its manifest (added?)"})
     todo: list[tuple[dict[str, Any], zipfile.ZipInfo]] = []
@@ -290,6 +312,8 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
         for trigger in AUDIT_TRIGGERS:
             if trigger not in triggers:
                 problem("audit", f"the audit log's protection was removed (trigger {trigger})")
+        for detail in check_head(conn).problems:
+            problem("signature", detail)
         if meta.get("case_id") != manifest.get("case_id"):
             problem("manifest", "the manifest names another case than the database holds")
         if meta.get("audit_head") != manifest.get("audit_head"):

@@ -10,6 +10,7 @@ from typing import Any
 from reviewer.core.audit import check_chain
 from reviewer.core.case import Case
 from reviewer.core.evidence import media_path
+from reviewer.core.head_signature import check_head
 from reviewer.core.media_store import INCOMING, sha256_file
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.schema import AUDIT_TRIGGERS
@@ -24,6 +25,9 @@ class VerifyReport:
     cancelled: bool = False
     # False where a package could not be read far enough to check its database and audit.
     database_checked: bool = True
+    # Who signed: the case's audit head, or a package's manifest (name, fingerprint, trust).
+    signer: dict[str, Any] | None = None
+    manifest_sha256: str | None = None      # a package's: what its signature covers
 
     @property
     def ok(self) -> bool:
@@ -32,7 +36,8 @@ class VerifyReport:
     def to_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "problems": self.problems, "notes": self.notes,
                 "files_checked": self.files_checked, "bytes_checked": self.bytes_checked,
-                "cancelled": self.cancelled, "database_checked": self.database_checked}
+                "cancelled": self.cancelled, "database_checked": self.database_checked,
+                "signer": self.signer, "manifest_sha256": self.manifest_sha256}
 
 
 def _check_file(case: Case, row: dict[str, Any]) -> dict[str, Any] | None:
@@ -118,6 +123,12 @@ def _check_audit(case: Case, report: VerifyReport) -> None:
             report.problems.append({
                 "kind": "audit", "path": str(case.db_path),
                 "detail": f"the audit log's protection was removed (trigger {trigger})"})
+    head = check_head(case.conn)
+    report.signer = head.signer
+    for detail in head.problems:
+        report.problems.append({"kind": "signature", "path": str(case.db_path), "detail": detail})
+    for detail in head.notes:
+        report.notes.append({"kind": "unsigned", "path": str(case.db_path), "detail": detail})
 
 
 def _note_unreferenced(case: Case, referenced: set[str], report: VerifyReport) -> None:

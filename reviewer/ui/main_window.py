@@ -27,12 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer import __version__
+from reviewer.core import keys
 from reviewer.core.case import create_case
 from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.job_runner import JobBar, JobRunner
+from reviewer.ui.key_dialog import KeyDialog, unlock_key
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
@@ -62,6 +64,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session: CaseSession | None = None
         self.workspace: CaseWorkspace | None = None
+        self.key_dialog: KeyDialog | None = None
         self.docks: list[QDockWidget] = []
         self.job_bar = JobBar()
         self.statusBar().addPermanentWidget(self.job_bar)
@@ -186,6 +189,8 @@ class MainWindow(QMainWindow):
         if str(path).lower().endswith(".zip"):
             self.share.offer_unpack(Path(path))
             return False
+        if keys.has_identity() and keys.key_is_encrypted():
+            unlock_key(self)     # declined: the case opens, a change then says why it failed
         try:
             session = CaseSession.open(path, self.settings.investigator, self)
         except ReviewerError as error:
@@ -210,7 +215,25 @@ class MainWindow(QMainWindow):
         self._set_case_actions(True)
         self.setWindowTitle(f"{session.case.title} — Evidence Reviewer ({session.path})")
         self.statusBar().showMessage(f"Opened {session.path}", 5000)
+        self._first_run_key()
         return True
+
+    def _first_run_key(self) -> None:
+        """Once, before the investigator has a key: name it (and protect it) without waiting."""
+        if keys.has_identity() or self.key_dialog is not None:
+            return
+        self.key_dialog = KeyDialog(self.settings.investigator, self)
+        self.key_dialog.accepted.connect(self._key_named)
+        self.key_dialog.open()
+
+    def _key_named(self) -> None:
+        if self.key_dialog is not None and self.key_dialog.identity is not None:
+            self.settings.investigator = self.key_dialog.identity.name
+            if self.session is not None:
+                self.session.set_actor(self.settings.investigator)
+            self.statusBar().showMessage(
+                f"Your key: {self.key_dialog.identity.name}"
+                f" ({self.key_dialog.identity.fingerprint})", 10000)
 
     def _remember_place(self, evidence_id: str) -> None:
         if self.session is not None:

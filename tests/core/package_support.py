@@ -83,7 +83,8 @@ def rewrite_package(source: Path, target: Path,
         manifest = json.loads(files["manifest.json"])
         manifest["files"] = [
             {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in sorted(files.items()) if name != "manifest.json"]
+            for name, data in sorted(files.items())
+            if name not in ("manifest.json", "manifest.json.minisig", "signer.pub")]
         files["manifest.json"] = json.dumps(manifest).encode()
     with zipfile.ZipFile(target, "w") as zf:
         for name, data in files.items():

@@ -28,7 +28,8 @@ def test_each_change_appends_a_linked_record_with_actor(case):
         "SELECT seq, actor, action, object_id, prev_hash, hash FROM audit WHERE seq > ?"
         " ORDER BY seq", (before,)).fetchall()
     assert [r[2] for r in rows] == ["incident.add", "incident.update"]
-    assert all(r[1] == "tester" and r[3] == incident.id for r in rows)
+    assert all(r[1] == f"tester ({case.signer.fingerprint})" and r[3] == incident.id
+               for r in rows)
     assert rows[1][4] == rows[0][5]          # linked to the record before
     assert check_chain(case.conn) == []
 
@@ -88,7 +89,8 @@ def test_changes_from_two_connections_keep_one_chain(case):
     other.close()
     assert check_chain(case.conn) == []
     actors = [r[0] for r in case.conn.execute("SELECT actor FROM audit ORDER BY seq DESC LIMIT 3")]
-    assert actors == ["tester", "second", "tester"]
+    key = case.signer.fingerprint
+    assert actors == [f"tester ({key})", f"second ({key})", f"tester ({key})"]
 
 
 def test_write_to_a_read_only_case_reports_the_file(case):

@@ -33,7 +33,9 @@ def test_new_case_has_folders_settings_and_default_vocabulary(tmp_path):
     names = [label.name for label in list_labels(case)]
     assert names[:2] == ["gas cylinder", "munition remnant"]
     assert set(names) == {item["name"] for item in load_json("labels.json")["labels"]}
-    assert case.conn.execute("SELECT actor FROM audit WHERE seq = 1").fetchone()[0] == "amal"
+    # The log names the investigator's chosen name and key, made on first use.
+    assert case.conn.execute("SELECT actor FROM audit WHERE seq = 1").fetchone()[0] \
+        == f"amal ({case.signer.fingerprint})"
 
 
 def test_open_accepts_name_without_suffix(tmp_path):
@@ -127,7 +129,7 @@ def test_version_1_case_is_migrated_forward_with_audit_records(tmp_path, monkeyp
             "SELECT actor, details FROM audit WHERE action = 'case.migrate' ORDER BY seq"
         ).fetchall()
         assert [(actor, '"to":2' in details) for actor, details in steps][:1] == [
-            ("migrator", True)]
+            (f"migrator ({case.signer.fingerprint})", True)]
         assert len(steps) == schema.SCHEMA_VERSION - 1
         assert check_chain(case.conn) == []
 

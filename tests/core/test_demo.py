@@ -135,7 +135,7 @@ def test_the_case_verifies_and_its_audit_tells_how_it_was_built(demo_case):
     assert report.ok, report.problems
     assert report.files_checked == 9      # 6 photos, the clip, its frame, its telemetry
     actions = Counter(row[0] for row in demo_case.conn.execute(
-        "SELECT action FROM audit WHERE actor = 'tester'"))
+        "SELECT action FROM audit WHERE actor LIKE 'tester (%)'"))
     assert actions["evidence.import"] == 7           # the six photos and the clip
     assert actions["evidence.frame"] == 1
     assert actions["attachment.add"] == 1            # the clip's telemetry

@@ -36,6 +36,8 @@ def test_whole_case_package_lists_every_file_with_its_hash(demo, tmp_path):
     assert report.ok and report.path == str(out)
     files, infos = read_package(out)
     manifest = json.loads(files.pop("manifest.json"))
+    signature = {files.pop("manifest.json.minisig"), files.pop("signer.pub")}
+    assert len(signature) == 2
     assert manifest["case_id"] == demo.id and manifest["exporter"] == "alice"
     assert manifest["selection"]["incidents"] is None
     listed = {f["path"]: f for f in manifest["files"]}
@@ -80,7 +82,8 @@ def test_snapshot_and_data_files_hold_the_case(demo, tmp_path):
 def test_export_is_recorded_in_the_case_audit_log(demo, tmp_path):
     report = export_case(demo, tmp_path / "demo.zip")
     record = rows(demo, "SELECT * FROM audit ORDER BY seq DESC LIMIT 1")[0]
-    assert record["action"] == "case.export" and record["actor"] == "alice"
+    assert record["action"] == "case.export"
+    assert record["actor"] == f"alice ({demo.signer.fingerprint})"
     manifest = read_package(tmp_path / "demo.zip")[0]["manifest.json"]
     details = json.loads(record["details"])
     assert details["manifest_sha256"] == hashlib.sha256(manifest).hexdigest()

@@ -103,7 +103,8 @@ def test_a_forged_manifest_does_not_hide_a_swapped_original(package, target, tmp
         files[name] = b"another picture"
 
     bad = rewrite_package(package, tmp_path / "bad.zip", swap, remanifest=True)
-    assert _problems(bad) == [("changed", name)]
+    # The forger has no key: the manifest's signature fails too.
+    assert _problems(bad) == [("signature", "manifest.json"), ("changed", name)]
     _refused(bad, target, tmp_path, PackageMismatchError)
 
 
@@ -115,7 +116,7 @@ def test_a_rewritten_audit_record_is_caught_even_with_a_forged_manifest(package,
 
     bad = rewrite_package(package, tmp_path / "bad.zip", forge, remanifest=True)
     kinds = {kind for kind, _ in _problems(bad)}
-    assert kinds == {"audit"}
+    assert kinds == {"audit", "signature"}
     _refused(bad, target, tmp_path, PackageMismatchError)
 
 
@@ -203,5 +204,5 @@ def test_a_package_from_a_newer_version_is_refused(package, target, tmp_path):
 
     bad = rewrite_package(package, tmp_path / "newer.zip", newer, remanifest=True)
     problems = verify_package(bad).problems
-    assert [p["kind"] for p in problems] == ["newer"]
+    assert [p["kind"] for p in problems] == ["signature", "newer"]
     _refused(bad, target, tmp_path, NewerCaseError)

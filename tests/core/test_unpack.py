@@ -27,7 +27,8 @@ def test_unpacked_case_is_the_senders_case_plus_one_record(demo, tmp_path):
         sent = rows(demo, "SELECT * FROM audit WHERE action <> 'case.export' ORDER BY seq")
         received = rows(case, "SELECT * FROM audit ORDER BY seq")
         assert received[:-1] == sent
-        assert received[-1]["action"] == "case.unpack" and received[-1]["actor"] == "bob"
+        assert received[-1]["action"] == "case.unpack"
+        assert received[-1]["actor"] == f"bob ({case.signer.fingerprint})"
         assert json.loads(received[-1]["details"])["package_sha256"] == sha256_file(package)
         assert verify_case(case).ok
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]

@@ -21,10 +21,11 @@ def export_job(case_path: Path, actor: str, out: Path, incidents: list[str], med
                            cancel=cancel, overwrite=replace)
 
 
-def merge_job(case_path: Path, actor: str, package: Path, *, progress: ProgressCallback,
-              cancel: CancelFlag) -> MergeReport:
+def merge_job(case_path: Path, actor: str, package: Path, accept_untrusted: bool, *,
+              progress: ProgressCallback, cancel: CancelFlag) -> MergeReport:
     with open_case(case_path, actor=actor) as case:
-        return merge_package(case, package, progress=progress, cancel=cancel)
+        return merge_package(case, package, progress=progress, cancel=cancel,
+                             accept_untrusted=accept_untrusted)
 
 
 def verify_case_job(case_path: Path, actor: str, *, progress: ProgressCallback,

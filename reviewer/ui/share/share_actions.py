@@ -6,6 +6,7 @@ dialog the user can copy from. Nothing here touches the database but through cor
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from reviewer.core.export import ExportReport
 from reviewer.core.incidents import list_incidents
-from reviewer.core.merge import MergeReport
+from reviewer.core.keys import signed_by_line
+from reviewer.core.merge import UNSIGNED_MARK, UNTRUSTED_MARK, MergeReport
 from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
 from reviewer.ui.job_runner import JobRunner
@@ -101,13 +103,35 @@ class ShareActions(QObject):
         if path:
             self.start_merge(Path(path))
 
-    def start_merge(self, package: Path) -> bool:
+    def start_merge(self, package: Path, *, accept_untrusted: bool = False) -> bool:
         session = self._session()
         if session is None:
             return False
         return self._run("Verifying and merging",
-                         Job(jobs.merge_job, session.path, session.actor, package),
-                         self._merged, "Merge refused")
+                         Job(jobs.merge_job, session.path, session.actor, package,
+                             accept_untrusted),
+                         self._merged, "Merge refused",
+                         lambda message: self._merge_refused(package, message))
+
+    def _merge_refused(self, package: Path, message: str) -> None:
+        """An unsigned or untrusted package: say who signed it and let the user decide."""
+        if UNTRUSTED_MARK not in message and UNSIGNED_MARK not in message:
+            self._error("Merge refused", message)
+            return
+        reason = message.split("; nothing was changed")[0]
+        box = QMessageBox(QMessageBox.Icon.Question, "Merge from an untrusted signer?",
+                          f"{reason}.\n\nMerge it anyway? Only if you know where it came"
+                          " from (trust the sender's key with reviewer key import and"
+                          " trust).", QMessageBox.StandardButton.Yes
+                          | QMessageBox.StandardButton.No, self.window)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.finished.connect(lambda _result: self._answered_untrusted(box, package))
+        self.last_dialog = box
+        box.open()
+
+    def _answered_untrusted(self, box: QMessageBox, package: Path) -> None:
+        if box.clickedButton() is box.button(QMessageBox.StandardButton.Yes):
+            self.start_merge(package, accept_untrusted=True)
 
     def _merged(self, report: MergeReport) -> None:
         session = self._session()
@@ -126,7 +150,8 @@ class ShareActions(QObject):
             return
         added = describe_counts(report.added) or "nothing new"
         heading = (f"<b>Merged {name}</b> (verified first; package SHA-256"
-                   f" <code>{report.package_sha256[:16]}…</code>).<br>Added: {added}.")
+                   f" <code>{report.package_sha256[:16]}…</code>).<br>"
+                   f"{html.escape(signed_by_line(report.signer))}<br>Added: {added}.")
         lines = [f"conflict ({kind_word(c['kind'])}): {c['detail']} — yours: {c['local_id']},"
                  f" theirs kept as {c['incoming_id']}" for c in report.conflicts]
         lines += [f"skipped ({kind_word(s['kind'])} {s['id']}): {s['reason']}"
@@ -170,6 +195,9 @@ class ShareActions(QObject):
         else:
             heading = (f"<b>{subject}</b> FAILS verification: {len(report.problems)}"
                        " problem(s).")
+        if report.manifest_sha256:
+            heading += f"<br>Manifest SHA-256: <code>{report.manifest_sha256}</code>"
+        heading += f"<br><b>{html.escape(signed_by_line(report.signer))}</b>"
         self._show("Verify", heading, _problem_lines(report))
 
     # -- open a package as a new case --------------------------------------------------
@@ -194,9 +222,10 @@ class ShareActions(QObject):
 
     # -- plumbing -------------------------------------------------------------------
 
-    def _run(self, title: str, job: Job, finished: Callable, failure_title: str) -> bool:
-        started = self.runner.run(title, job, finished,
-                                  lambda message: self._error(failure_title, message))
+    def _run(self, title: str, job: Job, finished: Callable, failure_title: str,
+             failed: Callable[[str], None] | None = None) -> bool:
+        started = self.runner.run(title, job, finished, failed or (
+            lambda message: self._error(failure_title, message)))
         if not started:
             self._status("Another job is running: wait for it or cancel it.")
         return started

@@ -1,0 +1,121 @@
+"""The signed head of a case's history.
+
+Every write that appends audit records also signs the new head (`seq:hash`, with the
+case id) with the investigator's key, in the same transaction; the signature, the
+signer's name and public key go to `meta.audit_head_signature`. The hash chain alone
+can be recomputed by anyone with `sqlite3` (truncate the log, rewrite a record); the
+signature over the head cannot be redone without the key. See docs/custody.md.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from reviewer.core.keys import Identity, fingerprint_of, trust_of
+
+META_KEY = "audit_head_signature"
+# An actor the signing app wrote: "NAME (FINGERPRINT)".
+_SIGNED_ACTOR = re.compile(r" \([0-9A-F]{16}\)$")
+
+
+def head_message(case_id: str, head: str) -> bytes:
+    return f"evidence-reviewer audit head\n{case_id}\n{head}\n".encode()
+
+
+def sign_head(conn: sqlite3.Connection, signer: Identity, head: str, at: str) -> None:
+    """Sign `head` ("seq:hash") inside the open write; replaces the previous signature."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
+    case_id = row[0] if row else ""
+    value = json.dumps({
+        "head": head, "at": at, "name": signer.name, "fingerprint": signer.fingerprint,
+        "public_key": base64.b64encode(signer.public_key).decode("ascii"),
+        "signature": base64.b64encode(signer.sign(head_message(case_id, head))).decode("ascii"),
+    }, separators=(",", ":"))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)"
+                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (META_KEY, value))
+
+
+@dataclass
+class HeadCheck:
+    signed: bool = False
+    signer: dict[str, Any] | None = None       # name, fingerprint, trust, at
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def check_head(conn: sqlite3.Connection) -> HeadCheck:
+    """Whether the case's last audit record is the one its signer signed."""
+    check = HeadCheck()
+    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN"
+                             " ('case_id', 'audit_head', ?)", (META_KEY,)).fetchall())
+    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    actual = f"{last[0]}:{last[1]}" if last else None
+    raw = meta.get(META_KEY)
+    if raw is None:
+        signed_actors = conn.execute(
+            "SELECT actor FROM audit WHERE actor GLOB '* ([0-9A-F]*)' LIMIT 50").fetchall()
+        if any(_SIGNED_ACTOR.search(actor) for (actor,) in signed_actors):
+            check.problems.append("the signature over the audit head was removed: the log"
+                                  " cannot be shown to be the one its signer left")
+        else:
+            check.notes.append("the case's history is not signed (made before investigator"
+                               " keys); it will be from its next change")
+        return check
+    try:
+        data = json.loads(raw)
+        public_key = base64.b64decode(data["public_key"], validate=True)
+        signature = base64.b64decode(data["signature"], validate=True)
+        key = Ed25519PublicKey.from_public_bytes(public_key)
+        signed_head = str(data["head"])
+    except (ValueError, KeyError, TypeError, binascii.Error):
+        check.problems.append("the signature over the audit head is damaged")
+        return check
+    trust, known_as = trust_of(public_key)
+    check.signer = {"name": known_as or str(data.get("name")), "signed_name": data.get("name"),
+                    "fingerprint": fingerprint_of(public_key), "trust": trust,
+                    "at": data.get("at"), "head": signed_head, "status": "valid"}
+    try:
+        key.verify(signature, head_message(meta.get("case_id", ""), signed_head))
+    except InvalidSignature:
+        check.signer["status"] = "invalid"
+        check.problems.append("the signature over the audit head does not match: the head"
+                              " or the case id was altered")
+        return check
+    check.signed = True
+    if actual != signed_head:
+        seq = signed_head.split(":", 1)[0]
+        check.problems.append(
+            f"the audit log is not the one {data.get('name')} signed (signed up to record"
+            f" {seq}, the log now ends at {actual.split(':', 1)[0] if actual else 'nothing'}):"
+            " records were removed or rewritten")
+    return check
+
+
+def history_rewritten(case_conn: sqlite3.Connection, source: sqlite3.Connection) -> str | None:
+    """'history rewritten since DATE' where the sender's log no longer holds a head merged
+    before from the same case: records were removed or rewritten since that package."""
+    source_id = source.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
+    if source_id is None:
+        return None
+    earlier = case_conn.execute(
+        "SELECT merged_at, json_extract(summary, '$.exported_at'),"
+        " json_extract(summary, '$.audit_log.head') FROM merges"
+        " WHERE source_case_id = ? ORDER BY merged_at", (source_id[0],)).fetchall()
+    for merged_at, exported_at, head in earlier:
+        if not head or ":" not in head:
+            continue
+        seq, digest = head.split(":", 1)
+        row = source.execute("SELECT hash FROM audit WHERE seq = ?", (int(seq),)).fetchone()
+        if row is None or row[0] != digest:
+            return (f"history rewritten since {exported_at or merged_at}: the sender's audit"
+                    f" log no longer holds record {seq} as it was in the package merged then")
+    return None

@@ -1,0 +1,230 @@
+"""Signed packages: who sent it, checked here and by the standalone minisign tool.
+
+Each bad package is refused by merge with one clear error and the recipient's case is
+exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+from package_support import case_state, edit_database, read_package, rewrite_package
+
+from reviewer.core import keys, minisign
+from reviewer.core.case import create_case
+from reviewer.core.errors import PackageMismatchError, UntrustedSignerError
+from reviewer.core.export import export_case
+from reviewer.core.head_signature import sign_head
+from reviewer.core.incidents import add_incident
+from reviewer.core.merge import merge_package
+from reviewer.core.package_verify import verify_package
+
+
+@pytest.fixture
+def sender(tmp_path, monkeypatch):
+    """Amal's config folder and case; the test then switches to Bashir's (the recipient)."""
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "amal-config"))
+    case = create_case(tmp_path / "amal", title="Amal's case", actor="Amal")
+    add_incident(case, "Shelling of the market")
+    yield case
+    case.close()
+
+
+@pytest.fixture
+def package(sender, tmp_path) -> Path:
+    out = tmp_path / "sent.zip"
+    export_case(sender, out)
+    return out
+
+
+def _as_recipient(monkeypatch, tmp_path):
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "bashir-config"))
+    return create_case(tmp_path / "bashir", title="Bashir's case", actor="Bashir")
+
+
+def _trust_sender(sender) -> None:
+    keys.import_public_key(sender.signer.public_key_file(), trusted=True)
+
+
+def _signature_problems(path: Path) -> list[str]:
+    return [p["detail"] for p in verify_package(path).problems if p["kind"] == "signature"]
+
+
+def _refused(target, package: Path, error=PackageMismatchError, **kwargs) -> str:
+    before = case_state(target.path)
+    with pytest.raises(error) as caught:
+        merge_package(target, package, **kwargs)
+    assert case_state(target.path) == before
+    assert "\n" not in str(caught.value)
+    return str(caught.value)
+
+
+def test_the_recipient_sees_who_signed_and_whether_that_key_is_trusted(
+        sender, package, tmp_path, monkeypatch):
+    report = verify_package(package)
+    assert report.ok and report.signer["trust"] == keys.YOURS
+    fingerprint = sender.signer.fingerprint
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        report = verify_package(package)
+        assert report.ok and report.manifest_sha256
+        assert keys.signed_by_line(report.signer) == f"Signed by Amal ({fingerprint}) · untrusted"
+        message = _refused(target, package, UntrustedSignerError)
+        assert f"Amal ({fingerprint}), a key not trusted here" in message
+        _trust_sender(sender)
+        assert keys.signed_by_line(verify_package(package).signer).endswith("· trusted")
+        merged = merge_package(target, package)
+        assert merged.added["incidents"] == 1
+
+
+def test_an_untrusted_signer_is_merged_when_the_user_accepts_it(
+        package, tmp_path, monkeypatch):
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        assert merge_package(target, package, accept_untrusted=True).added["incidents"] == 1
+
+
+def test_an_edited_database_with_a_recomputed_manifest_is_refused(
+        sender, package, tmp_path, monkeypatch):
+    def forge(files: dict[str, bytes]) -> None:
+        edit_database(files, tmp_path, "UPDATE incidents SET title = 'Nothing happened'")
+
+    bad = rewrite_package(package, tmp_path / "forged.zip", forge, remanifest=True)
+    assert any("signature is not valid" in p for p in _signature_problems(bad))
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        _trust_sender(sender)
+        _refused(target, bad)
+        _refused(target, bad, accept_untrusted=True)   # a wrong signature is never accepted
+
+
+def test_a_signature_over_a_different_manifest_is_refused(sender, package, tmp_path):
+    add_incident(sender, "Another")
+    other = tmp_path / "other.zip"
+    export_case(sender, other)
+    other_signature = read_package(other)[0]["manifest.json.minisig"]
+
+    def swap(files: dict[str, bytes]) -> None:
+        files["manifest.json.minisig"] = other_signature
+
+    bad = rewrite_package(package, tmp_path / "swapped.zip", swap, remanifest=False)
+    assert any("does not match the file" in p for p in _signature_problems(bad))
+    _refused(sender, bad, accept_untrusted=True)
+
+
+def test_a_truncated_signature_is_refused(sender, package, tmp_path):
+    def cut(files: dict[str, bytes]) -> None:
+        files["manifest.json.minisig"] = files["manifest.json.minisig"][:120]
+
+    bad = rewrite_package(package, tmp_path / "cut.zip", cut, remanifest=False)
+    problems = _signature_problems(bad)
+    assert len(problems) == 1 and "cannot be read" in problems[0]
+    _refused(sender, bad, accept_untrusted=True)
+
+
+def test_a_package_signed_by_an_unknown_key_is_refused(sender, tmp_path, monkeypatch):
+    """Mallory re-signs Amal's case with her own key: valid, but not Amal's."""
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "mallory-config"))
+    keys.create_identity("Amal")          # the name is free to claim; the key is not
+    forged = tmp_path / "mallory.zip"
+    export_case(sender, forged)
+    sender._signer = None
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        _trust_sender(sender)
+        report = verify_package(forged)
+        assert report.signer["trust"] == keys.UNTRUSTED
+        assert report.signer["fingerprint"] != sender.signer.fingerprint
+        _refused(target, forged, UntrustedSignerError)
+
+
+def test_an_unsigned_package_is_refused_unless_accepted(sender, package, tmp_path,
+                                                         monkeypatch):
+    def strip(files: dict[str, bytes]) -> None:
+        files.pop("manifest.json.minisig")
+        files.pop("signer.pub")
+
+    bad = rewrite_package(package, tmp_path / "unsigned.zip", strip, remanifest=False)
+    report = verify_package(bad)
+    assert report.ok and report.signer["status"] == "unsigned"
+    assert keys.signed_by_line(report.signer).startswith("Not signed")
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        assert "is not signed" in _refused(target, bad, UntrustedSignerError)
+        assert merge_package(target, bad, accept_untrusted=True).added["incidents"] == 1
+
+
+def test_history_rewritten_since_an_earlier_package_is_caught(
+        sender, package, tmp_path, monkeypatch):
+    """The sender, holding the key, truncates their log and re-signs it: a recipient who
+    merged the earlier package still has its head."""
+    manifest_at = read_package(package)[0]["manifest.json"]
+    identity = sender.signer
+    raw = sqlite3.connect(sender.db_path, isolation_level=None)
+    raw.execute("DROP TRIGGER audit_append_only_delete")
+    last = raw.execute("SELECT max(seq) FROM audit").fetchone()[0]
+    raw.execute("DELETE FROM audit WHERE seq >= ?", (last - 1,))
+    raw.execute("DELETE FROM incidents")
+    raw.execute("CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit BEGIN"
+                " SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    seq, digest = raw.execute("SELECT seq, hash FROM audit ORDER BY seq DESC").fetchone()
+    raw.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", (f"{seq}:{digest}",))
+    raw.execute("BEGIN")
+    sign_head(raw, identity, f"{seq}:{digest}", "2026-01-01T00:00:00.000Z")
+    raw.execute("COMMIT")
+    raw.close()
+    add_incident(sender, "A different story")
+    later = tmp_path / "later.zip"
+    export_case(sender, later)
+    assert verify_package(later).ok            # alone, the rewritten package looks fine
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        _trust_sender(sender)
+        merge_package(target, package)
+        problems = verify_package(later, against=target.conn).problems
+        assert [p["kind"] for p in problems] == ["history"]
+        assert "history rewritten since" in problems[0]["detail"]
+        message = _refused(target, later)
+        exported_at = json.loads(manifest_at)["exported_at"]
+        assert f"history rewritten since {exported_at}" in message
+
+
+def test_the_signature_checks_in_python_and_with_minisign(sender, package, tmp_path):
+    files = read_package(package)[0]
+    signature = minisign.parse_signature(files["manifest.json.minisig"].decode())
+    key = minisign.parse_public_key(files["signer.pub"].decode())
+    minisign.verify(files["manifest.json"], signature, key)
+    assert signature.algorithm == b"ED"
+    assert f"signed by Amal ({sender.signer.fingerprint})" in signature.trusted_comment
+    with pytest.raises(minisign.MinisignError):
+        minisign.verify(files["manifest.json"] + b" ", signature, key)
+    tool = shutil.which("minisign")
+    if tool is None:
+        pytest.skip("the minisign tool is not installed")
+    for name in ("manifest.json", "manifest.json.minisig", "signer.pub"):
+        (tmp_path / name).write_bytes(files[name])
+    checked = subprocess.run([tool, "-Vm", "manifest.json", "-p", "signer.pub"],
+                             cwd=tmp_path, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    assert "Amal" in checked.stdout
+    (tmp_path / "manifest.json").write_bytes(files["manifest.json"].replace(b"Amal", b"Amai"))
+    forged = subprocess.run([tool, "-Vm", "manifest.json", "-p", "signer.pub"],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert forged.returncode != 0
+
+
+def test_signatures_minisign_makes_check_here(tmp_path):
+    tool = shutil.which("minisign")
+    if tool is None:
+        pytest.skip("the minisign tool is not installed")
+    subprocess.run([tool, "-G", "-W", "-p", "k.pub", "-s", "k.key"], cwd=tmp_path,
+                   check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    (tmp_path / "file.txt").write_bytes(b"evidence")
+    for legacy in ([], ["-l"]):
+        subprocess.run([tool, "-S", *legacy, "-s", "k.key", "-m", "file.txt", "-t", "note"],
+                       cwd=tmp_path, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+        signature = minisign.parse_signature((tmp_path / "file.txt.minisig").read_text())
+        key = minisign.parse_public_key((tmp_path / "k.pub").read_text())
+        minisign.verify(b"evidence", signature, key)
+        assert signature.algorithm == (b"Ed" if legacy else b"ED")
+        with pytest.raises(minisign.MinisignError):
+            minisign.verify(b"evidencE", signature, key)

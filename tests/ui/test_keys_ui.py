@@ -1,0 +1,99 @@
+"""The investigator's key in the app: first run, who signed what, untrusted packages."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from reviewer.core import keys
+from reviewer.core.case import create_case, open_case
+from reviewer.core.incidents import add_incident, list_incidents
+
+
+def _wait_for_dialog(window, qtbot, timeout: int = 30000):
+    qtbot.waitUntil(lambda: window.share.last_dialog is not None
+                    and window.share.last_dialog.isVisible(), timeout=timeout)
+    dialog = window.share.last_dialog
+    window.share.last_dialog = None
+    return dialog
+
+
+def _heading(dialog) -> str:
+    from PySide6.QtWidgets import QLabel
+
+    return " ".join(label.text() for label in dialog.findChildren(QLabel))
+
+
+def test_first_run_asks_for_a_name_and_passphrase_without_blocking(window, qtbot, tmp_path,
+                                                                   own_config_dir):
+    create_case(tmp_path / "c", actor="setup").close()
+    for name in (keys.KEY_FILE, keys.IDENTITY_FILE):      # a computer with no key yet
+        (own_config_dir / name).unlink()
+    keys._unlocked.clear()
+    assert window.open_case(tmp_path / "c.case")        # the case is open behind the dialog
+    dialog = window.key_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert window.session is not None
+    dialog.name.clear()
+    qtbot.keyClicks(dialog.name, "Amal Haddad")
+    qtbot.keyClicks(dialog.passphrase, "olive tree")
+    qtbot.keyClicks(dialog.again, "olive trees")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "differ" in dialog.error.text()
+    qtbot.keyClick(dialog.again, Qt.Key.Key_Backspace)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert keys.identity_name() == "Amal Haddad" and keys.key_is_encrypted()
+    assert window.settings.investigator == "Amal Haddad"
+    assert "Amal Haddad" in window.statusBar().currentMessage()
+    add_incident(window.session.case, "Signed by Amal")
+    actor = window.session.case.conn.execute(
+        "SELECT actor FROM audit ORDER BY seq DESC").fetchone()[0]
+    assert actor.startswith("Amal Haddad (")
+
+
+def test_verify_shows_who_signed_the_case_and_the_package(window, qtbot, small_case, tmp_path):
+    window.open_case(small_case)
+    assert window.key_dialog is None                    # a key exists: nothing asked
+    fingerprint = window.session.case.signer.fingerprint
+    window.share.verify_case()
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "is intact" in _heading(dialog)
+    assert f"({fingerprint}) · your key" in _heading(dialog)
+    out = tmp_path / "p.zip"
+    window.share.start_export(out, [], True)
+    _wait_for_dialog(window, qtbot)
+    window.share.start_verify_package(out)
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "Manifest SHA-256" in _heading(dialog)
+    # The key's own name (it was made by the fixture's first change, as "setup").
+    assert f"Signed by setup ({fingerprint}) · your key" in _heading(dialog)
+
+
+def test_a_package_from_an_untrusted_signer_is_merged_only_when_the_user_says_so(
+        window, qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "sender-config"))
+    with create_case(tmp_path / "sender", actor="Bashir") as sender:
+        add_incident(sender, "Shelling")
+        from reviewer.core.export import export_case
+
+        export_case(sender, tmp_path / "from-bashir.zip")
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "my-config"))
+    create_case(tmp_path / "mine", actor="Investigator A").close()
+    window.open_case(tmp_path / "mine.case")
+    window.share.start_merge(tmp_path / "from-bashir.zip")
+    box = _wait_for_dialog(window, qtbot)
+    assert isinstance(box, QMessageBox) and "Bashir" in box.text()
+    assert "not trusted here" in box.text()
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.No), Qt.MouseButton.LeftButton)
+    assert list_incidents(window.session.case) == []
+
+    window.share.start_merge(tmp_path / "from-bashir.zip")
+    box = _wait_for_dialog(window, qtbot)
+    qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "Merged from-bashir.zip" in _heading(dialog)
+    assert "Signed by Bashir (" in _heading(dialog) and "· untrusted" in _heading(dialog)
+    with open_case(tmp_path / "mine.case") as case:
+        assert [i.title if hasattr(i, "title") else i["title"]
+                for i in list_incidents(case)] == ["Shelling"]
