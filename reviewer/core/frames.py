@@ -194,8 +194,9 @@ def extract_frames(
     if scenes:
         frames = frames_at_scenes(path, progress=progress, cancel=cancel)
     else:
-        # The frames at 0, N, 2N ... s (the first at or after each), what an investigator
-        # asking for "every N seconds" expects, not FFmpeg's nearest-rounded grid.
+        # The frames on screen at 0, N, 2N ... s (each the last to start at or before its
+        # moment), what an investigator asking for "every N seconds" expects; FFmpeg's
+        # default rounds to the nearest tick and starts half a period late.
         frames = frames_every(path, every_s or 1.0, rounding="up", progress=progress,
                               cancel=cancel)
     pending: list[Future[_Encoded]] = []

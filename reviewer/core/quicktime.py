@@ -179,7 +179,8 @@ def _read_udta(data: bytes, span: tuple[int, int], meta: QuickTimeMeta) -> None:
         if kind[:1] != b"\xa9":
             raw = data[start:end]
             # Camera makers' own atoms (GoPro's FIRM, LENS): kept when they are plain text.
-            if 0 < len(raw) <= 256 and all(32 <= b < 127 for b in raw.rstrip(b"\x00")):
+            if len(raw) <= 256 and all(32 <= b < 127 for b in raw.rstrip(b"\x00")) \
+                    and _text(raw):
                 meta.tags[f"UserData:{name}"] = _text(raw)
             continue
         value = _item_value(data, (start, end))
