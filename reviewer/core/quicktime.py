@@ -29,7 +29,7 @@ from typing import BinaryIO
 _MP4_EPOCH = datetime(1904, 1, 1, tzinfo=UTC)
 _TOP_LEVEL = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid"}
 _MAX_MOOV = 256 << 20   # a real index is a few MB; a hostile size must not fill memory
-_CONTAINERS = {b"trak", b"mdia", b"minf", b"stbl", b"udta", b"edts", b"dinf"}
+_FDSC_MODEL = 0x66
 # ISO 6709 as phones write it: "+32.0929+034.8620+028.500/" (altitude optional).
 _ISO6709 = re.compile(r"([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?")
 _DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?"
@@ -63,6 +63,7 @@ class QuickTimeMeta:
     gps_alt: float | None = None
     gps_source: str | None = None        # "quicktime" when a position was found
     gpmf: list[SampleRun] = field(default_factory=list)   # GoPro telemetry samples
+    fdsc: SampleRun | None = None        # a GoPro's description sample (its model name)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -128,14 +129,21 @@ def read_quicktime(path: Path) -> QuickTimeMeta:
     meta = QuickTimeMeta()
     with open(path, "rb") as handle:
         moov, problem = read_moov(handle)
-    if moov is None:
-        if problem and problem != "not an MP4/MOV file":
-            meta.warnings.append(f"container metadata unreadable: {problem}")
-        return meta
-    try:
-        _parse(moov, meta)
-    except (struct.error, ValueError, IndexError, OverflowError) as error:
-        meta.warnings.append(f"container metadata partly unreadable: {error}")
+        if moov is None:
+            if problem and problem != "not an MP4/MOV file":
+                meta.warnings.append(f"container metadata unreadable: {problem}")
+            return meta
+        try:
+            _parse(moov, meta)
+        except (struct.error, ValueError, IndexError, OverflowError) as error:
+            meta.warnings.append(f"container metadata partly unreadable: {error}")
+        if meta.fdsc and meta.fdsc.size >= _FDSC_MODEL + 16:
+            # HERO5/6 write their model name at a fixed place in this sample, as exiftool
+            # reads it (GoPro.pm, fdsc); other fields there move between firmwares.
+            handle.seek(meta.fdsc.offset + _FDSC_MODEL)
+            model = _text(handle.read(16))
+            if model.isprintable() and model:
+                meta.tags["GoPro:Model"] = model
     _fill_fields(meta)
     return meta
 
@@ -245,7 +253,8 @@ def _read_track(data: bytes, span: tuple[int, int], meta: QuickTimeMeta) -> None
         return
     stbl = _child(data, _child(data, mdia, b"minf"), b"stbl")
     stsd = _child(data, stbl, b"stsd")
-    if not stsd or data[stsd[0] + 12:stsd[0] + 16] != b"gpmd":
+    kind = data[stsd[0] + 12:stsd[0] + 16] if stsd else b""
+    if kind not in (b"gpmd", b"fdsc"):
         return
     mdhd = _child(data, mdia, b"mdhd")
     if not mdhd:
@@ -254,7 +263,11 @@ def _read_track(data: bytes, span: tuple[int, int], meta: QuickTimeMeta) -> None
     timescale = struct.unpack_from(">I", data, mdhd[0] + (20 if wide else 12))[0]
     if timescale <= 0:
         return
-    meta.gpmf = _sample_runs(data, stbl, timescale)
+    runs = _sample_runs(data, stbl, timescale)
+    if kind == b"gpmd":
+        meta.gpmf = runs
+    elif runs:
+        meta.fdsc = runs[0]
 
 
 def _table(data: bytes, span: tuple[int, int] | None, fmt: str, skip: int = 0) -> list:
@@ -325,7 +338,7 @@ def _fill_fields(meta: QuickTimeMeta) -> None:
         break
     meta.make = _first(tags, "Keys:com.apple.quicktime.make", "UserData:Make", "ItemList:Make")
     meta.model = _first(tags, "Keys:com.apple.quicktime.model", "UserData:Model",
-                        "ItemList:Model")
+                        "ItemList:Model", "GoPro:Model")
     for key in ("Keys:com.apple.quicktime.creationdate", "UserData:ContentCreateDate",
                 "ItemList:ContentCreateDate"):
         if key in tags and _set_local_time(meta, tags[key]):

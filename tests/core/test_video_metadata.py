@@ -52,6 +52,7 @@ def test_gopro_clip_frames_get_the_gpmf_track(case):
     assert (video["gps_lat"], video["gps_lon"], video["gps_alt"]) == pytest.approx(
         (33.1253688, -117.3310668, 15.711))
     assert video["gps_source"] == "gpmf"
+    assert video["model"] == "HERO5 Black"    # exiftool: Camera Model Name (fdsc track)
     frames = list_evidence(case, EvidenceFilter(kind="frame"))
     assert len(frames) == 5 and all(f["gps_source"] == "gpmf" for f in frames)
     # exiftool -ee -n -G3: the third payload (2.0-3.0 s of the clip) holds three GLPI
