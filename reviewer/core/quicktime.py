@@ -67,11 +67,13 @@ class QuickTimeMeta:
     warnings: list[str] = field(default_factory=list)
 
 
-def boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]:
+def boxes(data: bytes, start: int, end: int, problems: list[str] | None = None,
+          ) -> Iterator[tuple[bytes, int, int]]:
     """ISO base media boxes in data[start:end]: (type, payload start, box end).
 
     Stops at the first box whose size runs past `end` or is smaller than its header:
-    a truncated or garbled tree yields the boxes before the damage.
+    a truncated or garbled tree yields the boxes before the damage, and `problems`
+    (when given) gets one line saying where it is.
     """
     pos = start
     while pos + 8 <= end:
@@ -84,6 +86,10 @@ def boxes(data: bytes, start: int, end: int) -> Iterator[tuple[bytes, int, int]]
         elif size == 0:
             size = end - pos
         if size < header or pos + size > end:
+            if problems is not None:
+                problems.append(f"container metadata damaged: box {_name(kind)!r} claims"
+                                f" {size} bytes, {end - pos} remain; the rest of its"
+                                " container is not read")
             return
         yield kind, pos + header, pos + size
         pos += size
@@ -157,7 +163,7 @@ def _parse(moov: bytes, meta: QuickTimeMeta) -> None:
     mvhd = _child(moov, whole, b"mvhd")
     if mvhd:
         _read_mvhd(moov, mvhd, meta)
-    for kind, start, end in boxes(moov, *whole):
+    for kind, start, end in boxes(moov, *whole, meta.warnings):
         if kind == b"udta":
             _read_udta(moov, (start, end), meta)
         elif kind == b"meta":
@@ -179,7 +185,7 @@ def _text(raw: bytes) -> str:
 
 
 def _read_udta(data: bytes, span: tuple[int, int], meta: QuickTimeMeta) -> None:
-    for kind, start, end in boxes(data, *span):
+    for kind, start, end in boxes(data, *span, meta.warnings):
         if kind == b"meta":
             _read_meta(data, (start, end), meta, "ItemList")
             continue
@@ -234,7 +240,7 @@ def _read_meta(data: bytes, span: tuple[int, int], meta: QuickTimeMeta, group: s
     items = _child(data, inner, b"ilst")
     if items is None:
         return
-    for kind, start_item, end_item in boxes(data, *items):
+    for kind, start_item, end_item in boxes(data, *items, meta.warnings):
         value = _item_value(data, (start_item, end_item))
         if value is None:
             continue

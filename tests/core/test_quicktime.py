@@ -102,6 +102,8 @@ def test_garbled_box_keeps_what_comes_before(tmp_path: Path) -> None:
                        box(b"udta", good + broken))
     meta = read_quicktime(clip)
     assert (meta.make, meta.model) == ("Apple", None)
+    assert meta.warnings == ["container metadata damaged: box '©mod' claims 2147483632 bytes,"
+                             " 14 remain; the rest of its container is not read"]
 
 
 def test_a_truncated_file_is_a_one_line_warning(tmp_path: Path) -> None:

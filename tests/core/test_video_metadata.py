@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+import struct
+
 import pytest
-from mp4_support import add_to_moov, apple_keys_meta, corpus_file, make_clip
+from mp4_support import add_to_moov, apple_keys_meta, box, corpus_file, make_clip, udta_text
 from test_quicktime import IPHONE
 
 from reviewer.core.evidence import EvidenceFilter, evidence_exif, list_evidence
 from reviewer.core.frames import extract_frames
 from reviewer.core.importer import import_paths
+from reviewer.core.quicktime import read_quicktime
 from reviewer.core.srt import Telemetry, TelemetryPoint
 from reviewer.core.verify import verify_case
 
@@ -93,3 +97,33 @@ def test_videos_without_metadata_or_with_a_null_position(case):
     assert [w["warning"] for w in report.warnings if "hevc" in w["path"]] == [
         "variable frame rate: frame times come from the container's timestamps, frame"
         " counts may be approximate"]
+
+
+def test_damaged_metadata_is_a_one_line_warning_and_the_import_goes_on(case, tmp_path):
+    garbled = add_to_moov(make_clip(tmp_path / "garbled.MOV"), apple_keys_meta(IPHONE),
+                          box(b"udta", udta_text(b"\xa9mak", "Apple")
+                              + struct.pack(">I4s", 0x7FFFFFF0, b"\xa9mod")))
+    karma = tmp_path / "karma.mp4"
+    shutil.copyfile(corpus_file("video/gopro_karma_drone_hero5.mp4"), karma)
+    first = read_quicktime(karma).gpmf[0]
+    with open(karma, "r+b") as handle:          # the first GPMF payload's length, garbled
+        handle.seek(first.offset + 6)
+        handle.write(b"\xff\xff")
+    report = import_paths(case, [garbled, karma], frames_every=4)
+    assert not report.errors and len([i for i in report.imported if i["kind"] == "video"]) == 2
+    lines: dict[str, list[str]] = {}
+    for warning in report.warnings:
+        lines.setdefault(warning["path"].rsplit("/", 1)[-1], []).append(warning["warning"])
+    assert lines["garbled.MOV"][0].startswith("container metadata damaged: box '©mod' claims")
+    assert lines["karma.mp4"][0].startswith("GoPro telemetry: GPMF payload 1 unreadable (item"
+                                            " 'DEVC' at byte 0 claims")
+    assert all("\n" not in w["warning"] for w in report.warnings)
+    rows = {r["original_name"]: r for r in list_evidence(case, EvidenceFilter(kind="video"))}
+    assert rows["garbled.MOV"]["gps_lat"] == 32.0929       # what could be read is kept
+    frames = list_evidence(case, EvidenceFilter(kind="frame"))
+    karma_frames = [f for f in frames if f["original_name"].startswith("karma")]
+    # The first second's telemetry is gone: the frame at 0 s has no position (and says
+    # why), the later ones have theirs.
+    assert karma_frames[0]["gps_lat"] is None
+    assert all(f["gps_source"] == "gpmf" for f in karma_frames[1:])
+    assert any("before the telemetry starts" in w["warning"] for w in report.warnings)
