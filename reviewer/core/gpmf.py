@@ -177,7 +177,7 @@ def read_gpmf(path: Path) -> Telemetry | None:
             data = handle.read(run.size)
             try:
                 payloads.append(_read_payload(data, run))
-            except (GpmfError, struct.error, UnicodeDecodeError, IndexError) as error:
+            except (ValueError, struct.error, IndexError, OverflowError) as error:
                 warnings.append(f"GPMF payload {number} unreadable ({error}); skipped")
     calibration = sorted(pair for p in payloads for pair in p.syst)
     points: list[TelemetryPoint] = []

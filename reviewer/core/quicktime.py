@@ -30,6 +30,9 @@ _MP4_EPOCH = datetime(1904, 1, 1, tzinfo=UTC)
 _TOP_LEVEL = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot", b"uuid"}
 _MAX_MOOV = 256 << 20   # a real index is a few MB; a hostile size must not fill memory
 _FDSC_MODEL = 0x66
+# A GPMF track has a sample a second: a million is eleven days; a hostile count must not
+# fill memory.
+_MAX_SAMPLES = 1_000_000
 # ISO 6709 as phones write it: "+32.0929+034.8620+028.500/" (altitude optional).
 _ISO6709 = re.compile(r"([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?")
 _DATE = re.compile(r"(\d{4})[-:](\d{2})[-:](\d{2})[T ](\d{2}):(\d{2}):(\d{2})(\.\d+)?"
@@ -293,12 +296,13 @@ def _sample_runs(data: bytes, stbl: tuple[int, int] | None, timescale: int) -> l
         return []
     fixed = struct.unpack_from(">I", data, stsz[0] + 4)[0]
     sizes = [s for (s,) in _table(data, stsz, ">I", 4)] if not fixed else \
-        [fixed] * struct.unpack_from(">I", data, stsz[0] + 8)[0]
+        [fixed] * min(struct.unpack_from(">I", data, stsz[0] + 8)[0], _MAX_SAMPLES)
     chunks = [c for (c,) in _table(data, _child(data, stbl, b"stco"), ">I")] or \
         [c for (c,) in _table(data, _child(data, stbl, b"co64"), ">Q")]
     per_chunk = _table(data, _child(data, stbl, b"stsc"), ">III")
-    deltas = [d for n, d in _table(data, _child(data, stbl, b"stts"), ">II")
-              for _ in range(min(n, len(sizes)))]
+    deltas: list[int] = []
+    for count, delta in _table(data, _child(data, stbl, b"stts"), ">II"):
+        deltas.extend([delta] * min(count, len(sizes) - len(deltas)))
     runs: list[SampleRun] = []
     sample, clock = 0, 0
     for number, chunk_offset in enumerate(chunks, start=1):
@@ -381,6 +385,11 @@ def _set_local_time(meta: QuickTimeMeta, text: str) -> bool:
         return True
     offset = f"{zone[:3]}:{zone[-2:]}"
     delta = timedelta(hours=int(zone[1:3]), minutes=int(zone[-2:]))
+    if delta > timedelta(hours=14):
+        meta.warnings.append(f"creation date {text!r} has an impossible UTC offset; the"
+                             " offset is ignored")
+        meta.taken_at = local
+        return True
     utc = moment.replace(tzinfo=timezone(-delta if zone[0] == "-" else delta)).astimezone(UTC)
     meta.taken_at = local + offset
     meta.taken_at_utc = utc.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"

@@ -128,3 +128,11 @@ def test_box_walker_stops_at_damage() -> None:
 ])
 def test_iso6709(text: str, expected: tuple | None) -> None:
     assert parse_iso6709(text) == expected
+
+
+def test_an_impossible_offset_keeps_the_local_time_and_says_so(tmp_path: Path) -> None:
+    keys = {**IPHONE, "com.apple.quicktime.creationdate": "2016-08-21T15:04:27+2500"}
+    meta = read_quicktime(add_to_moov(make_clip(tmp_path / "odd.MOV"), apple_keys_meta(keys)))
+    assert (meta.taken_at, meta.taken_at_utc) == ("2016-08-21T15:04:27", None)
+    assert meta.warnings == ["creation date '2016-08-21T15:04:27+2500' has an impossible UTC"
+                             " offset; the offset is ignored"]
