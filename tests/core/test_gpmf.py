@@ -10,7 +10,7 @@ import pytest
 from mp4_support import corpus_file, gps5_payload, klv
 
 from reviewer.core.gpmf import GpmfError, _read_payload, parse_klv, read_gpmf
-from reviewer.core.quicktime import SampleRun, read_quicktime
+from reviewer.core.quicktime import QuickTimeMeta, SampleRun, read_quicktime
 
 KARMA = "video/gopro_karma_drone_hero5.mp4"
 
@@ -74,3 +74,25 @@ def test_a_bad_payload_is_skipped_with_a_warning_and_the_rest_read(tmp_path: Pat
 def test_videos_without_gpmf_have_no_telemetry() -> None:
     assert read_gpmf(corpus_file("video_phone/phone_mp4_gps_udta_xyz.mp4")) is None
     assert read_gpmf(corpus_file("video/canon_camera_mjpeg.AVI")) is None
+
+
+def test_gps5_track_gives_timed_positions(tmp_path: Path, monkeypatch) -> None:
+    # Two one-second payloads as a HERO camera writes them; the box index that says where
+    # they lie is quicktime's business, tested there.
+    first = gps5_payload("230501100000.000", [(48.1, 11.5, 520.0), (48.2, 11.6, 521.0)])
+    second = gps5_payload("230501100001.000", [(0.0, 0.0, 0.0), (48.4, 11.8, 523.0)])
+    path = tmp_path / "GH010001.MP4"
+    path.write_bytes(first + second)
+    runs = [SampleRun(0, len(first), 0.0, 1.0), SampleRun(len(first), len(second), 1.0, 1.0)]
+    monkeypatch.setattr("reviewer.core.gpmf.read_quicktime",
+                        lambda _: QuickTimeMeta(gpmf=runs))
+    telemetry = read_gpmf(path)
+    assert telemetry.layout == "gpmf-gps5"
+    assert [(p.start_ms, p.end_ms) for p in telemetry.points] == [
+        (0, 500), (500, 1000), (1000, 1500), (1500, 2000)]
+    assert [p.time for p in telemetry.points] == [
+        "2023-05-01T10:00:00.000Z", "2023-05-01T10:00:00.500Z",
+        "2023-05-01T10:00:01.000Z", "2023-05-01T10:00:01.500Z"]
+    assert telemetry.points[1].lat == pytest.approx(48.2)
+    assert telemetry.points[2].lat is None          # 0, 0: no fix, not the Gulf of Guinea
+    assert telemetry.points[3].altitude == pytest.approx(523.0)
