@@ -2,7 +2,10 @@
 
 A frame is stored as a lossless PNG in the media store (its own SHA-256), linked
 to its video by `parent_id`, `frame_index` and `frame_time_ms`, and given the
-position, altitude and time of the drone telemetry entry covering that moment.
+position, altitude and time of the telemetry entry covering that moment (a DJI SRT
+sidecar, else the GoPro GPMF track inside the video). A video without telemetry gives
+its frames its own position (the phone's); a frame outside the telemetry's span or in
+a long gap gets no position and a warning naming the gap.
 Extraction is resumable: frames already in the case are skipped.
 """
 
@@ -18,7 +21,7 @@ from typing import Any
 
 import cv2
 
-from reviewer.core import media_store
+from reviewer.core import gpmf, media_store
 from reviewer.core.atomic import write_atomically
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
@@ -27,7 +30,7 @@ from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.imaging import THUMB_SIZE
 from reviewer.core.ingest import thumbnail_path
 from reviewer.core.progress import CancelFlag, NeverCancel, ProgressCallback, no_progress
-from reviewer.core.srt import Telemetry, parse_srt
+from reviewer.core.srt import Telemetry, parse_srt, source_of
 from reviewer.core.video import Frame, encode_png, frame_at, frames_at_scenes, frames_every
 
 BATCH = 16
@@ -52,16 +55,34 @@ class _Encoded:
 
 
 def telemetry_for(case: Case, video_id: str) -> Telemetry | None:
-    """The telemetry stored with a video at import, parsed again from the kept original."""
+    """The telemetry of a video, parsed again from the kept originals: the SRT stored
+    with it at import, else the GPMF track inside the video itself."""
     row = case.conn.execute(
         "SELECT stored_path FROM attachments WHERE evidence_id = ? AND role = 'telemetry'",
         (video_id,)).fetchone()
-    if row is None:
-        return None
     try:
-        return parse_srt(case.path / row[0])
-    except MediaError:
+        if row is not None:
+            return parse_srt(case.path / row[0])
+        return gpmf.read_gpmf(media_path(case, get_evidence(case, video_id)))
+    except (MediaError, OSError):
         return None
+
+
+def _uncovered_warnings(telemetry: Telemetry | None, report: FrameReport,
+                        times_ms: list[int]) -> None:
+    """One warning per gap that frames fell into, naming the gap and the frames."""
+    if telemetry is None:
+        return
+    gaps: dict[str, list[int]] = {}
+    for time_ms in times_ms:
+        reason = telemetry.uncovered(time_ms)
+        if reason is not None:
+            gaps.setdefault(reason, []).append(time_ms)
+    for reason, times in gaps.items():
+        shown = ", ".join(f"{t / 1000:.2f}" for t in times[:5]) + (" ..." if len(times) > 5
+                                                                   else "")
+        report.warnings.append(f"{len(times)} frame(s) at {shown} s are {reason}: no"
+                               " position given")
 
 
 def _encode(case_path: Path, frame: Frame) -> _Encoded:
@@ -95,6 +116,11 @@ def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
             point = telemetry.at(item.time_ms) if telemetry else None
             taken = point.time if point and point.time else _offset_time(
                 video["taken_at"], item.time_ms)
+            # Without telemetry the video's own position (a phone's) is the frame's too.
+            position = (point.lat, point.lon, point.altitude, source_of(telemetry)) \
+                if point and point.lat is not None else (None, None, None, None) \
+                if telemetry else (video["gps_lat"], video["gps_lon"], video["gps_alt"],
+                                   video["gps_source"])
             frame_id = new_id()
             name = f"{Path(video['original_name']).stem}_frame{item.frame_index:06d}.png"
             row = {
@@ -106,11 +132,10 @@ def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
                 "frame_index": item.frame_index, "frame_time_ms": item.time_ms,
                 "make": video["make"], "model": video["model"],
                 "taken_at": taken,
-                "taken_at_utc": video["taken_at_utc"] and taken,
-                "gps_lat": point.lat if point else None,
-                "gps_lon": point.lon if point else None,
-                "gps_alt": point.altitude if point else None,
-                "gps_source": "srt" if point and point.lat is not None else None,
+                "taken_at_utc": _utc_time(video, point, item.time_ms),
+                "taken_at_offset": video["taken_at_offset"],
+                "gps_lat": position[0], "gps_lon": position[1], "gps_alt": position[2],
+                "gps_source": position[3],
                 "imported_at": tx.at, "imported_by": tx.actor,
             }
             tx.conn.execute(
@@ -139,6 +164,15 @@ def _offset_time(start: str | None, offset_ms: int) -> str | None:
     return text.replace("+00:00", "Z") if start.endswith("Z") else text
 
 
+def _utc_time(video: dict[str, Any], point: object, offset_ms: int) -> str | None:
+    """The frame's moment in UTC: the telemetry's when it is UTC (GPMF), else the
+    video's start in UTC plus the offset."""
+    when = getattr(point, "time", None)
+    if when and when.endswith("Z"):
+        return when
+    return _offset_time(video["taken_at_utc"], offset_ms)
+
+
 def _existing_indices(case: Case, video_id: str) -> set[int]:
     return {row[0] for row in case.conn.execute(
         "SELECT frame_index FROM evidence WHERE parent_id = ? AND kind = 'frame'", (video_id,))}
@@ -148,7 +182,8 @@ def extract_frames(
     case: Case, video_id: str, *, every_s: float | None = None, scenes: bool = False,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
 ) -> FrameReport:
-    """Keep a frame every `every_s` seconds, or at each scene change, as evidence items."""
+    """Keep the frames at 0, `every_s`, 2 x `every_s` ... seconds, or at each scene
+    change, as evidence items."""
     cancel = cancel or NeverCancel()
     video = get_evidence(case, video_id)
     if video["kind"] != "video":
@@ -160,8 +195,13 @@ def extract_frames(
     if scenes:
         frames = frames_at_scenes(path, progress=progress, cancel=cancel)
     else:
-        frames = frames_every(path, every_s or 1.0, progress=progress, cancel=cancel)
+        # The frames on screen at 0, N, 2N ... s (each the last to start at or before its
+        # moment), what an investigator asking for "every N seconds" expects; FFmpeg's
+        # default rounds to the nearest tick and starts half a period late.
+        frames = frames_every(path, every_s or 1.0, rounding="up", progress=progress,
+                              cancel=cancel)
     pending: list[Future[_Encoded]] = []
+    times: list[int] = []
     # Encoding PNGs (zlib releases the GIL) overlaps with decoding the next frames.
     with ThreadPoolExecutor(max_workers=2) as pool:
         try:
@@ -170,6 +210,7 @@ def extract_frames(
                     report.existing += 1
                     continue
                 pending.append(pool.submit(_encode, case.path, frame))
+                times.append(frame.time_ms)
                 if len(pending) >= BATCH:
                     _commit(case, video, telemetry, [f.result() for f in pending], report)
                     pending = []
@@ -180,6 +221,7 @@ def extract_frames(
             for future in pending:
                 media_store.discard(future.result().part)
     report.warnings.extend(warning.reason for warning in frames.warnings)
+    _uncovered_warnings(telemetry, report, times)
     report.cancelled = frames.cancelled or cancel.is_set()
     return report
 

@@ -2,7 +2,9 @@
 
 `prepare_photo` reads a file once to hash and copy it, decodes it at reduced
 scale into a thumbnail (which also proves it decodes), and reads its metadata;
-`prepare_video` probes a video, copies it and its telemetry sidecar. Neither
+`prepare_video` probes a video, reads its container metadata (position, camera, time)
+and telemetry (a DJI SRT sidecar, else a GoPro's GPMF track), copies it and the sidecar.
+Neither
 raises: every outcome is a `Prepared` or a `Failed` the writer handles.
 """
 
@@ -15,7 +17,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from reviewer.core import imaging, media_store, srt, video
+from reviewer.core import gpmf, imaging, media_store, quicktime, srt, video
 from reviewer.core.atomic import write_atomically
 from reviewer.core.errors import MediaError
 from reviewer.core.metadata import read_metadata
@@ -168,23 +170,32 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         attachments, telemetry = _telemetry_attachment(source, Path(case_path), owner_pid,
                                                        info.duration_s, warnings)
         parts.extend(str(a["part"]) for a in attachments)
+        container = quicktime.read_quicktime(source)
+        warnings.extend(container.warnings)
+        if telemetry is None:
+            telemetry = gpmf.read_gpmf(source)
+            if telemetry is not None:
+                warnings.extend(f"GoPro telemetry: {w}" for w in telemetry.warnings)
         start = next((p for p in telemetry.points if p.lat is not None), None) if telemetry \
             else None
         ext = source.suffix.lower().lstrip(".") or "video"
         fields = {
             "duration_s": info.duration_s, "fps": info.fps, "frame_count": info.frame_count,
-            "codec": info.codec,
-            # The container's creation time; else the drone's clock at the first entry.
-            "taken_at": info.creation_time or (telemetry.points[0].time if telemetry else None),
-            # MP4 says 'mvhd' is UTC, but many cameras (GoPro) write local time there:
-            # kept as found in taken_at, never asserted as UTC.
-            "gps_lat": start.lat if start else None, "gps_lon": start.lon if start else None,
-            "gps_alt": start.altitude if start else None,
-            "gps_source": "srt" if start else None,
+            "codec": info.codec, "make": container.make, "model": container.model,
+            # The phone's local creation date with its offset; else 'mvhd' (UTC by the
+            # standard) as exiftool reads it; else the drone's clock at the first entry.
+            "taken_at": container.taken_at or (telemetry.points[0].time if telemetry else None),
+            "taken_at_utc": container.taken_at_utc,
+            "taken_at_offset": container.taken_at_offset,
+            # Telemetry where the drone recorded it, else the position the phone wrote.
+            "gps_lat": start.lat if start else container.gps_lat,
+            "gps_lon": start.lon if start else container.gps_lon,
+            "gps_alt": start.altitude if start else container.gps_alt,
+            "gps_source": srt.source_of(telemetry) if start else container.gps_source,
         }
         return Prepared(path, sha256, size, str(part) if part else None, link, info.codec, ext,
                         mimetypes.guess_type(source.name)[0] or "video/" + ext, info.width,
-                        info.height, fields, {}, warnings, "video", attachments)
+                        info.height, fields, container.tags, warnings, "video", attachments)
     except MediaError as error:
         for leftover in parts:
             media_store.discard(leftover)

@@ -102,6 +102,7 @@ class Telemetry:
     points: list[TelemetryPoint]
     warnings: list[str]        # short sentences without the path (the caller adds it)
     _starts: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
+    _step: float = field(default=0.0, init=False, repr=False, compare=False)
 
     @property
     def duration_ms(self) -> int:
@@ -110,21 +111,56 @@ class Telemetry:
             return 0
         return self.points[-1].end_ms - self.points[0].start_ms
 
-    def at(self, time_ms: int) -> TelemetryPoint | None:
-        """The entry covering ``time_ms``, or the nearest earlier one inside a gap.
-
-        None before the first entry and more than a second after the last one ends: a
-        frame that far past the telemetry must not borrow the last known position.
-        """
+    def _index(self, time_ms: int) -> int:
         if len(self._starts) != len(self.points):
             self._starts = [p.start_ms for p in self.points]
-        i = bisect_right(self._starts, time_ms) - 1
+        return bisect_right(self._starts, time_ms) - 1
+
+    def _step_ms(self) -> float:
+        """The usual length of one entry (the median), to tell a gap from jitter."""
+        if not self._step:
+            lengths = sorted(p.end_ms - p.start_ms for p in self.points)
+            self._step = max(lengths[len(lengths) // 2], 1) if lengths else 1
+        return self._step
+
+    def uncovered(self, time_ms: int) -> str | None:
+        """Why no entry speaks for ``time_ms``, naming the gap; None when one does.
+
+        Before the first entry, from the last one's end on, and inside a gap longer than
+        two entries the telemetry says nothing: borrowing a neighbour's position there
+        would put a frame where the aircraft may not have been.
+        """
+        i = self._index(time_ms)
+        if not self.points:
+            return "no telemetry"
         if i < 0:
-            return None
+            return (f"before the telemetry starts ({self.points[0].start_ms / 1000:.2f} s"
+                    " into the video)")
         point = self.points[i]
-        if i == len(self.points) - 1 and time_ms > point.end_ms + 1000:
+        if i == len(self.points) - 1:
+            if time_ms >= point.end_ms:
+                return f"after the telemetry ends ({point.end_ms / 1000:.2f} s into the video)"
             return None
-        return point
+        following = self.points[i + 1].start_ms
+        if time_ms >= point.end_ms and following - point.end_ms > 2 * self._step_ms():
+            return (f"in a {(following - point.end_ms) / 1000:.2f} s gap in the telemetry"
+                    f" ({point.end_ms / 1000:.2f}-{following / 1000:.2f} s into the video)")
+        return None
+
+    def at(self, time_ms: int) -> TelemetryPoint | None:
+        """The entry covering ``time_ms``, or the nearest earlier one inside a short gap.
+
+        None where ``uncovered`` says why: before the first entry, past the last one's
+        end, inside a gap longer than two entries.
+        """
+        if self.uncovered(time_ms) is not None:
+            return None
+        return self.points[self._index(time_ms)]
+
+
+def source_of(telemetry: Telemetry) -> str:
+    """What a position taken from this telemetry is recorded as coming from."""
+    return "gpmf" if telemetry.layout.startswith("gpmf") else "srt"
 
 
 def find_sidecar(video: Path) -> Path | None:

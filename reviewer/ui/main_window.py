@@ -17,7 +17,6 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -33,6 +32,7 @@ from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
+from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.key_dialog import KeyDialog, unlock_key
 from reviewer.ui.session import CaseSession
@@ -422,16 +422,12 @@ class MainWindow(QMainWindow):
         if not video_id or self.workspace.center.currentWidget() is not self.workspace.video:
             self._error("No video", "Choose a video in the browser first.")
             return
-        choices = ["every 1 second", "every 2 seconds", "every 5 seconds", "every 10 seconds",
-                   "at each scene change"]
-        choice, ok = QInputDialog.getItem(self, "Extract frames", "Keep a frame:", choices,
-                                          1, editable=False)
-        if not ok:
+        dialog = FramesDialog(self)
+        if not dialog.exec():
             return
-        scenes = choice.startswith("at each")
-        every = None if scenes else float(choice.split()[1])
+        every = dialog.every_s()
         if not self.jobs.extract(self.session.path, self.session.actor, video_id, every,
-                                     scenes):
+                                 every is None):
             self.statusBar().showMessage("Another job is running", 5000)
 
     def _import_finished(self, report: ImportReport | FrameReport) -> None:

@@ -217,7 +217,7 @@ class VideoView(QWidget):
                 parts.append(point.time)
             self.telemetry_label.setText("Telemetry: " + " · ".join(parts))
         elif self.telemetry is not None:
-            self.telemetry_label.setText("Telemetry: no entry at this time")
+            self.telemetry_label.setText(f"Telemetry: none, {self.telemetry.uncovered(time_ms)}")
         self.frameShown.emit(index)
 
     def _failed(self, reason: str) -> None:

@@ -63,7 +63,9 @@ def test_video_with_telemetry_gives_frames_with_position_and_time(case, tmp_path
     assert row["gps_lat"] == pytest.approx(34.55)
     telemetry = telemetry_for(case, row["id"])
     assert telemetry is not None and len(telemetry.points) == 250
-    expected = [(f.index, f.time_ms) for f in frames_every(video, 2)]
+    # The frames on screen at 0, 2, 4, 6, 8 s, as an investigator asking for "every 2 s"
+    # expects (FFmpeg's nearest rounding would give 0.96, 2.96 ... s).
+    expected = [(k * 50, k * 2000) for k in range(5)]
     frames = _frames(case)
     assert [(f["frame_index"], f["frame_time_ms"]) for f in frames] == expected
     for frame in frames:
@@ -78,7 +80,7 @@ def test_video_with_telemetry_gives_frames_with_position_and_time(case, tmp_path
 def test_frames_are_lossless_copies_of_the_decoded_frame(case, tmp_path):
     video = _make_clip(tmp_path / "flight", frames=60)
     import_paths(case, [video], frames_every=1)
-    decoded = {f.index: f.image for f in frames_every(video, 1)}
+    decoded = {f.index: f.image for f in frames_every(video, 1, rounding="up")}
     for frame in _frames(case):
         stored = media_path(case, frame)
         assert hashlib.sha256(stored.read_bytes()).hexdigest() == frame["sha256"]

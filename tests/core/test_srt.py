@@ -152,8 +152,12 @@ def test_at_picks_the_covering_entry() -> None:
     assert pro.at(999) is None  # the Mavic Pro's first entry starts at 1 s
     assert pro.at(1000).index == 1
     assert pro.at(234_500).index == 234
-    assert pro.at(470_000).index == 468  # within a second after the last end
-    assert pro.at(470_001) is None
+    last = pro.points[-1]
+    assert pro.at(last.end_ms - 1).index == 468
+    # Past the last entry the telemetry says nothing: no borrowed position, a reason.
+    assert pro.at(last.end_ms) is None and pro.at(last.end_ms + 1000) is None
+    assert pro.uncovered(last.end_ms) == (f"after the telemetry ends ({last.end_ms / 1000:.2f}"
+                                          " s into the video)")
 
 
 def test_zero_byte_srt_is_refused_naming_the_file() -> None:
@@ -311,12 +315,22 @@ def test_at_in_gaps_and_edges() -> None:
               for i, (s, e) in enumerate([(1000, 2000), (5000, 6000)], start=1)]
     tel = Telemetry("x.SRT", "gps-lat-lon-alt-m", points, [])
     assert tel.at(999) is None
+    assert tel.uncovered(999) == "before the telemetry starts (1.00 s into the video)"
     assert tel.at(1999).index == 1
-    assert tel.at(3000).index == 1  # in a gap: the nearest earlier entry
+    # A 3 s gap is longer than two 1 s entries: nothing there speaks for the aircraft.
+    assert tel.at(3000) is None
+    assert tel.uncovered(3000) == "in a 3.00 s gap in the telemetry (2.00-5.00 s into the video)"
     assert tel.at(5000).index == 2
-    assert tel.at(7000).index == 2
-    assert tel.at(7001) is None
+    assert tel.at(5999).index == 2
+    assert tel.at(6000) is None and tel.at(7000) is None
     assert Telemetry("x.SRT", "p4rtk", [], []).at(0) is None
+
+
+def test_a_short_gap_borrows_the_entry_before() -> None:
+    points = [TelemetryPoint(i, s, e, None, None, 1.0, 2.0, None, None)
+              for i, (s, e) in enumerate([(0, 1000), (1000, 2000), (3500, 4500)], start=1)]
+    tel = Telemetry("x.SRT", "gps-lat-lon-alt-m", points, [])
+    assert tel.at(2500).index == 2 and tel.uncovered(2500) is None   # 1.5 s: under two
 
 
 # --- duration and sidecar -------------------------------------------------------------

@@ -102,3 +102,17 @@ def test_a_file_that_is_not_a_video_shows_why(view, qtbot, tmp_path):
 
 def test_time_format():
     assert format_time(83_456) == "01:23.456"
+
+
+def test_past_the_telemetry_the_view_names_the_gap_instead_of_a_stale_position(
+        view, qtbot, clip):
+    telemetry = Telemetry(str(clip), "gpmf-gps5", [
+        TelemetryPoint(1, 0, 1000, None, "2024-05-01T10:00:00Z", 34.55, 38.27, 410.0, None),
+        TelemetryPoint(2, 1000, 2000, None, "2024-05-01T10:00:01Z", 34.56, 38.28, 415.0, None),
+    ], [])
+    view.set_video(clip, FRAMES, FPS, telemetry)
+    view.slider.setValue(30)                    # 3 s: a second past the last entry
+    _shown(qtbot, view, 30)
+    assert view.telemetry_label.text() == ("Telemetry: none, after the telemetry ends"
+                                           " (2.00 s into the video)")
+    assert "34.56" not in view.telemetry_label.text()

@@ -272,24 +272,33 @@ def _video_case(tmp_path, frames: int, name="long"):
 
 
 def test_extract_frames_from_the_app_with_progress(window, qtbot, tmp_path):
-    from PySide6.QtWidgets import QInputDialog
+    from reviewer.ui.frames_dialog import FramesDialog
 
     case_path = _video_case(tmp_path, 250)
     window.open_case(case_path)
 
     def choose():
         box = QApplication.activeModalWidget()
-        assert isinstance(box, QInputDialog)
-        box.setTextValue("every 2 seconds")
-        box.accept()
+        assert isinstance(box, FramesDialog)
+        # Any N, typed as a user would: 2.5 s is none of the old fixed choices.
+        box.seconds.setFocus()
+        box.seconds.selectAll()
+        qtbot.keyClicks(box.seconds.lineEdit(), "2.5")
+        qtbot.keyClick(box.seconds, Qt.Key.Key_Return)
 
     QTimer.singleShot(50, choose)
     with qtbot.waitSignal(window.jobs.finished, timeout=60_000) as done:
         window.extract_frames_dialog()
     report = done.args[0]
-    assert len(report.imported) == 5 and not report.cancelled
-    assert window.workspace.model.rowCount() == 6
-    assert "Kept 5 frame(s)" in window.statusBar().currentMessage()
+    assert len(report.imported) == 4 and not report.cancelled
+    assert window.workspace.model.rowCount() == 5
+    assert "Kept 4 frame(s)" in window.statusBar().currentMessage()
+    with open_case(case_path, actor="check") as case:
+        times = [row[0] for row in case.conn.execute(
+            "SELECT frame_time_ms FROM evidence WHERE kind = 'frame' ORDER BY frame_time_ms")]
+    # The frames on screen at 0, 2.5, 5 and 7.5 s: at 25 fps the one shown from 2.48 s
+    # to 2.52 s is on screen at 2.5 s.
+    assert times == [0, 2480, 5000, 7480]
 
 
 def test_cancel_a_long_extraction_leaves_the_case_whole(window, qtbot, tmp_path):
