@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import signal
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -19,7 +18,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer.core import media_store
+from reviewer.core import media_store, worker_exit
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.discover import VIDEO_SUFFIXES, discover
@@ -138,7 +137,7 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
     pending = iter(paths)
     window = workers * 3   # enough queued work to keep every worker busy, little to cancel
     with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=_pool_context(),
-                             initializer=_ignore_interrupts) as pool:
+                             initializer=worker_exit.start_worker, initargs=(owner,)) as pool:
         running: set[Future] = set()
         try:
             while True:
@@ -163,11 +162,6 @@ def _prepare_one(path: str, case_path: str, link: bool, owner: int) -> Prepared 
     if Path(path).suffix.lower() in VIDEO_SUFFIXES:
         return prepare_video(path, case_path, link, owner)
     return prepare_photo(path, case_path, link, owner)
-
-
-def _ignore_interrupts() -> None:
-    # Ctrl+C reaches the whole process group; only the writer decides how to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _abandon(running: set[Future]) -> None:

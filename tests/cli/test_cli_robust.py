@@ -1,0 +1,73 @@
+"""The command killed, the disk full, the output opened elsewhere: what is left behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from cli_support import TIMEOUT, Cli
+
+
+def _group_members(group: int) -> dict[int, tuple[int, str]]:
+    """Live processes of a process group: pid -> (parent pid, command line)."""
+    members = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue   # ended meanwhile
+        fields = stat[stat.rindex(")") + 2:].split()
+        state, parent, pgrp = fields[0], int(fields[1]), int(fields[2])
+        if pgrp == group and state != "Z":
+            members[int(entry.name)] = (parent, cmdline)
+    return members
+
+
+def _wait_until(condition, what: str, timeout: float = TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"gave up waiting for {what}")
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list processes")
+def test_a_killed_import_leaves_no_process_behind(cli: Cli, new_case, photo_factory, tmp_path):
+    case = new_case()
+    photo = photo_factory(size=(2400, 1800))
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(400):   # the same photo over and over: all decoded, one kept
+        shutil.copyfile(photo, folder / f"copy{n:03}.jpg")
+    process = cli.start("import", case, folder)
+    try:
+        def workers_running() -> bool:
+            members = _group_members(process.pid)
+            return any(parent != process.pid and parent in members
+                       for parent, _ in members.values())
+        _wait_until(workers_running, "the import's worker processes")
+        os.kill(process.pid, signal.SIGKILL)   # the importer alone, as a crash would
+        process.wait(timeout=TIMEOUT)
+        assert process.returncode == -signal.SIGKILL, "the import ended before it was killed"
+        try:
+            _wait_until(lambda: not _group_members(process.pid), "its processes to end",
+                        timeout=30)
+        except AssertionError:
+            left = _group_members(process.pid)
+            raise AssertionError(f"{len(left)} process(es) outlived the killed import:"
+                                 f" {[cmd[:80] for _, cmd in left.values()]}") from None
+    finally:
+        # Never leave them to the next test; survivors hold the pipes open too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
