@@ -107,3 +107,20 @@ def test_csv_cells_a_spreadsheet_would_run_are_written_as_text_unless_raw(
     assert raw["title"] == formula and raw["description"] == "-2+3"
     assert sorted(r["note"] for r in _package_csv(tmp_path / "raw.zip", "regions.csv")) \
         == sorted(notes)
+
+
+def test_bidi_and_control_characters_are_shown_escaped_in_cli_listings(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    case = new_case()
+    photo = photo_factory()
+    named = photo.with_name("invoice\u202egpj.exe.jpg")
+    photo.rename(named)
+    cli("import", case, named)
+    listing = cli("list", case).stdout
+    assert "invoice\\u202egpj.exe.jpg" in listing and "\u202e" not in listing
+    cli("incident", "add", case, "--title", "Strike \u2067west\u2069 \x1b[31mred")
+    incidents = cli("incident", "list", case).stdout
+    assert "Strike \\u2067west\\u2069 \\x1b[31mred" in incidents
+    assert "\u2067" not in incidents and "\x1b" not in incidents
+    # --json is for scripts: the text exactly as stored.
+    assert cli("list", case, "--json").json()["evidence"][0]["original_name"] == named.name
