@@ -18,6 +18,7 @@ from typing import Any
 import sqlite_utils
 
 from reviewer import __version__
+from reviewer.core import leftovers, media_store
 from reviewer.core.audit import AuditAppender, AuditRecord
 from reviewer.core.clock import default_actor, new_id, utc_now
 from reviewer.core.errors import CaseError, NewerCaseError, ValidationError
@@ -292,6 +293,10 @@ def open_case(path: str | Path, actor: str | None = None) -> Case:
         _migrate(case, version)
     for sub in ("media", "cache"):
         (folder / sub).mkdir(exist_ok=True)
+    # What a killed import, merge or export left: the case's own temporary copies of
+    # originals, and database copies in the temporary folder (dead processes' only).
+    media_store.sweep_abandoned_parts(folder)
+    leftovers.sweep_scratch()
     return case
 
 

@@ -15,8 +15,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
-import uuid
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer import __version__
+from reviewer.core import leftovers
 from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
@@ -242,10 +241,11 @@ def export_case(
         raise _exists(out)
     selection = Selection(_check_incidents(case, incidents), media)
     report = ExportReport()
-    part = out.parent / f".{out.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
+    leftovers.sweep_parts(out.parent, ".zip")   # of exports killed before they finished
+    part = leftovers.part_path(out)
     try:
-        with tempfile.TemporaryDirectory(prefix="reviewer-export-") as scratch:
-            manifest = _write_package(case, part, Path(scratch), selection, report, progress,
+        with leftovers.scratch_dir("export") as scratch:
+            manifest = _write_package(case, part, scratch, selection, report, progress,
                                       cancel, raw_csv)
         _publish(part, out, overwrite)
     except _Cancelled:

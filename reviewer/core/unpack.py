@@ -11,11 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
-import uuid
 from pathlib import Path
 
-from reviewer.core import media_store
+from reviewer.core import leftovers, media_store
 from reviewer.core.case import CASE_SUFFIX, DB_NAME, Case, open_case
 from reviewer.core.errors import CaseError, PackageError, PackageMismatchError
 from reviewer.core.package_verify import open_verified
@@ -40,10 +38,11 @@ def unpack_package(package: str | Path, target: str | Path, *, actor: str | None
         raise CaseError(folder, "already exists; choose another name for the unpacked case")
     if not folder.parent.is_dir():
         raise CaseError(folder, "the folder to unpack into does not exist")
-    staging = folder.with_name(f".{folder.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.part")
+    leftovers.sweep_parts(folder.parent, CASE_SUFFIX)   # of unpacking that was killed
+    staging = leftovers.part_path(folder)
     try:
-        with tempfile.TemporaryDirectory(prefix="reviewer-unpack-") as scratch:
-            checked = open_verified(package, Path(scratch), progress=progress, cancel=cancel)
+        with leftovers.scratch_dir("unpack") as scratch:
+            checked = open_verified(package, scratch, progress=progress, cancel=cancel)
             if checked.database is None:
                 raise PackageMismatchError(package, "holds no case database")
             (staging / "media").mkdir(parents=True)
