@@ -19,6 +19,7 @@ from reviewer.cli.terminal import Column, ProgressBar, error_line, print_json, t
 from reviewer.core import geometry
 from reviewer.core.bidi import escape_controls
 from reviewer.core.case import Case, create_case, open_case
+from reviewer.core.errors import DiskFullError
 from reviewer.core.evidence import (
     EvidenceFilter,
     camera_name,
@@ -26,7 +27,7 @@ from reviewer.core.evidence import (
     get_evidence,
     list_evidence,
 )
-from reviewer.core.importer import import_paths
+from reviewer.core.importer import ImportReport, import_paths
 from reviewer.core.incidents import (
     EDITABLE,
     add_incident,
@@ -87,6 +88,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   frames_every=args.frames_every,
                                   frames_scenes=args.frames == "scenes",
                                   progress=bar, cancel=cancel)
+        except DiskFullError as stopped:
+            bar.close()
+            _print_stopped_import(stopped, args.json)
+            raise   # then the one error line
         finally:
             bar.close()
     if args.json:
@@ -108,6 +113,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(", ".join(parts) + (" (cancelled: run again to finish)" if report.cancelled
                                   else "") + ".")
     return OK if report.ok else PARTIAL
+
+
+def _print_stopped_import(stopped: DiskFullError, as_json: bool) -> None:
+    """What a stopped import did and did not do, so the user knows what to import again."""
+    committed = stopped.report.imported if isinstance(stopped.report, ImportReport) else []
+    if as_json:
+        print_json({"imported": committed, "not_imported": stopped.not_imported,
+                    "error": str(stopped)})
+        return
+    for item in committed:
+        print(f"imported: {item['path']} as {item['id']}")
+    for path in stopped.not_imported:
+        print(f"not imported: {path}")
 
 
 def _matching_column(label_name: str | None, incident: str | None) -> tuple[str, str]:

@@ -124,3 +124,33 @@ def test_bidi_and_control_characters_are_shown_escaped_in_cli_listings(
     assert "\u2067" not in incidents and "\x1b" not in incidents
     # --json is for scripts: the text exactly as stored.
     assert cli("list", case, "--json").json()["evidence"][0]["original_name"] == named.name
+
+
+def test_an_import_that_fills_the_disk_says_what_it_committed_and_what_not(
+        cli: Cli, small_disk, tmp_path):
+    import numpy as np
+    from cli_support import one_error_line, query
+    from PIL import Image
+
+    noise = np.random.default_rng(7)
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for n in range(30):   # ~180 KB each: 5 MB that do not fit on a 3 MB disk
+        Image.fromarray(noise.integers(0, 255, (400, 500, 3), dtype=np.uint8)).save(
+            folder / f"n{n:02}.jpg", quality=90)
+    disk = small_disk(3)
+    case = Path(cli("new", disk / "full", "--json").json()["path"])
+
+    result = cli("import", case, folder, expect=2)
+    one_error_line(result, str(case), "disk is full", "not imported")
+    said_imported = {line.split()[1] for line in result.stdout.splitlines()
+                     if line.startswith("imported: ")}
+    said_not = {line.removeprefix("not imported: ") for line in result.stdout.splitlines()
+                if line.startswith("not imported: ")}
+    assert said_not, "the premise: the disk filled before the end"
+    assert said_imported | said_not == {str(p) for p in folder.iterdir()}
+    assert not said_imported & said_not
+    in_case = {row[0] for row in query(case, "SELECT original_path FROM evidence")}
+    assert in_case == said_imported   # exactly what it said: nothing lost, nothing extra
+    assert not list((case / "media" / ".incoming").glob("*.part"))
+    assert cli("verify", case).code == 0
