@@ -92,3 +92,26 @@ def case(tmp_path: Path):
     the_case = create_case(tmp_path / "test", title="Test case", actor="tester")
     yield the_case
     the_case.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """`small_disk(megabytes)`: a real, nearly empty filesystem of that size (a tmpfs),
+    to run out of space for real; skipped where this user cannot mount one."""
+    import subprocess
+
+    mounted: list[Path] = []
+
+    def mount(megabytes: int) -> Path:
+        point = tmp_path / f"disk{len(mounted)}"
+        point.mkdir()
+        result = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs",
+                                 str(point)], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount a small filesystem here: {result.stderr.strip()}")
+        mounted.append(point)
+        return point
+
+    yield mount
+    for point in mounted:
+        subprocess.run(["umount", "-l", str(point)], capture_output=True, check=False)

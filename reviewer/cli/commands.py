@@ -25,7 +25,9 @@ from reviewer.cli.support import (
     opened_case,
 )
 from reviewer.cli.terminal import Column, ProgressBar, print_json, table
+from reviewer.core.bidi import escape_controls
 from reviewer.core.case import create_case, open_case
+from reviewer.core.errors import DiskFullError
 from reviewer.core.evidence import (
     EvidenceFilter,
     camera_name,
@@ -33,7 +35,7 @@ from reviewer.core.evidence import (
     get_evidence,
     list_evidence,
 )
-from reviewer.core.importer import import_paths
+from reviewer.core.importer import ImportReport, import_paths
 from reviewer.core.incidents import (
     EDITABLE,
     add_incident,
@@ -74,6 +76,10 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   frames_every=args.frames_every,
                                   frames_scenes=args.frames == "scenes",
                                   progress=bar, cancel=cancel)
+        except DiskFullError as stopped:
+            bar.close()
+            _print_stopped_import(stopped, args.json)
+            raise   # then the one error line
         finally:
             bar.close()
     if args.json:
@@ -98,6 +104,19 @@ def cmd_import(args: argparse.Namespace) -> int:
         return cancelled("the import stopped; every item listed as imported is complete in"
                          " the case; run the same import again to finish")
     return OK if report.ok else PARTIAL
+
+
+def _print_stopped_import(stopped: DiskFullError, as_json: bool) -> None:
+    """What a stopped import did and did not do, so the user knows what to import again."""
+    committed = stopped.report.imported if isinstance(stopped.report, ImportReport) else []
+    if as_json:
+        print_json({"imported": committed, "not_imported": stopped.not_imported,
+                    "error": str(stopped)})
+        return
+    for item in committed:
+        print(f"imported: {item['path']} as {item['id']}")
+    for path in stopped.not_imported:
+        print(f"not imported: {path}")
 
 
 def _matching_column(label_name: str | None, incident: str | None) -> tuple[str, str]:
@@ -151,12 +170,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 def _region_lines(region: dict[str, Any], width: int = 100) -> str:
     """A tag as `show` prints it: id, label, shape and geometry, then its confidence and
     its note (wrapped under its first word) on lines of their own, within `width` columns."""
-    lines = [textwrap.fill(f"{region['id'][:8]} {region['label']} {region['shape']}"
-                           f" {region['geometry']}", width, initial_indent=" " * 18,
-                           subsequent_indent=" " * 27)]
+    label = escape_controls(region["label"])
+    lines = [textwrap.fill(f"{region['id'][:8]} {label} {region['shape']} {region['geometry']}",
+                           width, initial_indent=" " * 18, subsequent_indent=" " * 27)]
     if region["confidence"] is not None:
         lines.append(f"{'':>27}confidence: {region['confidence']:g}")
-    paragraphs = [line for line in region["note"].splitlines() if line.strip()]
+    paragraphs = [escape_controls(line) for line in region["note"].splitlines() if line.strip()]
     for number, paragraph in enumerate(paragraphs):
         # Not broken inside a word: a URL in a note stays one piece to copy.
         lines.append(textwrap.fill(paragraph, width, break_long_words=False,
@@ -176,13 +195,13 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         for key, value in row.items():
             if value not in (None, ""):
-                print(f"{key:>16}: {value}")
+                print(f"{key:>16}: {escape_controls(str(value))}")
         print(f"{'regions':>16}: {len(document['regions'])}")
         for region in document["regions"]:
             print(_region_lines(region))
         print(f"{'EXIF tags':>16}: {len(document['exif'])}")
         for tag, value in document["exif"].items():
-            print(f"{'':>18}{tag} = {value[:100]}")
+            print(f"{'':>18}{tag} = {escape_controls(value[:100])}")
     return OK
 
 
@@ -234,7 +253,8 @@ def _incident_list(args: argparse.Namespace) -> int:
             when = " .. ".join(filter(None, [row["time_from"], row["time_to"]])) or "time unknown"
             where = row["place_name"] or (f"{row['lat']},{row['lon']}" if row["lat"] is not None
                                           else "place unknown")
-            print(f"{row['id'][:8]}  [{row['status']}] {row['title']} — {when} — {where}"
+            print(f"{row['id'][:8]}  [{row['status']}] {escape_controls(row['title'])} — {when}"
+                  f" — {escape_controls(where)}"
                   f" — {row['regions']} tag(s), {row['evidence']} item(s)")
         print(f"{len(rows)} incident(s)")
     return OK

@@ -34,7 +34,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             report = export_case(case, args.out, incidents=args.incident,
                                  media=not args.no_media, progress=bar, cancel=cancel,
-                                 overwrite=args.force)
+                                 overwrite=args.force, raw_csv=args.raw_csv)
         finally:
             bar.close()
     if args.json:

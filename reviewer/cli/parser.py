@@ -196,6 +196,10 @@ def build_parser() -> Parser:
     export.add_argument("--force", action="store_true",
                         help="replace OUT.zip if it exists (without this, an existing file is"
                              " left as it is and nothing is written)")
+    export.add_argument("--raw-csv", action="store_true",
+                        help="write data/*.csv exactly as stored, for scripts (by default a"
+                             " text cell starting with = + - @ tab or CR gets a leading '"
+                             " so spreadsheets do not run it)")
 
     merge = commands.add_parser("merge", parents=[common],
                                 help="verify a package and add what is new to a case")

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from reviewer.core.bidi import escape_controls
 from reviewer.core.progress import Progress
 
 
@@ -38,8 +39,11 @@ class Column:
 
 def table(columns: Sequence[Column], rows: Iterable[Sequence[str]]) -> list[str]:
     """The lines of a text table, header first: each column as wide as its widest cell
-    (up to its cap), two spaces apart; the last column is not padded."""
-    cells = [[elide_middle(cell, column.cap) if column.cap else cell
+    (up to its cap), two spaces apart; the last column is not padded. Control characters
+    in a cell (a right-to-left override, a tab) are shown escaped: they would scramble
+    the row or the ones after it."""
+    cells = [[elide_middle(escape_controls(cell), column.cap) if column.cap
+              else escape_controls(cell)
               for column, cell in zip(columns, row, strict=True)] for row in rows]
     widths = [max([len(column.header), *(len(row[index]) for row in cells)])
               for index, column in enumerate(columns)]

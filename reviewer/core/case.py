@@ -18,9 +18,10 @@ from typing import Any
 import sqlite_utils
 
 from reviewer import __version__
+from reviewer.core import leftovers, media_store
 from reviewer.core.audit import AuditAppender, AuditRecord
 from reviewer.core.clock import default_actor, new_id, utc_now
-from reviewer.core.errors import CaseError, NewerCaseError
+from reviewer.core.errors import CaseError, NewerCaseError, ValidationError
 from reviewer.core.head_signature import sign_head
 from reviewer.core.keys import Identity, ensure_identity, identity_name
 from reviewer.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
@@ -44,8 +45,31 @@ class Transaction:
     def record(
         self, action: str, object_id: str | None, details: dict[str, Any] | None = None,
     ) -> AuditRecord:
+        # Every write of user text (titles, notes, labels, names, sources) is recorded
+        # here, so this is where a NUL byte is refused: other programs reading the case,
+        # its exports or its reports would cut the text short at it.
+        details = details or {}
+        where = _nul_in(details) or ("actor" if "\x00" in self.actor else None)
+        if where:
+            raise ValidationError(where, "contains a NUL byte (\\0), which text here cannot"
+                                         " hold; nothing was changed")
         return self._appender.append(self.at, self.audit_actor or self.actor, action,
-                                     object_id, details or {})
+                                     object_id, details)
+
+
+def _nul_in(value: Any, where: str = "") -> str | None:
+    """The key path of the first string in `value` holding a NUL byte, or None."""
+    if isinstance(value, str):
+        return (where or "the text") if "\x00" in value else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) \
+        if isinstance(value, (list, tuple)) else ()
+    for key, inner in items:
+        if isinstance(key, str) and "\x00" in key:
+            return key.replace("\x00", "\\0")
+        found = _nul_in(inner, str(key) if isinstance(key, str) else where)
+        if found:
+            return found
+    return None
 
 
 class Case:
@@ -288,6 +312,10 @@ def open_case(path: str | Path, actor: str | None = None,
         _migrate(case, version)
     for sub in ("media", "cache"):
         (folder / sub).mkdir(exist_ok=True)
+    # What a killed import, merge or export left: the case's own temporary copies of
+    # originals, and database copies in the temporary folder (dead processes' only).
+    media_store.sweep_abandoned_parts(folder)
+    leftovers.sweep_scratch()
     return case
 
 

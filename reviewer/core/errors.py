@@ -22,6 +22,17 @@ class CaseError(ReviewerError):
     """The case folder or its database cannot be opened or used."""
 
 
+class DiskFullError(CaseError):
+    """The disk holding the case filled up; the job stopped. For an import, `report`
+    holds the items committed before it stopped and `not_imported` the files that were not."""
+
+    def __init__(self, subject: str | Path | None, reason: str, report: object = None,
+                 not_imported: list[str] | None = None) -> None:
+        super().__init__(subject, reason)
+        self.report = report
+        self.not_imported = not_imported or []
+
+
 class NewerCaseError(CaseError):
     """The case was written by a newer version of the app; we must not touch it."""
 

@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer import __version__
+from reviewer.core import leftovers
 from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
@@ -222,7 +222,7 @@ def _check_incidents(case: Case, incidents: Sequence[str]) -> list[str]:
 def export_case(
     case: Case, out: str | Path, *, incidents: Sequence[str] = (), media: bool = True,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
-    overwrite: bool = True,
+    overwrite: bool = True, raw_csv: bool = False,
 ) -> ExportReport:
     """Write the package `out` (a .zip) of the whole case or of `incidents`.
 
@@ -231,6 +231,7 @@ def export_case(
     or, with `overwrite` False, when `out` exists (checked first, and again when the
     finished package is put in place: an existing file is never touched);
     MediaError when an original in the case no longer matches its recorded hash.
+    `raw_csv` writes data/*.csv exactly as stored, without the spreadsheet-formula guard.
     """
     cancel = cancel or NeverCancel()
     out = Path(out)
@@ -243,11 +244,12 @@ def export_case(
     selection = Selection(_check_incidents(case, incidents), media)
     case.signer  # noqa: B018 -- unlock the key first: a wrong passphrase costs no export
     report = ExportReport()
+    leftovers.sweep_parts(out.parent, ".zip")   # of exports killed before they finished
     part = temporary_beside(out)   # published by _publish: never over a file unless --force
     try:
-        with tempfile.TemporaryDirectory(prefix="reviewer-export-") as scratch:
-            manifest = _write_package(case, part, Path(scratch), selection, report, progress,
-                                      cancel)
+        with leftovers.scratch_dir("export") as scratch:
+            manifest = _write_package(case, part, scratch, selection, report, progress,
+                                      cancel, raw_csv)
         _publish(part, out, overwrite)
     except _Cancelled:
         _discard(part)
@@ -315,7 +317,7 @@ def _publish(part: Path, out: Path, overwrite: bool) -> None:
 
 def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                    report: ExportReport, progress: ProgressCallback,
-                   cancel: CancelFlag) -> str:
+                   cancel: CancelFlag, raw_csv: bool = False) -> str:
     """Write the whole ZIP to `part`; return the SHA-256 of its manifest."""
     db_copy = scratch / DATABASE
     conn = snapshot_database(case, db_copy)
@@ -345,8 +347,8 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                 files = _add_media(view, writer, rows, report, progress, total)
                 writer.add_file(DATABASE, db_copy, zipfile.ZIP_DEFLATED)
                 progress(Progress(len(rows) + 1, total, DATABASE))
-                writer.add_bytes("data/regions.csv", regions_csv(view))
-                writer.add_bytes("data/incidents.csv", incidents_csv(view))
+                writer.add_bytes("data/regions.csv", regions_csv(view, raw=raw_csv))
+                writer.add_bytes("data/incidents.csv", incidents_csv(view, raw=raw_csv))
                 writer.add_bytes("data/incidents.geojson", incidents_geojson(view))
                 progress(Progress(len(rows) + 2, total, "data"))
                 for name, data in render_report(view, package, files):

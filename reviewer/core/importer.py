@@ -8,10 +8,12 @@ is either all there or absent, whenever the import stops.
 
 from __future__ import annotations
 
+import errno
 import json
 import multiprocessing
 import os
-import signal
+import shutil
+import sqlite3
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -19,11 +21,11 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from reviewer.core import media_store
+from reviewer.core import media_store, worker_exit
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.discover import VIDEO_SUFFIXES, discover
-from reviewer.core.errors import MediaError
+from reviewer.core.errors import DiskFullError, MediaError
 from reviewer.core.ingest import Failed, Prepared, prepare_photo, prepare_video
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 
@@ -77,21 +79,79 @@ def import_paths(
     total, done = len(files), 0
     batch: list[Prepared] = []
     last_commit = time.monotonic()
-    for result in _prepare_all(files, str(case.path), link, cancel, workers):
-        done += 1
-        if isinstance(result, Failed):
-            report.errors.append({"path": result.path, "error": result.error})
-        else:
-            batch.append(result)
-        if len(batch) >= BATCH_ITEMS or time.monotonic() - last_commit > BATCH_SECONDS:
-            _commit(case, batch, report)
-            batch, last_commit = [], time.monotonic()
-        progress(Progress(done, total, result.path, len(report.errors)))
-    _commit(case, batch, report)
+    try:
+        for result in _prepare_all(files, str(case.path), link, cancel, workers):
+            done += 1
+            if isinstance(result, Failed):
+                if _NO_SPACE in result.error:
+                    raise OSError(errno.ENOSPC, result.error)
+                report.errors.append({"path": result.path, "error": result.error})
+            else:
+                batch.append(result)
+            if len(batch) >= BATCH_ITEMS or time.monotonic() - last_commit > BATCH_SECONDS:
+                _commit(case, batch, report)
+                batch, last_commit = [], time.monotonic()
+            progress(Progress(done, total, result.path, len(report.errors)))
+        _commit(case, batch, report)
+    except Exception as error:
+        if not _disk_full(error, case.path):
+            raise
+        _commit_what_fits(case, batch, report)
+        raise _stopped_by_full_disk(case, files, report) from error
     report.cancelled = cancel.is_set() and done < total
     if (frames_every or frames_scenes) and not cancel.is_set():
         _extract(case, report, frames_every, frames_scenes, progress, cancel)
     return report
+
+
+# A worker reports a full disk as a failed file, worded by os.strerror in this locale.
+_NO_SPACE = os.strerror(errno.ENOSPC)
+_SQLITE_FULL, _SQLITE_IOERR = 13, 10
+
+
+def _disk_full(error: BaseException, case_path: Path) -> bool:
+    """Whether `error` (or what caused it) is the disk running out of space."""
+    while error is not None:
+        if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+            return True
+        if isinstance(error, sqlite3.Error):
+            code = (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF
+            if code == _SQLITE_FULL or "disk is full" in str(error):
+                return True
+            # SQLite says only "disk I/O error" when the log cannot grow on a full disk.
+            if code == _SQLITE_IOERR and shutil.disk_usage(case_path).free < (1 << 20):
+                return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _stopped_by_full_disk(case: Case, files: list[str], report: ImportReport
+                          ) -> DiskFullError:
+    handled = {i["path"] for i in report.imported} | {d["path"] for d in report.duplicates}
+    handled |= {e["path"] for e in report.errors}
+    not_imported = [path for path in files if path not in handled]
+    free = shutil.disk_usage(case.path).free
+    return DiskFullError(case.path, (
+        f"the disk is full ({free:,} bytes free): the import stopped after committing"
+        f" {len(report.imported)} item(s); {len(not_imported)} file(s) were not imported."
+        " Free some space and import again: what is in the case is complete and kept"),
+        report, not_imported)
+
+
+def _commit_what_fits(case: Case, batch: list[Prepared], report: ImportReport) -> None:
+    """Commit the items already copied in, if the disk still has room for their records."""
+    try:
+        _commit(case, batch, report)   # removes their copies itself if it fails
+    except Exception as error:
+        if not _disk_full(error, case.path):
+            raise
+
+
+def _discard_batch(batch: list[Prepared]) -> None:
+    for item in batch:
+        media_store.discard(item.part)
+        for attachment in item.attachments:
+            media_store.discard(str(attachment["part"]))
 
 
 def _extract(case: Case, report: ImportReport, every_s: float | None, scenes: bool,
@@ -138,7 +198,7 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
     pending = iter(paths)
     window = workers * 3   # enough queued work to keep every worker busy, little to cancel
     with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=_pool_context(),
-                             initializer=_ignore_interrupts) as pool:
+                             initializer=worker_exit.start_worker, initargs=(owner,)) as pool:
         running: set[Future] = set()
         try:
             while True:
@@ -163,11 +223,6 @@ def _prepare_one(path: str, case_path: str, link: bool, owner: int) -> Prepared 
     if Path(path).suffix.lower() in VIDEO_SUFFIXES:
         return prepare_video(path, case_path, link, owner)
     return prepare_photo(path, case_path, link, owner)
-
-
-def _ignore_interrupts() -> None:
-    # Ctrl+C reaches the whole process group; only the writer decides how to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _abandon(running: set[Future]) -> None:
@@ -199,10 +254,7 @@ def _commit(case: Case, batch: list[Prepared], report: ImportReport) -> None:
                 imported.append(_insert(tx, case, item))
                 warnings.extend({"path": item.path, "warning": w} for w in item.warnings)
     except Exception:
-        for item in batch:
-            media_store.discard(item.part)
-            for attachment in item.attachments:
-                media_store.discard(str(attachment["part"]))
+        _discard_batch(batch)
         raise
     report.imported.extend(imported)
     report.duplicates.extend(duplicates)

@@ -21,14 +21,13 @@ import hashlib
 import json
 import os
 import sqlite3
-import tempfile
 import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reviewer.core import media_store
+from reviewer.core import leftovers, media_store
 from reviewer.core.audit import canonical_json
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
@@ -42,7 +41,7 @@ from reviewer.core.head_signature import history_rewritten
 from reviewer.core.incidents import EDITABLE
 from reviewer.core.keys import UNTRUSTED
 from reviewer.core.package_verify import open_verified
-from reviewer.core.package_zip import iter_entry, open_zip
+from reviewer.core.package_zip import ensure_room, iter_entry, open_zip
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -114,8 +113,9 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
     cancel = cancel or NeverCancel()
     package = Path(package)
     report = MergeReport(str(package))
-    with tempfile.TemporaryDirectory(prefix="reviewer-merge-") as scratch:
-        checked = open_verified(package, Path(scratch), progress=progress, cancel=cancel)
+    media_store.sweep_abandoned_parts(case.path)   # of a merge or import that was killed
+    with leftovers.scratch_dir("merge") as scratch:
+        checked = open_verified(package, scratch, progress=progress, cancel=cancel)
         if checked.database is None:
             raise PackageMismatchError(package, "holds no case database")
         report.signer = checked.report.signer
@@ -178,9 +178,10 @@ def _extract_needed(case: Case, package: Path, source: sqlite3.Connection,
             if cancel.is_set():
                 return
             part = media_store.incoming_part(case.path, os.getpid())
-            parts[name] = part
             digest = hashlib.sha256()
             try:
+                ensure_room(zf.getinfo(name), part.parent)
+                parts[name] = part
                 with open(part, "wb") as out:
                     for data in iter_entry(zf, zf.getinfo(name)):
                         digest.update(data)

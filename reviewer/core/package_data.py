@@ -1,8 +1,10 @@
 """A package's `data/` folder: regions and incidents as CSV, incidents as GeoJSON.
 
 Column names are the database's, so a spreadsheet, a script and `--json` share one
-vocabulary. Values are written as stored (no formula escaping: evidence text is kept as
-found; open the CSV as text if it came from someone you do not trust).
+vocabulary. A text cell a spreadsheet would run as a formula (starting with `=`, `+`,
+`-`, `@`, a tab or a carriage return: OWASP's list) gets a leading apostrophe, which
+spreadsheets show as text; numbers (coordinates, confidence) are written as numbers and
+never changed. `raw=True` writes every value exactly as stored, for scripts.
 """
 
 from __future__ import annotations
@@ -27,15 +29,26 @@ INCIDENT_COLUMNS = (
 )
 
 
-def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> bytes:
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A text cell that would start a formula, prefixed with an apostrophe; else `value`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]], raw: bool) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow(row if raw else {k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue().encode("utf-8")
 
 
-def regions_csv(case: Case) -> bytes:
+def regions_csv(case: Case, *, raw: bool = False) -> bytes:
     cursor = case.conn.execute(
         "SELECT r.id, r.evidence_id, e.sha256 AS evidence_sha256, e.original_name,"
         " l.name AS label, r.shape, r.geometry, r.x, r.y, r.w, r.h, r.confidence, r.note,"
@@ -45,11 +58,11 @@ def regions_csv(case: Case) -> bytes:
         " FROM regions r JOIN labels l ON l.id = r.label_id JOIN evidence e"
         " ON e.id = r.evidence_id ORDER BY e.original_name, r.created_at, r.id")
     names = [d[0] for d in cursor.description]
-    return _csv(REGION_COLUMNS, [dict(zip(names, row, strict=True)) for row in cursor])
+    return _csv(REGION_COLUMNS, [dict(zip(names, row, strict=True)) for row in cursor], raw)
 
 
-def incidents_csv(case: Case) -> bytes:
-    return _csv(INCIDENT_COLUMNS, list_incidents(case))
+def incidents_csv(case: Case, *, raw: bool = False) -> bytes:
+    return _csv(INCIDENT_COLUMNS, list_incidents(case), raw)
 
 
 def incidents_geojson(case: Case) -> bytes:

@@ -13,7 +13,6 @@ import contextlib
 import hashlib
 import json
 import sqlite3
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -22,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from reviewer.core import leftovers
 from reviewer.core.audit import check_chain
 from reviewer.core.errors import Cancelled, NewerCaseError, PackageError, PackageMismatchError
 from reviewer.core.head_signature import check_head, history_rewritten
@@ -31,6 +31,7 @@ from reviewer.core.package_zip import (
     FORMAT,
     MANIFEST,
     MAX_MANIFEST_BYTES,
+    ensure_room,
     entry_problems,
     is_zip_file,
     iter_entry,
@@ -77,9 +78,8 @@ def verify_package(package: str | Path, *, progress: ProgressCallback = no_progr
 
     With `against` (a case's connection), also whether the sender's history still holds
     what earlier packages from the same case, merged into that case, showed."""
-    with tempfile.TemporaryDirectory(prefix="reviewer-verify-") as scratch:
-        checked = check_package(Path(package), Path(scratch), progress=progress,
-                                cancel=cancel)
+    with leftovers.scratch_dir("verify") as scratch:
+        checked = check_package(Path(package), scratch, progress=progress, cancel=cancel)
         if against is not None and checked.database is not None:
             source = sqlite3.connect(f"{checked.database.absolute().as_uri()}?mode=ro",
                                      uri=True)
@@ -207,6 +207,8 @@ def _listed(manifest: dict[str, Any], report: VerifyReport) -> dict[str, dict[st
 
 def _hash_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sink: Path | None) -> str:
     digest = hashlib.sha256()
+    if sink:
+        ensure_room(info, sink.parent)
     with open(sink, "xb") if sink else contextlib.nullcontext() as out:
         for data in iter_entry(zf, info):
             digest.update(data)
@@ -246,6 +248,8 @@ def _check_files(zf: zipfile.ZipFile, manifest: dict[str, Any], scratch: Path,
             return _hash_entry(zf, info, sink), None
         except _READ_ERRORS as error:
             return None, f"cannot be read (damaged or truncated package): {error}"
+        except PackageError as error:
+            return None, error.reason
 
     # Stored entries are read through their own file handles, so two threads hash two
     # files at once; compressed ones go through zipfile's shared handle, one at a time.

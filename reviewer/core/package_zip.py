@@ -11,6 +11,7 @@ past a compression ratio no honest file reaches.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import struct
 import zipfile
@@ -32,6 +33,12 @@ READ_CHUNK = 4 << 20
 MAX_RATIO = 200
 RATIO_FLOOR = 16 << 20
 MAX_MANIFEST_BYTES = 64 << 20
+# The ratio alone still lets an entry just under it unpack to 200x the package. Nothing a
+# package compresses (database, report, data) comes near this; media are stored, not
+# compressed, so they are bounded by the package's own size.
+MAX_INFLATED_BYTES = 4 << 30
+# Left free on a disk after unpacking to it, for the system and the case's own writes.
+FREE_SPACE_MARGIN = 64 << 20
 
 _LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
@@ -117,6 +124,10 @@ def entry_problems(zf: zipfile.ZipFile) -> list[EntryProblem]:
             problems.append(EntryProblem(
                 name, f"refused as a ZIP bomb: {info.compress_size:,} bytes claim to unpack to"
                       f" {info.file_size:,}"))
+        elif info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_INFLATED_BYTES:
+            problems.append(EntryProblem(
+                name, f"refused: unpacks to {info.file_size:,} bytes, more than any package"
+                      f" entry may ({MAX_INFLATED_BYTES:,})"))
     return problems
 
 
@@ -169,10 +180,26 @@ def iter_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, chunk: int = READ_CHU
             yield data
 
 
+def ensure_room(info: zipfile.ZipInfo, folder: Path) -> None:
+    """Refuse to unpack an entry into `folder` unless the disk keeps room to spare after it.
+
+    Checked before each entry is written, so what a whole package unpacks to is bounded
+    by the free space too, not only each entry by the ratio and the absolute limit.
+    """
+    if info.compress_type != zipfile.ZIP_STORED and info.file_size > MAX_INFLATED_BYTES:
+        raise PackageError(info.filename, f"refused: unpacks to {info.file_size:,} bytes, more"
+                                          f" than any package entry may ({MAX_INFLATED_BYTES:,})")
+    free = shutil.disk_usage(folder).free
+    if info.file_size + FREE_SPACE_MARGIN > free:
+        raise PackageError(info.filename, f"unpacks to {info.file_size:,} bytes, but {folder}"
+                                          f" has only {free:,} bytes free; nothing was written")
+
+
 def extract_entry(zf: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path) -> str:
     """Copy one entry to `target` (a new file), fsynced; return the SHA-256 of its bytes."""
     import hashlib
 
+    ensure_room(info, target.parent)
     digest = hashlib.sha256()
     with open(target, "xb") as out:
         for data in iter_entry(zf, info):

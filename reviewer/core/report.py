@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from PIL import Image, ImageDraw, ImageFont
 
 from reviewer.core.audit import check_chain
+from reviewer.core.bidi import escape_controls
 from reviewer.core.case import Case
 from reviewer.core.errors import MediaError
 from reviewer.core.evidence import camera_name, list_evidence, media_path
@@ -31,9 +33,18 @@ _IMAGE_KINDS = ("photo", "frame", "derived")
 
 
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: resource(f"report/{name}").read_text("utf-8")),
         autoescape=True, undefined=jinja2.StrictUndefined)
+    # User text is isolated (`|bdi`), or its bidi controls shown (`|visible`) where no
+    # element can go: a right-to-left override must not reorder the text around it.
+    environment.filters["bdi"] = _bdi
+    environment.filters["visible"] = escape_controls
+    return environment
+
+
+def _bdi(value: object) -> Markup:
+    return Markup('<bdi dir="auto">{}</bdi>').format(value)
 
 
 def _jpeg(image: Image.Image) -> bytes:

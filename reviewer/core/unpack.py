@@ -11,10 +11,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
-from reviewer.core import media_store
+from reviewer.core import leftovers, media_store
 from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import CASE_SUFFIX, DB_NAME, Case, open_case
 from reviewer.core.errors import Cancelled, CaseError, PackageError, PackageMismatchError
@@ -40,10 +39,11 @@ def unpack_package(package: str | Path, target: str | Path, *, actor: str | None
         raise CaseError(folder, "already exists; choose another name for the unpacked case")
     if not folder.parent.is_dir():
         raise CaseError(folder, "the folder to unpack into does not exist")
+    leftovers.sweep_parts(folder.parent, CASE_SUFFIX)   # of unpacking that was killed
     staging = temporary_beside(folder)   # a folder: filled, opened as a case, then renamed
     try:
-        with tempfile.TemporaryDirectory(prefix="reviewer-unpack-") as scratch:
-            checked = open_verified(package, Path(scratch), progress=progress, cancel=cancel)
+        with leftovers.scratch_dir("unpack") as scratch:
+            checked = open_verified(package, scratch, progress=progress, cancel=cancel)
             if checked.database is None:
                 raise PackageMismatchError(package, "holds no case database")
             (staging / "media").mkdir(parents=True)

@@ -206,3 +206,40 @@ def test_a_package_from_a_newer_version_is_refused(package, target, tmp_path):
     problems = verify_package(bad).problems
     assert [p["kind"] for p in problems] == ["signature", "newer"]
     _refused(bad, target, tmp_path, NewerCaseError)
+
+
+def _near_ratio_bomb(package: Path, out: Path, megabytes: int) -> Path:
+    """The package with its database grown to `megabytes` of mostly zeros: compressed just
+    under the ratio limit, listed in a re-hashed manifest, so only size can stop it."""
+    def grow(files: dict[str, bytes]) -> None:
+        import os
+        files["case.sqlite"] += os.urandom(megabytes << 12) + bytes(megabytes << 20)
+    bomb = rewrite_package(package, out, grow, remanifest=True)
+    with zipfile.ZipFile(bomb) as zf:
+        info = zf.getinfo("case.sqlite")
+    assert 50 * info.compress_size < info.file_size < 200 * info.compress_size   # premise
+    return bomb
+
+
+def test_unpacking_is_bounded_by_the_free_space(package, tmp_path, small_disk, monkeypatch):
+    import tempfile
+
+    disk = small_disk(96)
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))
+    bomb = _near_ratio_bomb(package, tmp_path / "bomb.zip", 100)
+    problems = verify_package(bomb).problems
+    assert [(p["kind"], p["path"]) for p in problems] == [("unreadable", "case.sqlite")]
+    assert "bytes free" in problems[0]["detail"] and str(disk) in problems[0]["detail"]
+    assert list(disk.iterdir()) == []   # nothing written, nothing left
+
+
+def test_an_entry_past_the_absolute_limit_is_refused_whatever_its_ratio(
+        package, target, tmp_path, monkeypatch):
+    from reviewer.core import package_zip
+
+    monkeypatch.setattr(package_zip, "MAX_INFLATED_BYTES", 32 << 20)
+    bomb = _near_ratio_bomb(package, tmp_path / "bomb.zip", 40)
+    problems = verify_package(bomb).problems
+    assert [(p["kind"], p["path"]) for p in problems] == [("unsafe", "case.sqlite")]
+    assert "more than any package entry may" in problems[0]["detail"]
+    _refused(bomb, target, tmp_path, PackageMismatchError)

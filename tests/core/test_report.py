@@ -8,6 +8,7 @@ import re
 from package_support import read_package, rows
 from PIL import Image
 
+from reviewer.core.case import create_case
 from reviewer.core.export import export_case
 from reviewer.core.importer import import_paths
 from reviewer.core.incidents import add_incident
@@ -62,3 +63,28 @@ def test_crops_are_cut_from_the_image_as_displayed(case, photo_factory, tmp_path
     files, _ = _report(case, tmp_path)
     crop = Image.open(io.BytesIO(files[f"report/img/tag-{region.id}.jpg"]))
     assert crop.height > crop.width
+
+
+RLO = "\u202e"
+
+
+def test_bidi_controls_in_user_text_are_isolated_in_the_report(photo_factory, tmp_path):
+    """A right-to-left override in a name, note or title must not reorder the text after
+    it: each piece of user text sits in its own <bdi>, and the page title shows it escaped."""
+    photo = photo_factory()
+    named = photo.with_name(f"invoice{RLO}gpj.exe.jpg")
+    photo.rename(named)
+    case = create_case(tmp_path / "rtl", title=f"Case {RLO}A")
+    import_paths(case, [named])
+    item = rows(case, "SELECT id FROM evidence")[0]["id"]
+    incident = add_incident(case, f"Strike {RLO}tsew", description=f"seen {RLO}ti")
+    add_region(case, item, "crater", "rect", {"x": 10, "y": 10, "w": 50, "h": 50},
+               note=f"note {RLO}eton", incident_id=incident.id)
+    _, html = _report(case, tmp_path)
+    for text in (f"invoice{RLO}gpj.exe.jpg", f"Strike {RLO}tsew", f"seen {RLO}ti",
+                 f"note {RLO}eton", f"Case {RLO}A"):
+        assert f'<bdi dir="auto">{text}</bdi>' in html, text
+        bare = html.replace(f'<bdi dir="auto">{text}</bdi>', "")
+        assert text not in bare, f"{text!r} appears outside an isolate"
+    assert "<title>Case \\u202eA — " in html
+    case.close()

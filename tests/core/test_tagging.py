@@ -218,3 +218,30 @@ def test_deleted_regions_and_incidents_are_restored_as_they_were(case, photos):
     again = list_incidents(case)[0]
     assert (again["id"], again["place_name"], again["regions"], again["evidence"]) == (
         strike.id, "Douma", 1, 1)
+
+
+def test_text_with_a_nul_byte_is_refused_naming_the_field_and_nothing_changes(case, photos):
+    from reviewer.core.case import create_case
+
+    incident = add_incident(case, "Strike")
+    region = add_region(case, photos[0], "crater", "point", parse_point("10,10"))
+    audit_before = case.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    attempts = {
+        "title": lambda: add_incident(case, "Strike\x00 at dawn"),
+        "note": lambda: add_region(case, photos[0], "crater", "point", parse_point("5,5"),
+                                   note="seen\x00"),
+        "description": lambda: update_incident(case, incident.id, description="a\x00b"),
+        "name": lambda: add_label(case, "rubble\x00pile"),
+    }
+    for field_name, attempt in attempts.items():
+        with pytest.raises(ValidationError, match=f"^{field_name}: contains a NUL byte"):
+            attempt()
+    with pytest.raises(ValidationError, match="note: contains a NUL byte"):
+        update_region(case, region.id, note="x\x00")
+    assert get_region(case, region.id).note == ""
+    assert [i["title"] for i in list_incidents(case)] == ["Strike"]
+    assert not any("\x00" in label.name for label in list_labels(case))
+    assert case.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == audit_before
+    with pytest.raises(ValidationError, match="title: contains a NUL byte"):
+        create_case(case.path.parent / "other", title="Case\x00 1")
+    assert not (case.path.parent / "other.case").exists()
