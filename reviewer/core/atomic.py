@@ -35,7 +35,15 @@ def replacing(target: Path, *, durable: bool = False) -> Iterator[Path]:
         raise
 
 
-def write_atomically(target: Path, data: bytes, *, durable: bool = False) -> None:
-    """`target` holds `data`, entirely, or is left as it was."""
+def write_atomically(target: Path, data: bytes, *, durable: bool = False,
+                     mode: int | None = None) -> None:
+    """`target` holds `data`, entirely, or is left as it was. With `mode` (e.g. 0o600 for a
+    private key) the file has that mode from its creation: never readable by others, not
+    even for a moment."""
     with replacing(target, durable=durable) as temporary:
-        temporary.write_bytes(data)
+        if mode is None:
+            temporary.write_bytes(data)
+            return
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)

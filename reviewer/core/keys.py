@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from reviewer.core import minisign
+from reviewer.core.atomic import write_atomically
 from reviewer.core.clock import default_actor, utc_now
 from reviewer.core.errors import ReviewerError
 
@@ -150,13 +151,8 @@ def set_passphrase(identity: Identity, passphrase: str | None) -> None:
 
 
 def _write_private(path: Path, pem: bytes) -> None:
-    part = path.with_name(path.name + ".part")
     try:
-        # Created 600 from the start: never readable by others, not even for a moment.
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(pem)
-        os.replace(part, path)
+        write_atomically(path, pem, mode=0o600)
     except OSError as error:
         raise KeyFileError(path, f"cannot write the key: {error.strerror or error}") from error
 
@@ -312,9 +308,7 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    part = path.with_name(path.name + ".part")
     try:
-        part.write_text(json.dumps(data, indent=1, ensure_ascii=False), "utf-8")
-        os.replace(part, path)
+        write_atomically(path, json.dumps(data, indent=1, ensure_ascii=False).encode())
     except OSError as error:
         raise KeyFileError(path, f"cannot write: {error.strerror or error}") from error
