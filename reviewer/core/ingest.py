@@ -16,7 +16,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from reviewer.core import imaging, media_store, srt, video
+from reviewer.core import imaging, media_store, quiet, srt, video
+from reviewer.core.discover import media_suffix
 from reviewer.core.errors import MediaError
 from reviewer.core.metadata import read_metadata
 
@@ -31,8 +32,8 @@ class Prepared:
     format: str
     ext: str
     mime: str
-    width: int
-    height: int
+    width: int | None          # None: a damaged file whose header gave no size
+    height: int | None
     fields: dict[str, object]   # parsed metadata, keyed by evidence column
     tags: dict[str, str]
     warnings: list[str] = field(default_factory=list)
@@ -64,12 +65,14 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         source = Path(path)
         if source.stat().st_size == 0:
             return Failed(path, "empty file (0 bytes)")
-        with imaging.open_image(source) as image:
-            info = imaging.image_info(image)
-            thumbnail = imaging.decode_thumbnail(source, image, info)
+        decoded = imaging.decode_for_import(source)
+        info = decoded.info
         sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
-        _write_thumbnail(Path(case_path), sha256, thumbnail)
-        metadata = read_metadata(source, info.xmp, info.exif)
+        if decoded.thumbnail is not None:
+            _write_thumbnail(Path(case_path), sha256, decoded.thumbnail)
+        with quiet.captured():
+            metadata = read_metadata(source, info.xmp if info else None,
+                                     info.exif if info else None)
         fields = {
             "taken_at": metadata.taken_at, "taken_at_utc": metadata.taken_at_utc,
             "taken_at_offset": metadata.taken_at_offset, "make": metadata.make,
@@ -77,14 +80,20 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             "gps_lat": metadata.gps_lat, "gps_lon": metadata.gps_lon,
             "gps_alt": metadata.gps_alt, "gps_time": metadata.gps_time,
             "gps_source": metadata.gps_source,
+            "damaged": int(decoded.damage is not None), "damage_reason": decoded.damage,
         }
         warnings = list(metadata.warnings)
-        suffix = source.suffix.lower().lstrip(".")
-        if suffix and suffix not in _SUFFIXES_FOR.get(info.format, {info.ext}):
-            warnings.append(f"the content is {info.format} but the name ends in .{suffix}")
-        return Prepared(path, sha256, size, str(part) if part else None, link, info.format,
-                        info.ext, info.mime, info.width, info.height, fields, metadata.tags,
-                        warnings)
+        if decoded.damage:
+            warnings.insert(0, f"kept, flagged damaged: {decoded.damage}")
+        fmt = info.format if info else str(imaging.sniff_format(source))
+        ext = info.ext if info else imaging.extension_for(fmt)
+        suffix = media_suffix(source).lstrip(".")
+        if suffix and suffix not in _SUFFIXES_FOR.get(fmt, {ext}):
+            warnings.append(f"the content is {fmt} but the name ends in .{suffix}")
+        return Prepared(path, sha256, size, str(part) if part else None, link, fmt, ext,
+                        info.mime if info else imaging.mime_for(fmt),
+                        info.width if info else None, info.height if info else None,
+                        fields, metadata.tags, warnings)
     except MediaError as error:
         media_store.discard(part)
         return Failed(path, error.reason)
