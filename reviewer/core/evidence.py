@@ -12,6 +12,7 @@ from typing import Any
 
 from reviewer.core.case import Case
 from reviewer.core.ids import resolve_id
+from reviewer.core.names import from_record
 
 KINDS = ("photo", "video", "frame", "derived")
 
@@ -121,7 +122,7 @@ def media_path(case: Case, row: dict[str, Any]) -> Path:
     """Where the original's bytes are: in the store, or where a linked file lies."""
     if row.get("stored_path"):
         return case.path / row["stored_path"]
-    return Path(row["linked_path"])
+    return Path(from_record(row["linked_path"], row.get("linked_path_hex")))
 
 
 def camera_name(make: str | None, model: str | None) -> str:

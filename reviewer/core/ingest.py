@@ -16,7 +16,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from reviewer.core import imaging, media_store, quiet, srt, video
+from reviewer.core import damage, imaging, media_store, quiet, srt, video
 from reviewer.core.discover import media_suffix
 from reviewer.core.errors import MediaError
 from reviewer.core.metadata import read_metadata
@@ -162,17 +162,23 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         source = Path(path)
         if source.stat().st_size == 0:
             return Failed(path, "empty file (0 bytes)")
-        info = video.probe_video(source)
-        first = video.frame_at(source, 0)
+        info, first, damaged = _probe_or_damage(source)
         sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
         if part:
             parts.append(str(part))
-        thumb = Image.fromarray(first.image[:, :, ::-1])
-        thumb.thumbnail((imaging.THUMB_SIZE, imaging.THUMB_SIZE))
-        buffer = io.BytesIO()
-        thumb.save(buffer, "JPEG", quality=85)
-        _write_thumbnail(Path(case_path), sha256, buffer.getvalue())
-        warnings: list[str] = []
+        if first is not None:
+            thumb = Image.fromarray(first.image[:, :, ::-1])
+            thumb.thumbnail((imaging.THUMB_SIZE, imaging.THUMB_SIZE))
+            buffer = io.BytesIO()
+            thumb.save(buffer, "JPEG", quality=85)
+            _write_thumbnail(Path(case_path), sha256, buffer.getvalue())
+        warnings: list[str] = [f"kept, flagged damaged: {damaged['damage_reason']}"] \
+            if damaged else []
+        if info is None:
+            ext = media_suffix(source).lstrip(".") or "video"
+            return Prepared(path, sha256, size, str(part) if part else None, link, "", ext,
+                            mimetypes.guess_type(f"x.{ext}")[0] or "video/" + ext, None, None,
+                            {**damaged, "frame_count": 0}, {}, warnings, "video")
         if info.variable_frame_rate:
             warnings.append("variable frame rate: frame times come from the container's"
                             " timestamps, frame counts may be approximate")
@@ -181,10 +187,10 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         parts.extend(str(a["part"]) for a in attachments)
         start = next((p for p in telemetry.points if p.lat is not None), None) if telemetry \
             else None
-        ext = source.suffix.lower().lstrip(".") or "video"
+        ext = media_suffix(source).lstrip(".") or "video"
         fields = {
             "duration_s": info.duration_s, "fps": info.fps, "frame_count": info.frame_count,
-            "codec": info.codec,
+            "codec": info.codec, **damaged,
             # The container's creation time; else the drone's clock at the first entry.
             "taken_at": info.creation_time or (telemetry.points[0].time if telemetry else None),
             # MP4 says 'mvhd' is UTC, but many cameras (GoPro) write local time there:
@@ -194,7 +200,7 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             "gps_source": "srt" if start else None,
         }
         return Prepared(path, sha256, size, str(part) if part else None, link, info.codec, ext,
-                        mimetypes.guess_type(source.name)[0] or "video/" + ext, info.width,
+                        mimetypes.guess_type(f"x.{ext}")[0] or "video/" + ext, info.width,
                         info.height, fields, {}, warnings, "video", attachments)
     except MediaError as error:
         for leftover in parts:
@@ -210,3 +216,33 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         for leftover in parts:
             media_store.discard(leftover)
         return Failed(path, f"unexpected {type(error).__name__} while reading: {error}")
+
+
+def _probe_or_damage(source: Path) -> tuple[video.VideoInfo | None, video.Frame | None, dict]:
+    """The video's facts and first frame; for a damaged one, what decodes and the flag.
+
+    The dict holds the evidence columns a damaged video overrides (empty when sound): a
+    file cut short gets the frames and duration that decode, not what its container
+    promised. A file that is no video (text, empty) raises MediaError as before.
+    """
+    with quiet.captured() as chatter:
+        try:
+            info = video.probe_video(source)
+            first = video.frame_at(source, 0)
+        except MediaError as error:
+            if not damage.looks_like_video(source):
+                raise
+            why = error.reason + (f" ({chatter.summary()})" if chatter.summary() else "")
+            return None, None, {"damaged": 1, "damage_reason": f"damaged video: {why};"
+                                " kept as received"}
+    cut = damage.cut_short(source)
+    if cut is None:
+        return info, first, {}
+    frames, last_s = damage.decodable_frames(source)
+    duration = last_s + (1.0 / info.fps if info.fps else 0.0) if frames else 0.0
+    return info, first, {
+        "damaged": 1, "frame_count": frames, "duration_s": duration,
+        "damage_reason": (f"damaged {info.codec} video: the file is cut short ({cut[1]:,} of"
+                          f" the {cut[0]:,} bytes its container declares); {frames} of"
+                          f" {info.frame_count} frames decode ({duration:.2f} s of"
+                          f" {info.duration_s:.2f} s)")}
