@@ -276,6 +276,15 @@ def orient(image: Image.Image, orientation: int) -> Image.Image:
     return image.transpose(method) if method is not None else image
 
 
+def _decode_truncated(path: Path) -> Image.Image | None:
+    try:
+        with quiet.captured(), tolerating_truncation(), open_image(path) as image:
+            image.load()
+            return to_displayable(image).copy()
+    except (MediaError, OSError, SyntaxError, ValueError, EOFError):
+        return None
+
+
 def decode_pixels(path: Path) -> np.ndarray:
     """The whole image at full scale as RGB uint8 (h, w, 3), turned upright.
 
@@ -296,6 +305,9 @@ def decode_pixels(path: Path) -> np.ndarray:
         raise MediaError(path, f"refused as a possible decompression bomb: {error}") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         fallback = _decode_with_opencv(path, MAX_PIXELS) if info.format == "TIFF" else None
+        if fallback is None:
+            # A file kept damaged (truncated) still shows the pixels that decode.
+            fallback = _decode_truncated(path)
         if fallback is None:
             raise MediaError(path, f"the image data does not decode: {error}") from error
         pixels = fallback

@@ -13,6 +13,7 @@ from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersiste
 
 from reviewer.core.evidence import EvidenceFilter, camera_name, list_evidence_ids, media_path
 from reviewer.ui import mime
+from reviewer.ui.damage_bar import damage_text
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
 
@@ -27,7 +28,7 @@ LabelsRole = Qt.ItemDataRole.UserRole + 4       # {label name: (count, colour)}
 _ROW_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index FROM evidence e WHERE e.id IN ({})"
+    " e.frame_index, e.damaged, e.damage_reason FROM evidence e WHERE e.id IN ({})"
 )
 _LABELS_SQL = (
     "SELECT r.evidence_id, l.name, l.colour, count(*) FROM regions r JOIN labels l"
@@ -113,7 +114,8 @@ class EvidenceModel(QAbstractListModel):
             return self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
         if role == Qt.ItemDataRole.ToolTipRole:
             camera = camera_name(row["make"], row["model"])
-            parts = [row["original_name"], f"{row['width']}×{row['height']} {row['kind']}",
+            size = f"{row['width']}×{row['height']} " if row["width"] is not None else ""
+            parts = [damage_text(row), row["original_name"], f"{size}{row['kind']}",
                      row["taken_at"] or "", camera,
                      f"GPS {row['gps_lat']:.5f}, {row['gps_lon']:.5f}"
                      if row["gps_lat"] is not None else "no GPS"]
