@@ -6,7 +6,6 @@ detection: a link back to an ancestor folder is reported, not followed forever.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,18 +81,17 @@ def _walk(folder: Path, recursive: bool, found: Discovery, add,
     ancestors = {**ancestors, key: folder}
     for entry in entries:
         path = Path(entry.path)
-        if entry.name.startswith(".") and not _dots_only(entry.name):
-            # Hidden folders (.git, .thumbnails) are not walked; a hidden media file is
-            # counted, never dropped unseen: naming it imports it.
-            with contextlib.suppress(OSError):
-                if entry.is_file() and media_suffix(path) in MEDIA_SUFFIXES:
-                    found.hidden.append(str(path))
-            continue
         try:
             is_dir = entry.is_dir(follow_symlinks=True)
             is_file = not is_dir and entry.is_file(follow_symlinks=True)
         except OSError as error:
             found.errors.append((str(path), f"cannot read: {error.strerror or error}"))
+            continue
+        if entry.name.startswith(".") and not (is_file and _dots_only(entry.name)):
+            # Hidden folders (.git, .thumbnails) are not walked; a hidden media file is
+            # counted, never dropped unseen: naming it imports it.
+            if is_file and media_suffix(path) in MEDIA_SUFFIXES:
+                found.hidden.append(str(path))
             continue
         if is_dir:
             if not recursive or (path / "case.sqlite").exists():

@@ -117,6 +117,11 @@ def open_image(path: Path) -> Image.Image:
         raise HeaderUnreadable(path, _describe_unreadable(path)) from error
     except (SyntaxError, ValueError, EOFError, struct.error) as error:
         raise HeaderUnreadable(path, f"damaged image header: {error}") from error
+    except OSError as error:
+        if error.errno is not None:     # the disk or the permissions, not the content
+            raise
+        # Pillow's "Truncated File Read": the file ends inside its header.
+        raise HeaderUnreadable(path, f"damaged image header: {error}") from error
     width, height = image.size
     if width <= 0 or height <= 0:
         raise MediaError(path, f"image declares an impossible size {width}x{height}")

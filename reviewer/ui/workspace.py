@@ -222,6 +222,8 @@ class CaseWorkspace(QObject):
             path = media_path(self.session.case, row)
             error = None if path.exists() else f"The original is missing: {path}"
             if row["kind"] == "video":
+                if not error and row["damaged"] and not row["frame_count"]:
+                    error = "No frame of this video decodes (see why above)."
                 self.center.setCurrentWidget(self.video)
                 self.video.set_video(path, row["frame_count"] or 0, row["fps"] or 0,
                                      telemetry_for(self.session.case, evidence_id), error)
