@@ -67,19 +67,21 @@ def test_a_phone_jpeg_cut_in_its_header_is_kept_with_its_metadata(case, tmp_path
     assert "no pixels decode" in _audit_details(case, row["id"])["damaged"]
 
 
-def test_files_that_are_not_media_are_still_refused(case, tmp_path, corpus):
+def test_in_one_batch_the_damaged_photo_is_kept_and_what_is_no_media_refused(
+        case, tmp_path, corpus):
+    damaged = _cut(corpus / IPHONE, tmp_path / "in" / "IMG_0004.jpg", 500_000)
     empty = tmp_path / "in" / "empty.jpg"
-    empty.parent.mkdir()
     empty.write_bytes(b"")
     text_video = tmp_path / "in" / "clip.mp4"
     text_video.write_text("https://example.org/clip.mp4\n")
     text_photo = corpus / "broken" / "plain_text_named.jpg"
-    report = import_paths(case, [empty, text_video, text_photo])
+    report = import_paths(case, [empty, text_video, damaged, text_photo])
     assert {e["path"]: e["error"] for e in report.errors} == {
         str(empty): "empty file (0 bytes)",
         str(text_video): "a text file, not a video (it starts 'https://example.org/clip.mp4')",
         str(text_photo): "a text file, not an image"}
-    assert list_evidence(case) == []
+    assert [(r["original_name"], r["damaged"]) for r in list_evidence(case)] == [
+        ("IMG_0004.jpg", 1)]
 
 
 # -- damaged videos ---------------------------------------------------------------------
