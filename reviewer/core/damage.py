@@ -12,6 +12,7 @@ from pathlib import Path
 import cv2
 
 from reviewer.core import quiet
+from reviewer.core.names import utf8_alias
 
 # Top-level ISO media boxes (MP4, MOV, 3GP) a file can start with.
 _ISO_BOXES = {b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide", b"pnot"}
@@ -68,7 +69,8 @@ def cut_short(path: Path) -> tuple[int, int] | None:
 def decodable_frames(path: Path) -> tuple[int, float]:
     """How many frames decode from the start, and the time of the last one in seconds."""
     with quiet.captured():
-        capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG)
+        with utf8_alias(path) as name:
+            capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG)
         count, last_ms = 0, 0.0
         try:
             while capture.isOpened() and capture.grab():

@@ -97,9 +97,12 @@ def test_a_folder_and_file_named_in_invalid_utf8_import(cli, new_case, corpus, t
     os.mkdir(folder)
     shutil.copyfile(corpus / IPHONE, folder + b"/IMG_\xff.jpg")
     shutil.copyfile(corpus / "photos_gps" / "nikon_d3100_gps_alt0.jpg", folder + b"/ok.jpg")
+    # OpenCV crashed on such a name: the video's path reaches it as a link with a UTF-8 name.
+    shutil.copyfile(corpus / "video_phone" / "phone_mp4_gps_udta_xyz.mp4",
+                    folder + b"/VID_\xe9.mp4")
     report = cli("import", case, os.fsdecode(folder), "--json").json()   # valid UTF-8 JSON
     assert sorted(Path(item["path"]).name for item in report["imported"]) == [
-        "IMG_\\xff.jpg", "ok.jpg"]
+        "IMG_\\xff.jpg", "VID_\\xe9.mp4", "ok.jpg"]
     assert all("r\\xe9cup\\xe9r\\xe9 \\xff" in item["path"] for item in report["imported"])
     rows = {r["original_name"]: r for r in cli("list", case, "--json").json()["evidence"]}
     exact = bytes.fromhex(rows["IMG_\\xff.jpg"]["original_path_hex"])
@@ -108,7 +111,8 @@ def test_a_folder_and_file_named_in_invalid_utf8_import(cli, new_case, corpus, t
     assert "IMG_\\xff.jpg" in cli("list", case).stdout
     assert cli("verify", case, "--json").json()["ok"] is True
     # Nothing left half-imported: no orphan originals beside the two items.
-    assert len(list((case / "media").glob("??/*"))) == 2
+    assert len(list((case / "media").glob("??/*"))) == 3
+    assert rows["VID_\\xe9.mp4"]["kind"] == "video" and rows["VID_\\xe9.mp4"]["width"] == 1920
 
 
 def test_names_of_only_dots_are_imported_and_hidden_files_counted(cli, new_case, corpus,
