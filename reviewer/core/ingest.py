@@ -102,6 +102,8 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         return Failed(path, "cannot read the file: permission denied")
     except OSError as error:
         media_store.discard(part)
+        if error.errno is None:   # a decoder's complaint about the content, not the disk
+            return Failed(path, f"the file's content is damaged: {error}")
         return Failed(path, f"cannot read the file: {error.strerror or error}")
     except Exception as error:  # a decoder bug on a hostile file must not stop the batch
         media_store.discard(part)
