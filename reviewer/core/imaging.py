@@ -290,11 +290,12 @@ def _decode_truncated(path: Path) -> Image.Image | None:
         return None
 
 
-def decode_pixels(path: Path) -> np.ndarray:
+def decode_pixels(path: Path, *, damaged: bool = False) -> np.ndarray:
     """The whole image at full scale as RGB uint8 (h, w, 3), turned upright.
 
     For work on the pixels themselves (alignment, comparison). Raises MediaError
-    naming the file when it is missing or does not decode.
+    naming the file when it is missing or does not decode; with `damaged` (an item kept
+    flagged so) a truncated file gives the pixels that decode instead.
     """
     try:
         image = open_image(path)
@@ -310,8 +311,9 @@ def decode_pixels(path: Path) -> np.ndarray:
         raise MediaError(path, f"refused as a possible decompression bomb: {error}") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         fallback = _decode_with_opencv(path, MAX_PIXELS) if info.format == "TIFF" else None
-        if fallback is None:
-            # A file kept damaged (truncated) still shows the pixels that decode.
+        if fallback is None and damaged:
+            # An item kept damaged (truncated) gives the pixels that decode; a sound
+            # item's file that no longer decodes was harmed in the store: an error.
             fallback = _decode_truncated(path)
         if fallback is None:
             raise MediaError(path, f"the image data does not decode: {error}") from error

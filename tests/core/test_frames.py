@@ -141,8 +141,10 @@ def test_truncated_and_fake_videos_are_refused_by_name(case, tmp_path, photo_fac
     empty.write_bytes(b"")
     good = photo_factory()
     report = import_paths(case, [cut, fake, empty, good])
-    assert {e["path"] for e in report.errors} == {str(cut), str(fake), str(empty)}
-    assert [i["path"] for i in report.imported] == [str(good)]
+    assert {e["path"] for e in report.errors} == {str(fake), str(empty)}
+    # A cut-off recording is evidence as received: kept, flagged damaged (issue 14).
+    assert [(i["path"], i["damaged"]) for i in report.imported] == [(str(cut), True),
+                                                                     (str(good), False)]
 
 
 def test_changed_telemetry_is_found_by_verify(case, tmp_path):
