@@ -131,7 +131,7 @@ def test_telemetry_of_another_length_is_a_warning(case, tmp_path):
     assert any("lasts" in w["warning"] for w in report.warnings), report.warnings
 
 
-def test_truncated_and_fake_videos_are_refused_by_name(case, tmp_path, photo_factory):
+def test_fake_videos_are_refused_by_name_and_a_cut_one_kept_damaged(case, tmp_path, photo_factory):
     whole = _make_clip(tmp_path / "flight", frames=100)
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(whole.read_bytes()[:2000])
