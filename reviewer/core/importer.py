@@ -85,8 +85,12 @@ def import_paths(
     for result in _prepare_all(files, str(case.path), link, cancel, workers):
         done += 1
         if isinstance(result, Failed):
-            report.errors.append({"path": display_name(result.path), "error": result.error})
+            report.errors.append({"path": display_name(result.path),
+                                  "error": display_name(result.error)})
         else:
+            # A reason may quote part of a name ("the name ends in .jp\xff"): text for
+            # SQLite and JSON must be valid UTF-8.
+            result.warnings = [display_name(w) for w in result.warnings]
             batch.append(result)
         if len(batch) >= BATCH_ITEMS or time.monotonic() - last_commit > BATCH_SECONDS:
             _commit(case, batch, report)

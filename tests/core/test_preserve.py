@@ -206,3 +206,15 @@ def _audit_details(case, object_id: str) -> dict:
     (details,), = case.conn.execute("SELECT details FROM audit WHERE object_id = ?"
                                     " AND action = 'evidence.import'", (object_id,)).fetchall()
     return json.loads(details)
+
+
+def test_a_reason_quoting_a_name_that_is_not_utf8_is_stored_and_printable(case, tmp_path,
+                                                                          corpus):
+    odd = os.fsencode(tmp_path) + b"/photo.jp\xff"
+    shutil.copyfile(corpus / IPHONE, odd)
+    report = import_paths(case, [os.fsdecode(odd)])
+    assert report.warnings == [{"path": f"{tmp_path}/photo.jp\\xff",
+                                "warning": "the content is JPEG but the name ends in .jp\\xff"}]
+    json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
+    assert _audit_details(case, report.imported[0]["id"])["warnings"] == [
+        "the content is JPEG but the name ends in .jp\\xff"]
