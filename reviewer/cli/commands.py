@@ -96,8 +96,16 @@ def cmd_import(args: argparse.Namespace) -> int:
                  + (f" and {frames} video frame(s)" if frames else ""),
                  f"{len(report.duplicates)} already in the case",
                  f"{len(report.errors)} failed", f"{len(report.warnings)} warnings"]
+        damaged = sum(1 for item in report.imported if item.get("damaged"))
+        if damaged:
+            parts.insert(1, f"{damaged} of them damaged (kept, flagged)")
         if report.skipped:
             parts.append(f"{len(report.skipped)} non-media files skipped")
+        for path in report.hidden:
+            error_line(path, "hidden file (its name starts with a dot): skipped; name it to"
+                       " import it", level="skipped")
+        if report.hidden:
+            parts.append(f"{len(report.hidden)} hidden files skipped")
         print(", ".join(parts) + (" (cancelled: run again to finish)" if report.cancelled
                                   else "") + ".")
     if report.cancelled:
@@ -137,10 +145,12 @@ CAMERA_WIDTH = 34
 def _list_cells(row: dict[str, Any], matching: bool) -> list[str]:
     gps = (f"{row['gps_lat']:.5f},{row['gps_lon']:.5f}" if row["gps_lat"] is not None
            else "-")
-    return [row["id"][:8], row["kind"], f"{row['width']}x{row['height']}",
+    size = f"{row['width']}x{row['height']}" if row["width"] is not None else "-"
+    damaged = " [damaged]" if row.get("damaged") else ""
+    return [row["id"][:8], row["kind"], size,
             (row["taken_at"] or "-")[:19], camera_name(row["make"], row["model"]) or "-", gps,
             *([str(row["matching_regions"])] if matching else []), str(row["regions"]),
-            row["original_name"]]
+            row["original_name"] + damaged]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -162,7 +172,11 @@ def cmd_list(args: argparse.Namespace) -> int:
                    Column("TAGS", right=True), Column("NAME")]
         for line in table(columns, (_list_cells(row, bool(matching)) for row in rows)):
             print(line)
-        print(f"{len(rows)} item(s)" + (f"; {matching}: each item's tags {meaning}; TAGS: all"
+        damaged = sum(1 for row in rows if row.get("damaged"))
+        print(f"{len(rows)} item(s)"
+              + (f", {damaged} damaged as received (reviewer show ID says how)" if damaged
+                 else "")
+              + (f"; {matching}: each item's tags {meaning}; TAGS: all"
                                          " its tags" if matching else ""))
     return OK
 
@@ -194,6 +208,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(document)
     else:
         for key, value in row.items():
+            if key == "damaged":
+                value = "yes: kept as received, see damage_reason" if value else None
             if value not in (None, ""):
                 print(f"{key:>16}: {escape_controls(str(value))}")
         print(f"{'regions':>16}: {len(document['regions'])}")

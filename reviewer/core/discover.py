@@ -26,6 +26,23 @@ class Discovery:
     files: list[Path] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)   # files in folders that are not media
+    hidden: list[str] = field(default_factory=list)    # media files in folders named ".x.jpg"
+
+
+def media_suffix(path: Path) -> str:
+    """The lowercase extension that says what a file is: ".jpg" for "..jpg" too, whose
+    name Python calls hidden and suffix-less when it is only dots and an extension."""
+    stem = path.name.lstrip(".")
+    if stem and "." not in stem and path.name != stem:
+        return "." + stem.lower()
+    return path.suffix.lower()
+
+
+def _dots_only(name: str) -> bool:
+    # "..jpg" or ".jpg": a name whose letters were lost (a messaging app, a script that
+    # kept only ASCII), not a file hidden on purpose.
+    stem = name.lstrip(".")
+    return bool(stem) and "." not in stem
 
 
 def discover(paths: list[str | Path], recursive: bool = False) -> Discovery:
@@ -63,14 +80,18 @@ def _walk(folder: Path, recursive: bool, found: Discovery, add,
     key = (info.st_dev, info.st_ino)
     ancestors = {**ancestors, key: folder}
     for entry in entries:
-        if entry.name.startswith("."):
-            continue
         path = Path(entry.path)
         try:
             is_dir = entry.is_dir(follow_symlinks=True)
             is_file = not is_dir and entry.is_file(follow_symlinks=True)
         except OSError as error:
             found.errors.append((str(path), f"cannot read: {error.strerror or error}"))
+            continue
+        if entry.name.startswith(".") and not (is_file and _dots_only(entry.name)):
+            # Hidden folders (.git, .thumbnails) are not walked; a hidden media file is
+            # counted, never dropped unseen: naming it imports it.
+            if is_file and media_suffix(path) in MEDIA_SUFFIXES:
+                found.hidden.append(str(path))
             continue
         if is_dir:
             if not recursive or (path / "case.sqlite").exists():
@@ -87,7 +108,7 @@ def _walk(folder: Path, recursive: bool, found: Discovery, add,
                 continue
             _walk(path, recursive, found, add, ancestors)
         elif is_file:
-            if path.suffix.lower() in MEDIA_SUFFIXES:
+            if media_suffix(path) in MEDIA_SUFFIXES:
                 add(path)
             else:
                 found.skipped.append(str(path))

@@ -12,6 +12,7 @@ from typing import Any
 
 from reviewer.core.case import Case
 from reviewer.core.ids import resolve_id
+from reviewer.core.names import from_record
 
 KINDS = ("photo", "video", "frame", "derived")
 
@@ -121,7 +122,7 @@ def media_path(case: Case, row: dict[str, Any]) -> Path:
     """Where the original's bytes are: in the store, or where a linked file lies."""
     if row.get("stored_path"):
         return case.path / row["stored_path"]
-    return Path(row["linked_path"])
+    return Path(from_record(row["linked_path"], row.get("linked_path_hex")))
 
 
 def camera_name(make: str | None, model: str | None) -> str:
@@ -135,7 +136,7 @@ def camera_name(make: str | None, model: str | None) -> str:
 _SUMMARY_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index FROM evidence e WHERE e.id IN ({})"
+    " e.frame_index, e.damaged, e.damage_reason FROM evidence e WHERE e.id IN ({})"
 )
 _LABEL_COUNTS_SQL = (
     "SELECT r.evidence_id, l.name, l.colour, count(*) FROM regions r JOIN labels l"

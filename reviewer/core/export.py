@@ -31,6 +31,7 @@ from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
 from reviewer.core.incidents import resolve_incident_id
+from reviewer.core.names import from_record
 from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
 from reviewer.core.package_signature import manifest_signer, sign_manifest
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
@@ -109,8 +110,9 @@ def linked_arcname(sha256: str, linked_path: str) -> str:
 
 def _media_rows(view: Case) -> list[dict[str, Any]]:
     cursor = view.conn.execute(
-        "SELECT id, sha256, bytes, original_name, stored_path, linked_path FROM evidence"
-        " UNION ALL SELECT id, sha256, bytes, original_name, stored_path, NULL FROM attachments"
+        "SELECT id, sha256, bytes, original_name, stored_path, linked_path, linked_path_hex"
+        " FROM evidence UNION ALL"
+        " SELECT id, sha256, bytes, original_name, stored_path, NULL, NULL FROM attachments"
         " ORDER BY stored_path, linked_path")
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor]
@@ -394,7 +396,8 @@ def _add_media(view: Case, writer: _PackageWriter, rows: list[dict[str, Any]],
             raise _Cancelled
         linked = not row["stored_path"]
         name = linked_arcname(row["sha256"], row["linked_path"]) if linked else row["stored_path"]
-        source = Path(row["linked_path"]) if linked else view.path / row["stored_path"]
+        source = (Path(from_record(row["linked_path"], row["linked_path_hex"])) if linked
+                  else view.path / row["stored_path"])
         if name in writer.files:
             files[row["id"]] = name
             continue

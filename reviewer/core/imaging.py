@@ -6,16 +6,20 @@ fallback for camera TIFFs that Pillow refuses but libtiff reads.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import struct
+import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pillow_heif
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
+from reviewer.core import quiet
 from reviewer.core.errors import MediaError
 
 pillow_heif.register_heif_opener()
@@ -47,6 +51,50 @@ class ImageInfo:
     exif: bytes | None    # the raw EXIF block, for containers exifread cannot parse
 
 
+class HeaderUnreadable(MediaError):
+    """Pillow does not recognise the file or cannot parse its header (not a bomb)."""
+
+
+# What the first bytes say a file is, whatever a decoder makes of the rest.
+_MAGIC = ((b"\xff\xd8\xff", "JPEG"), (b"\x89PNG\r\n\x1a\n", "PNG"), (b"II*\x00", "TIFF"),
+          (b"MM\x00*", "TIFF"), (b"II+\x00", "TIFF"), (b"MM\x00+", "TIFF"),
+          (b"GIF87a", "GIF"), (b"GIF89a", "GIF"))
+_HEIF_BRANDS = {b"heic": "HEIF", b"heix": "HEIF", b"mif1": "HEIF", b"msf1": "HEIF",
+                b"hevc": "HEIF", b"avif": "AVIF", b"avis": "AVIF"}
+
+
+def sniff_format(path: Path) -> str | None:
+    """The image format the file's signature names ("JPEG"), or None: not an image."""
+    with open(path, "rb") as handle:
+        head = handle.read(16)
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[4:8] == b"ftyp":
+        return _HEIF_BRANDS.get(head[8:12])
+    return None
+
+
+_TRUNCATION_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def tolerating_truncation() -> Iterator[None]:
+    """Decode what is there of a cut-off file (Pillow greys the rest) instead of failing.
+
+    Pillow's switch is global; the lock keeps two tolerant decodes from racing on it.
+    """
+    with _TRUNCATION_LOCK:
+        saved = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = True
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = saved
+
+
 def _describe_unreadable(path: Path) -> str:
     with open(path, "rb") as handle:
         head = handle.read(512)
@@ -66,9 +114,14 @@ def open_image(path: Path) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise MediaError(path, f"refused as a possible decompression bomb: {error}") from error
     except UnidentifiedImageError as error:
-        raise MediaError(path, _describe_unreadable(path)) from error
+        raise HeaderUnreadable(path, _describe_unreadable(path)) from error
     except (SyntaxError, ValueError, EOFError, struct.error) as error:
-        raise MediaError(path, f"damaged image header: {error}") from error
+        raise HeaderUnreadable(path, f"damaged image header: {error}") from error
+    except OSError as error:
+        if error.errno is not None:     # the disk or the permissions, not the content
+            raise
+        # Pillow's "Truncated File Read": the file ends inside its header.
+        raise HeaderUnreadable(path, f"damaged image header: {error}") from error
     width, height = image.size
     if width <= 0 or height <= 0:
         raise MediaError(path, f"image declares an impossible size {width}x{height}")
@@ -77,6 +130,14 @@ def open_image(path: Path) -> Image.Image:
             path, f"declares {width}x{height} pixels ({width * height / 1e6:.0f} MP), over the"
                   f" {MAX_PIXELS / 1e6:.0f} MP limit: refused as a possible decompression bomb")
     return image
+
+
+def extension_for(fmt: str) -> str:
+    return _EXTENSIONS.get(fmt, fmt.lower())
+
+
+def mime_for(fmt: str) -> str:
+    return _MIMES.get(fmt) or Image.MIME.get(fmt, "application/octet-stream")
 
 
 def image_info(image: Image.Image) -> ImageInfo:
@@ -93,8 +154,7 @@ def image_info(image: Image.Image) -> ImageInfo:
     xmp = image.info.get("xmp")
     exif = image.info.get("exif")
     return ImageInfo(
-        format=fmt, ext=_EXTENSIONS.get(fmt, fmt.lower()),
-        mime=_MIMES.get(fmt) or Image.MIME.get(fmt, "application/octet-stream"),
+        format=fmt, ext=extension_for(fmt), mime=mime_for(fmt),
         width=width, height=height, pixel_orientation=orientation,
         xmp=xmp if isinstance(xmp, bytes) else (xmp.encode() if isinstance(xmp, str) else None),
         exif=exif if isinstance(exif, bytes) else None,
@@ -152,6 +212,62 @@ def decode_thumbnail(path: Path, image: Image.Image, info: ImageInfo,
     return buffer.getvalue()
 
 
+@dataclass
+class ImportDecode:
+    """What an import learns from decoding: None fields where the damage hid them."""
+
+    info: ImageInfo | None
+    thumbnail: bytes | None      # JPEG; of the pixels that decode, for a damaged file
+    damage: str | None           # why the file is damaged; None for a sound one
+
+
+def decode_for_import(path: Path, size: int = THUMB_SIZE) -> ImportDecode:
+    """Open and decode `path` at reduced scale, keeping a damaged image rather than refusing it.
+
+    Refused (MediaError): what is not an image at all, and possible decompression bombs.
+    A file whose signature names an image format but whose header or data does not
+    decode is an image that was harmed: it comes back with `damage` saying how, and the
+    pixels that decode. The decoders' own chatter goes into that reason, not onto stderr.
+    """
+    with quiet.captured() as chatter:
+        result = _decode_or_damage(path, size)
+    if result.damage and chatter.summary() and chatter.summary() not in result.damage:
+        result.damage = f"{result.damage} ({chatter.summary()})"
+    return result
+
+
+def _decode_or_damage(path: Path, size: int) -> ImportDecode:
+    try:
+        image = open_image(path)
+    except HeaderUnreadable as error:
+        named = sniff_format(path)
+        if named is None:
+            raise
+        # Pillow's "cannot identify" says nothing here; the decoder's chatter says more.
+        detail = error.reason if error.reason.startswith("damaged image header") else ""
+        return ImportDecode(None, None, f"damaged {named}: its header does not parse, no"
+                                        " pixels decode" + (f" ({detail})" if detail else ""))
+    with image:
+        info = image_info(image)
+        try:
+            return ImportDecode(info, decode_thumbnail(path, image, info, size), None)
+        except MediaError as error:
+            if "decompression bomb" in error.reason:
+                raise
+            first = _detail(error.reason)
+    try:
+        with tolerating_truncation(), open_image(path) as again:
+            partial = decode_thumbnail(path, again, info, size)
+    except MediaError:
+        return ImportDecode(info, None, f"damaged {info.format}: no pixels decode ({first})")
+    return ImportDecode(info, partial, f"damaged {info.format}: the image data is cut short"
+                                       f" or corrupt ({first}); the pixels that decode are kept")
+
+
+def _detail(reason: str) -> str:
+    return reason.removeprefix("the image data does not decode: ")
+
+
 _TRANSPOSE = {
     2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180,
     4: Image.Transpose.FLIP_TOP_BOTTOM, 5: Image.Transpose.TRANSPOSE,
@@ -165,11 +281,21 @@ def orient(image: Image.Image, orientation: int) -> Image.Image:
     return image.transpose(method) if method is not None else image
 
 
-def decode_pixels(path: Path) -> np.ndarray:
+def _decode_truncated(path: Path) -> Image.Image | None:
+    try:
+        with quiet.captured(), tolerating_truncation(), open_image(path) as image:
+            image.load()
+            return to_displayable(image).copy()
+    except (MediaError, OSError, SyntaxError, ValueError, EOFError):
+        return None
+
+
+def decode_pixels(path: Path, *, damaged: bool = False) -> np.ndarray:
     """The whole image at full scale as RGB uint8 (h, w, 3), turned upright.
 
     For work on the pixels themselves (alignment, comparison). Raises MediaError
-    naming the file when it is missing or does not decode.
+    naming the file when it is missing or does not decode; with `damaged` (an item kept
+    flagged so) a truncated file gives the pixels that decode instead.
     """
     try:
         image = open_image(path)
@@ -185,6 +311,10 @@ def decode_pixels(path: Path) -> np.ndarray:
         raise MediaError(path, f"refused as a possible decompression bomb: {error}") from error
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         fallback = _decode_with_opencv(path, MAX_PIXELS) if info.format == "TIFF" else None
+        if fallback is None and damaged:
+            # An item kept damaged (truncated) gives the pixels that decode; a sound
+            # item's file that no longer decodes was harmed in the store: an error.
+            fallback = _decode_truncated(path)
         if fallback is None:
             raise MediaError(path, f"the image data does not decode: {error}") from error
         pixels = fallback

@@ -24,9 +24,10 @@ from pathlib import Path
 from reviewer.core import media_store, worker_exit
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
-from reviewer.core.discover import VIDEO_SUFFIXES, discover
+from reviewer.core.discover import VIDEO_SUFFIXES, discover, media_suffix
 from reviewer.core.errors import DiskFullError, MediaError
 from reviewer.core.ingest import Failed, Prepared, prepare_photo, prepare_video
+from reviewer.core.names import display_name, exact_bytes_hex
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 
 BATCH_ITEMS = 64
@@ -42,11 +43,13 @@ class ImportReport:
     errors: list[dict] = field(default_factory=list)       # path, error
     warnings: list[dict] = field(default_factory=list)     # path, warning (imported anyway)
     skipped: list[str] = field(default_factory=list)       # non-media files met in folders
+    hidden: list[str] = field(default_factory=list)        # media files named ".x.jpg" there
     cancelled: bool = False
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors,
-                "warnings": self.warnings, "skipped": self.skipped, "cancelled": self.cancelled}
+                "warnings": self.warnings, "skipped": self.skipped, "hidden": self.hidden,
+                "cancelled": self.cancelled}
 
     @property
     def ok(self) -> bool:
@@ -67,10 +70,12 @@ def import_paths(
     cancel = cancel or NeverCancel()
     report = ImportReport()
     found = discover(list(paths), recursive=recursive)
-    report.errors.extend({"path": p, "error": e} for p, e in found.errors)
+    # Paths in the report are display forms (valid UTF-8): it is printed and sent as JSON.
+    report.errors.extend({"path": display_name(p), "error": e} for p, e in found.errors)
     # A drone's SRT beside its video is imported with it, not skipped.
     videos = {(p.parent, p.stem) for p in found.files if p.suffix.lower() in VIDEO_SUFFIXES}
-    report.skipped.extend(s for s in found.skipped
+    report.hidden.extend(display_name(h) for h in found.hidden)
+    report.skipped.extend(display_name(s) for s in found.skipped
                           if not (Path(s).suffix.lower() == ".srt"
                                   and (Path(s).parent, Path(s).stem) in videos))
     media_store.sweep_abandoned_parts(case.path)
@@ -85,13 +90,17 @@ def import_paths(
             if isinstance(result, Failed):
                 if _NO_SPACE in result.error:
                     raise OSError(errno.ENOSPC, result.error)
-                report.errors.append({"path": result.path, "error": result.error})
+                report.errors.append({"path": display_name(result.path),
+                                      "error": display_name(result.error)})
             else:
+                # A reason may quote part of a name ("the name ends in .jp\xff"): text for
+                # SQLite and JSON must be valid UTF-8.
+                result.warnings = [display_name(w) for w in result.warnings]
                 batch.append(result)
             if len(batch) >= BATCH_ITEMS or time.monotonic() - last_commit > BATCH_SECONDS:
                 _commit(case, batch, report)
                 batch, last_commit = [], time.monotonic()
-            progress(Progress(done, total, result.path, len(report.errors)))
+            progress(Progress(done, total, display_name(result.path), len(report.errors)))
         _commit(case, batch, report)
     except Exception as error:
         if not _disk_full(error, case.path):
@@ -129,7 +138,7 @@ def _stopped_by_full_disk(case: Case, files: list[str], report: ImportReport
                           ) -> DiskFullError:
     handled = {i["path"] for i in report.imported} | {d["path"] for d in report.duplicates}
     handled |= {e["path"] for e in report.errors}
-    not_imported = [path for path in files if path not in handled]
+    not_imported = [display_name(path) for path in files if display_name(path) not in handled]
     free = shutil.disk_usage(case.path).free
     return DiskFullError(case.path, (
         f"the disk is full ({free:,} bytes free): the import stopped after committing"
@@ -220,7 +229,7 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
 
 
 def _prepare_one(path: str, case_path: str, link: bool, owner: int) -> Prepared | Failed:
-    if Path(path).suffix.lower() in VIDEO_SUFFIXES:
+    if media_suffix(Path(path)) in VIDEO_SUFFIXES:
         return prepare_video(path, case_path, link, owner)
     return prepare_photo(path, case_path, link, owner)
 
@@ -249,10 +258,11 @@ def _commit(case: Case, batch: list[Prepared], report: ImportReport) -> None:
                     media_store.discard(item.part)
                     for attachment in item.attachments:
                         media_store.discard(str(attachment["part"]))
-                    duplicates.append({"path": item.path, "id": existing[0]})
+                    duplicates.append({"path": display_name(item.path), "id": existing[0]})
                     continue
                 imported.append(_insert(tx, case, item))
-                warnings.extend({"path": item.path, "warning": w} for w in item.warnings)
+                warnings.extend({"path": display_name(item.path), "warning": w}
+                                for w in item.warnings)
     except Exception:
         _discard_batch(batch)
         raise
@@ -268,10 +278,16 @@ def _insert(tx: Transaction, case: Case, item: Prepared) -> dict:
     if not item.link:
         stored = media_store.stored_relpath(item.sha256, item.ext)
         media_store.place(case.path, Path(item.part), stored)
+    original_path = str(source.absolute())
+    linked_path = str(source.resolve()) if item.link else None
     row = {
         "id": evidence_id, "kind": item.kind, "sha256": item.sha256, "bytes": item.bytes,
-        "original_name": source.name, "original_path": str(source.absolute()),
-        "stored_path": stored, "linked_path": str(source.resolve()) if item.link else None,
+        "original_name": display_name(source.name), "original_path": display_name(original_path),
+        "stored_path": stored, "linked_path": display_name(linked_path) if linked_path else None,
+        # The exact bytes of a name that is not UTF-8 (names.py); NULL where the text is exact.
+        "original_name_hex": exact_bytes_hex(source.name),
+        "original_path_hex": exact_bytes_hex(original_path),
+        "linked_path_hex": exact_bytes_hex(linked_path) if linked_path else None,
         "mime": item.mime, "format": item.format, "width": item.width, "height": item.height,
         **item.fields, "imported_at": tx.at, "imported_by": tx.actor,
     }
@@ -280,13 +296,17 @@ def _insert(tx: Transaction, case: Case, item: Prepared) -> dict:
                     list(row.values()))
     tx.conn.executemany("INSERT INTO exif (evidence_id, tag, value) VALUES (?, ?, ?)",
                         [(evidence_id, tag, value) for tag, value in item.tags.items()])
-    tx.record("evidence.import", evidence_id, {
-        "path": row["original_path"], "sha256": item.sha256, "bytes": item.bytes,
-        "kind": item.kind, "linked": item.link, "warnings": item.warnings,
-    })
+    details = {"path": row["original_path"], "sha256": item.sha256, "bytes": item.bytes,
+               "kind": item.kind, "linked": item.link, "warnings": item.warnings}
+    if row["original_path_hex"]:
+        details["path_hex"] = row["original_path_hex"]
+    if item.fields.get("damaged"):
+        details["damaged"] = item.fields.get("damage_reason")
+    tx.record("evidence.import", evidence_id, details)
     for attachment in item.attachments:
         _attach(tx, case, evidence_id, attachment)
-    return {"id": evidence_id, "path": item.path, "sha256": item.sha256, "kind": item.kind}
+    return {"id": evidence_id, "path": display_name(item.path), "sha256": item.sha256,
+            "kind": item.kind, "damaged": bool(item.fields.get("damaged"))}
 
 
 def _attach(tx: Transaction, case: Case, evidence_id: str, attachment: dict) -> None:
@@ -295,11 +315,14 @@ def _attach(tx: Transaction, case: Case, evidence_id: str, attachment: dict) -> 
     attachment_id = new_id()
     tx.conn.execute(
         "INSERT INTO attachments (id, evidence_id, role, sha256, bytes, original_name,"
-        " original_path, stored_path, details, imported_at, imported_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " original_path, original_path_hex, stored_path, details, imported_at, imported_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (attachment_id, evidence_id, attachment["role"], attachment["sha256"],
-         attachment["bytes"], attachment["original_name"], attachment["original_path"],
+         attachment["bytes"], display_name(str(attachment["original_name"])),
+         display_name(str(attachment["original_path"])),
+         exact_bytes_hex(str(attachment["original_path"])),
          stored, json.dumps(attachment["details"]), tx.at, tx.actor))
     tx.record("attachment.add", attachment_id, {
         "evidence_id": evidence_id, "role": attachment["role"],
-        "sha256": attachment["sha256"], "original_name": attachment["original_name"]})
+        "sha256": attachment["sha256"],
+        "original_name": display_name(str(attachment["original_name"]))})

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from PIL import Image
 
-from reviewer.core import gpmf, imaging, media_store, quicktime, srt, video
+from reviewer.core import damage, gpmf, imaging, media_store, quicktime, quiet, srt, video
 from reviewer.core.atomic import write_atomically
+from reviewer.core.discover import media_suffix
 from reviewer.core.errors import MediaError
 from reviewer.core.metadata import read_metadata
 
@@ -33,8 +34,8 @@ class Prepared:
     format: str
     ext: str
     mime: str
-    width: int
-    height: int
+    width: int | None          # None: a damaged file whose header gave no size
+    height: int | None
     fields: dict[str, object]   # parsed metadata, keyed by evidence column
     tags: dict[str, str]
     warnings: list[str] = field(default_factory=list)
@@ -64,12 +65,14 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         source = Path(path)
         if source.stat().st_size == 0:
             return Failed(path, "empty file (0 bytes)")
-        with imaging.open_image(source) as image:
-            info = imaging.image_info(image)
-            thumbnail = imaging.decode_thumbnail(source, image, info)
+        decoded = imaging.decode_for_import(source)
+        info = decoded.info
         sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
-        _write_thumbnail(Path(case_path), sha256, thumbnail)
-        metadata = read_metadata(source, info.xmp, info.exif)
+        if decoded.thumbnail is not None:
+            _write_thumbnail(Path(case_path), sha256, decoded.thumbnail)
+        with quiet.captured():
+            metadata = read_metadata(source, info.xmp if info else None,
+                                     info.exif if info else None)
         fields = {
             "taken_at": metadata.taken_at, "taken_at_utc": metadata.taken_at_utc,
             "taken_at_offset": metadata.taken_at_offset, "make": metadata.make,
@@ -77,14 +80,20 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             "gps_lat": metadata.gps_lat, "gps_lon": metadata.gps_lon,
             "gps_alt": metadata.gps_alt, "gps_time": metadata.gps_time,
             "gps_source": metadata.gps_source,
+            "damaged": int(decoded.damage is not None), "damage_reason": decoded.damage,
         }
         warnings = list(metadata.warnings)
-        suffix = source.suffix.lower().lstrip(".")
-        if suffix and suffix not in _SUFFIXES_FOR.get(info.format, {info.ext}):
-            warnings.append(f"the content is {info.format} but the name ends in .{suffix}")
-        return Prepared(path, sha256, size, str(part) if part else None, link, info.format,
-                        info.ext, info.mime, info.width, info.height, fields, metadata.tags,
-                        warnings)
+        if decoded.damage:
+            warnings.insert(0, f"kept, flagged damaged: {decoded.damage}")
+        fmt = info.format if info else str(imaging.sniff_format(source))
+        ext = info.ext if info else imaging.extension_for(fmt)
+        suffix = media_suffix(source).lstrip(".")
+        if suffix and suffix not in _SUFFIXES_FOR.get(fmt, {ext}):
+            warnings.append(f"the content is {fmt} but the name ends in .{suffix}")
+        return Prepared(path, sha256, size, str(part) if part else None, link, fmt, ext,
+                        info.mime if info else imaging.mime_for(fmt),
+                        info.width if info else None, info.height if info else None,
+                        fields, metadata.tags, warnings)
     except MediaError as error:
         media_store.discard(part)
         return Failed(path, error.reason)
@@ -93,6 +102,8 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         return Failed(path, "cannot read the file: permission denied")
     except OSError as error:
         media_store.discard(part)
+        if error.errno is None:   # a decoder's complaint about the content, not the disk
+            return Failed(path, f"the file's content is damaged: {error}")
         return Failed(path, f"cannot read the file: {error.strerror or error}")
     except Exception as error:  # a decoder bug on a hostile file must not stop the batch
         media_store.discard(part)
@@ -153,17 +164,23 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         source = Path(path)
         if source.stat().st_size == 0:
             return Failed(path, "empty file (0 bytes)")
-        info = video.probe_video(source)
-        first = video.frame_at(source, 0)
+        info, first, damaged = _probe_or_damage(source)
         sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
         if part:
             parts.append(str(part))
-        thumb = Image.fromarray(first.image[:, :, ::-1])
-        thumb.thumbnail((imaging.THUMB_SIZE, imaging.THUMB_SIZE))
-        buffer = io.BytesIO()
-        thumb.save(buffer, "JPEG", quality=85)
-        _write_thumbnail(Path(case_path), sha256, buffer.getvalue())
-        warnings: list[str] = []
+        if first is not None:
+            thumb = Image.fromarray(first.image[:, :, ::-1])
+            thumb.thumbnail((imaging.THUMB_SIZE, imaging.THUMB_SIZE))
+            buffer = io.BytesIO()
+            thumb.save(buffer, "JPEG", quality=85)
+            _write_thumbnail(Path(case_path), sha256, buffer.getvalue())
+        warnings: list[str] = [f"kept, flagged damaged: {damaged['damage_reason']}"] \
+            if damaged else []
+        if info is None:
+            ext = media_suffix(source).lstrip(".") or "video"
+            return Prepared(path, sha256, size, str(part) if part else None, link, "", ext,
+                            mimetypes.guess_type(f"x.{ext}")[0] or "video/" + ext, None, None,
+                            {**damaged, "frame_count": 0}, {}, warnings, "video")
         if info.variable_frame_rate:
             warnings.append("variable frame rate: frame times come from the container's"
                             " timestamps, frame counts may be approximate")
@@ -178,10 +195,11 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
                 warnings.extend(f"GoPro telemetry: {w}" for w in telemetry.warnings)
         start = next((p for p in telemetry.points if p.lat is not None), None) if telemetry \
             else None
-        ext = source.suffix.lower().lstrip(".") or "video"
+        ext = media_suffix(source).lstrip(".") or "video"
         fields = {
             "duration_s": info.duration_s, "fps": info.fps, "frame_count": info.frame_count,
             "codec": info.codec, "make": container.make, "model": container.model,
+            **damaged,
             # The phone's local creation date with its offset; else 'mvhd' (UTC by the
             # standard) as exiftool reads it; else the drone's clock at the first entry.
             "taken_at": container.taken_at or (telemetry.points[0].time if telemetry else None),
@@ -194,7 +212,7 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             "gps_source": srt.source_of(telemetry) if start else container.gps_source,
         }
         return Prepared(path, sha256, size, str(part) if part else None, link, info.codec, ext,
-                        mimetypes.guess_type(source.name)[0] or "video/" + ext, info.width,
+                        mimetypes.guess_type(f"x.{ext}")[0] or "video/" + ext, info.width,
                         info.height, fields, container.tags, warnings, "video", attachments)
     except MediaError as error:
         for leftover in parts:
@@ -210,3 +228,33 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         for leftover in parts:
             media_store.discard(leftover)
         return Failed(path, f"unexpected {type(error).__name__} while reading: {error}")
+
+
+def _probe_or_damage(source: Path) -> tuple[video.VideoInfo | None, video.Frame | None, dict]:
+    """The video's facts and first frame; for a damaged one, what decodes and the flag.
+
+    The dict holds the evidence columns a damaged video overrides (empty when sound): a
+    file cut short gets the frames and duration that decode, not what its container
+    promised. A file that is no video (text, empty) raises MediaError as before.
+    """
+    with quiet.captured() as chatter:
+        try:
+            info = video.probe_video(source)
+            first = video.frame_at(source, 0)
+        except MediaError as error:
+            if not damage.looks_like_video(source):
+                raise
+            why = error.reason + (f" ({chatter.summary()})" if chatter.summary() else "")
+            return None, None, {"damaged": 1, "damage_reason": f"damaged video: {why};"
+                                " kept as received"}
+    cut = damage.cut_short(source)
+    if cut is None:
+        return info, first, {}
+    frames, last_s = damage.decodable_frames(source)
+    duration = last_s + (1.0 / info.fps if info.fps else 0.0) if frames else 0.0
+    return info, first, {
+        "damaged": 1, "frame_count": frames, "duration_s": duration,
+        "damage_reason": (f"damaged {info.codec} video: the file is cut short ({cut[1]:,} of"
+                          f" the {cut[0]:,} bytes its container declares); {frames} of"
+                          f" {info.frame_count} frames decode ({duration:.2f} s of"
+                          f" {info.duration_s:.2f} s)")}

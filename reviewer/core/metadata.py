@@ -67,13 +67,18 @@ def read_metadata(path: Path, xmp: bytes | None = None,
         meta.tags = {k: str(v) for k, v in raw.items() if k not in _BINARY_TAGS}
         _guarded(meta, "date", _fill_taken_at, meta, raw)
         _guarded(meta, "camera", _fill_camera, meta, raw)
+        before_gps = len(meta.warnings)
         _guarded(meta, "GPS", _fill_exif_gps, meta, raw)
+        exif_gps_warnings = meta.warnings[before_gps:]
         _guarded(meta, "GPS time", _fill_gps_time, meta, raw)
         if meta.gps_source is None:
             if xmp is None:
                 xmp = _scan_for_xmp(f)
             if xmp:
                 _guarded(meta, "XMP GPS", _fill_xmp_gps, meta, xmp)
+            if meta.gps_source == "xmp":
+                # "no position recorded" would be false: XMP gave one (raw tags stay kept).
+                meta.warnings = [w for w in meta.warnings if w not in exif_gps_warnings]
     return meta
 
 

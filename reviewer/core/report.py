@@ -22,7 +22,14 @@ from reviewer.core.bidi import escape_controls
 from reviewer.core.case import Case
 from reviewer.core.errors import MediaError
 from reviewer.core.evidence import camera_name, list_evidence, media_path
-from reviewer.core.imaging import decode_thumbnail, image_info, open_image, orient, to_displayable
+from reviewer.core.imaging import (
+    decode_pixels,
+    decode_thumbnail,
+    image_info,
+    open_image,
+    orient,
+    to_displayable,
+)
 from reviewer.core.incidents import incident_evidence_ids, incident_region_ids, list_incidents
 from reviewer.core.regions import Region, list_regions
 from reviewer.core.resources import resource
@@ -62,6 +69,8 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 
 def _displayed(case: Case, row: dict[str, Any]) -> Image.Image:
     path = media_path(case, row)
+    if row.get("damaged"):     # the pixels that decode of an item kept damaged
+        return Image.fromarray(decode_pixels(path, damaged=True))
     image = open_image(path)
     info = image_info(image)
     image.load()

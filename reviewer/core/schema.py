@@ -272,12 +272,32 @@ def _migrate_to_4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V5 = """
+-- Files kept as they arrived though their data is damaged (a truncated JPEG, a cut-off
+-- MP4): the item is evidence with its hash and what could be read, flagged, and why.
+ALTER TABLE evidence ADD COLUMN damaged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE evidence ADD COLUMN damage_reason TEXT;
+-- A name that is not valid UTF-8: original_name/original_path/linked_path hold it with
+-- the undecodable bytes shown as \\xNN, these its exact bytes as hex (NULL: the text is exact).
+ALTER TABLE evidence ADD COLUMN original_name_hex TEXT;
+ALTER TABLE evidence ADD COLUMN original_path_hex TEXT;
+ALTER TABLE evidence ADD COLUMN linked_path_hex TEXT;
+ALTER TABLE attachments ADD COLUMN original_path_hex TEXT;
+"""
+
+
+def _migrate_to_5(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_V5):
+        conn.execute(statement)
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
+    5: _migrate_to_5,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -12,6 +12,7 @@ from reviewer.core.case import Case
 from reviewer.core.evidence import media_path
 from reviewer.core.head_signature import check_head
 from reviewer.core.media_store import INCOMING, sha256_file
+from reviewer.core.names import display_name
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.schema import AUDIT_TRIGGERS
 
@@ -42,7 +43,7 @@ class VerifyReport:
 
 def _check_file(case: Case, row: dict[str, Any]) -> dict[str, Any] | None:
     path = media_path(case, row)
-    where = {"path": str(path), "id": row["id"]}
+    where = {"path": display_name(path), "id": row["id"]}
     try:
         digest = sha256_file(path)
     except FileNotFoundError:
@@ -64,20 +65,20 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     _check_database(case, report)
     _check_audit(case, report)
     cursor = case.conn.execute(
-        "SELECT id, sha256, bytes, original_name, stored_path, linked_path FROM evidence"
-        " ORDER BY stored_path, linked_path")
+        "SELECT id, sha256, bytes, original_name, stored_path, linked_path, linked_path_hex"
+        " FROM evidence ORDER BY stored_path, linked_path")
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, row, strict=True)) for row in cursor]
     # Attachments (a video's telemetry) are originals too.
     cursor = case.conn.execute(
-        "SELECT id, sha256, bytes, original_name, stored_path, NULL AS linked_path"
+        "SELECT id, sha256, bytes, original_name, stored_path, NULL AS linked_path, NULL"
         " FROM attachments ORDER BY stored_path")
     rows += [dict(zip(names, row, strict=True)) for row in cursor]
     # So are the audit logs kept from merged packages (see merge.py).
     cursor = case.conn.execute(
         "SELECT id, json_extract(summary, '$.audit_log.sha256'),"
         " json_extract(summary, '$.audit_log.bytes'), 'audit log of merge ' || package_name,"
-        " json_extract(summary, '$.audit_log.stored_path'), NULL FROM merges"
+        " json_extract(summary, '$.audit_log.stored_path'), NULL, NULL FROM merges"
         " WHERE json_extract(summary, '$.audit_log') IS NOT NULL")
     rows += [dict(zip(names, row, strict=True)) for row in cursor]
     # Hashing releases the GIL, so two threads keep two cores and the disk busy.

@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from reviewer.core.errors import MediaError, ValidationError
+from reviewer.core.names import utf8_alias
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 
 # Mean absolute difference in grey levels (0-255) of consecutive frames shrunk to
@@ -211,7 +212,8 @@ def _open_video(path: Path, *, streaming: bool = False) -> tuple[cv2.VideoCaptur
     mp4 = _read_mp4(path)
     # CAP_FFMPEG explicitly: other backends read "%d" in a name as an image sequence.
     params = [cv2.CAP_PROP_N_THREADS, _decoder_threads()] if streaming else []
-    capture = cv2.VideoCapture(str(path), cv2.CAP_FFMPEG, params)
+    with utf8_alias(path) as name:   # OpenCV crashes on a name that is not UTF-8
+        capture = cv2.VideoCapture(name, cv2.CAP_FFMPEG, params)
     if not capture.isOpened():
         capture.release()
         raise MediaError(path, "not a video that can be opened (unknown format or a"

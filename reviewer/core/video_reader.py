@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from reviewer.core.errors import MediaError
+from reviewer.core.names import utf8_alias
 from reviewer.core.video import probe_video
 
 # Grabbing forward costs a decode per frame; beyond this many, seeking is cheaper.
@@ -25,7 +26,8 @@ SEEK_BACKOFF = 64
 class VideoReader:
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.capture = cv2.VideoCapture(str(path))
+        with utf8_alias(path) as name:   # OpenCV crashes on a name that is not UTF-8
+            self.capture = cv2.VideoCapture(name)
         if not self.capture.isOpened():
             raise MediaError(path, "cannot open the video")
         self.frame_count = int(self.capture.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
@@ -45,7 +47,8 @@ class VideoReader:
     def _seek(self, index: int) -> None:
         if not self.can_seek:
             self.capture.release()
-            self.capture = cv2.VideoCapture(str(self.path))
+            with utf8_alias(self.path) as name:
+                self.capture = cv2.VideoCapture(name)
             self._next = 0
             return
         start = max(index - SEEK_BACKOFF, 0)

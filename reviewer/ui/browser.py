@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from reviewer.core.evidence import KINDS, EvidenceFilter
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
+from reviewer.ui.damage_bar import DAMAGED_COLOUR
 from reviewer.ui.evidence_model import EvidenceModel, IdRole, LabelsRole, RowRole, ThumbnailRole
 from reviewer.ui.session import CaseSession
 
@@ -73,11 +74,7 @@ class EvidenceDelegate(QStyledItemDelegate):
         font.setBold(True)
         painter.setFont(font)
         metrics = painter.fontMetrics()
-        badges = [(row["kind"].upper(), QColor(40, 40, 40, 200))]
-        if row["gps_lat"] is not None:
-            badges.append(("GPS", QColor(20, 110, 60, 220)))
-        for name, (count, colour) in sorted(labels.items(), key=lambda kv: -kv[1][0]):
-            badges.append((f"{count} {name}", QColor(colour)))
+        badges = item_badges(row, labels)
         height = metrics.height() + 2
         rows = badge_rows(badges, image_rect.width() - 6,
                           lambda text: metrics.horizontalAdvance(text) + 8)
@@ -93,6 +90,18 @@ class EvidenceDelegate(QStyledItemDelegate):
 
 
 MORE_COLOUR = QColor(90, 90, 90, 220)
+
+
+def item_badges(row: dict, labels: dict) -> list[tuple[str, QColor]]:
+    """A thumbnail's badges in order: kind, DAMAGED, GPS, then labels by count."""
+    badges = [(row["kind"].upper(), QColor(40, 40, 40, 200))]
+    if row.get("damaged"):
+        badges.append(("DAMAGED", DAMAGED_COLOUR))
+    if row["gps_lat"] is not None:
+        badges.append(("GPS", QColor(20, 110, 60, 220)))
+    for name, (count, colour) in sorted(labels.items(), key=lambda kv: -kv[1][0]):
+        badges.append((f"{count} {name}", QColor(colour)))
+    return badges
 
 
 def badge_rows(badges: list[tuple[str, QColor]], room: int, width_of, max_rows: int = 3

@@ -19,6 +19,7 @@ from reviewer.core.evidence import (
     media_path,
 )
 from reviewer.ui import mime
+from reviewer.ui.damage_bar import damage_text
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
 
@@ -99,7 +100,8 @@ class EvidenceModel(QAbstractListModel):
             return self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
         if role == Qt.ItemDataRole.ToolTipRole:
             camera = camera_name(row["make"], row["model"])
-            parts = [row["original_name"], f"{row['width']}×{row['height']} {row['kind']}",
+            size = f"{row['width']}×{row['height']} " if row["width"] is not None else ""
+            parts = [damage_text(row), row["original_name"], f"{size}{row['kind']}",
                      row["taken_at"] or "", camera,
                      f"GPS {row['gps_lat']:.5f}, {row['gps_lon']:.5f}"
                      if row["gps_lat"] is not None else "no GPS"]

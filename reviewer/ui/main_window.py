@@ -440,16 +440,22 @@ class MainWindow(QMainWindow):
             if report.warnings:
                 ProblemsDialog("Frames: needs attention", report.warnings, self).open()
             return
-        summary = (f"Imported {len(report.imported)}, {len(report.duplicates)} already in the"
+        damaged = sum(1 for item in report.imported if item.get("damaged"))
+        summary = (f"Imported {len(report.imported)}"
+                   + (f" ({damaged} damaged, kept and flagged)" if damaged else "")
+                   + f", {len(report.duplicates)} already in the"
                    f" case, {len(report.errors)} failed"
                    + (f", {len(report.skipped)} skipped (not a photo or video)"
                       if report.skipped else "")
+                   + (f", {len(report.hidden)} hidden files skipped" if report.hidden else "")
                    + (" (cancelled)" if report.cancelled else ""))
         self.statusBar().showMessage(summary, 15000)
         lines = [f"error: {e['path']}: {e['error']}" for e in report.errors]
         lines += [f"warning: {w['path']}: {w['warning']}" for w in report.warnings]
         lines += [f"skipped: {path}: not a photo or video this app imports"
                   for path in report.skipped]
+        lines += [f"skipped: {path}: hidden file (its name starts with a dot); import it by"
+                  " choosing it" for path in report.hidden]
         if lines:
             ProblemsDialog("Import: files that need attention", lines, self).open()
 

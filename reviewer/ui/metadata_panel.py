@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core.evidence import camera_name, evidence_exif, get_evidence
+from reviewer.ui.damage_bar import damage_text
 from reviewer.ui.session import CaseSession
 
 FIELDS = (
@@ -78,6 +79,11 @@ class MetadataPanel(QWidget):
         self.session = session
         self.values: dict[str, QLabel | BreakAnywhereValue] = {}
         form = QFormLayout()
+        self.damage = QLabel(wordWrap=True)
+        self.damage.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.damage.setStyleSheet("color: #a11; font-weight: 600;")
+        self.damage.hide()
+        form.addRow(self.damage)
         for key, title in FIELDS:
             self.values[key] = BreakAnywhereValue() if key in UNBROKEN else _wrapped_value()
             form.addRow(title, self.values[key])
@@ -117,6 +123,7 @@ class MetadataPanel(QWidget):
 
     def show_evidence(self, evidence_id: str) -> None:
         self.tags.removeRows(0, self.tags.rowCount())
+        self.damage.hide()
         if not evidence_id:
             for label in self.values.values():
                 label.clear()
@@ -124,12 +131,15 @@ class MetadataPanel(QWidget):
             self._position = ""
             return
         row = get_evidence(self.session.case, evidence_id)
+        self.damage.setText(damage_text(row))
+        self.damage.setVisible(bool(row["damaged"]))
+        size = (f"{row['width']} × {row['height']} px" if row["width"] is not None
+                else "size unknown (damaged)")
         shown = {
             **row,
             "camera": camera_name(row["make"], row["model"]) or "unknown",
             "taken_at": row["taken_at"] or "unknown",
-            "size": f"{row['width']} × {row['height']} px, {row['bytes']:,} bytes,"
-                    f" {row['format'] or row['kind']}",
+            "size": f"{size}, {row['bytes']:,} bytes, {row['format'] or row['kind']}",
             "stored": (f"in the case, {row['stored_path'].rsplit('.', 1)[-1].upper()}, read-only"
                        if row["stored_path"] else f"linked: {row['linked_path']}"),
         }

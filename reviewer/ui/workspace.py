@@ -11,7 +11,14 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QMenu, QSplitter, QStackedWidget, QTabWidget, QWidget
+from PySide6.QtWidgets import (
+    QMenu,
+    QSplitter,
+    QStackedWidget,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from reviewer.core.case import open_case
 from reviewer.core.comparisons import list_comparisons
@@ -26,6 +33,7 @@ from reviewer.ui.browser import EvidenceBrowser
 from reviewer.ui.compare.compare_window import CompareWindow
 from reviewer.ui.compare.comparisons_panel import ComparisonsPanel
 from reviewer.ui.compare.edits import AddComparison
+from reviewer.ui.damage_bar import DamageBar
 from reviewer.ui.edits import AddRegion, DeleteRegions, EditRegion, region_values
 from reviewer.ui.evidence_model import EvidenceModel
 from reviewer.ui.incident_page import IncidentPage
@@ -82,9 +90,17 @@ class CaseWorkspace(QObject):
         self.center = QStackedWidget()
         self.center.addWidget(self.viewer)
         self.center.addWidget(self.video)
+        # A damaged item says so above its image or video, whichever shows it.
+        self.damage_bar = DamageBar()
+        centre_box = QWidget()
+        centre_layout = QVBoxLayout(centre_box)
+        centre_layout.setContentsMargins(0, 0, 0, 0)
+        centre_layout.setSpacing(0)
+        centre_layout.addWidget(self.damage_bar)
+        centre_layout.addWidget(self.center, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.left)
-        self.splitter.addWidget(self.center)
+        self.splitter.addWidget(centre_box)
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setSizes([380, 620])      # two columns of thumbnails at 1600 px
@@ -196,15 +212,19 @@ class CaseWorkspace(QObject):
         self.regions.show_evidence(evidence_id)
         self.metadata.show_evidence(evidence_id)
         self.video.stop()
+        self.damage_bar.show_item(None)
         if not evidence_id:
             self.center.setCurrentWidget(self.viewer)
             self.viewer.set_image(None, 0, 0, self._nothing_shown())
             self.viewer.set_regions([])
         else:
             row = get_evidence(self.session.case, evidence_id)
+            self.damage_bar.show_item(row)
             path = media_path(self.session.case, row)
             error = None if path.exists() else f"The original is missing: {path}"
             if row["kind"] == "video":
+                if not error and row["damaged"] and not row["frame_count"]:
+                    error = "No frame of this video decodes (see why above)."
                 self.center.setCurrentWidget(self.video)
                 self.video.set_video(path, row["frame_count"] or 0, row["fps"] or 0,
                                      telemetry_for(self.session.case, evidence_id), error)

@@ -133,7 +133,7 @@ def test_telemetry_of_another_length_is_a_warning(case, tmp_path):
     assert any("lasts" in w["warning"] for w in report.warnings), report.warnings
 
 
-def test_truncated_and_fake_videos_are_refused_by_name(case, tmp_path, photo_factory):
+def test_fake_videos_are_refused_by_name_and_a_cut_one_kept_damaged(case, tmp_path, photo_factory):
     whole = _make_clip(tmp_path / "flight", frames=100)
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(whole.read_bytes()[:2000])
@@ -143,8 +143,10 @@ def test_truncated_and_fake_videos_are_refused_by_name(case, tmp_path, photo_fac
     empty.write_bytes(b"")
     good = photo_factory()
     report = import_paths(case, [cut, fake, empty, good])
-    assert {e["path"] for e in report.errors} == {str(cut), str(fake), str(empty)}
-    assert [i["path"] for i in report.imported] == [str(good)]
+    assert {e["path"] for e in report.errors} == {str(fake), str(empty)}
+    # A cut-off recording is evidence as received: kept, flagged damaged (issue 14).
+    assert [(i["path"], i["damaged"]) for i in report.imported] == [(str(cut), True),
+                                                                     (str(good), False)]
 
 
 def test_changed_telemetry_is_found_by_verify(case, tmp_path):

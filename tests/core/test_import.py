@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from reviewer.core import media_store
 from reviewer.core.evidence import evidence_exif, list_evidence, media_path
 from reviewer.core.importer import import_paths
 from reviewer.core.ingest import thumbnail_path
@@ -170,16 +171,33 @@ def test_zero_byte_file(case, photo_factory, corpus):
     assert "empty file" in _error_for(_bad_batch(case, photo_factory, bad), bad)
 
 
-def test_truncated_jpeg(case, photo_factory, corpus):
-    bad = corpus / "broken" / "truncated_jpeg.jpg"
-    assert "truncated" in _error_for(_bad_batch(case, photo_factory, bad), bad)
+def _kept_damaged(case, photo_factory, bad):
+    """A damaged image is kept beside the good one, flagged, its hash verified."""
+    good = photo_factory()
+    report = import_paths(case, [bad, good])
+    assert sorted(r["path"] for r in report.imported) == sorted([str(bad), str(good)])
+    assert not report.errors
+    row = next(r for r in list_evidence(case) if r["original_name"] == bad.name)
+    assert row["damaged"] == 1 and row["sha256"] == media_store.sha256_file(bad)
+    assert any(w["path"] == str(bad) and "damaged" in w["warning"] for w in report.warnings)
+    _consistent(case)
+    assert verify_case(case).ok
+    return row
 
 
-def test_truncated_generated_jpeg(case, photo_factory, tmp_path):
+def test_truncated_jpeg_is_kept_flagged_damaged(case, photo_factory, corpus):
+    row = _kept_damaged(case, photo_factory, corpus / "broken" / "truncated_jpeg.jpg")
+    assert "damaged JPEG" in row["damage_reason"] and "truncated" in row["damage_reason"]
+
+
+def test_truncated_generated_jpeg_keeps_the_pixels_that_decode(case, photo_factory, tmp_path):
     whole = photo_factory(size=(800, 600))
     bad = tmp_path / "cut.jpg"
     bad.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    assert "does not decode" in _error_for(_bad_batch(case, photo_factory, bad), bad)
+    row = _kept_damaged(case, photo_factory, bad)
+    assert (row["width"], row["height"]) == (800, 600)
+    assert "the pixels that decode are kept" in row["damage_reason"]
+    assert (case.path / "cache" / "thumbs" / row["sha256"][:2] / f"{row['sha256']}.jpg").is_file()
 
 
 def test_text_file_named_jpg(case, photo_factory, corpus):
@@ -203,8 +221,8 @@ def test_corrupt_exif_is_imported_with_a_warning(case, corpus):
 
 def test_exif_that_crashes_exifread_does_not_stop_the_batch(case, photo_factory, corpus):
     bad = corpus / "broken" / "broken_png_header.png"
-    report = _bad_batch(case, photo_factory, bad)
-    assert "not an image" in _error_for(report, bad)
+    row = _kept_damaged(case, photo_factory, bad)   # a PNG signature, then garbage
+    assert "damaged PNG" in row["damage_reason"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file; tests/cli covers this")

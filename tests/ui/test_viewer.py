@@ -182,7 +182,7 @@ def test_an_image_that_cannot_be_shown_gets_a_placeholder_and_reason(qtbot, tmp_
         else:
             view.set_image(broken, 1200, 800)
     assert loaded.args == [False]
-    reason = {"garbage": "not an image", "truncated": "does not decode",
+    reason = {"garbage": "not an image", "truncated": "damaged image header",
               "error given": "missing from the case"}[case]
     assert reason in view.image_error()
     assert pixel(view, screen(view, 100, 100)) == (107, 107, 107)   # the grey placeholder

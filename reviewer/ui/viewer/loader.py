@@ -20,7 +20,14 @@ from reviewer.core.errors import MediaError
 
 # to_displayable: the core's 8-bit conversion (16-bit data stretched) keeps the viewer
 # showing radiometric TIFFs the way their thumbnails look.
-from reviewer.core.imaging import MAX_PIXELS, image_info, open_image, orient, to_displayable
+from reviewer.core.imaging import (
+    MAX_PIXELS,
+    image_info,
+    open_image,
+    orient,
+    to_displayable,
+    tolerating_truncation,
+)
 
 PREVIEW_LONG_SIDE = 2048
 # Qt refuses images over 256 MB by default; the core's pixel limit is the real guard.
@@ -57,7 +64,13 @@ def decode_with_pillow(path: Path) -> QImage:
     try:
         image = open_image(path)
         info = image_info(image)
-        image.load()
+        try:
+            image.load()
+        except (OSError, SyntaxError, ValueError, EOFError):
+            # A file cut off in its data: show the pixels that decode (the item says damaged).
+            with tolerating_truncation(), open_image(path) as again:
+                again.load()
+                image = again.copy()
     # open_image names what it recognises; a file cut off inside its header ends up here.
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise MediaError(path, f"the image data does not decode: {error}") from error
