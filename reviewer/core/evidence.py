@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.core.case import Case
+from reviewer.core.case import Case, Transaction
 from reviewer.core.ids import resolve_id
 
 KINDS = ("photo", "video", "frame", "derived")
@@ -102,7 +102,7 @@ def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[s
         f"SELECT e.id FROM evidence e{_GROUP}{sql}{_ORDER}", params)]
 
 
-def get_evidence(case: Case, evidence_id: str) -> dict[str, Any]:
+def get_evidence(case: Case | Transaction, evidence_id: str) -> dict[str, Any]:
     """One item by id, or by a unique id prefix of at least 8 characters (handy on the CLI)."""
     full_id = resolve_id(case.conn, "evidence", evidence_id, "evidence item")
     cursor = case.conn.execute("SELECT * FROM evidence WHERE id = ?", (full_id,))
