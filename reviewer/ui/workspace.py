@@ -26,7 +26,13 @@ from reviewer.ui.browser import EvidenceBrowser
 from reviewer.ui.compare.compare_window import CompareWindow
 from reviewer.ui.compare.comparisons_panel import ComparisonsPanel
 from reviewer.ui.compare.edits import AddComparison
-from reviewer.ui.edits import AddRegion, DeleteRegions, EditRegion, region_values
+from reviewer.ui.edits import (
+    AddRegion,
+    DeleteRegions,
+    EditRegion,
+    RelabelRegions,
+    region_values,
+)
 from reviewer.ui.evidence_model import EvidenceModel
 from reviewer.ui.incident_page import IncidentPage
 from reviewer.ui.incidents_panel import IncidentsPanel
@@ -276,12 +282,10 @@ class CaseWorkspace(QObject):
             self.session.push(DeleteRegions(self.session, list(region_ids)))
 
     def relabel_selected(self, label_id: str) -> None:
-        for region_id in self.regions.selected_ids():
-            region = get_region(self.session.case, region_id)
-            if region.label_id != label_id:
-                self.session.push(EditRegion(self.session, region_id,
-                                             region_values(region, ["label"]),
-                                             {"label": label_id}, "Relabel region"))
+        regions = [get_region(self.session.case, region_id)
+                   for region_id in self.regions.selected_ids()]
+        if any(region.label_id != label_id for region in regions):
+            self.session.push(RelabelRegions(self.session, regions, label_id))
 
     # -- comparisons -------------------------------------------------------------------
     def compare(self, evidence_ids: list[str] | None = None) -> CompareWindow | None:

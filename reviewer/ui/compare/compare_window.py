@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from reviewer.core.align import Alignment, align_from_points, auto_align
 from reviewer.core.case import open_case
 from reviewer.core.compare_export import describe_alignment, export_comparison
-from reviewer.core.comparisons import get_comparison, image_item, update_note
+from reviewer.core.comparisons import get_comparison, image_item
 from reviewer.core.difference import (
     DEFAULT_THRESHOLD,
     changed_mask,
@@ -44,7 +44,7 @@ from reviewer.core.labels import list_labels
 from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.core.regions import list_regions
 from reviewer.ui.compare.compare_view import MODE_NAMES, MODES, CompareView, Pane
-from reviewer.ui.compare.edits import SetAlignment
+from reviewer.ui.compare.edits import EditNote, SetAlignment
 from reviewer.ui.compare.export_dialog import ExportComparisonDialog
 from reviewer.ui.session import CaseSession
 from reviewer.ui.shortcut_passage import ShortcutPassage
@@ -443,12 +443,7 @@ class CompareWindow(QMainWindow):
         text = self.note.text().strip()
         if text == self.comparison.note:
             return
-        try:
-            self.comparison = update_note(self.session.case, self.comparison.id, text)
-        except Exception as error:  # ReviewerError: disk full, folder gone
-            self.session.failed.emit(str(error))
-            return
-        self.session.comparisonsChanged.emit()
+        self.session.push(EditNote(self.session, self.comparison.id, text))
 
     def export_image(self) -> None:
         dialog = ExportComparisonDialog(self, self.comparison.aligned,
