@@ -9,7 +9,8 @@ side by side only. Every change is one audited `Case.write()`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import sqlite3
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -19,9 +20,10 @@ from reviewer.core.case import Case, Transaction
 from reviewer.core.changes import Changes, added, record_changes, removed, updated
 from reviewer.core.clock import new_id
 from reviewer.core.errors import MediaError, ValidationError
-from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.evidence import Evidence, get_evidence, media_path
 from reviewer.core.ids import resolve_id
 from reviewer.core.imaging import decode_pixels
+from reviewer.core.rows import as_records
 
 IMAGE_KINDS = ("photo", "frame", "derived")
 ALIGN_CHOICES = ("auto", "none")
@@ -57,47 +59,46 @@ _COLUMNS = ("id, before_id, after_id, transform, alignment, note, created_at, cr
             " updated_at, updated_by")
 
 
-def _row(row: tuple) -> Comparison:
-    values = list(row)
-    values[3] = json.loads(values[3]) if values[3] else None
-    values[4] = json.loads(values[4] or "{}")
-    return Comparison(*values)
+def _comparisons(cursor: sqlite3.Cursor) -> list[Comparison]:
+    # transform and alignment are stored as JSON text; a Comparison holds them parsed.
+    return [replace(c, transform=json.loads(c.transform) if c.transform else None,  # type: ignore[arg-type]
+                    alignment=json.loads(c.alignment or "{}"))  # type: ignore[arg-type]
+            for c in as_records(Comparison, cursor)]
 
 
 def get_comparison(case: Case | Transaction, comparison_id: str) -> Comparison:
     """One comparison by id, or by a unique id prefix of at least 8 characters."""
     full_id = resolve_id(case.conn, "comparisons", comparison_id, "comparison")
-    return _row(case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons WHERE id = ?",
-                                  (full_id,)).fetchone())
+    return _comparisons(case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons WHERE id = ?",
+                                          (full_id,)))[0]
 
 
 def list_comparisons(case: Case, evidence_id: str | None = None) -> list[Comparison]:
     """All comparisons (or those an item is part of), oldest first."""
     if evidence_id is None:
-        rows = case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons ORDER BY created_at, id")
-    else:
-        rows = case.conn.execute(
-            f"SELECT {_COLUMNS} FROM comparisons WHERE before_id = ? OR after_id = ?"
-            " ORDER BY created_at, id", (evidence_id, evidence_id))
-    return [_row(row) for row in rows]
+        return _comparisons(case.conn.execute(
+            f"SELECT {_COLUMNS} FROM comparisons ORDER BY created_at, id"))
+    return _comparisons(case.conn.execute(
+        f"SELECT {_COLUMNS} FROM comparisons WHERE before_id = ? OR after_id = ?"
+        " ORDER BY created_at, id", (evidence_id, evidence_id)))
 
 
-def image_item(case: Case | Transaction, evidence_id: str) -> dict[str, Any]:
+def image_item(case: Case | Transaction, evidence_id: str) -> Evidence:
     """An evidence row that can take part in a comparison (an image), or a refusal."""
     row = get_evidence(case, evidence_id)
-    if row["kind"] == "video":
-        raise ValidationError(row["original_name"], "is a video: keep a frame of it and"
+    if row.kind == "video":
+        raise ValidationError(row.original_name, "is a video: keep a frame of it and"
                               " compare the frame")
-    if row["kind"] not in IMAGE_KINDS:
-        raise ValidationError(row["original_name"], f"is a {row['kind']}, not an image")
+    if row.kind not in IMAGE_KINDS:
+        raise ValidationError(row.original_name, f"is a {row.kind}, not an image")
     return row
 
 
 def _pair(case: Case | Transaction, before_id: str, after_id: str
-          ) -> tuple[dict[str, Any], dict[str, Any]]:
+          ) -> tuple[Evidence, Evidence]:
     before, after = image_item(case, before_id), image_item(case, after_id)
-    if before["id"] == after["id"]:
-        raise ValidationError(before["original_name"], "chosen as both before and after:"
+    if before.id == after.id:
+        raise ValidationError(before.original_name, "chosen as both before and after:"
                               " pick two different images")
     return before, after
 
@@ -107,13 +108,13 @@ def load_pixels(case: Case, evidence_id: str) -> np.ndarray:
     return item_pixels(case, image_item(case, evidence_id))
 
 
-def item_pixels(case: Case, row: dict[str, Any]) -> np.ndarray:
+def item_pixels(case: Case, row: Evidence) -> np.ndarray:
     """The pixels of an evidence row; a MediaError names the item and where its file is."""
     path = media_path(case, row)
     try:
         return decode_pixels(path)
     except MediaError as error:
-        raise MediaError(f"{row['original_name']} ({path})", error.reason) from error
+        raise MediaError(f"{row.original_name} ({path})", error.reason) from error
 
 
 def _stored(alignment: Alignment | None) -> tuple[str | None, str]:
@@ -149,11 +150,11 @@ def create_comparison_in(tx: Transaction, before_id: str, after_id: str, *, note
         "INSERT INTO comparisons (id, before_id, after_id, transform, alignment, note,"
         " created_at, created_by, updated_at, updated_by)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (comparison_id, before["id"], after["id"], transform, stored, note, tx.at,
+        (comparison_id, before.id, after.id, transform, stored, note, tx.at,
          tx.actor, tx.at, tx.actor))
     changes = added(tx.conn, "comparison", comparison_id)
     record_changes(tx, "comparison.add", changes, comparison_id, {
-        "before_id": before["id"], "after_id": after["id"], "note": note,
+        "before_id": before.id, "after_id": after.id, "note": note,
         "alignment": _figures(alignment)})
     return changes
 
@@ -245,8 +246,8 @@ def restore_comparison_in(tx: Transaction, comparison: Comparison) -> Changes:
     return changes
 
 
-def _subject(before: dict[str, Any], after: dict[str, Any]) -> str:
-    return f"{before['original_name']} / {after['original_name']}"
+def _subject(before: Evidence, after: Evidence) -> str:
+    return f"{before.original_name} / {after.original_name}"
 
 
 def align_pair(case: Case, before_id: str, after_id: str) -> Alignment:
@@ -286,6 +287,6 @@ def compare(case: Case, before_id: str, after_id: str, *, align: str = "auto",
             alignment = auto_align(before_pixels, after_pixels, subject=_subject(before, after))
         except AlignmentError as error:
             alignment, refusal = None, error
-    comparison = create_comparison(case, before["id"], after["id"], note=note,
+    comparison = create_comparison(case, before.id, after.id, note=note,
                                    alignment=alignment)
     return comparison, refusal

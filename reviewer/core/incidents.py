@@ -12,12 +12,13 @@ from reviewer.core.changes import NO_CHANGES, Changes, added, record_changes, re
 from reviewer.core.clock import new_id
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.ids import resolve_id
+from reviewer.core.rows import ColumnAccess, as_records, first_record
 
 STATUSES = ("open", "confirmed", "disputed", "closed")
 
 
 @dataclass(frozen=True)
-class Incident:
+class Incident(ColumnAccess):
     id: str
     title: str
     category: str = ""
@@ -34,14 +35,24 @@ class Incident:
     created_by: str = ""
     updated_at: str = ""
     updated_by: str = ""
+    # Counts list_incidents adds: regions and whole items attached.
+    regions: int | None = None
+    evidence: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The incident's columns (what the table stores)."""
+        return {name: value for name, value in asdict(self).items() if name not in _COUNTS}
+
+    def to_json(self) -> dict[str, Any]:
+        """As --json prints it: the columns, and the counts where a listing added them."""
+        return {name: value for name, value in asdict(self).items()
+                if name not in _COUNTS or value is not None}
 
 
+_COUNTS = ("regions", "evidence")
 EDITABLE = ("title", "category", "time_from", "time_to", "place_name", "lat", "lon",
             "radius_m", "description", "sources", "status")
-_COLUMNS = ", ".join(f.name for f in fields(Incident))
+_COLUMNS = ", ".join(f.name for f in fields(Incident) if f.name not in _COUNTS)
 
 
 def _parse_time(value: str, name: str) -> datetime:
@@ -79,11 +90,11 @@ def validate_incident(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_incident(case: Case | Transaction, incident_id: str) -> Incident:
-    row = case.conn.execute(f"SELECT {_COLUMNS} FROM incidents WHERE id = ?",
-                            (incident_id,)).fetchone()
-    if row is None:
+    incident = first_record(Incident, case.conn.execute(
+        f"SELECT {_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)))
+    if incident is None:
         raise NotFoundError(incident_id, "no such incident in this case")
-    return Incident(*row)
+    return incident
 
 
 def resolve_incident_id(case: Case | Transaction, text: str) -> str:
@@ -92,15 +103,14 @@ def resolve_incident_id(case: Case | Transaction, text: str) -> str:
     return resolve_id(case.conn, "incidents", text, "incident")
 
 
-def list_incidents(case: Case) -> list[dict[str, Any]]:
+def list_incidents(case: Case) -> list[Incident]:
     """Incidents with how many regions and whole items each holds, newest events first."""
     cursor = case.conn.execute(
         f"SELECT {_COLUMNS},"
         " (SELECT count(*) FROM incident_regions ir WHERE ir.incident_id = i.id) AS regions,"
         " (SELECT count(*) FROM incident_evidence ie WHERE ie.incident_id = i.id) AS evidence"
         " FROM incidents i ORDER BY coalesce(time_from, created_at) DESC, title")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
+    return as_records(Incident, cursor)
 
 
 def add_incident(case: Case, title: str, *, incident_id: str | None = None,

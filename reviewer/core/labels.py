@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 import uuid
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -11,6 +13,7 @@ from reviewer.core.case import Case, Transaction
 from reviewer.core.changes import NO_CHANGES, Changes, added, record_changes, removed, updated
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.resources import load_json
+from reviewer.core.rows import as_records
 
 # Default labels get the same id in every case (derived from the name), so two
 # investigators' cases started from the defaults merge label for label.
@@ -57,29 +60,27 @@ def _insert(tx: Transaction, label: Label, *, created_at: str | None = None,
     return changes
 
 
-def _row_to_label(row: tuple) -> Label:
-    return Label(*row)
+def _labels(cursor: sqlite3.Cursor) -> list[Label]:
+    return as_records(Label, cursor)
 
 
 _COLUMNS = "id, name, colour, shortcut, description"
 
 
 def list_labels(case: Case | Transaction) -> list[Label]:
-    rows = case.conn.execute(f"SELECT {_COLUMNS} FROM labels ORDER BY shortcut IS NULL,"
-                             " shortcut, name COLLATE NOCASE")
-    return [_row_to_label(row) for row in rows]
+    return _labels(case.conn.execute(f"SELECT {_COLUMNS} FROM labels ORDER BY shortcut IS NULL,"
+                                     " shortcut, name COLLATE NOCASE"))
 
 
 def find_label(case: Case | Transaction, name_or_id: str) -> Label:
     """A label by name (any case) or id; the error lists the names the case has."""
-    row = case.conn.execute(
+    found = _labels(case.conn.execute(
         f"SELECT {_COLUMNS} FROM labels WHERE id = ? OR name = ? COLLATE NOCASE",
-        (name_or_id, name_or_id.strip()),
-    ).fetchone()
-    if row is None:
+        (name_or_id, name_or_id.strip())))
+    if not found:
         known = ", ".join(label.name for label in list_labels(case))
         raise NotFoundError(name_or_id, f"no such label in this case (labels: {known})")
-    return _row_to_label(row)
+    return found[0]
 
 
 def check_shortcut(shortcut: str | None) -> None:
@@ -90,9 +91,9 @@ def check_shortcut(shortcut: str | None) -> None:
 
 def label_with_shortcut(case: Case, shortcut: str) -> Label | None:
     """The label a shortcut picks now, if any (giving the key to another takes it away)."""
-    row = case.conn.execute(f"SELECT {_COLUMNS} FROM labels WHERE shortcut = ?",
-                            (shortcut,)).fetchone()
-    return _row_to_label(row) if row else None
+    found = _labels(case.conn.execute(f"SELECT {_COLUMNS} FROM labels WHERE shortcut = ?",
+                                      (shortcut,)))
+    return found[0] if found else None
 
 
 def _check(name: str, colour: str | None) -> None:
@@ -227,15 +228,23 @@ def merge_labels_in(tx: Transaction, source_id: str, target_id: str) -> Changes:
     return changes
 
 
+def restore_label_in(tx: Transaction, row: Mapping[str, Any]) -> Changes:
+    """Put back a label as it was stored (same id and creation): undo of a delete or a
+    merge, redo of an add. Its shortcut, if another label took it meanwhile, comes back."""
+    label = Label(row["id"], row["name"], row["colour"], row["shortcut"], row["description"])
+    changes = NO_CHANGES
+    if label.shortcut:
+        changes |= _release_shortcut(tx, label.shortcut)
+    return changes | _insert(tx, label, created_at=row["created_at"],
+                             created_by=row["created_by"])
+
+
 def unmerge_labels_in(tx: Transaction, merge: Changes) -> Changes:
     """Undo of a merge: the dropped label back (same id and creation), its regions
     retagged with it."""
     row = merge.of("label", "removed")[0].row
-    source = Label(row["id"], row["name"], row["colour"], row["shortcut"], row["description"])
-    changes = NO_CHANGES
-    if source.shortcut:
-        changes |= _release_shortcut(tx, source.shortcut)
-    changes |= _insert(tx, source, created_at=row["created_at"], created_by=row["created_by"])
+    changes = restore_label_in(tx, row)
+    source = find_label(tx, row["id"])
     region_ids = [str(key) for key in merge.ids("region")]
     for region_id in region_ids:
         tx.conn.execute("UPDATE regions SET label_id = ?, updated_at = ?, updated_by = ?"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import sqlite3
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from reviewer.core import geometry as geo
@@ -14,6 +15,7 @@ from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.evidence import get_evidence
 from reviewer.core.ids import resolve_id
 from reviewer.core.labels import find_label
+from reviewer.core.rows import as_records
 
 
 @dataclass(frozen=True)
@@ -40,16 +42,16 @@ class Region:
 
 
 _SELECT = (
-    "SELECT r.id, r.evidence_id, r.label_id, l.name, r.shape, r.geometry, r.confidence,"
-    " r.note, r.created_at, r.created_by, r.updated_at, r.updated_by"
+    "SELECT r.id, r.evidence_id, r.label_id, l.name AS label, r.shape, r.geometry,"
+    " r.confidence, r.note, r.created_at, r.created_by, r.updated_at, r.updated_by"
     " FROM regions r JOIN labels l ON l.id = r.label_id"
 )
 
 
-def _row(row: tuple) -> Region:
-    values = list(row)
-    values[5] = json.loads(values[5])
-    return Region(*values)
+def _regions(cursor: sqlite3.Cursor) -> list[Region]:
+    # Geometry is stored as JSON text; a Region holds it parsed.
+    return [replace(region, geometry=json.loads(region.geometry))  # type: ignore[arg-type]
+            for region in as_records(Region, cursor)]
 
 
 def resolve_region_id(case: Case, text: str) -> str:
@@ -59,19 +61,17 @@ def resolve_region_id(case: Case, text: str) -> str:
 
 
 def get_region(case: Case | Transaction, region_id: str) -> Region:
-    row = case.conn.execute(f"{_SELECT} WHERE r.id = ?", (region_id,)).fetchone()
-    if row is None:
+    found = _regions(case.conn.execute(f"{_SELECT} WHERE r.id = ?", (region_id,)))
+    if not found:
         raise NotFoundError(region_id, "no such region in this case")
-    return _row(row)
+    return found[0]
 
 
 def list_regions(case: Case | Transaction, evidence_id: str | None = None) -> list[Region]:
     if evidence_id is None:
-        rows = case.conn.execute(f"{_SELECT} ORDER BY r.evidence_id, r.created_at")
-    else:
-        rows = case.conn.execute(f"{_SELECT} WHERE r.evidence_id = ? ORDER BY r.created_at",
-                                 (evidence_id,))
-    return [_row(row) for row in rows]
+        return _regions(case.conn.execute(f"{_SELECT} ORDER BY r.evidence_id, r.created_at"))
+    return _regions(case.conn.execute(f"{_SELECT} WHERE r.evidence_id = ? ORDER BY r.created_at",
+                                      (evidence_id,)))
 
 
 def _check_confidence(confidence: float | None) -> None:
@@ -102,12 +102,12 @@ def add_region_in(
     Regions are drawn on images (photos, frames, derived images), never on a video.
     """
     evidence = get_evidence(tx, evidence_id)
-    if evidence["kind"] == "video":
-        raise ValidationError(evidence["original_name"], (
+    if evidence.kind == "video":
+        raise ValidationError(evidence.original_name, (
             "a video cannot be tagged: keep a frame of it as an item and tag the frame"
             " (reviewer import CASE VIDEO --frames-every SECONDS, or K in the app)"))
     the_label = find_label(tx, label)
-    clean = geo.validate(shape, geometry, evidence["width"], evidence["height"])
+    clean = geo.validate(shape, geometry, evidence.width, evidence.height)
     _check_confidence(confidence)
     x, y, w, h = geo.bbox(shape, clean)
     region_id = region_id or new_id()
@@ -115,12 +115,12 @@ def add_region_in(
         "INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h,"
         " confidence, note, created_at, created_by, updated_at, updated_by)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (region_id, evidence["id"], the_label.id, shape, json.dumps(clean), x, y, w, h,
+        (region_id, evidence.id, the_label.id, shape, json.dumps(clean), x, y, w, h,
          confidence, note, tx.at, tx.actor, tx.at, tx.actor),
     )
     changes = added(tx.conn, "region", region_id)
     record_changes(tx, "region.add", changes, region_id, {
-        "evidence_id": evidence["id"], "label": the_label.name, "shape": shape,
+        "evidence_id": evidence.id, "label": the_label.name, "shape": shape,
         "geometry": clean, "confidence": confidence, "note": note})
     if incident_id:
         from reviewer.core.incidents import link_region_in
@@ -155,7 +155,7 @@ def update_region_in(
     new_label = find_label(tx, label) if label is not None else None
     new_shape = shape or old.shape
     clean = geo.validate(new_shape, geometry if geometry is not None else old.geometry,
-                         evidence["width"], evidence["height"])
+                         evidence.width, evidence.height)
     new_confidence = old.confidence if confidence is _UNSET else confidence
     _check_confidence(new_confidence)
     x, y, w, h = geo.bbox(new_shape, clean)

@@ -36,6 +36,7 @@ class LabelsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Label vocabulary")
         self.session = session
+        session.labelsChanged.connect(self.refresh)     # undo and redo show here too
         self.list = QListWidget()
         buttons = QVBoxLayout()
         actions = (("Add…", self.add), ("Rename…", self.rename), ("Colour…", self.recolour),

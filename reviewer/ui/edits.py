@@ -193,15 +193,17 @@ class AddLabel(EditCommand):
     def __init__(self, session: CaseSession, name: str) -> None:
         super().__init__(session, f"New label {name!r}")
         self.name = name
-        self.label_id = ""
+        self.added: dict[str, Any] = {}
 
     def apply(self, tx: Transaction) -> Changes:
+        if self.added:      # redo: the very same label
+            return label_ops.restore_label_in(tx, self.added)
         changes = label_ops.add_label_in(tx, self.name)
-        self.label_id = str(changes.ids("label", "added")[0])
+        self.added = dict(changes.of("label", "added")[0].row)
         return changes
 
     def revert(self, tx: Transaction) -> Changes:
-        return label_ops.delete_label_in(tx, self.label_id)
+        return label_ops.delete_label_in(tx, self.added["id"])
 
 
 class EditLabel(EditCommand):

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 
-from reviewer.core.evidence import EvidenceFilter, camera_name, list_evidence_ids, media_path
+from reviewer.core.evidence import EvidenceFilter, camera_name, list_evidence_ids, stored_file
 from reviewer.ui import mime
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
@@ -110,7 +110,8 @@ class EvidenceModel(QAbstractListModel):
         if role == LabelsRole:
             return row["labels"]
         if role == ThumbnailRole:
-            return self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
+            path = stored_file(self.session.case, row["stored_path"], row["linked_path"])
+            return self.thumbnails.get(row["sha256"], path)
         if role == Qt.ItemDataRole.ToolTipRole:
             camera = camera_name(row["make"], row["model"])
             parts = [row["original_name"], f"{row['width']}×{row['height']} {row['kind']}",
