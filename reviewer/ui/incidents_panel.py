@@ -100,14 +100,14 @@ class IncidentsModel(ListTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         tags = _count(row.regions, "tag") + (f" + {_count(row.evidence, 'item')}"
-                                                if row.evidence else "")
+                                             if row.evidence else "")
         title = conflict_marks.marked(row.title, conflict, row.id)
         return (title, _when(row), self._place(row), tags, row.status)[index.column()]
 
     @staticmethod
     def _place(row: Incident) -> str:
         place = row.place_name or (f"{row.lat:.4f}, {row.lon:.4f}"
-                                      if row.lat is not None else "")
+                                   if row.lat is not None else "")
         if row.radius_m and place:
             place += f" ±{row.radius_m:g} m"
         return place
