@@ -29,6 +29,7 @@ from reviewer.core.bidi import escape_controls
 from reviewer.core.case import create_case, open_case
 from reviewer.core.errors import DiskFullError
 from reviewer.core.evidence import (
+    Evidence,
     EvidenceFilter,
     camera_name,
     evidence_exif,
@@ -142,15 +143,15 @@ def _matching_column(label_name: str | None, incident: str | None) -> tuple[str,
 CAMERA_WIDTH = 34
 
 
-def _list_cells(row: dict[str, Any], matching: bool) -> list[str]:
-    gps = (f"{row['gps_lat']:.5f},{row['gps_lon']:.5f}" if row["gps_lat"] is not None
+def _list_cells(item: Evidence, matching: bool) -> list[str]:
+    gps = (f"{item.gps_lat:.5f},{item.gps_lon:.5f}" if item.gps_lat is not None
            else "-")
-    size = f"{row['width']}x{row['height']}" if row["width"] is not None else "-"
-    damaged = " [damaged]" if row.get("damaged") else ""
-    return [row["id"][:8], row["kind"], size,
-            (row["taken_at"] or "-")[:19], camera_name(row["make"], row["model"]) or "-", gps,
-            *([str(row["matching_regions"])] if matching else []), str(row["regions"]),
-            row["original_name"] + damaged]
+    size = f"{item.width}x{item.height}" if item.width is not None else "-"
+    damaged = " [damaged]" if item.damaged else ""
+    return [item.id[:8], item.kind, size,
+            (item.taken_at or "-")[:19], camera_name(item.make, item.model) or "-", gps,
+            *([str(item.matching_regions)] if matching else []), str(item.regions),
+            item.original_name + damaged]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -163,7 +164,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                                has_gps=args.has_gps)
         rows = list_evidence(case, where)
     if args.json:
-        print_json({"evidence": rows})
+        print_json({"evidence": [row.to_json() for row in rows]})
     else:
         matching, meaning = _matching_column(label.name if label else None, incident)
         columns = [Column("ID"), Column("KIND"), Column("SIZE"), Column("TAKEN"),
@@ -201,9 +202,10 @@ def _region_lines(region: dict[str, Any], width: int = 100) -> str:
 
 def cmd_show(args: argparse.Namespace) -> int:
     with opened_case(args) as case:
-        row = get_evidence(case, args.evidence_id)
-        document = {**row, "exif": evidence_exif(case, row["id"]),
-                    "regions": [r.to_dict() for r in list_regions(case, row["id"])]}
+        item = get_evidence(case, args.evidence_id)
+        row = item.to_json()
+        document = {**row, "exif": evidence_exif(case, item.id),
+                    "regions": [r.to_dict() for r in list_regions(case, item.id)]}
     if args.json:
         print_json(document)
     else:
@@ -230,7 +232,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
         shape, geom = Point.kind, parse_point(args.point)
     with opened_case(args) as case:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
-        region = add_region(case, get_evidence(case, args.evidence_id)["id"], args.label, shape,
+        region = add_region(case, get_evidence(case, args.evidence_id).id, args.label, shape,
                             geom, confidence=args.confidence, note=args.note,
                             incident_id=incident)
     if args.json:
@@ -263,15 +265,15 @@ def _incident_list(args: argparse.Namespace) -> int:
     with opened_case(args) as case:
         rows = list_incidents(case)
     if args.json:
-        print_json({"incidents": rows})
+        print_json({"incidents": [row.to_json() for row in rows]})
     else:
         for row in rows:
-            when = " .. ".join(filter(None, [row["time_from"], row["time_to"]])) or "time unknown"
-            where = row["place_name"] or (f"{row['lat']},{row['lon']}" if row["lat"] is not None
-                                          else "place unknown")
-            print(f"{row['id'][:8]}  [{row['status']}] {escape_controls(row['title'])} — {when}"
+            when = " .. ".join(filter(None, [row.time_from, row.time_to])) or "time unknown"
+            where = row.place_name or (f"{row.lat},{row.lon}" if row.lat is not None
+                                       else "place unknown")
+            print(f"{row.id[:8]}  [{row.status}] {escape_controls(row.title)} — {when}"
                   f" — {escape_controls(where)}"
-                  f" — {row['regions']} tag(s), {row['evidence']} item(s)")
+                  f" — {row.regions} tag(s), {row.evidence} item(s)")
         print(f"{len(rows)} incident(s)")
     return OK
 

@@ -52,13 +52,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
                 document["export_error"] = str(error)
                 code = PARTIAL
             else:
-                row = exported.evidence or {}
-                document["export"] = {"path": str(exported.path), "evidence_id": row.get("id"),
-                                      "sha256": row.get("sha256"), "mode": args.mode,
+                item = exported.evidence
+                document["export"] = {"path": str(exported.path),
+                                      "evidence_id": item.id if item else None,
+                                      "sha256": item.sha256 if item else None,
+                                      "mode": args.mode,
                                       "width": exported.image.width,
                                       "height": exported.image.height}
-        before = get_evidence(case, comparison.before_id)["original_name"]
-        after = get_evidence(case, comparison.after_id)["original_name"]
+        before = get_evidence(case, comparison.before_id).original_name
+        after = get_evidence(case, comparison.after_id).original_name
     if args.json:
         print_json(document)
         return code
@@ -78,7 +80,7 @@ def cmd_comparisons(args: argparse.Namespace) -> int:
         for comparison in comparisons:
             for evidence_id in (comparison.before_id, comparison.after_id):
                 if evidence_id not in names:
-                    names[evidence_id] = get_evidence(case, evidence_id)["original_name"]
+                    names[evidence_id] = get_evidence(case, evidence_id).original_name
     if args.json:
         print_json({"comparisons": [comparison_document(c) for c in comparisons]})
         return OK

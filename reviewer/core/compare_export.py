@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from PIL import Image
 
@@ -23,6 +22,7 @@ from reviewer.core.comparisons import Comparison, get_comparison, image_item, it
 from reviewer.core.derived import Source, add_derived_image, encode_png
 from reviewer.core.difference import DEFAULT_THRESHOLD
 from reviewer.core.errors import MediaError, ValidationError
+from reviewer.core.evidence import Evidence
 
 DEFAULT_WIDTH = 2400
 
@@ -30,14 +30,14 @@ DEFAULT_WIDTH = 2400
 @dataclass(frozen=True)
 class Exported:
     image: Image.Image
-    evidence: dict[str, Any] | None     # the derived item's row, when stored in the case
+    evidence: Evidence | None     # the derived item's row, when stored in the case
     path: Path | None                   # the file written, when asked for one
 
 
-def _describe_item(role: str, row: dict[str, Any]) -> str:
-    taken = row["taken_at"] or "capture time unknown"
-    return (f"{role}: {row['original_name']} | taken {taken} | SHA-256 {row['sha256'][:16]}..."
-            f" | item {row['id'][:8]}")
+def _describe_item(role: str, row: Evidence) -> str:
+    taken = row.taken_at or "capture time unknown"
+    return (f"{role}: {row.original_name} | taken {taken} | SHA-256 {row.sha256[:16]}..."
+            f" | item {row.id[:8]}")
 
 
 def describe_alignment(comparison: Comparison) -> str:
@@ -57,7 +57,7 @@ def describe_alignment(comparison: Comparison) -> str:
             f" points.{verdict}")
 
 
-def caption_lines(comparison: Comparison, before: dict[str, Any], after: dict[str, Any],
+def caption_lines(comparison: Comparison, before: Evidence, after: Evidence,
                   mode: str) -> list[str]:
     lines = [_describe_item("Before", before), _describe_item("After", after),
              describe_alignment(comparison)]
@@ -119,12 +119,12 @@ def export_comparison(case: Case, comparison_id: str, mode: str = "side",
             recipe["swipe_at"] = swipe_at
         if mode == "difference":
             recipe["threshold"] = threshold
-        name = (f"comparison_{Path(before['original_name']).stem}_"
-                f"{Path(after['original_name']).stem}_{mode}.png")
+        name = (f"comparison_{Path(before.original_name).stem}_"
+                f"{Path(after.original_name).stem}_{mode}.png")
         row = add_derived_image(
             case, image, name,
-            [Source(before["id"], before["sha256"], "before"),
-             Source(after["id"], after["sha256"], "after")],
+            [Source(before.id, before.sha256, "before"),
+             Source(after.id, after.sha256, "after")],
             recipe, comparison_id=comparison.id, action="comparison.export")
     return Exported(image, row, path)
 

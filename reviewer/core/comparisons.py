@@ -9,18 +9,21 @@ side by side only. Every change is one audited `Case.write()`.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import sqlite3
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from reviewer.core.align import Alignment, AlignmentError, auto_align, no_alignment
-from reviewer.core.case import Case
+from reviewer.core.case import Case, Transaction
+from reviewer.core.changes import Changes, added, record_changes, removed, updated
 from reviewer.core.clock import new_id
 from reviewer.core.errors import MediaError, ValidationError
-from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.evidence import Evidence, get_evidence, media_path
 from reviewer.core.ids import resolve_id
 from reviewer.core.imaging import decode_pixels
+from reviewer.core.rows import as_records
 
 IMAGE_KINDS = ("photo", "frame", "derived")
 ALIGN_CHOICES = ("auto", "none")
@@ -56,46 +59,46 @@ _COLUMNS = ("id, before_id, after_id, transform, alignment, note, created_at, cr
             " updated_at, updated_by")
 
 
-def _row(row: tuple) -> Comparison:
-    values = list(row)
-    values[3] = json.loads(values[3]) if values[3] else None
-    values[4] = json.loads(values[4] or "{}")
-    return Comparison(*values)
+def _comparisons(cursor: sqlite3.Cursor) -> list[Comparison]:
+    # transform and alignment are stored as JSON text; a Comparison holds them parsed.
+    return [replace(c, transform=json.loads(c.transform) if c.transform else None,  # type: ignore[arg-type]
+                    alignment=json.loads(c.alignment or "{}"))  # type: ignore[arg-type]
+            for c in as_records(Comparison, cursor)]
 
 
-def get_comparison(case: Case, comparison_id: str) -> Comparison:
+def get_comparison(case: Case | Transaction, comparison_id: str) -> Comparison:
     """One comparison by id, or by a unique id prefix of at least 8 characters."""
     full_id = resolve_id(case.conn, "comparisons", comparison_id, "comparison")
-    return _row(case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons WHERE id = ?",
-                                  (full_id,)).fetchone())
+    return _comparisons(case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons WHERE id = ?",
+                                          (full_id,)))[0]
 
 
 def list_comparisons(case: Case, evidence_id: str | None = None) -> list[Comparison]:
     """All comparisons (or those an item is part of), oldest first."""
     if evidence_id is None:
-        rows = case.conn.execute(f"SELECT {_COLUMNS} FROM comparisons ORDER BY created_at, id")
-    else:
-        rows = case.conn.execute(
-            f"SELECT {_COLUMNS} FROM comparisons WHERE before_id = ? OR after_id = ?"
-            " ORDER BY created_at, id", (evidence_id, evidence_id))
-    return [_row(row) for row in rows]
+        return _comparisons(case.conn.execute(
+            f"SELECT {_COLUMNS} FROM comparisons ORDER BY created_at, id"))
+    return _comparisons(case.conn.execute(
+        f"SELECT {_COLUMNS} FROM comparisons WHERE before_id = ? OR after_id = ?"
+        " ORDER BY created_at, id", (evidence_id, evidence_id)))
 
 
-def image_item(case: Case, evidence_id: str) -> dict[str, Any]:
+def image_item(case: Case | Transaction, evidence_id: str) -> Evidence:
     """An evidence row that can take part in a comparison (an image), or a refusal."""
     row = get_evidence(case, evidence_id)
-    if row["kind"] == "video":
-        raise ValidationError(row["original_name"], "is a video: keep a frame of it and"
+    if row.kind == "video":
+        raise ValidationError(row.original_name, "is a video: keep a frame of it and"
                               " compare the frame")
-    if row["kind"] not in IMAGE_KINDS:
-        raise ValidationError(row["original_name"], f"is a {row['kind']}, not an image")
+    if row.kind not in IMAGE_KINDS:
+        raise ValidationError(row.original_name, f"is a {row.kind}, not an image")
     return row
 
 
-def _pair(case: Case, before_id: str, after_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+def _pair(case: Case | Transaction, before_id: str, after_id: str
+          ) -> tuple[Evidence, Evidence]:
     before, after = image_item(case, before_id), image_item(case, after_id)
-    if before["id"] == after["id"]:
-        raise ValidationError(before["original_name"], "chosen as both before and after:"
+    if before.id == after.id:
+        raise ValidationError(before.original_name, "chosen as both before and after:"
                               " pick two different images")
     return before, after
 
@@ -105,13 +108,13 @@ def load_pixels(case: Case, evidence_id: str) -> np.ndarray:
     return item_pixels(case, image_item(case, evidence_id))
 
 
-def item_pixels(case: Case, row: dict[str, Any]) -> np.ndarray:
+def item_pixels(case: Case, row: Evidence) -> np.ndarray:
     """The pixels of an evidence row; a MediaError names the item and where its file is."""
     path = media_path(case, row)
     try:
         return decode_pixels(path, damaged=bool(row.get("damaged")))
     except MediaError as error:
-        raise MediaError(f"{row['original_name']} ({path})", error.reason) from error
+        raise MediaError(f"{row.original_name} ({path})", error.reason) from error
 
 
 def _stored(alignment: Alignment | None) -> tuple[str | None, str]:
@@ -131,43 +134,68 @@ def create_comparison(case: Case, before_id: str, after_id: str, *, note: str = 
                       alignment: Alignment | None = None,
                       comparison_id: str | None = None) -> Comparison:
     """Keep a before/after pair (ids or unique prefixes) with a note and maybe a transform."""
-    before, after = _pair(case, before_id, after_id)
+    with case.write() as tx:
+        changes = create_comparison_in(tx, before_id, after_id, note=note,
+                                       alignment=alignment, comparison_id=comparison_id)
+    return get_comparison(case, str(changes.ids("comparison")[0]))
+
+
+def create_comparison_in(tx: Transaction, before_id: str, after_id: str, *, note: str = "",
+                         alignment: Alignment | None = None,
+                         comparison_id: str | None = None) -> Changes:
+    before, after = _pair(tx, before_id, after_id)
     comparison_id = comparison_id or new_id()
     transform, stored = _stored(alignment)
-    with case.write() as tx:
-        tx.conn.execute(
-            "INSERT INTO comparisons (id, before_id, after_id, transform, alignment, note,"
-            " created_at, created_by, updated_at, updated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (comparison_id, before["id"], after["id"], transform, stored, note, tx.at,
-             tx.actor, tx.at, tx.actor))
-        tx.record("comparison.add", comparison_id, {
-            "before_id": before["id"], "after_id": after["id"], "note": note,
-            "alignment": _figures(alignment)})
-    return get_comparison(case, comparison_id)
+    tx.conn.execute(
+        "INSERT INTO comparisons (id, before_id, after_id, transform, alignment, note,"
+        " created_at, created_by, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (comparison_id, before.id, after.id, transform, stored, note, tx.at,
+         tx.actor, tx.at, tx.actor))
+    changes = added(tx.conn, "comparison", comparison_id)
+    record_changes(tx, "comparison.add", changes, comparison_id, {
+        "before_id": before.id, "after_id": after.id, "note": note,
+        "alignment": _figures(alignment)})
+    return changes
 
 
 def update_note(case: Case, comparison_id: str, note: str) -> Comparison:
-    old = get_comparison(case, comparison_id)
     with case.write() as tx:
-        tx.conn.execute("UPDATE comparisons SET note = ?, updated_at = ?, updated_by = ?"
-                        " WHERE id = ?", (note, tx.at, tx.actor, old.id))
-        tx.record("comparison.update", old.id, {"changed": {"note": [old.note, note]}})
-    return get_comparison(case, old.id)
+        changes = update_note_in(tx, comparison_id, note)
+    return get_comparison(case, str(changes.ids("comparison")[0]))
+
+
+def update_note_in(tx: Transaction, comparison_id: str, note: str) -> Changes:
+    old = get_comparison(tx, comparison_id)
+    tx.conn.execute("UPDATE comparisons SET note = ?, updated_at = ?, updated_by = ?"
+                    " WHERE id = ?", (note, tx.at, tx.actor, old.id))
+    changes = updated(tx.conn, "comparison", old.id)
+    record_changes(tx, "comparison.update", changes, old.id,
+                   {"changed": {"note": [old.note, note]}})
+    return changes
 
 
 def set_alignment(case: Case, comparison_id: str, alignment: Alignment | None) -> Comparison:
     """Save a transform with its figures (None: reset to not aligned). Undo passes the old one."""
-    old = get_comparison(case, comparison_id)
-    transform, stored = _stored(alignment)
     with case.write() as tx:
-        tx.conn.execute("UPDATE comparisons SET transform = ?, alignment = ?, updated_at = ?,"
-                        " updated_by = ? WHERE id = ?",
-                        (transform, stored, tx.at, tx.actor, old.id))
-        tx.record("comparison.align" if alignment else "comparison.reset_alignment", old.id, {
-            "alignment": _figures(alignment),
-            "previous": {"transform": old.transform, **old.alignment} if old.aligned else None})
-    return get_comparison(case, old.id)
+        changes = set_alignment_in(tx, comparison_id, alignment)
+    return get_comparison(case, str(changes.ids("comparison")[0]))
+
+
+def set_alignment_in(tx: Transaction, comparison_id: str, alignment: Alignment | None
+                     ) -> Changes:
+    old = get_comparison(tx, comparison_id)
+    transform, stored = _stored(alignment)
+    tx.conn.execute("UPDATE comparisons SET transform = ?, alignment = ?, updated_at = ?,"
+                    " updated_by = ? WHERE id = ?",
+                    (transform, stored, tx.at, tx.actor, old.id))
+    changes = updated(tx.conn, "comparison", old.id)
+    record_changes(tx, "comparison.align" if alignment else "comparison.reset_alignment",
+                   changes, old.id, {
+                       "alignment": _figures(alignment),
+                       "previous": ({"transform": old.transform, **old.alignment}
+                                    if old.aligned else None)})
+    return changes
 
 
 def reset_alignment(case: Case, comparison_id: str) -> Comparison:
@@ -178,35 +206,48 @@ def reset_alignment(case: Case, comparison_id: str) -> Comparison:
 def delete_comparison(case: Case, comparison_id: str) -> Comparison:
     """Remove a comparison; returns it (for undo). Refused once an export of it is evidence."""
     old = get_comparison(case, comparison_id)
-    exported = case.conn.execute("SELECT evidence_id FROM derivations WHERE comparison_id = ?",
-                                 (old.id,)).fetchone()
+    with case.write() as tx:
+        delete_comparison_in(tx, old.id)
+    return old
+
+
+def delete_comparison_in(tx: Transaction, comparison_id: str) -> Changes:
+    old = get_comparison(tx, comparison_id)
+    exported = tx.conn.execute("SELECT evidence_id FROM derivations WHERE comparison_id = ?",
+                               (old.id,)).fetchone()
     if exported:
         raise ValidationError(old.id, f"an image exported from it is evidence ({exported[0]}):"
                               " the comparison is kept so that image can be traced")
-    with case.write() as tx:
-        tx.conn.execute("DELETE FROM comparisons WHERE id = ?", (old.id,))
-        tx.record("comparison.delete", old.id, old.to_dict())
-    return old
+    changes = removed(tx.conn, "comparison", old.id)
+    tx.conn.execute("DELETE FROM comparisons WHERE id = ?", (old.id,))
+    record_changes(tx, "comparison.delete", changes, old.id, old.to_dict())
+    return changes
 
 
 def restore_comparison(case: Case, comparison: Comparison) -> Comparison:
     """Put back a deleted comparison as it was (same id and creation): undo of a delete."""
     with case.write() as tx:
-        tx.conn.execute(
-            "INSERT INTO comparisons (id, before_id, after_id, transform, alignment, note,"
-            " created_at, created_by, updated_at, updated_by)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (comparison.id, comparison.before_id, comparison.after_id,
-             json.dumps(comparison.transform) if comparison.transform else None,
-             json.dumps(comparison.alignment), comparison.note, comparison.created_at,
-             comparison.created_by, tx.at, tx.actor))
-        tx.record("comparison.restore", comparison.id, {
-            "before_id": comparison.before_id, "after_id": comparison.after_id})
+        restore_comparison_in(tx, comparison)
     return get_comparison(case, comparison.id)
 
 
-def _subject(before: dict[str, Any], after: dict[str, Any]) -> str:
-    return f"{before['original_name']} / {after['original_name']}"
+def restore_comparison_in(tx: Transaction, comparison: Comparison) -> Changes:
+    tx.conn.execute(
+        "INSERT INTO comparisons (id, before_id, after_id, transform, alignment, note,"
+        " created_at, created_by, updated_at, updated_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (comparison.id, comparison.before_id, comparison.after_id,
+         json.dumps(comparison.transform) if comparison.transform else None,
+         json.dumps(comparison.alignment), comparison.note, comparison.created_at,
+         comparison.created_by, tx.at, tx.actor))
+    changes = added(tx.conn, "comparison", comparison.id)
+    record_changes(tx, "comparison.restore", changes, comparison.id, {
+        "before_id": comparison.before_id, "after_id": comparison.after_id})
+    return changes
+
+
+def _subject(before: Evidence, after: Evidence) -> str:
+    return f"{before.original_name} / {after.original_name}"
 
 
 def align_pair(case: Case, before_id: str, after_id: str) -> Alignment:
@@ -246,6 +287,6 @@ def compare(case: Case, before_id: str, after_id: str, *, align: str = "auto",
             alignment = auto_align(before_pixels, after_pixels, subject=_subject(before, after))
         except AlignmentError as error:
             alignment, refusal = None, error
-    comparison = create_comparison(case, before["id"], after["id"], note=note,
+    comparison = create_comparison(case, before.id, after.id, note=note,
                                    alignment=alignment)
     return comparison, refusal

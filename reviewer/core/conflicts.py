@@ -24,6 +24,7 @@ from typing import Any
 from reviewer.core import incidents as incident_ops
 from reviewer.core import regions as region_ops
 from reviewer.core.case import Case, Transaction
+from reviewer.core.changes import NO_CHANGES, Changes, record_changes, updated
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.ids import resolve_id
 
@@ -82,6 +83,7 @@ class Settlement:
     before: dict[str, Any] = field(default_factory=dict)   # local values replaced by "theirs"
     moved: list[tuple[str, str, str]] = field(default_factory=list)
     # links added to the local object: ("region" | "evidence", incident id, other id)
+    changes: Changes = NO_CHANGES                      # everything settling changed
 
 
 _SELECT = (
@@ -117,7 +119,7 @@ def conflicts_by_object(case: Case) -> dict[str, Conflict]:
     return found
 
 
-def get_conflict(case: Case, conflict_id: str) -> Conflict:
+def get_conflict(case: Case | Transaction, conflict_id: str) -> Conflict:
     """One conflict by id, or by a unique id prefix of at least 8 characters."""
     full_id = resolve_id(case.conn, "merge_conflicts", conflict_id, "merge conflict",
                          missing="no such merge conflict in this case"
@@ -128,7 +130,7 @@ def get_conflict(case: Case, conflict_id: str) -> Conflict:
 # -- the two versions -------------------------------------------------------------
 
 
-def _region_values(case: Case, region_id: str) -> dict[str, Any] | None:
+def _region_values(case: Case | Transaction, region_id: str) -> dict[str, Any] | None:
     try:
         region = region_ops.get_region(case, region_id)
     except NotFoundError:
@@ -140,7 +142,7 @@ def _region_values(case: Case, region_id: str) -> dict[str, Any] | None:
             "confidence": region.confidence, "note": region.note}
 
 
-def _incident_values(case: Case, incident_id: str) -> dict[str, Any] | None:
+def _incident_values(case: Case | Transaction, incident_id: str) -> dict[str, Any] | None:
     try:
         incident = incident_ops.get_incident(case, incident_id)
     except NotFoundError:
@@ -161,13 +163,13 @@ def conflict_versions(case: Case, conflict: Conflict) -> Versions:
 # -- settling -----------------------------------------------------------------------
 
 
-def _exists(case: Case, kind: str, object_id: str) -> bool:
+def _exists(case: Case | Transaction, kind: str, object_id: str) -> bool:
     table = "regions" if kind == "region" else "incidents"
     return case.conn.execute(f"SELECT 1 FROM {table} WHERE id = ?",
                              (object_id,)).fetchone() is not None
 
 
-def _check(case: Case, conflict: Conflict, keep: str) -> tuple[bool, bool]:
+def _check(case: Case | Transaction, conflict: Conflict, keep: str) -> tuple[bool, bool]:
     if keep not in KEEP:
         raise ValidationError(keep, "keep one of: mine, theirs, both")
     if not conflict.is_open:
@@ -193,28 +195,36 @@ def _check(case: Case, conflict: Conflict, keep: str) -> tuple[bool, bool]:
     return mine, theirs
 
 
-def _move_links(case: Case, tx: Transaction, conflict: Conflict) -> list[tuple[str, str, str]]:
+def _move_links(tx: Transaction, conflict: Conflict
+                ) -> tuple[list[tuple[str, str, str]], Changes]:
     """Give the local object the copy's incident links it lacks; return those added."""
     moved: list[tuple[str, str, str]] = []
+    changes = NO_CHANGES
     local, copy = conflict.local_id, conflict.incoming_id
     if conflict.kind == "region":
         for (incident_id,) in tx.conn.execute(
                 "SELECT incident_id FROM incident_regions WHERE region_id = ?"
                 " ORDER BY linked_at", (copy,)).fetchall():
-            if incident_ops.link_region_in(tx, incident_id, local):
+            step = incident_ops.link_region_in(tx, incident_id, local)
+            if step:
                 moved.append(("region", incident_id, local))
-        return moved
+                changes |= step
+        return moved, changes
     for (region_id,) in tx.conn.execute(
             "SELECT region_id FROM incident_regions WHERE incident_id = ? ORDER BY linked_at",
             (copy,)).fetchall():
-        if incident_ops.link_region_in(tx, local, region_id):
+        step = incident_ops.link_region_in(tx, local, region_id)
+        if step:
             moved.append(("region", local, region_id))
+            changes |= step
     for (evidence_id,) in tx.conn.execute(
             "SELECT evidence_id FROM incident_evidence WHERE incident_id = ? ORDER BY linked_at",
             (copy,)).fetchall():
-        if incident_ops.link_evidence_in(tx, local, evidence_id):
+        step = incident_ops.link_evidence_in(tx, local, evidence_id)
+        if step:
             moved.append(("evidence", local, evidence_id))
-    return moved
+            changes |= step
+    return moved, changes
 
 
 def _region_update(region: region_ops.Region) -> dict[str, Any]:
@@ -223,72 +233,89 @@ def _region_update(region: region_ops.Region) -> dict[str, Any]:
             "confidence": region.confidence, "note": region.note}
 
 
-def _take_theirs(case: Case, tx: Transaction, conflict: Conflict) -> dict[str, Any]:
+def _take_theirs(tx: Transaction, conflict: Conflict) -> tuple[dict[str, Any], Changes]:
     """Give the local object the copy's content; return the values it had (for undo)."""
     if conflict.kind == "region":
-        local = region_ops.get_region(case, conflict.local_id)
-        copy = region_ops.get_region(case, conflict.incoming_id)
-        region_ops.update_region(case, local.id, tx=tx, **_region_update(copy))
-        return _region_update(local)
-    local_incident = incident_ops.get_incident(case, conflict.local_id)
-    copy_incident = incident_ops.get_incident(case, conflict.incoming_id)
-    incident_ops.update_incident(case, local_incident.id, tx=tx,
-                                 **{k: getattr(copy_incident, k) for k in INCIDENT_FIELDS})
-    return {k: getattr(local_incident, k) for k in INCIDENT_FIELDS}
+        local = region_ops.get_region(tx, conflict.local_id)
+        copy = region_ops.get_region(tx, conflict.incoming_id)
+        changes = region_ops.update_region_in(tx, local.id, **_region_update(copy))
+        return _region_update(local), changes
+    local_incident = incident_ops.get_incident(tx, conflict.local_id)
+    copy_incident = incident_ops.get_incident(tx, conflict.incoming_id)
+    changes = incident_ops.update_incident_in(
+        tx, local_incident.id, **{k: getattr(copy_incident, k) for k in INCIDENT_FIELDS})
+    return {k: getattr(local_incident, k) for k in INCIDENT_FIELDS}, changes
 
 
-def _set_resolved(tx: Transaction, conflict_id: str, resolved: bool) -> None:
+def _set_resolved(tx: Transaction, conflict_id: str, resolved: bool) -> Changes:
     at, by = (tx.at, tx.actor) if resolved else (None, None)
     tx.conn.execute("UPDATE merge_conflicts SET resolved_at = ?, resolved_by = ? WHERE id = ?",
                     (at, by, conflict_id))
+    return updated(tx.conn, "merge_conflict", conflict_id)
 
 
 def settle_conflict(case: Case, conflict_id: str, keep: str) -> Settlement:
     """Settle an open conflict keeping "mine", "theirs" or "both"; one audited change."""
-    conflict = get_conflict(case, conflict_id)
-    _mine_exists, theirs_exists = _check(case, conflict, keep)
+    with case.write() as tx:
+        return settle_conflict_in(tx, conflict_id, keep)
+
+
+def settle_conflict_in(tx: Transaction, conflict_id: str, keep: str) -> Settlement:
+    conflict = get_conflict(tx, conflict_id)
+    _mine_exists, theirs_exists = _check(tx, conflict, keep)
     removed_region = removed_incident = None
     before: dict[str, Any] = {}
     moved: list[tuple[str, str, str]] = []
-    with case.write() as tx:
-        if keep != "both" and theirs_exists:
-            moved = _move_links(case, tx, conflict)
-            if keep == "theirs":
-                before = _take_theirs(case, tx, conflict)
-            if conflict.kind == "region":
-                removed_region = region_ops.delete_region(case, conflict.incoming_id, tx=tx)
-            else:
-                removed_incident = incident_ops.delete_incident(case, conflict.incoming_id,
-                                                                tx=tx)
-        _set_resolved(tx, conflict.id, True)
-        tx.record("merge_conflict.settle", conflict.id, {
-            "keep": keep, "kind": conflict.kind, "local_id": conflict.local_id,
-            "incoming_id": conflict.incoming_id, "merge_id": conflict.merge_id,
-            "package_name": conflict.package_name, "detail": conflict.detail,
-            "moved_links": [list(link) for link in moved]})
-    return Settlement(get_conflict(case, conflict.id), keep, removed_region, removed_incident,
-                      before, moved)
+    changes = NO_CHANGES
+    if keep != "both" and theirs_exists:
+        moved, changes = _move_links(tx, conflict)
+        if keep == "theirs":
+            before, step = _take_theirs(tx, conflict)
+            changes |= step
+        if conflict.kind == "region":
+            region = region_ops.get_region(tx, conflict.incoming_id)
+            step = region_ops.delete_regions_in(tx, [region.id])
+            removed_region = (region, [str(key[0]) for key in step.ids("incident_region")])
+        else:
+            incident = incident_ops.get_incident(tx, conflict.incoming_id)
+            step = incident_ops.delete_incident_in(tx, incident.id)
+            removed_incident = (incident,
+                                [str(key[1]) for key in step.ids("incident_region")],
+                                [str(key[1]) for key in step.ids("incident_evidence")])
+        changes |= step
+    step = _set_resolved(tx, conflict.id, True)
+    record_changes(tx, "merge_conflict.settle", step, conflict.id, {
+        "keep": keep, "kind": conflict.kind, "local_id": conflict.local_id,
+        "incoming_id": conflict.incoming_id, "merge_id": conflict.merge_id,
+        "package_name": conflict.package_name, "detail": conflict.detail,
+        "moved_links": [list(link) for link in moved]})
+    return Settlement(get_conflict(tx, conflict.id), keep, removed_region, removed_incident,
+                      before, moved, changes | step)
 
 
 def undo_settlement(case: Case, settlement: Settlement) -> Conflict:
     """Put everything back as it was before `settlement` and reopen the conflict."""
-    conflict = settlement.conflict
     with case.write() as tx:
-        if settlement.removed_region is not None:
-            region_ops.restore_region(case, *settlement.removed_region, tx=tx)
-        if settlement.removed_incident is not None:
-            incident_ops.restore_incident(case, *settlement.removed_incident, tx=tx)
-        if settlement.before and conflict.kind == "region":
-            region_ops.update_region(case, conflict.local_id, tx=tx, **settlement.before)
-        elif settlement.before:
-            incident_ops.update_incident(case, conflict.local_id, tx=tx, **settlement.before)
-        for what, incident_id, other in settlement.moved:
-            if what == "region":
-                incident_ops.unlink_region(case, incident_id, other, tx=tx)
-            else:
-                incident_ops.unlink_evidence(case, incident_id, other, tx=tx)
-        _set_resolved(tx, conflict.id, False)
-        tx.record("merge_conflict.reopen", conflict.id, {
-            "undoing": settlement.keep, "kind": conflict.kind, "local_id": conflict.local_id,
-            "incoming_id": conflict.incoming_id})
-    return get_conflict(case, conflict.id)
+        undo_settlement_in(tx, settlement)
+    return get_conflict(case, settlement.conflict.id)
+
+
+def undo_settlement_in(tx: Transaction, settlement: Settlement) -> Changes:
+    conflict = settlement.conflict
+    changes = NO_CHANGES
+    if settlement.removed_region is not None:
+        changes |= region_ops.restore_region_in(tx, *settlement.removed_region)
+    if settlement.removed_incident is not None:
+        changes |= incident_ops.restore_incident_in(tx, *settlement.removed_incident)
+    if settlement.before and conflict.kind == "region":
+        changes |= region_ops.update_region_in(tx, conflict.local_id, **settlement.before)
+    elif settlement.before:
+        changes |= incident_ops.update_incident_in(tx, conflict.local_id, **settlement.before)
+    for what, incident_id, other in settlement.moved:
+        kind = "incident_region" if what == "region" else "incident_evidence"
+        changes |= incident_ops.unlink_in(tx, kind, (incident_id, other))
+    step = _set_resolved(tx, conflict.id, False)
+    record_changes(tx, "merge_conflict.reopen", step, conflict.id, {
+        "undoing": settlement.keep, "kind": conflict.kind, "local_id": conflict.local_id,
+        "incoming_id": conflict.incoming_id})
+    return changes | step

@@ -22,7 +22,7 @@ from reviewer.core import media_store
 from reviewer.core.atomic import replacing
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
-from reviewer.core.evidence import get_evidence
+from reviewer.core.evidence import Evidence, get_evidence
 from reviewer.core.imaging import THUMB_SIZE
 from reviewer.core.ingest import thumbnail_path
 
@@ -65,7 +65,7 @@ def derivation(case: Case, evidence_id: str) -> dict[str, Any] | None:
 
 def add_derived_image(case: Case, image: Image.Image, name: str, sources: list[Source],
                       recipe: dict[str, Any], *, comparison_id: str | None = None,
-                      action: str = "evidence.derive") -> dict[str, Any]:
+                      action: str = "evidence.derive") -> Evidence:
     """Store `image` as a derived evidence item (PNG) with its derivation; returns its row."""
     data = encode_png(image)
     sha256 = hashlib.sha256(data).hexdigest()

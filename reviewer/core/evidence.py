@@ -1,20 +1,85 @@
 """Reading evidence items: one by id, filtered pages of them, their EXIF tags.
 
-Rows are plain dicts keyed by the database's column names, the same keys the
-command line prints with --json, so a script learns one vocabulary.
+Items are `Evidence` values whose fields are the database's column names, the same
+keys the command line prints with --json (`Evidence.to_json()`), so a script learns
+one vocabulary.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from reviewer.core.case import Case
+from reviewer.core.case import Case, Transaction
 from reviewer.core.ids import resolve_id
 from reviewer.core.names import from_record
+from reviewer.core.rows import ColumnAccess, as_records, first_record
 
 KINDS = ("photo", "video", "frame", "derived")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Evidence(ColumnAccess):
+    """One item as stored (the `evidence` table's columns)."""
+
+    id: str
+    kind: str
+    sha256: str
+    bytes: int
+    original_name: str
+    original_path: str | None = None
+    stored_path: str | None = None
+    linked_path: str | None = None
+    mime: str | None = None
+    format: str | None = None
+    width: int | None = None
+    height: int | None = None
+    taken_at: str | None = None
+    taken_at_utc: str | None = None
+    taken_at_offset: str | None = None
+    make: str | None = None
+    model: str | None = None
+    orientation: int | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    gps_alt: float | None = None
+    gps_time: str | None = None
+    gps_source: str | None = None
+    duration_s: float | None = None
+    fps: float | None = None
+    frame_count: int | None = None
+    codec: str | None = None
+    parent_id: str | None = None
+    frame_index: int | None = None
+    frame_time_ms: int | None = None
+    imported_at: str = ""
+    imported_by: str = ""
+    note: str = ""
+    # Kept as received though damaged (schema 5), with why; a name's exact bytes where
+    # they are not UTF-8 (hex; None when the text is exact).
+    damaged: int = 0
+    damage_reason: str | None = None
+    original_name_hex: str | None = None
+    original_path_hex: str | None = None
+    linked_path_hex: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)   # columns added since
+    # Counts list_evidence adds: how many regions; how many match the filter's label/incident.
+    regions: int | None = None
+    matching_regions: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The columns by name (and the counts a listing added), as --json prints them."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_COLUMNS}
+        out.update(self.extra)
+        for name in ("regions", "matching_regions"):
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
+
+
+_NOT_COLUMNS = ("extra", "regions", "matching_regions")
 
 
 @dataclass(frozen=True)
@@ -79,7 +144,7 @@ _ORDER = (" ORDER BY coalesce(g.taken_at_utc, g.taken_at, g.imported_at), g.orig
 
 
 def list_evidence(case: Case, where: EvidenceFilter | None = None, *, limit: int | None = None,
-                  offset: int = 0) -> list[dict[str, Any]]:
+                  offset: int = 0) -> list[Evidence]:
     """Evidence rows in capture-time order, each with its `regions` count; where the filter
     names a label or an incident, also `matching_regions`: how many of the item's regions
     have that label / are attached to that incident (see EvidenceFilter.region_where)."""
@@ -92,8 +157,7 @@ def list_evidence(case: Case, where: EvidenceFilter | None = None, *, limit: int
     cursor = case.conn.execute(
         "SELECT e.*, (SELECT count(*) FROM regions r WHERE r.evidence_id = e.id) AS regions"
         f"{count} FROM evidence e{_GROUP}{sql}{_ORDER}{page}", [*matching_params, *params])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
+    return as_records(Evidence, cursor)
 
 
 def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[str]:
@@ -103,13 +167,13 @@ def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[s
         f"SELECT e.id FROM evidence e{_GROUP}{sql}{_ORDER}", params)]
 
 
-def get_evidence(case: Case, evidence_id: str) -> dict[str, Any]:
+def get_evidence(case: Case | Transaction, evidence_id: str) -> Evidence:
     """One item by id, or by a unique id prefix of at least 8 characters (handy on the CLI)."""
     full_id = resolve_id(case.conn, "evidence", evidence_id, "evidence item")
-    cursor = case.conn.execute("SELECT * FROM evidence WHERE id = ?", (full_id,))
-    row = cursor.fetchone()
-    names = [d[0] for d in cursor.description]
-    return dict(zip(names, row, strict=True))
+    item = first_record(Evidence, case.conn.execute("SELECT * FROM evidence WHERE id = ?",
+                                                    (full_id,)))
+    assert item is not None     # resolve_id found it
+    return item
 
 
 def evidence_exif(case: Case, evidence_id: str) -> dict[str, str]:
@@ -118,11 +182,18 @@ def evidence_exif(case: Case, evidence_id: str) -> dict[str, str]:
     return dict(rows.fetchall())
 
 
-def media_path(case: Case, row: dict[str, Any]) -> Path:
+def media_path(case: Case, item: Evidence) -> Path:
     """Where the original's bytes are: in the store, or where a linked file lies."""
-    if row.get("stored_path"):
-        return case.path / row["stored_path"]
-    return Path(from_record(row["linked_path"], row.get("linked_path_hex")))
+    return stored_file(case, item.stored_path, item.linked_path, item.linked_path_hex)
+
+
+def stored_file(case: Case, stored_path: str | None, linked_path: str | None,
+                linked_path_hex: str | None = None) -> Path:
+    """A file the case keeps: in its folder (`stored_path`), or linked where it lies (by its
+    exact bytes where the name is not UTF-8)."""
+    if stored_path:
+        return case.path / stored_path
+    return Path(from_record(linked_path or "", linked_path_hex))
 
 
 def camera_name(make: str | None, model: str | None) -> str:
@@ -136,7 +207,8 @@ def camera_name(make: str | None, model: str | None) -> str:
 _SUMMARY_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index, e.damaged, e.damage_reason FROM evidence e WHERE e.id IN ({})"
+    " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex FROM evidence e"
+    " WHERE e.id IN ({})"
 )
 _LABEL_COUNTS_SQL = (
     "SELECT r.evidence_id, l.name, l.colour, count(*) FROM regions r JOIN labels l"

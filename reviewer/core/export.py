@@ -37,6 +37,7 @@ from reviewer.core.package_signature import manifest_signer, sign_manifest
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.report import render_report
+from reviewer.core.rows import as_dicts
 from reviewer.core.schema import SCHEMA_VERSION
 from reviewer.core.snapshot import Selection, prune, snapshot_database
 
@@ -114,8 +115,7 @@ def _media_rows(view: Case) -> list[dict[str, Any]]:
         " FROM evidence UNION ALL"
         " SELECT id, sha256, bytes, original_name, stored_path, NULL, NULL FROM attachments"
         " ORDER BY stored_path, linked_path")
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
+    return as_dicts(cursor)
 
 
 class _PackageWriter:

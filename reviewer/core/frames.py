@@ -26,7 +26,7 @@ from reviewer.core.atomic import write_atomically
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
 from reviewer.core.errors import MediaError, NotFoundError
-from reviewer.core.evidence import get_evidence, media_path
+from reviewer.core.evidence import Evidence, get_evidence, media_path
 from reviewer.core.imaging import THUMB_SIZE
 from reviewer.core.ingest import thumbnail_path
 from reviewer.core.progress import CancelFlag, NeverCancel, ProgressCallback, no_progress
@@ -105,7 +105,7 @@ def _encode(case_path: Path, frame: Frame) -> _Encoded:
     return _Encoded(frame.index, frame.time_ms, width, height, sha256, part)
 
 
-def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
+def _commit(case: Case, video: Evidence, telemetry: Telemetry | None,
             encoded: list[_Encoded], report: FrameReport) -> None:
     if not encoded:
         return
@@ -115,25 +115,25 @@ def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
             media_store.place(case.path, item.part, stored)
             point = telemetry.at(item.time_ms) if telemetry else None
             taken = point.time if point and point.time else _offset_time(
-                video["taken_at"], item.time_ms)
+                video.taken_at, item.time_ms)
             # Without telemetry the video's own position (a phone's) is the frame's too.
             position = (point.lat, point.lon, point.altitude, source_of(telemetry)) \
                 if point and point.lat is not None else (None, None, None, None) \
-                if telemetry else (video["gps_lat"], video["gps_lon"], video["gps_alt"],
-                                   video["gps_source"])
+                if telemetry else (video.gps_lat, video.gps_lon, video.gps_alt,
+                                   video.gps_source)
             frame_id = new_id()
-            name = f"{Path(video['original_name']).stem}_frame{item.frame_index:06d}.png"
+            name = f"{Path(video.original_name).stem}_frame{item.frame_index:06d}.png"
             row = {
                 "id": frame_id, "kind": "frame", "sha256": item.sha256,
                 "bytes": (case.path / stored).stat().st_size, "original_name": name,
-                "original_path": video["original_path"], "stored_path": stored,
+                "original_path": video.original_path, "stored_path": stored,
                 "mime": "image/png", "format": "PNG", "width": item.width,
-                "height": item.height, "parent_id": video["id"],
+                "height": item.height, "parent_id": video.id,
                 "frame_index": item.frame_index, "frame_time_ms": item.time_ms,
-                "make": video["make"], "model": video["model"],
+                "make": video.make, "model": video.model,
                 "taken_at": taken,
                 "taken_at_utc": _utc_time(video, point, item.time_ms),
-                "taken_at_offset": video["taken_at_offset"],
+                "taken_at_offset": video.taken_at_offset,
                 "gps_lat": position[0], "gps_lon": position[1], "gps_alt": position[2],
                 "gps_source": position[3],
                 "imported_at": tx.at, "imported_by": tx.actor,
@@ -142,7 +142,7 @@ def _commit(case: Case, video: dict[str, Any], telemetry: Telemetry | None,
                 f"INSERT INTO evidence ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()))
             tx.record("evidence.frame", frame_id, {
-                "video_id": video["id"], "frame_index": item.frame_index,
+                "video_id": video.id, "frame_index": item.frame_index,
                 "frame_time_ms": item.time_ms, "sha256": item.sha256,
                 "telemetry": None if point is None else {
                     "lat": point.lat, "lon": point.lon, "altitude": point.altitude,
@@ -164,13 +164,13 @@ def _offset_time(start: str | None, offset_ms: int) -> str | None:
     return text.replace("+00:00", "Z") if start.endswith("Z") else text
 
 
-def _utc_time(video: dict[str, Any], point: object, offset_ms: int) -> str | None:
+def _utc_time(video: Evidence, point: object, offset_ms: int) -> str | None:
     """The frame's moment in UTC: the telemetry's when it is UTC (GPMF), else the
     video's start in UTC plus the offset."""
     when = getattr(point, "time", None)
     if when and when.endswith("Z"):
         return when
-    return _offset_time(video["taken_at_utc"], offset_ms)
+    return _offset_time(video.taken_at_utc, offset_ms)
 
 
 def _existing_indices(case: Case, video_id: str) -> set[int]:
@@ -186,11 +186,11 @@ def extract_frames(
     change, as evidence items."""
     cancel = cancel or NeverCancel()
     video = get_evidence(case, video_id)
-    if video["kind"] != "video":
+    if video.kind != "video":
         raise NotFoundError(video_id, "is not a video")
     path = media_path(case, video)
-    telemetry = telemetry_for(case, video["id"])
-    existing = _existing_indices(case, video["id"])
+    telemetry = telemetry_for(case, video.id)
+    existing = _existing_indices(case, video.id)
     report = FrameReport()
     if scenes:
         frames = frames_at_scenes(path, progress=progress, cancel=cancel)
@@ -226,20 +226,20 @@ def extract_frames(
     return report
 
 
-def keep_frame(case: Case, video_id: str, frame_index: int) -> dict[str, Any]:
+def keep_frame(case: Case, video_id: str, frame_index: int) -> Evidence:
     """Add one frame of a video to the case (the app's "Keep frame"); returns its row.
 
     Keeping a frame already in the case returns the existing item.
     """
     video = get_evidence(case, video_id)
-    if video["kind"] != "video":
+    if video.kind != "video":
         raise NotFoundError(video_id, "is not a video")
     row = case.conn.execute(
         "SELECT id FROM evidence WHERE parent_id = ? AND frame_index = ? AND kind = 'frame'",
-        (video["id"], frame_index)).fetchone()
+        (video.id, frame_index)).fetchone()
     if row is None:
         report = FrameReport()
         encoded = _encode(case.path, frame_at(media_path(case, video), frame_index))
-        _commit(case, video, telemetry_for(case, video["id"]), [encoded], report)
+        _commit(case, video, telemetry_for(case, video.id), [encoded], report)
         return get_evidence(case, report.imported[0]["id"])
     return get_evidence(case, row[0])

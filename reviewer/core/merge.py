@@ -43,6 +43,7 @@ from reviewer.core.keys import UNTRUSTED
 from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import ensure_room, iter_entry, open_zip
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
+from reviewer.core.rows import as_dicts
 from reviewer.core.schema import MIGRATIONS, SCHEMA_VERSION
 
 _CONFLICT_NAMESPACE = uuid.UUID("0b6f7c1e-4d7a-4f55-a1c9-2b8e5d3f9a10")
@@ -76,8 +77,7 @@ class MergeReport:
 
 def _rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
     cursor = conn.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor]
+    return as_dicts(cursor)
 
 
 def _insert(conn: sqlite3.Connection, table: str, row: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from reviewer.core.case import Case
 from reviewer.core.incidents import incident_evidence_ids, incident_region_ids, list_incidents
+from reviewer.core.rows import as_dicts
 
 REGION_COLUMNS = (
     "id", "evidence_id", "evidence_sha256", "original_name", "label", "shape", "geometry",
@@ -57,18 +58,17 @@ def regions_csv(case: Case, *, raw: bool = False) -> bytes:
         " r.created_at, r.created_by, r.updated_at, r.updated_by"
         " FROM regions r JOIN labels l ON l.id = r.label_id JOIN evidence e"
         " ON e.id = r.evidence_id ORDER BY e.original_name, r.created_at, r.id")
-    names = [d[0] for d in cursor.description]
-    return _csv(REGION_COLUMNS, [dict(zip(names, row, strict=True)) for row in cursor], raw)
+    return _csv(REGION_COLUMNS, as_dicts(cursor), raw)
 
 
 def incidents_csv(case: Case, *, raw: bool = False) -> bytes:
-    return _csv(INCIDENT_COLUMNS, list_incidents(case), raw)
+    return _csv(INCIDENT_COLUMNS, [incident.to_json() for incident in list_incidents(case)], raw)
 
 
 def incidents_geojson(case: Case) -> bytes:
     """Incidents with a position as GeoJSON points (RFC 7946: longitude first)."""
     features = []
-    for row in list_incidents(case):
+    for row in (incident.to_json() for incident in list_incidents(case)):
         if row["lat"] is None or row["lon"] is None:
             continue
         properties = {k: v for k, v in row.items() if k not in ("lat", "lon")}

@@ -21,7 +21,7 @@ from reviewer.core.audit import check_chain
 from reviewer.core.bidi import escape_controls
 from reviewer.core.case import Case
 from reviewer.core.errors import MediaError
-from reviewer.core.evidence import camera_name, list_evidence, media_path
+from reviewer.core.evidence import Evidence, camera_name, list_evidence, media_path
 from reviewer.core.imaging import (
     decode_pixels,
     decode_thumbnail,
@@ -67,9 +67,9 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
         return ImageFont.load_default()
 
 
-def _displayed(case: Case, row: dict[str, Any]) -> Image.Image:
-    path = media_path(case, row)
-    if row.get("damaged"):     # the pixels that decode of an item kept damaged
+def _displayed(case: Case, item: Evidence) -> Image.Image:
+    path = media_path(case, item)
+    if item.damaged:     # the pixels that decode of an item kept damaged
         return Image.fromarray(decode_pixels(path, damaged=True))
     image = open_image(path)
     info = image_info(image)
@@ -115,16 +115,16 @@ def draw_crop(image: Image.Image, region: Region, colour: str) -> Image.Image:
     return crop
 
 
-def _thumbnail(case: Case, row: dict[str, Any]) -> bytes | None:
+def _thumbnail(case: Case, item: Evidence) -> bytes | None:
     try:
-        path = media_path(case, row)
-        if row["kind"] == "video":       # its first frame, as the app's browser shows it
+        path = media_path(case, item)
+        if item.kind == "video":       # its first frame, as the app's browser shows it
             from reviewer.core.video import frame_at
 
             first = Image.fromarray(frame_at(path, 0).image[:, :, ::-1])
             first.thumbnail((THUMB, THUMB))
             return _jpeg(first)
-        if row["kind"] not in _IMAGE_KINDS:
+        if item.kind not in _IMAGE_KINDS:
             return None
         image = open_image(path)
         return decode_thumbnail(path, image, image_info(image), THUMB)
@@ -149,15 +149,17 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
     `view` reads the (pruned) snapshot while finding originals in the case folder;
     `files` maps an item's id to its path in the package, or None when not included.
     """
-    items = list_evidence(view)
+    evidence = {item.id: item for item in list_evidence(view)}
+    # The template reads dicts: each item's columns plus what the report adds below.
+    items = [item.to_json() for item in evidence.values()]
     by_id = {row["id"]: row for row in items}
     colours = dict(view.conn.execute("SELECT id, colour FROM labels").fetchall())
     regions = list_regions(view)
     crops: dict[str, str | None] = {}
     for evidence_id in dict.fromkeys(r.evidence_id for r in regions):
-        row = by_id[evidence_id]
+        item = evidence[evidence_id]
         try:
-            image = _displayed(view, row) if row["kind"] in _IMAGE_KINDS else None
+            image = _displayed(view, item) if item.kind in _IMAGE_KINDS else None
         except (MediaError, OSError):
             image = None
         for region in (r for r in regions if r.evidence_id == evidence_id):
@@ -168,7 +170,7 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
                                                                        "#ff0000")))
                 crops[region.id] = name.removeprefix("report/")
     for row in items:
-        data = _thumbnail(view, row)
+        data = _thumbnail(view, evidence[row["id"]])
         row["thumbnail"] = None
         if data:
             name = f"report/img/item-{row['id']}.jpg"
@@ -183,7 +185,7 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
     for row in items:
         row["crops"] = [{**r.to_dict(), "image": crops.get(r.id)} for r in regions
                         if r.evidence_id == row["id"]]
-    incidents = list_incidents(view)
+    incidents = [incident.to_json() for incident in list_incidents(view)]
     for incident in incidents:
         incident["crops"] = [
             {**region_by_id[rid].to_dict(), "image": crops.get(rid),

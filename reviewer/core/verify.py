@@ -9,11 +9,12 @@ from typing import Any
 
 from reviewer.core.audit import check_chain
 from reviewer.core.case import Case
-from reviewer.core.evidence import media_path
+from reviewer.core.evidence import stored_file
 from reviewer.core.head_signature import check_head
 from reviewer.core.media_store import INCOMING, sha256_file
 from reviewer.core.names import display_name
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
+from reviewer.core.rows import as_dicts, column_names
 from reviewer.core.schema import AUDIT_TRIGGERS
 
 
@@ -42,7 +43,7 @@ class VerifyReport:
 
 
 def _check_file(case: Case, row: dict[str, Any]) -> dict[str, Any] | None:
-    path = media_path(case, row)
+    path = stored_file(case, row["stored_path"], row["linked_path"], row["linked_path_hex"])
     where = {"path": display_name(path), "id": row["id"]}
     try:
         digest = sha256_file(path)
@@ -67,8 +68,8 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     cursor = case.conn.execute(
         "SELECT id, sha256, bytes, original_name, stored_path, linked_path, linked_path_hex"
         " FROM evidence ORDER BY stored_path, linked_path")
-    names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, row, strict=True)) for row in cursor]
+    names = column_names(cursor)
+    rows = as_dicts(cursor)
     # Attachments (a video's telemetry) are originals too.
     cursor = case.conn.execute(
         "SELECT id, sha256, bytes, original_name, stored_path, NULL AS linked_path, NULL"

@@ -110,6 +110,6 @@ def _add_flight(case, after_photo: Path, folder: Path, incident_id: str) -> None
     link_evidence(case, incident_id, video_id)
     frame = keep_frame(case, video_id, flight.keep_index)
     for number, polygon in enumerate(flight.toppled, 1):
-        add_region(case, frame["id"], "toppled column", "polygon",
+        add_region(case, frame.id, "toppled column", "polygon",
                    {"points": [list(p) for p in polygon]}, incident_id=incident_id,
                    note=f"fallen column {number} seen from the drone")

@@ -229,7 +229,7 @@ class FilterBar(QWidget):
         for combo, everything, items in (
             (self.label, "Any label", [(lb.name, lb.id) for lb in list_labels(session.case)]),
             (self.incident, "Any incident",
-             [(row["title"], row["id"]) for row in list_incidents(session.case)]),
+             [(row.title, row.id) for row in list_incidents(session.case)]),
         ):
             chosen = combo.currentData()
             combo.blockSignals(True)

@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core.errors import ReviewerError
-from reviewer.core.labels import add_label, list_labels, merge_labels, update_label
+from reviewer.core.labels import list_labels
+from reviewer.ui.edits import AddLabel, EditLabel, MergeLabels
 from reviewer.ui.label_picker import swatch
-from reviewer.ui.session import CaseSession
+from reviewer.ui.session import CaseSession, EditCommand
 
 
 class LabelsDialog(QDialog):
@@ -35,6 +36,7 @@ class LabelsDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Label vocabulary")
         self.session = session
+        session.labelsChanged.connect(self.refresh)     # undo and redo show here too
         self.list = QListWidget()
         buttons = QVBoxLayout()
         actions = (("Add…", self.add), ("Rename…", self.rename), ("Colour…", self.recolour),
@@ -69,19 +71,18 @@ class LabelsDialog(QDialog):
         item = self.list.currentItem()
         return item.data(Qt.ItemDataRole.UserRole) if item else ""
 
-    def _apply(self, change) -> None:
+    def _apply(self, command: EditCommand) -> None:
         try:
-            change()
+            self.session.push_or_raise(command)
         except ReviewerError as error:
             QMessageBox.warning(self, "Label not changed", str(error))
             return
-        self.session.labelsChanged.emit()
         self.refresh()
 
     def add(self) -> None:
         name, ok = QInputDialog.getText(self, "New label", "Name:")
         if ok and name.strip():
-            self._apply(lambda: add_label(self.session.case, name.strip()))
+            self._apply(AddLabel(self.session, name.strip()))
 
     def rename(self) -> None:
         label_id = self._current_id()
@@ -90,7 +91,7 @@ class LabelsDialog(QDialog):
         name, ok = QInputDialog.getText(self, "Rename label", "New name:",
                                         text=self.list.currentItem().text().split("] ")[-1])
         if ok and name.strip():
-            self._apply(lambda: update_label(self.session.case, label_id, name=name.strip()))
+            self._apply(EditLabel(self.session, label_id, "Rename label", name=name.strip()))
 
     def recolour(self) -> None:
         label_id = self._current_id()
@@ -98,7 +99,8 @@ class LabelsDialog(QDialog):
             return
         colour = QColorDialog.getColor(parent=self)
         if colour.isValid():
-            self._apply(lambda: update_label(self.session.case, label_id, colour=colour.name()))
+            self._apply(EditLabel(self.session, label_id, "Recolour label",
+                                  colour=colour.name()))
 
     def set_shortcut(self) -> None:
         label_id = self._current_id()
@@ -107,7 +109,8 @@ class LabelsDialog(QDialog):
         key, ok = QInputDialog.getText(
             self, "Shortcut", "Key (1 to 9; a key another label has moves to this one):")
         if ok and key.strip():
-            self._apply(lambda: update_label(self.session.case, label_id, shortcut=key.strip()))
+            self._apply(EditLabel(self.session, label_id, "Label shortcut",
+                                  shortcut=key.strip()))
 
     def merge(self) -> None:
         source = self._current_id()
@@ -119,8 +122,7 @@ class LabelsDialog(QDialog):
                                         [lb.name for lb in labels], editable=False)
         if ok:
             target = next(lb.id for lb in labels if lb.name == name)
-            self._apply(lambda: merge_labels(self.session.case, source, target))
-            self.session.regionsChanged.emit("")
+            self._apply(MergeLabels(self.session, source, target))
 
 
 class SettingsDialog(QDialog):

@@ -1,14 +1,19 @@
-"""Every tagging and incident edit as an undoable command over core functions."""
+"""Every tagging, incident and label edit as an undoable command over core functions.
+
+Each command's apply and revert write in the one transaction the session opens and
+return the core's Changes; the session refreshes the views from that value.
+"""
 
 from __future__ import annotations
 
-import contextlib
 from typing import Any
 
 from reviewer.core import conflicts as conflict_ops
 from reviewer.core import incidents as incident_ops
+from reviewer.core import labels as label_ops
 from reviewer.core import regions as region_ops
-from reviewer.core.errors import ReviewerError
+from reviewer.core.case import Transaction
+from reviewer.core.changes import Changes
 from reviewer.ui.session import CaseSession, EditCommand
 
 
@@ -21,23 +26,18 @@ class AddRegion(EditCommand):
         self.incident_id = incident_id
         self.region: region_ops.Region | None = None
 
-    def apply(self) -> None:
-        if self.region is None:
-            self.region = region_ops.add_region(
-                self.session.case, self.evidence_id, *self.args, incident_id=self.incident_id)
-        else:
-            region_ops.restore_region(self.session.case, self.region,
-                                      [self.incident_id] if self.incident_id else [])
-        self.session.regionsChanged.emit(self.evidence_id)
-        if self.incident_id:
-            self.session.incidentsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        if self.region is not None:
+            return region_ops.restore_region_in(
+                tx, self.region, [self.incident_id] if self.incident_id else [])
+        changes = region_ops.add_region_in(tx, self.evidence_id, *self.args,
+                                           incident_id=self.incident_id)
+        self.region = region_ops.get_region(tx, str(changes.ids("region")[0]))
+        return changes
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
         assert self.region is not None
-        region_ops.delete_region(self.session.case, self.region.id)
-        self.session.regionsChanged.emit(self.evidence_id)
-        if self.incident_id:
-            self.session.incidentsChanged.emit()
+        return region_ops.delete_regions_in(tx, [self.region.id])
 
 
 class DeleteRegions(EditCommand):
@@ -46,20 +46,19 @@ class DeleteRegions(EditCommand):
         self.region_ids = region_ids
         self.removed: list[tuple[region_ops.Region, list[str]]] = []
 
-    def apply(self) -> None:
-        self.removed = region_ops.delete_regions(self.session.case, self.region_ids)
-        self._changed()
+    def apply(self, tx: Transaction) -> Changes:
+        regions = [region_ops.get_region(tx, region_id) for region_id in self.region_ids]
+        changes = region_ops.delete_regions_in(tx, self.region_ids)
+        links = changes.ids("incident_region", "removed")
+        self.removed = [(region, [str(key[0]) for key in links if key[1] == region.id])
+                        for region in regions]
+        return changes
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
+        changes = Changes()
         for region, incidents in self.removed:
-            region_ops.restore_region(self.session.case, region, incidents)
-        self._changed()
-
-    def _changed(self) -> None:
-        for evidence_id in {region.evidence_id for region, _ in self.removed}:
-            self.session.regionsChanged.emit(evidence_id)
-        if any(incidents for _, incidents in self.removed):
-            self.session.incidentsChanged.emit()
+            changes |= region_ops.restore_region_in(tx, region, incidents)
+        return changes
 
 
 class EditRegion(EditCommand):
@@ -71,17 +70,31 @@ class EditRegion(EditCommand):
         self.region_id = region_id
         self.before, self.after = before, after
 
-    def _set(self, values: dict[str, Any]) -> None:
-        region = region_ops.update_region(self.session.case, self.region_id, **values)
-        self.session.regionsChanged.emit(region.evidence_id)
-        if "label" in values:
-            self.session.incidentsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        return region_ops.update_region_in(tx, self.region_id, **self.after)
 
-    def apply(self) -> None:
-        self._set(self.after)
+    def revert(self, tx: Transaction) -> Changes:
+        return region_ops.update_region_in(tx, self.region_id, **self.before)
 
-    def revert(self) -> None:
-        self._set(self.before)
+
+class RelabelRegions(EditCommand):
+    """Give every selected region one label: one undo step however many there are."""
+
+    def __init__(self, session: CaseSession, regions: list[region_ops.Region],
+                 label_id: str) -> None:
+        moving = [region for region in regions if region.label_id != label_id]
+        super().__init__(session, f"Relabel {len(moving)} region(s)")
+        self.before = {region.id: region.label_id for region in moving}
+        self.label_id = label_id
+
+    def apply(self, tx: Transaction) -> Changes:
+        return region_ops.relabel_regions_in(tx, list(self.before), self.label_id)
+
+    def revert(self, tx: Transaction) -> Changes:
+        changes = Changes()
+        for region_id, label_id in self.before.items():
+            changes |= region_ops.update_region_in(tx, region_id, label=label_id)
+        return changes
 
 
 def region_values(region: region_ops.Region, keys: list[str]) -> dict[str, Any]:
@@ -101,27 +114,21 @@ class AddIncident(EditCommand):
         self.evidence_ids = evidence_ids or []
         self.incident: incident_ops.Incident | None = None
 
-    def apply(self) -> None:
-        case = self.session.case
-        if self.incident is None:
-            values = dict(self.values)
-            incident = incident_ops.add_incident(case, values.pop("title"), **values)
-            try:
-                incident_ops.link_to_incident(case, incident.id, self.region_ids,
-                                              self.evidence_ids)
-            except ReviewerError:        # a tag deleted meanwhile: no half-made incident
-                incident_ops.delete_incident(case, incident.id)
-                raise
-            self.incident = incident
-        else:
-            incident_ops.restore_incident(case, self.incident, self.region_ids,
-                                          self.evidence_ids)
-        self.session.incidentsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        if self.incident is not None:
+            return incident_ops.restore_incident_in(tx, self.incident, self.region_ids,
+                                                    self.evidence_ids)
+        values = dict(self.values)
+        # One transaction: a tag deleted meanwhile leaves no half-made incident.
+        changes = incident_ops.add_incident_in(tx, values.pop("title"),
+                                               region_ids=self.region_ids,
+                                               evidence_ids=self.evidence_ids, **values)
+        self.incident = incident_ops.get_incident(tx, str(changes.ids("incident")[0]))
+        return changes
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
         assert self.incident is not None
-        incident_ops.delete_incident(self.session.case, self.incident.id)
-        self.session.incidentsChanged.emit()
+        return incident_ops.delete_incident_in(tx, self.incident.id)
 
 
 class EditIncident(EditCommand):
@@ -131,13 +138,14 @@ class EditIncident(EditCommand):
         self.incident_id = incident_id
         self.before, self.after = before, after
 
-    def apply(self) -> None:
-        incident_ops.update_incident(self.session.case, self.incident_id, **self.after)
-        self.session.incidentsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        return incident_ops.update_incident_in(tx, self.incident_id, **self.after)
 
-    def revert(self) -> None:
-        incident_ops.update_incident(self.session.case, self.incident_id, **self.before)
-        self.session.incidentsChanged.emit()
+    def revert(self, tx: Transaction) -> Changes:
+        return incident_ops.update_incident_in(tx, self.incident_id, **self.before)
+
+    def unchanged(self) -> str:
+        return "The incident already says that: nothing to save"
 
 
 class DeleteIncident(EditCommand):
@@ -146,14 +154,17 @@ class DeleteIncident(EditCommand):
         self.incident_id = incident_id
         self.removed: tuple[incident_ops.Incident, list[str], list[str]] | None = None
 
-    def apply(self) -> None:
-        self.removed = incident_ops.delete_incident(self.session.case, self.incident_id)
-        self.session.incidentsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        incident = incident_ops.get_incident(tx, self.incident_id)
+        changes = incident_ops.delete_incident_in(tx, self.incident_id)
+        self.removed = (incident,
+                        [str(key[1]) for key in changes.ids("incident_region")],
+                        [str(key[1]) for key in changes.ids("incident_evidence")])
+        return changes
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
         assert self.removed is not None
-        incident_ops.restore_incident(self.session.case, *self.removed)
-        self.session.incidentsChanged.emit()
+        return incident_ops.restore_incident_in(tx, *self.removed)
 
 
 class LinkToIncident(EditCommand):
@@ -164,30 +175,72 @@ class LinkToIncident(EditCommand):
         super().__init__(session, "Attach to incident")
         self.incident_id = incident_id
         self.region_ids, self.evidence_ids = region_ids, evidence_ids
-        self.linked_regions: list[str] = []
-        self.linked_evidence: list[str] = []
+        self.linked = Changes()
 
-    def apply(self) -> None:
-        links = incident_ops.link_to_incident(self.session.case, self.incident_id,
-                                              self.region_ids, self.evidence_ids)
-        self.linked_regions = [link["region_id"] for link in links
-                               if link["linked"] and "region_id" in link]
-        self.linked_evidence = [link["evidence_id"] for link in links
-                                if link["linked"] and "evidence_id" in link]
-        self.session.incidentsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        self.linked = incident_ops.link_to_incident_in(tx, self.incident_id, self.region_ids,
+                                                       self.evidence_ids)
+        return self.linked
 
     def unchanged(self) -> str:
-        if self.linked_regions or self.linked_evidence:
-            return ""
         return "Already attached to this incident: nothing to add"
 
-    def revert(self) -> None:
-        case = self.session.case
-        for region_id in self.linked_regions:
-            incident_ops.unlink_region(case, self.incident_id, region_id)
-        for evidence_id in self.linked_evidence:
-            incident_ops.unlink_evidence(case, self.incident_id, evidence_id)
-        self.session.incidentsChanged.emit()
+    def revert(self, tx: Transaction) -> Changes:
+        return incident_ops.unlink_all_in(tx, self.linked)
+
+
+class AddLabel(EditCommand):
+    def __init__(self, session: CaseSession, name: str) -> None:
+        super().__init__(session, f"New label {name!r}")
+        self.name = name
+        self.added: dict[str, Any] = {}
+
+    def apply(self, tx: Transaction) -> Changes:
+        if self.added:      # redo: the very same label
+            return label_ops.restore_label_in(tx, self.added)
+        changes = label_ops.add_label_in(tx, self.name)
+        self.added = dict(changes.of("label", "added")[0].row)
+        return changes
+
+    def revert(self, tx: Transaction) -> Changes:
+        return label_ops.delete_label_in(tx, self.added["id"])
+
+
+class EditLabel(EditCommand):
+    """Rename, recolour or give a shortcut to a label; undo also gives a shortcut back to
+    the label it was taken from."""
+
+    def __init__(self, session: CaseSession, label_id: str, text: str, **values: Any) -> None:
+        super().__init__(session, text)
+        self.label_id, self.values = label_id, values
+        self.before: list[label_ops.Label] = []
+
+    def apply(self, tx: Transaction) -> Changes:
+        labels = {label.id: label for label in label_ops.list_labels(tx)}
+        changes = label_ops.update_label_in(tx, self.label_id, **self.values)
+        self.before = [labels[str(key)] for key in changes.ids("label")]
+        return changes
+
+    def revert(self, tx: Transaction) -> Changes:
+        changes = Changes()
+        # The edited label first: it gives back the key before its old holder takes it.
+        for label in sorted(self.before, key=lambda lb: lb.id != self.label_id):
+            changes |= label_ops.put_label_in(tx, label)
+        return changes
+
+
+class MergeLabels(EditCommand):
+    def __init__(self, session: CaseSession, source_id: str, target_id: str) -> None:
+        super().__init__(session, "Merge labels")
+        self.source_id, self.target_id = source_id, target_id
+        self.merged = Changes()
+
+    def apply(self, tx: Transaction) -> Changes:
+        self.merged = label_ops.merge_labels_in(tx, self.source_id, self.target_id)
+        return self.merged
+
+    def revert(self, tx: Transaction) -> Changes:
+        return label_ops.unmerge_labels_in(tx, self.merged)
 
 
 class SettleConflict(EditCommand):
@@ -198,26 +251,10 @@ class SettleConflict(EditCommand):
         self.conflict_id, self.keep = conflict_id, keep
         self.settlement: conflict_ops.Settlement | None = None
 
-    def apply(self) -> None:
-        self.settlement = conflict_ops.settle_conflict(self.session.case, self.conflict_id,
-                                                       self.keep)
-        self._changed()
+    def apply(self, tx: Transaction) -> Changes:
+        self.settlement = conflict_ops.settle_conflict_in(tx, self.conflict_id, self.keep)
+        return self.settlement.changes
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
         assert self.settlement is not None
-        conflict_ops.undo_settlement(self.session.case, self.settlement)
-        self._changed()
-
-    def _changed(self) -> None:
-        assert self.settlement is not None
-        conflict = self.settlement.conflict
-        if conflict.kind == "region":
-            removed = self.settlement.removed_region
-            evidence_id = removed[0].evidence_id if removed else ""
-            for region_id in (conflict.local_id, conflict.incoming_id):
-                if not evidence_id:
-                    with contextlib.suppress(ReviewerError):
-                        evidence_id = region_ops.get_region(self.session.case,
-                                                            region_id).evidence_id
-            self.session.regionsChanged.emit(evidence_id)
-        self.session.incidentsChanged.emit()    # links, tag counts and the marks
+        return conflict_ops.undo_settlement_in(tx, self.settlement)

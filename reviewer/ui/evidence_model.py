@@ -16,7 +16,7 @@ from reviewer.core.evidence import (
     camera_name,
     evidence_summaries,
     list_evidence_ids,
-    media_path,
+    stored_file,
 )
 from reviewer.ui import mime
 from reviewer.ui.damage_bar import damage_text
@@ -97,7 +97,9 @@ class EvidenceModel(QAbstractListModel):
         if role == LabelsRole:
             return row["labels"]
         if role == ThumbnailRole:
-            return self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
+            path = stored_file(self.session.case, row["stored_path"], row["linked_path"],
+                               row["linked_path_hex"])
+            return self.thumbnails.get(row["sha256"], path)
         if role == Qt.ItemDataRole.ToolTipRole:
             camera = camera_name(row["make"], row["model"])
             size = f"{row['width']}×{row['height']} " if row["width"] is not None else ""

@@ -211,17 +211,17 @@ class IncidentPage(QWidget):
         for region_id in region_ids:
             region = get_region(case, region_id)
             row = get_evidence(case, region.evidence_id)
-            self._add(region_id, row["id"], conflict_marks.marked(
-                f"{region.label} · {row['original_name']}", conflicts.get(region_id), region_id))
+            self._add(region_id, row.id, conflict_marks.marked(
+                f"{region.label} · {row.original_name}", conflicts.get(region_id), region_id))
             self.pool.start(_MakeCrop(region_id, media_path(case, row), region.bbox,
                                       colours.get(region.label_id, "#ff0000"), region.label,
                                       self._signals, _outline(region.shape, region.geometry)))
         for evidence_id in incident_evidence_ids(case, self.incident_id):
             row = get_evidence(case, evidence_id)
             key = f"item:{evidence_id}"
-            self._add(key, evidence_id, f"whole item · {row['original_name']}")
+            self._add(key, evidence_id, f"whole item · {row.original_name}")
             self.pool.start(_MakeCrop(key, media_path(case, row),
-                                      (0, 0, row["width"] or 1, row["height"] or 1),
+                                      (0, 0, row.width or 1, row.height or 1),
                                       "#ffffff", "whole item", self._signals))
 
     def _show_conflicts(self, conflict: Conflict | None, on_tags: list[Conflict]) -> None:

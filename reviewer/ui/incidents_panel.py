@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core.conflicts import Conflict, conflicts_by_object
-from reviewer.core.incidents import get_incident, list_incidents
+from reviewer.core.incidents import Incident, get_incident, list_incidents
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui import mime
 from reviewer.ui.edits import AddIncident, DeleteIncident, EditIncident, LinkToIncident
@@ -32,9 +32,9 @@ from reviewer.ui.session import CaseSession
 COLUMNS = ("Title", "When", "Place", "Tags", "Status")
 
 
-def _when(row: dict[str, Any]) -> str:
+def _when(row: Incident) -> str:
     """The interval, short enough for a column: the full times are in the form and page."""
-    start, end = _short_time(row["time_from"]), _short_time(row["time_to"])
+    start, end = _short_time(row.time_from), _short_time(row.time_to)
     if start and end:
         if start[:10] == end[:10]:
             return f"{start}–{end[11:]}" if len(end) > 10 else start
@@ -42,9 +42,9 @@ def _when(row: dict[str, Any]) -> str:
     return start or end or "unknown"
 
 
-def _interval(row: dict[str, Any]) -> str:
+def _interval(row: Incident) -> str:
     """The interval in full, as recorded (for the tooltip)."""
-    start, end = row["time_from"] or "", row["time_to"] or ""
+    start, end = row.time_from or "", row.time_to or ""
     return f"{start} – {end}" if start and end else start or end
 
 
@@ -88,28 +88,28 @@ class IncidentsModel(ListTableModel):
             return None
         row = self.rows[index.row()]
         if role == Qt.ItemDataRole.UserRole:
-            return row["id"]
-        conflict = self.conflicts.get(row["id"])
+            return row.id
+        conflict = self.conflicts.get(row.id)
         if conflict is not None and role in (Qt.ItemDataRole.BackgroundRole,
                                              Qt.ItemDataRole.ForegroundRole,
                                              Qt.ItemDataRole.ToolTipRole):
-            return conflict_marks.role_data(conflict, row["id"], role)
+            return conflict_marks.role_data(conflict, row.id, role)
         if role == Qt.ItemDataRole.ToolTipRole:
             return "\n".join(part for part in (
-                row["title"], _interval(row), self._place(row), row["description"]) if part)
+                row.title, _interval(row), self._place(row), row.description) if part)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        tags = _count(row["regions"], "tag") + (f" + {_count(row['evidence'], 'item')}"
-                                                if row["evidence"] else "")
-        title = conflict_marks.marked(row["title"], conflict, row["id"])
-        return (title, _when(row), self._place(row), tags, row["status"])[index.column()]
+        tags = _count(row.regions, "tag") + (f" + {_count(row.evidence, 'item')}"
+                                             if row.evidence else "")
+        title = conflict_marks.marked(row.title, conflict, row.id)
+        return (title, _when(row), self._place(row), tags, row.status)[index.column()]
 
     @staticmethod
-    def _place(row: dict[str, Any]) -> str:
-        place = row["place_name"] or (f"{row['lat']:.4f}, {row['lon']:.4f}"
-                                      if row["lat"] is not None else "")
-        if row["radius_m"] and place:
-            place += f" ±{row['radius_m']:g} m"
+    def _place(row: Incident) -> str:
+        place = row.place_name or (f"{row.lat:.4f}, {row.lon:.4f}"
+                                   if row.lat is not None else "")
+        if row.radius_m and place:
+            place += f" ±{row.radius_m:g} m"
         return place
 
 
@@ -229,7 +229,7 @@ class IncidentsPanel(QWidget):
 
     def select(self, incident_id: str) -> None:
         for row, values in enumerate(self.model.rows):
-            if values["id"] == incident_id:
+            if values.id == incident_id:
                 self.table.selectRow(row)
                 self.table.setCurrentIndex(self.model.index(row, 0))
 
@@ -287,22 +287,22 @@ class IncidentsPanel(QWidget):
     def delete_incident(self) -> None:
         """Delete the current incident after saying what goes (its tags and items stay)."""
         incident_id = self.current_id()
-        row = next((r for r in self.model.rows if r["id"] == incident_id), None)
+        row = next((r for r in self.model.rows if r.id == incident_id), None)
         if row is None:
             return
         held = " and ".join(part for part in (
-            _count(row["regions"], "tag") if row["regions"] else "",
-            _count(row["evidence"], "item") if row["evidence"] else "") if part)
+            _count(row.regions, "tag") if row.regions else "",
+            _count(row.evidence, "item") if row.evidence else "") if part)
         stay = f" The {held} it holds stay in the case." if held else ""
         answer = QMessageBox.question(
             self, "Delete incident",
-            f"Delete the incident “{row['title']}”, with its description and sources?{stay}"
+            f"Delete the incident “{row.title}”, with its description and sources?{stay}"
             " Edit ▸ Undo (Ctrl+Z) brings it back.",
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
             QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes and self.session.push(
                 DeleteIncident(self.session, incident_id)):
-            self.session.notice.emit(f"Deleted the incident “{row['title']}” (Ctrl+Z undoes)")
+            self.session.notice.emit(f"Deleted the incident “{row.title}” (Ctrl+Z undoes)")
 
     # -- merge conflicts ------------------------------------------------------------
     def _update_settle(self, *_: object) -> None:

@@ -137,18 +137,18 @@ class MetadataPanel(QWidget):
                 else "size unknown (damaged)")
         shown = {
             **row,
-            "camera": camera_name(row["make"], row["model"]) or "unknown",
-            "taken_at": row["taken_at"] or "unknown",
-            "size": f"{size}, {row['bytes']:,} bytes, {row['format'] or row['kind']}",
-            "stored": (f"in the case, {row['stored_path'].rsplit('.', 1)[-1].upper()}, read-only"
-                       if row["stored_path"] else f"linked: {row['linked_path']}"),
+            "camera": camera_name(row.make, row.model) or "unknown",
+            "taken_at": row.taken_at or "unknown",
+            "size": f"{size}, {row.bytes:,} bytes, {row.format or row.kind}",
+            "stored": (f"in the case, {row.stored_path.rsplit('.', 1)[-1].upper()}, read-only"
+                       if row.stored_path else f"linked: {row.linked_path}"),
         }
         for key, label in self.values.items():
             label.setText(str(shown.get(key) or ""))
-        if row["gps_lat"] is not None:
-            self._position = f"{row['gps_lat']:.6f}, {row['gps_lon']:.6f}"
-            altitude = f", {row['gps_alt']:.1f} m" if row["gps_alt"] is not None else ""
-            self.gps.setText(f"{self._position}{altitude} ({row['gps_source']})")
+        if row.gps_lat is not None:
+            self._position = f"{row.gps_lat:.6f}, {row.gps_lon:.6f}"
+            altitude = f", {row.gps_alt:.1f} m" if row.gps_alt is not None else ""
+            self.gps.setText(f"{self._position}{altitude} ({row.gps_source})")
         else:
             self._position = ""
             self.gps.setText("none")

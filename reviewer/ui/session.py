@@ -1,18 +1,21 @@
 """The open case as the window sees it: the case, its undo stack, and change signals.
 
-Views never query each other: an edit goes through an undo command, which calls
-the core and then tells the session what changed; every view listening refreshes
-only what it shows.
+Views never query each other: an edit is an undo command whose do and undo each run
+in exactly one core transaction and return the core's `Changes`; the session turns
+that value into the change signals, and every view listening refreshes only what it
+shows.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from reviewer.core.case import Case, open_case
+from reviewer.core.case import Case, Transaction, open_case
+from reviewer.core.changes import Changes
 from reviewer.core.errors import ReviewerError
 
 
@@ -49,17 +52,45 @@ class CaseSession(QObject):
     def push(self, command: EditCommand) -> bool:
         """Apply an edit now; only an edit that was saved goes onto the undo stack."""
         try:
-            command.apply()
+            return self.push_or_raise(command)
         except ReviewerError as error:
             self.failed.emit(str(error))
             return False
-        unchanged = command.unchanged()
-        if unchanged:                   # an undo step that undoes nothing would mislead
-            self.notice.emit(unchanged)
+
+    def push_or_raise(self, command: EditCommand) -> bool:
+        """push(), for a dialog that shows a refusal itself: ReviewerError is raised."""
+        changes = self.run(command.apply)
+        if changes.is_empty():          # an undo step that undoes nothing would mislead
+            self.notice.emit(command.unchanged())
             return False
         command.applied_once = True
         self.undo_stack.push(command)
         return True
+
+    def run(self, step: Callable[[Transaction], Changes]) -> Changes:
+        """One core transaction: `step` writes in it; then every view hears what changed."""
+        with self.case.write() as tx:
+            changes = step(tx)
+        self.publish(changes)
+        return changes
+
+    def publish(self, changes: Changes) -> None:
+        """The change signals a `Changes` calls for, each once."""
+        if changes.touches("evidence"):
+            self.evidenceChanged.emit()
+        if changes.touches("label"):
+            self.labelsChanged.emit()
+        evidence_ids = {c.row.get("evidence_id", "") for c in changes.of("region")}
+        if len(evidence_ids) == 1:
+            self.regionsChanged.emit(evidence_ids.pop())
+        elif evidence_ids:
+            self.regionsChanged.emit("")
+        # Incident rows show their tags' labels and crops, so region edits reach them too.
+        if changes.touches("incident", "incident_region", "incident_evidence", "region",
+                           "merge_conflict"):
+            self.incidentsChanged.emit()
+        if changes.touches("comparison"):
+            self.comparisonsChanged.emit()
 
     def close(self) -> None:
         self.undo_stack.clear()
@@ -67,7 +98,8 @@ class CaseSession(QObject):
 
 
 class EditCommand(QUndoCommand):
-    """An edit that is saved at once. Subclasses implement apply() and revert().
+    """One user action, saved at once. Subclasses implement apply(tx) and revert(tx):
+    each writes in the one transaction it is given and returns the core's Changes.
 
     If undo or redo fails to save (the disk filled, the folder vanished), the
     failure is reported and the command is made obsolete, so the stack never
@@ -79,15 +111,15 @@ class EditCommand(QUndoCommand):
         self.session = session
         self.applied_once = False
 
-    def apply(self) -> None:
+    def apply(self, tx: Transaction) -> Changes:
         raise NotImplementedError
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
         raise NotImplementedError
 
     def unchanged(self) -> str:
-        """After apply(): why it changed nothing, in words; "" when it did change the case."""
-        return ""
+        """Why an apply() that changed nothing changed nothing, in words."""
+        return "Nothing to change"
 
     def redo(self) -> None:
         if self.applied_once:
@@ -98,9 +130,9 @@ class EditCommand(QUndoCommand):
     def undo(self) -> None:
         self._guarded(self.revert)
 
-    def _guarded(self, step) -> None:
+    def _guarded(self, step: Callable[[Transaction], Changes]) -> None:
         try:
-            step()
+            self.session.run(step)
         except ReviewerError as error:
             self.setObsolete(True)
             self.session.failed.emit(str(error))

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from reviewer.core.case import open_case
 from reviewer.core.comparisons import list_comparisons
 from reviewer.core.errors import ReviewerError
-from reviewer.core.evidence import EvidenceFilter, get_evidence, media_path
+from reviewer.core.evidence import Evidence, EvidenceFilter, get_evidence, media_path
 from reviewer.core.frames import keep_frame, telemetry_for
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
@@ -34,7 +34,13 @@ from reviewer.ui.compare.compare_window import CompareWindow
 from reviewer.ui.compare.comparisons_panel import ComparisonsPanel
 from reviewer.ui.compare.edits import AddComparison
 from reviewer.ui.damage_bar import DamageBar
-from reviewer.ui.edits import AddRegion, DeleteRegions, EditRegion, region_values
+from reviewer.ui.edits import (
+    AddRegion,
+    DeleteRegions,
+    EditRegion,
+    RelabelRegions,
+    region_values,
+)
 from reviewer.ui.evidence_model import EvidenceModel
 from reviewer.ui.incident_page import IncidentPage
 from reviewer.ui.incidents_panel import IncidentsPanel
@@ -48,16 +54,16 @@ from reviewer.ui.viewer import ImageView, RegionDisplay
 from reviewer.ui.workers import Job, Jobs
 
 
-def before_after(rows: list[dict]) -> tuple[dict, dict]:
+def before_after(rows: list[Evidence]) -> tuple[Evidence, Evidence]:
     """Two items in before/after order: by capture time where both have one, else as given."""
     first, second = rows
-    if first["taken_at"] and second["taken_at"] and second["taken_at"] < first["taken_at"]:
+    if first.taken_at and second.taken_at and second.taken_at < first.taken_at:
         return second, first
     return first, second
 
 
 def _keep_frame_job(case_path: Path, actor: str, video_id: str, index: int, *,
-                    progress: ProgressCallback, cancel: CancelFlag) -> dict:
+                    progress: ProgressCallback, cancel: CancelFlag) -> Evidence:
     with open_case(case_path, actor=actor) as case:
         return keep_frame(case, video_id, index)
 
@@ -156,7 +162,7 @@ class CaseWorkspace(QObject):
         menu = QMenu(widget)
         attach = menu.addMenu(f"Attach {what} to incident")
         for row in list_incidents(self.session.case):
-            attach.addAction(row["title"], lambda incident_id=row["id"]: self.incidents.attach(
+            attach.addAction(row.title, lambda incident_id=row.id: self.incidents.attach(
                 incident_id, region_ids, evidence_ids))
         attach.setEnabled(not attach.isEmpty())
         menu.addAction(f"New incident with {what}…",
@@ -222,16 +228,16 @@ class CaseWorkspace(QObject):
             self.damage_bar.show_item(row)
             path = media_path(self.session.case, row)
             error = None if path.exists() else f"The original is missing: {path}"
-            if row["kind"] == "video":
-                if not error and row["damaged"] and not row["frame_count"]:
+            if row.kind == "video":
+                if not error and row.damaged and not row.frame_count:
                     error = "No frame of this video decodes (see why above)."
                 self.center.setCurrentWidget(self.video)
-                self.video.set_video(path, row["frame_count"] or 0, row["fps"] or 0,
+                self.video.set_video(path, row.frame_count or 0, row.fps or 0,
                                      telemetry_for(self.session.case, evidence_id), error)
                 self.video.setFocus()
             else:
                 self.center.setCurrentWidget(self.viewer)
-                self.viewer.set_image(path, row["width"] or 0, row["height"] or 0, error)
+                self.viewer.set_image(path, row.width or 0, row.height or 0, error)
                 self.viewer.set_regions(self._displays(evidence_id))
         self.currentChanged.emit(evidence_id)
 
@@ -297,12 +303,10 @@ class CaseWorkspace(QObject):
             self.session.push(DeleteRegions(self.session, list(region_ids)))
 
     def relabel_selected(self, label_id: str) -> None:
-        for region_id in self.regions.selected_ids():
-            region = get_region(self.session.case, region_id)
-            if region.label_id != label_id:
-                self.session.push(EditRegion(self.session, region_id,
-                                             region_values(region, ["label"]),
-                                             {"label": label_id}, "Relabel region"))
+        regions = [get_region(self.session.case, region_id)
+                   for region_id in self.regions.selected_ids()]
+        if any(region.label_id != label_id for region in regions):
+            self.session.push(RelabelRegions(self.session, regions, label_id))
 
     # -- comparisons -------------------------------------------------------------------
     def compare(self, evidence_ids: list[str] | None = None) -> CompareWindow | None:
@@ -315,14 +319,14 @@ class CaseWorkspace(QObject):
         rows = [get_evidence(self.session.case, evidence_id) for evidence_id in ids]
         before, after = before_after(rows)
         # The pair compared before: its window, alignment and note, not a blank duplicate.
-        saved = [c for c in list_comparisons(self.session.case, before["id"])
-                 if (c.before_id, c.after_id) == (before["id"], after["id"])]
+        saved = [c for c in list_comparisons(self.session.case, before.id)
+                 if (c.before_id, c.after_id) == (before.id, after.id)]
         if saved:
             self.session.notice.emit("These two were compared before: opened that comparison"
                                      " (the Comparisons tab lists every one)")
             self.left.setCurrentWidget(self.comparisons)
             return self.open_comparison(saved[-1].id)
-        command = AddComparison(self.session, before["id"], after["id"])
+        command = AddComparison(self.session, before.id, after.id)
         if not self.session.push(command) or command.comparison is None:
             return None
         self.left.setCurrentWidget(self.comparisons)
@@ -354,10 +358,10 @@ class CaseWorkspace(QObject):
     def _frame_kept(self, row: dict) -> None:
         self._keeping = None
         self.session.evidenceChanged.emit()
-        if not self.browser.select(row["id"]):
+        if not self.browser.select(row.id):
             self.browser.filters.reset()      # a filter hid the new frame: show everything
-            self.browser.select(row["id"])
-        self.frameKept.emit(row["id"])
+            self.browser.select(row.id)
+        self.frameKept.emit(row.id)
 
     def _keep_failed(self, message: str) -> None:
         self._keeping = None

@@ -331,3 +331,23 @@ def test_side_by_side_images_line_up_whatever_their_captions(window, qtbot, pair
         before_top = view.before_view.mapTo(compare, view.before_view.rect().topLeft()).y()
         after_top = view.after_view.mapTo(compare, view.after_view.rect().topLeft()).y()
         assert before_top == after_top, width
+
+
+def test_typing_a_note_is_one_undo_step_saved_in_one_transaction(window, qtbot, pair_case):
+    compare = _open_comparison(window, qtbot, pair_case)
+    stack = window.session.undo_stack
+    steps = stack.count()
+    begun: list[str] = []
+    window.session.case.conn.set_trace_callback(
+        lambda sql: begun.append(sql) if sql.startswith("BEGIN") else None)
+    try:
+        qtbot.mouseClick(compare.note, Qt.MouseButton.LeftButton)
+        qtbot.keyClicks(compare.note, "Roof gone")
+        qtbot.keyClick(compare.note, Qt.Key.Key_Return)
+        assert (len(begun), stack.count()) == (1, steps + 1)
+        qtbot.keyClick(compare, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert len(begun) == 2
+    finally:
+        window.session.case.conn.set_trace_callback(None)
+    assert get_comparison(window.session.case, compare.comparison.id).note == ""
+    assert compare.note.text() == ""                   # the window shows the undone note

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.core.case import create_case, open_case
 from reviewer.core.evidence import list_evidence
-from reviewer.core.incidents import add_incident, list_incidents
+from reviewer.core.incidents import Incident, add_incident, list_incidents
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.shape import parse_box
@@ -125,7 +125,7 @@ def test_opening_a_package_unpacks_it_as_a_new_case_after_asking(window, qtbot, 
 
 
 def test_export_dialog_takes_the_whole_case_or_ticked_incidents(qtbot, tmp_path):
-    incidents = [{"id": "a", "title": "One"}, {"id": "b", "title": "Two"}]
+    incidents = [Incident(id="a", title="One"), Incident(id="b", title="Two")]
     dialog = ExportDialog(incidents, "My case: Douma", tmp_path, ["b"])
     qtbot.addWidget(dialog)
     assert dialog.some.isChecked() and dialog.incidents() == ["b"]

@@ -1,7 +1,7 @@
 """One comparison on screen: the modes, alignment (automatic or by points), note, export.
 
 The comparison lives in the case from the moment it is made; every change here
-(alignment, reset, note) is saved at once, alignment changes through the undo stack.
+(alignment, reset, note) is saved at once, through the undo stack.
 Decoding, alignment and warping run on worker threads; the window stays usable.
 """
 
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from reviewer.core.align import Alignment, align_from_points, auto_align
 from reviewer.core.case import open_case
 from reviewer.core.compare_export import describe_alignment, export_comparison
-from reviewer.core.comparisons import get_comparison, image_item, update_note
+from reviewer.core.comparisons import get_comparison, image_item
 from reviewer.core.difference import (
     DEFAULT_THRESHOLD,
     changed_mask,
@@ -38,13 +38,13 @@ from reviewer.core.difference import (
     heat_overlay,
 )
 from reviewer.core.errors import MediaError
-from reviewer.core.evidence import camera_name, media_path
+from reviewer.core.evidence import Evidence, camera_name, media_path
 from reviewer.core.imaging import decode_pixels
 from reviewer.core.labels import list_labels
 from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.core.regions import list_regions
 from reviewer.ui.compare.compare_view import MODE_NAMES, MODES, CompareView, Pane
-from reviewer.ui.compare.edits import SetAlignment
+from reviewer.ui.compare.edits import EditNote, SetAlignment
 from reviewer.ui.compare.export_dialog import ExportComparisonDialog
 from reviewer.ui.session import CaseSession
 from reviewer.ui.shortcut_passage import ShortcutPassage
@@ -106,9 +106,9 @@ def rgb_image(pixels: np.ndarray) -> QImage:
                   QImage.Format.Format_RGB888).copy()
 
 
-def _caption(row: dict) -> str:
-    parts = [row["original_name"], row["taken_at"] or "time unknown",
-             camera_name(row["make"], row["model"]), f"SHA-256 {row['sha256'][:12]}…"]
+def _caption(row: Evidence) -> str:
+    parts = [row.original_name, row.taken_at or "time unknown",
+             camera_name(row.make, row.model), f"SHA-256 {row.sha256[:12]}…"]
     return " · ".join(part for part in parts if part)
 
 
@@ -122,8 +122,8 @@ class CompareWindow(QMainWindow):
         self.comparison = get_comparison(session.case, comparison_id)
         self.before_row = image_item(session.case, self.comparison.before_id)
         self.after_row = image_item(session.case, self.comparison.after_id)
-        self.setWindowTitle(f"Compare: {self.before_row['original_name']} → "
-                            f"{self.after_row['original_name']} — {session.path.name}")
+        self.setWindowTitle(f"Compare: {self.before_row.original_name} → "
+                            f"{self.after_row.original_name} — {session.path.name}")
         self.view = CompareView()
         self.pixels: _Pixels | None = None
         self.display: _Display | None = None
@@ -139,7 +139,7 @@ class CompareWindow(QMainWindow):
         self.set_mode("side")
         session.comparisonsChanged.connect(self._reload)
         session.regionsChanged.connect(self._regions_changed)
-        self._start(Job(_load_job, *((row["original_name"], media_path(session.case, row))
+        self._start(Job(_load_job, *((row.original_name, media_path(session.case, row))
                                      for row in (self.before_row, self.after_row))),
                     self._loaded, self._load_failed)
         resize_to_fit(self, 1400, 860)
@@ -226,11 +226,11 @@ class CompareWindow(QMainWindow):
         layout.addWidget(bottom)
         self.setCentralWidget(central)
 
-    def _pane(self, row: dict) -> Pane:
+    def _pane(self, row: Evidence) -> Pane:
         path = media_path(self.session.case, row)
         error = None if path.exists() else f"The original is missing: {path}"
-        return Pane(path, row["width"] or 0, row["height"] or 0, _caption(row),
-                    self._regions(row["id"]), error)
+        return Pane(path, row.width or 0, row.height or 0, _caption(row),
+                    self._regions(row.id), error)
 
     def _regions(self, evidence_id: str) -> list[RegionDisplay]:
         colours = {label.id: label.colour for label in list_labels(self.session.case)}
@@ -360,7 +360,7 @@ class CompareWindow(QMainWindow):
         self._update_actions()
         self.alignment_label.setText("Aligning… (features, matching, refinement at full"
                                      " scale)")
-        subject = f"{self.before_row['original_name']} / {self.after_row['original_name']}"
+        subject = f"{self.before_row.original_name} / {self.after_row.original_name}"
         self._start(Job(_align_job, self.pixels, subject), self._aligned, self._align_failed)
 
     def _aligned(self, alignment: Alignment) -> None:
@@ -410,12 +410,12 @@ class CompareWindow(QMainWindow):
 
     def apply_points(self) -> None:
         pairs = self.view.picker.pairs()
-        subject = f"{self.before_row['original_name']} / {self.after_row['original_name']}"
+        subject = f"{self.before_row.original_name} / {self.after_row.original_name}"
         try:
             alignment = align_from_points(
                 [b for b, _ in pairs], [a for _, a in pairs],
-                before_shape=(self.before_row["height"], self.before_row["width"]),
-                after_shape=(self.after_row["height"], self.after_row["width"]),
+                before_shape=(self.before_row.height, self.before_row.width),
+                after_shape=(self.after_row.height, self.after_row.width),
                 subject=subject)
         except Exception as error:  # AlignmentError: the user fixes the clicks
             self._warn("Alignment by points refused", str(error))
@@ -431,12 +431,7 @@ class CompareWindow(QMainWindow):
         text = self.note.text().strip()
         if text == self.comparison.note:
             return
-        try:
-            self.comparison = update_note(self.session.case, self.comparison.id, text)
-        except Exception as error:  # ReviewerError: disk full, folder gone
-            self.session.failed.emit(str(error))
-            return
-        self.session.comparisonsChanged.emit()
+        self.session.push(EditNote(self.session, self.comparison.id, text))
 
     def export_image(self) -> None:
         dialog = ExportComparisonDialog(self, self.comparison.aligned,
@@ -454,7 +449,7 @@ class CompareWindow(QMainWindow):
         self.export_action.setEnabled(True)
         self.session.evidenceChanged.emit()
         where = f" and written to {result['path']}" if result["path"] else ""
-        name = result["evidence"]["original_name"] if result["evidence"] else "image"
+        name = result["evidence"].original_name if result["evidence"] else "image"
         self.statusBar().showMessage(f"Exported: {name} kept in the case as derived"
                                      f" evidence{where}.", 15000)
 
@@ -482,7 +477,7 @@ class CompareWindow(QMainWindow):
             self.set_mode("side")
 
     def _regions_changed(self, evidence_id: str) -> None:
-        if evidence_id in ("", self.before_row["id"], self.after_row["id"]):
+        if evidence_id in ("", self.before_row.id, self.after_row.id):
             self.view.set_panes(self._pane(self.before_row), self._pane(self.after_row))
             if self.display is not None:
                 self.view.set_overlay(self.display.after, None)

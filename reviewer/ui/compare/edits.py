@@ -1,9 +1,12 @@
-"""Comparison edits as undoable commands over the core (alignment, creation, deletion)."""
+"""Comparison edits as undoable commands over the core (alignment, note, creation,
+deletion); each way is one transaction returning the core's Changes."""
 
 from __future__ import annotations
 
 from reviewer.core import comparisons as comparison_ops
 from reviewer.core.align import Alignment
+from reviewer.core.case import Transaction
+from reviewer.core.changes import Changes
 from reviewer.ui.session import CaseSession, EditCommand
 
 
@@ -17,13 +20,27 @@ class SetAlignment(EditCommand):
         self.new = alignment
         self.old = comparison_ops.get_comparison(session.case, comparison_id).get_alignment()
 
-    def apply(self) -> None:
-        comparison_ops.set_alignment(self.session.case, self.comparison_id, self.new)
-        self.session.comparisonsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        return comparison_ops.set_alignment_in(tx, self.comparison_id, self.new)
 
-    def revert(self) -> None:
-        comparison_ops.set_alignment(self.session.case, self.comparison_id, self.old)
-        self.session.comparisonsChanged.emit()
+    def revert(self, tx: Transaction) -> Changes:
+        return comparison_ops.set_alignment_in(tx, self.comparison_id, self.old)
+
+
+class EditNote(EditCommand):
+    """The comparison's note as typed; undo gives back the note it had."""
+
+    def __init__(self, session: CaseSession, comparison_id: str, note: str) -> None:
+        super().__init__(session, "Edit comparison note")
+        self.comparison_id = comparison_id
+        self.new = note
+        self.old = comparison_ops.get_comparison(session.case, comparison_id).note
+
+    def apply(self, tx: Transaction) -> Changes:
+        return comparison_ops.update_note_in(tx, self.comparison_id, self.new)
+
+    def revert(self, tx: Transaction) -> Changes:
+        return comparison_ops.update_note_in(tx, self.comparison_id, self.old)
 
 
 class AddComparison(EditCommand):
@@ -32,18 +49,17 @@ class AddComparison(EditCommand):
         self.args = (before_id, after_id)
         self.comparison: comparison_ops.Comparison | None = None
 
-    def apply(self) -> None:
-        if self.comparison is None:
-            self.comparison = comparison_ops.create_comparison(self.session.case, *self.args)
-        else:
-            comparison_ops.restore_comparison(self.session.case, self.comparison)
-        self.session.comparisonsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        if self.comparison is not None:
+            return comparison_ops.restore_comparison_in(tx, self.comparison)
+        changes = comparison_ops.create_comparison_in(tx, *self.args)
+        self.comparison = comparison_ops.get_comparison(tx, str(changes.ids("comparison")[0]))
+        return changes
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
         assert self.comparison is not None
-        self.comparison = comparison_ops.delete_comparison(self.session.case,
-                                                           self.comparison.id)
-        self.session.comparisonsChanged.emit()
+        self.comparison = comparison_ops.get_comparison(tx, self.comparison.id)
+        return comparison_ops.delete_comparison_in(tx, self.comparison.id)
 
 
 class DeleteComparison(EditCommand):
@@ -52,11 +68,10 @@ class DeleteComparison(EditCommand):
         self.comparison_id = comparison_id
         self.removed: comparison_ops.Comparison | None = None
 
-    def apply(self) -> None:
-        self.removed = comparison_ops.delete_comparison(self.session.case, self.comparison_id)
-        self.session.comparisonsChanged.emit()
+    def apply(self, tx: Transaction) -> Changes:
+        self.removed = comparison_ops.get_comparison(tx, self.comparison_id)
+        return comparison_ops.delete_comparison_in(tx, self.comparison_id)
 
-    def revert(self) -> None:
+    def revert(self, tx: Transaction) -> Changes:
         assert self.removed is not None
-        comparison_ops.restore_comparison(self.session.case, self.removed)
-        self.session.comparisonsChanged.emit()
+        return comparison_ops.restore_comparison_in(tx, self.removed)

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.core.incidents import Incident
 from reviewer.ui.file_choice import choose_to_save, may_replace, with_suffix
 
 
@@ -30,7 +31,7 @@ def default_package_name(title: str) -> str:
 
 
 class ExportDialog(QDialog):
-    def __init__(self, incidents: list[dict], title: str, folder: Path,
+    def __init__(self, incidents: list[Incident], title: str, folder: Path,
                  selected: list[str] | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export a package")
@@ -38,10 +39,10 @@ class ExportDialog(QDialog):
         self.some = QRadioButton("Only these incidents (their tags and items):")
         self.list = QListWidget()
         for row in incidents:
-            item = QListWidgetItem(row["title"])
-            item.setData(Qt.ItemDataRole.UserRole, row["id"])
+            item = QListWidgetItem(row.title)
+            item.setData(Qt.ItemDataRole.UserRole, row.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if selected and row["id"] in selected
+            item.setCheckState(Qt.CheckState.Checked if selected and row.id in selected
                                else Qt.CheckState.Unchecked)
             self.list.addItem(item)
         (self.some if selected else self.whole).setChecked(True)
