@@ -315,8 +315,9 @@ class MainWindow(QMainWindow):
     def _label_key(self, key: str) -> None:
         if self.workspace is None:
             return
-        if self.workspace.labels.choose_shortcut(key):
-            self.workspace.relabel_selected(self.workspace.labels.current_id())
+        message = self.workspace.label_key(key)
+        self.statusBar().showMessage(message or f"No label has the key {key} (Edit ▸ Label"
+                                     " vocabulary gives one)", 8000)
 
     def _compare(self) -> None:
         if self.workspace is not None:

@@ -91,6 +91,9 @@ class CaseWorkspace(QObject):
         # A panel dragged to nothing could not be found again: the View menu lists docks.
         self.splitter.setChildrenCollapsible(False)
         self.current_id = ""
+        # Regions selected by a click (viewer or list), not merely left selected after
+        # drawing: only these do the number keys relabel.
+        self.chosen_on_purpose = False
         self._keeping: Job | None = None
         self._connect()
         self.show_evidence(self.browser.current_id())
@@ -106,6 +109,8 @@ class CaseWorkspace(QObject):
         self.viewer.regionDrawn.connect(self._drawn)
         self.viewer.regionChanged.connect(self._moved)
         self.viewer.selectionChanged.connect(self.regions.select)
+        self.viewer.selectionChanged.connect(self._chosen)
+        self.regions.selectionChanged.connect(self._chosen)
         self.viewer.deleteRequested.connect(self.delete_regions)
         self.regions.selectionChanged.connect(self.viewer.select_regions)
         session.regionsChanged.connect(self._regions_changed)
@@ -192,6 +197,7 @@ class CaseWorkspace(QObject):
 
     def show_evidence(self, evidence_id: str) -> None:
         self.current_id = evidence_id
+        self.chosen_on_purpose = False
         self.regions.show_evidence(evidence_id)
         self.metadata.show_evidence(evidence_id)
         self.video.stop()
@@ -263,6 +269,7 @@ class CaseWorkspace(QObject):
         elif command.region:
             self.viewer.select_regions([command.region.id])
             self.regions.select([command.region.id])
+            self.chosen_on_purpose = False
 
     def _moved(self, region_id: str, geometry: dict) -> None:
         region = get_region(self.session.case, region_id)
@@ -274,6 +281,24 @@ class CaseWorkspace(QObject):
     def delete_regions(self, region_ids: list[str]) -> None:
         if region_ids:
             self.session.push(DeleteRegions(self.session, list(region_ids)))
+
+    def _chosen(self, region_ids: list[str]) -> None:
+        self.chosen_on_purpose = bool(region_ids)
+
+    def label_key(self, key: str) -> str:
+        """A number key: the label for the next shape, or for the shapes picked on purpose.
+
+        Returns what the key did, for the status bar (empty: no label has that key)."""
+        if not self.labels.choose_shortcut(key):
+            return ""
+        label = self.labels.current()
+        name = label.name if label else ""
+        selected = self.regions.selected_ids()
+        if self.chosen_on_purpose and selected:
+            self.relabel_selected(self.labels.current_id())
+            return f"Relabelled {len(selected)} selected region(s) as “{name}” (Ctrl+Z undoes)"
+        return (f"Label for the next shape: “{name}” (to relabel a shape, click it with the"
+                " Select tool first)")
 
     def relabel_selected(self, label_id: str) -> None:
         for region_id in self.regions.selected_ids():
