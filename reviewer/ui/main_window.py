@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -198,9 +198,9 @@ class MainWindow(QMainWindow):
         self.workspace = CaseWorkspace(session)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)
-        _geometry, state = self.settings.window_state()
-        if state is not None:
-            self.restoreState(state)
+        # Restored once the new docks have been laid out: restored into docks never shown,
+        # Qt gave them 70 px of the viewer's width each time the case was reopened.
+        QTimer.singleShot(0, lambda workspace=self.workspace: self._restore_layout(workspace))
         self.label_action.setVisible(False)
         self.label_action = self.toolbar.addWidget(self.workspace.labels)
         self._bind_undo(session)
@@ -211,6 +211,16 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{session.case.title} — Evidence Reviewer ({session.path})")
         self.statusBar().showMessage(f"Opened {session.path}", 5000)
         return True
+
+    def _restore_layout(self, workspace: CaseWorkspace) -> None:
+        if self.workspace is not workspace:
+            return                          # closed (or another case opened) meanwhile
+        _geometry, state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.splitter_state()
+        if splitter is not None:
+            workspace.splitter.restoreState(splitter)
 
     def _remember_place(self, evidence_id: str) -> None:
         if self.session is not None:
@@ -465,5 +475,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session is not None:
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
+            if self.workspace is not None:
+                self.settings.save_splitter_state(self.workspace.splitter.saveState())
         self.close_case()
         super().closeEvent(event)

@@ -40,6 +40,13 @@ class AppSettings:
         self.settings.setValue("geometry", geometry)
         self.settings.setValue("state", state)
 
+    # The evidence | viewer split: the main window's state does not cover its centre.
+    def splitter_state(self) -> QByteArray | None:
+        return self.settings.value("splitter")
+
+    def save_splitter_state(self, state: QByteArray) -> None:
+        self.settings.setValue("splitter", state)
+
     # Where the investigator was in each case, so reopening it returns there.
     @staticmethod
     def _place_key(case_path: Path) -> str:

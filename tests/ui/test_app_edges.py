@@ -54,3 +54,52 @@ def test_a_number_key_after_drawing_chooses_the_next_label_not_a_relabel(window,
     assert relabelled[first.id] != "toppled column"
     assert relabelled[second.id] == second.label
     assert "Relabelled 1" in window.statusBar().currentMessage()
+
+
+def _laptop_window(qtbot, settings):
+    from reviewer.ui.main_window import MainWindow
+
+    main = MainWindow(settings)
+    qtbot.addWidget(main)
+    main.resize(1366, 768)
+    main.show()
+    qtbot.waitExposed(main)
+    return main
+
+
+def _layout(main) -> dict:
+    workspace = main.workspace
+    return {"viewer": workspace.center.width(), "browser": workspace.left.width(),
+            "docks": [(d.windowTitle(), d.width(), d.height(), d.isVisible())
+                      for d in main.docks], "window": (main.width(), main.height())}
+
+
+def test_the_layout_at_1366x768_comes_back_exactly_after_reopening(qtbot, settings,
+                                                                   small_case):
+    first = _laptop_window(qtbot, settings)
+    first.open_case(small_case)
+    _wait_image(qtbot, first)
+    qtbot.wait(50)
+    left = first.workspace.left
+    # At least two columns of thumbnails in the evidence browser at this size.
+    view = first.workspace.browser.view
+    assert view.viewport().width() >= 2 * view.gridSize().width()
+    # The investigator widens the evidence browser by dragging the splitter handle.
+    handle = first.workspace.splitter.handle(1)
+    middle = handle.rect().center()
+    qtbot.mousePress(handle, Qt.MouseButton.LeftButton, pos=middle)
+    qtbot.mouseMove(handle, middle + QPoint(60, 0))
+    qtbot.mouseRelease(handle, Qt.MouseButton.LeftButton, pos=middle + QPoint(60, 0))
+    qtbot.waitUntil(lambda: left.width() > 400, timeout=2000)
+    before = _layout(first)
+    first.close()
+    for _session in range(2):
+        again = _laptop_window(qtbot, settings)
+        again.open_case(small_case)
+        _wait_image(qtbot, again)
+
+        def same(again=again) -> None:
+            assert _layout(again) == before
+
+        qtbot.waitUntil(same, timeout=3000)
+        again.close()
