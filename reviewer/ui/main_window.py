@@ -36,6 +36,7 @@ from reviewer.ui.import_runner import ImportRunner, JobBar
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
+from reviewer.ui.viewer.zooming import KEY_STEP as ZOOM_STEP
 from reviewer.ui.window_fit import media_file_filter, resize_to_fit
 from reviewer.ui.workspace import CaseWorkspace
 
@@ -68,7 +69,8 @@ class MainWindow(QMainWindow):
         self.importer = ImportRunner(self.job_bar)
         self.importer.finished.connect(self._import_finished)
         self.importer.failed.connect(lambda message: self._error("Import failed", message))
-        self.share = ShareActions(self, self.importer, lambda: self.session, self._error)
+        self.share = ShareActions(self, self.importer, lambda: self.session, self._error,
+                                  self.settings)
         self.share.caseUnpacked.connect(self.open_case)
         self.setAcceptDrops(True)
         self._build_menus()
@@ -116,10 +118,16 @@ class MainWindow(QMainWindow):
         menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         self.case_actions.append(close)
 
+        self.view_actions: list[QAction] = []
         edit = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action("&Undo", lambda: None, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("&Redo", lambda: None, "Ctrl+Shift+Z")
         edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        delete = self._action("&Delete selected regions", self._delete_regions,
+                              QKeySequence.StandardKey.Delete)
+        edit.addAction(delete)
+        self.view_actions.append(delete)
         edit.addSeparator()
         labels = self._action("&Label vocabulary…", self.labels_dialog)
         edit.addAction(labels)
@@ -127,11 +135,19 @@ class MainWindow(QMainWindow):
         edit.addAction(self._action("&Settings…", self.settings_dialog))
 
         view = self.menuBar().addMenu("&View")
-        self.view_actions = [
+        self.view_actions += [
             self._action("&Fit to window", lambda: self._viewer("fit_to_window"), "F"),
             self._action("&100%", lambda: self._viewer("actual_size"), "Z"),
             self._action("&Next item", lambda: self._step(1), "PgDown"),
             self._action("&Previous item", lambda: self._step(-1), "PgUp"),
+        ]
+        # The viewer's own keys, bound to the window so they work wherever the focus is
+        # (the browser, the regions list), not only after a click in the viewer.
+        zoom_in = self._action("Zoom &in", lambda: self._zoom(ZOOM_STEP))
+        zoom_in.setShortcuts([QKeySequence("+"), QKeySequence("=")])
+        self.view_actions += [
+            zoom_in, self._action("Zoom &out", lambda: self._zoom(1 / ZOOM_STEP), "-"),
+            self._action("&Keep this video frame", self._keep_frame, "K"),
         ]
         view.addActions(self.view_actions)
         extract = self._action("E&xtract frames of this video…", self.extract_frames_dialog,
@@ -337,16 +353,31 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             getattr(self.workspace.viewer, method)()
 
+    def _zoom(self, factor: float) -> None:
+        if self.workspace is not None and self.workspace.center.currentWidget() \
+                is self.workspace.viewer:
+            self.workspace.viewer.zoom_by(factor)
+
+    def _delete_regions(self) -> None:
+        if self.workspace is not None:
+            self.workspace.delete_regions(self.workspace.regions.selected_ids())
+
+    def _keep_frame(self) -> None:
+        workspace = self.workspace
+        if workspace is not None and workspace.center.currentWidget() is workspace.video:
+            workspace.keep_frame(workspace.video.index)
+
     def _step(self, delta: int) -> None:
         if self.workspace is not None:
             self.workspace.browser.step(delta)
 
     # -- dialogs -----------------------------------------------------------------
     def new_case_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New case", str(Path.home()),
+        path, _ = QFileDialog.getSaveFileName(self, "New case", self.settings.last_folder(),
                                               "Case folder (*.case)")
         if not path:
             return
+        self.settings.remember_folder(path)
         try:
             create_case(path, actor=self.settings.investigator).close()
         except ReviewerError as error:
@@ -356,14 +387,16 @@ class MainWindow(QMainWindow):
 
     def open_case_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open case folder (NAME.case)",
-                                                str(Path.home()))
+                                                self.settings.last_folder())
         if path:
+            self.settings.remember_folder(Path(path).parent)
             self.open_case(path)
 
     def open_package_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a package as a new case",
-                                              str(Path.home()), PACKAGE_FILTER)
+                                              self.settings.last_folder(), PACKAGE_FILTER)
         if path:
+            self.settings.remember_folder(path)
             self.share.offer_unpack(Path(path))
 
     def _selected_incidents(self) -> list[str]:
@@ -382,15 +415,17 @@ class MainWindow(QMainWindow):
 
     def import_files_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import files", str(Path.home()),
+            self, "Import files", self.settings.last_folder(),
             media_file_filter())
         if paths:
+            self.settings.remember_folder(paths[0])
             self.import_paths(paths)
 
     def import_folder_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Import a folder (with sub-folders)",
-                                                str(Path.home()))
+                                                self.settings.last_folder())
         if path:
+            self.settings.remember_folder(Path(path).parent)
             self.import_paths([path])
 
     def import_paths(self, paths: list[str]) -> bool:

@@ -94,6 +94,7 @@ class CaseWorkspace(QObject):
         # Regions selected by a click (viewer or list), not merely left selected after
         # drawing: only these do the number keys relabel.
         self.chosen_on_purpose = False
+        self._video_frames: dict[str, int] = {}     # video id -> the frame last shown
         self._keeping: Job | None = None
         self._connect()
         self.show_evidence(self.browser.current_id())
@@ -196,6 +197,9 @@ class CaseWorkspace(QObject):
                 " photos and videos on the window")
 
     def show_evidence(self, evidence_id: str) -> None:
+        if self.current_id and self.center.currentWidget() is self.video:
+            # Back on this video later, the user finds the frame they were studying.
+            self._video_frames[self.current_id] = self.video.slider.value()
         self.current_id = evidence_id
         self.chosen_on_purpose = False
         self.regions.show_evidence(evidence_id)
@@ -212,7 +216,8 @@ class CaseWorkspace(QObject):
             if row["kind"] == "video":
                 self.center.setCurrentWidget(self.video)
                 self.video.set_video(path, row["frame_count"] or 0, row["fps"] or 0,
-                                     telemetry_for(self.session.case, evidence_id), error)
+                                     telemetry_for(self.session.case, evidence_id), error,
+                                     start=self._video_frames.get(evidence_id, 0))
                 self.video.setFocus()
             else:
                 self.center.setCurrentWidget(self.viewer)

@@ -103,3 +103,152 @@ def test_the_layout_at_1366x768_comes_back_exactly_after_reopening(qtbot, settin
 
         qtbot.waitUntil(same, timeout=3000)
         again.close()
+
+
+def _two_photo_case(tmp_path, photo_factory, name="pair"):
+    from reviewer.core.case import create_case
+    from reviewer.core.importer import import_paths
+
+    case = create_case(tmp_path / name, title="Pair", actor="setup")
+    import_paths(case, [photo_factory(size=(800, 600)), photo_factory(size=(800, 600))])
+    path = case.path
+    case.close()
+    return path
+
+
+def test_the_compare_window_closes_with_escape_and_ctrl_w(window, qtbot, tmp_path,
+                                                         photo_factory):
+    from PySide6.QtWidgets import QApplication
+
+    window.open_case(_two_photo_case(tmp_path, photo_factory))
+    workspace = window.workspace
+    ids = workspace.model.ids()
+    for key, modifier in ((Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier),
+                          (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)):
+        compare = workspace.compare(list(ids))
+        qtbot.addWidget(compare)
+        qtbot.waitExposed(compare)
+        qtbot.waitUntil(lambda compare=compare: QApplication.activeWindow() is compare,
+                        timeout=5000)
+        qtbot.keyClick(compare, key, modifier)
+        qtbot.waitUntil(lambda compare=compare: not compare.isVisible(), timeout=3000)
+        assert workspace.compare_windows == {}
+
+
+def _answer_file_dialog(qtbot, seen: list[str], typed: str) -> None:
+    """When the file dialog opens, note the folder it shows, then choose `typed` (Enter)
+    or, given "", cancel it (Escape)."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QFileDialog, QLineEdit
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, QFileDialog):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(dialog.directory().absolutePath())
+        name = dialog.findChild(QLineEdit, "fileNameEdit")
+        if not typed:
+            qtbot.keyClick(name, Qt.Key.Key_Escape)
+            return
+        # Set, not typed: Qt's dialog completes and splits a path typed key by key.
+        name.setText(typed)
+        qtbot.keyClick(name, Qt.Key.Key_Return)
+
+    QTimer.singleShot(0, answer)
+
+
+def test_file_dialogs_start_in_the_folder_last_used(qtbot, settings, small_case, tmp_path,
+                                                    photo_factory):
+    first = _laptop_window(qtbot, settings)
+    first.open_case(small_case)
+    evidence = photo_factory("from_the_field.jpg").parent
+    seen: list[str] = []
+    _answer_file_dialog(qtbot, seen, str(evidence / "from_the_field.jpg"))
+    first.import_files_dialog()
+    qtbot.waitUntil(lambda: not first.importer.busy, timeout=10000)
+    assert seen[0] != str(evidence)
+    first.close()
+    again = _laptop_window(qtbot, settings)            # the next session remembers too
+    again.open_case(small_case)
+    _answer_file_dialog(qtbot, seen, "")
+    again.import_files_dialog()
+    assert seen[1] == str(evidence)
+    again.close()
+
+
+def test_a_video_keeps_its_frame_when_chosen_again(window, qtbot, tmp_path, photo_factory):
+    import cv2
+    import numpy as np
+
+    from reviewer.core.case import create_case
+    from reviewer.core.importer import import_paths
+
+    clip = tmp_path / "drone.avi"
+    writer = cv2.VideoWriter(str(clip), cv2.VideoWriter_fourcc(*"MJPG"), 10, (320, 240))
+    for index in range(30):
+        writer.write(np.full((240, 320, 3), index * 8, np.uint8))
+    writer.release()
+    case = create_case(tmp_path / "video", actor="setup")
+    import_paths(case, [clip, photo_factory(size=(800, 600))])
+    case.close()
+    window.open_case(tmp_path / "video.case")
+    workspace = window.workspace
+    view = workspace.browser.view
+    model = view.model()
+    rows = {model.evidence_row(row)["kind"]: row for row in range(model.rowCount())}
+
+    def click(kind: str) -> None:
+        rect = view.visualRect(model.index(rows[kind], 0))
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+    click("video")
+    qtbot.waitUntil(lambda: workspace.center.currentWidget() is workspace.video, timeout=5000)
+    for _ in range(7):
+        qtbot.keyClick(workspace.video, Qt.Key.Key_Right)
+    assert workspace.video.slider.value() == 7
+    click("photo")
+    qtbot.waitUntil(lambda: workspace.center.currentWidget() is workspace.viewer, timeout=5000)
+    click("video")
+    qtbot.waitUntil(lambda: workspace.center.currentWidget() is workspace.video, timeout=5000)
+    qtbot.waitUntil(lambda: workspace.video.index == 7, timeout=5000)
+    assert workspace.video.slider.value() == 7
+    assert "frame 7 /" in workspace.video.position.text()
+
+
+def test_viewer_keys_work_with_the_focus_anywhere_in_the_window(window, qtbot, small_case):
+    window.open_case(small_case)
+    viewer = _wait_image(qtbot, window)
+    workspace = window.workspace
+    window.set_tool("point")
+    qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton,
+                     pos=viewer.mapFromScene(300, 300))
+    assert len(_regions_in(small_case)) == 1
+    # Zoom with the focus in the evidence browser.
+    browser = workspace.browser.view
+    browser.setFocus()
+    zoom = viewer.zoom()
+    qtbot.keyClick(browser, Qt.Key.Key_Plus)
+    assert viewer.zoom() > zoom
+    qtbot.keyClick(browser, Qt.Key.Key_Minus)
+    assert abs(viewer.zoom() - zoom) < 1e-6
+    # Delete in the filter box edits the text, and deletes no region.
+    search = workspace.browser.filters.text
+    qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(search, "photo")
+    qtbot.keyClick(search, Qt.Key.Key_Home)
+    qtbot.keyClick(search, Qt.Key.Key_Delete)
+    assert search.text() == "hoto"
+    assert len(_regions_in(small_case)) == 1
+    qtbot.keyClick(search, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(search, Qt.Key.Key_Delete)
+    qtbot.keyClick(search, Qt.Key.Key_Escape)
+    # A region chosen in the Regions list, and Delete pressed there.
+    table = workspace.regions.table
+    qtbot.waitUntil(lambda: table.model().rowCount() == 1, timeout=3000)
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                     pos=table.visualRect(table.model().index(0, 1)).center())
+    assert table.hasFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert _regions_in(small_case) == []
+    assert table.model().rowCount() == 0

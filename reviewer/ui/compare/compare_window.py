@@ -182,7 +182,11 @@ class CompareWindow(QMainWindow):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.session.undo_stack.createRedoAction(self, "Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
-        self.addActions([undo, redo])
+        # A window opened from the main one closes as dialogs do: Escape, or Ctrl+W.
+        close = QAction("Close", self)
+        close.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence("Ctrl+W")])
+        close.triggered.connect(self._escape)
+        self.addActions([undo, redo, close])
 
         # Shown while picking points: what to do next, and the buttons that finish it.
         self.points_bar = QWidget()
@@ -405,6 +409,13 @@ class CompareWindow(QMainWindow):
         self.points_action.setChecked(True)
         self.points_bar.setVisible(True)
         self._pairs_changed(0)
+
+    def _escape(self) -> None:
+        """Escape while picking points ends the picking; otherwise it closes the window."""
+        if self.view.picker.active:
+            self.stop_picking()
+        else:
+            self.close()
 
     def stop_picking(self) -> None:
         self.view.picker.stop()

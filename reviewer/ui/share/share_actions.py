@@ -19,6 +19,7 @@ from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
 from reviewer.ui.import_runner import ImportRunner
 from reviewer.ui.session import CaseSession
+from reviewer.ui.settings import AppSettings
 from reviewer.ui.share import jobs
 from reviewer.ui.share.export_dialog import ExportDialog
 from reviewer.ui.workers import Job
@@ -44,8 +45,9 @@ class ShareActions(QObject):
 
     def __init__(self, window: QMainWindow, runner: ImportRunner,
                  session: Callable[[], CaseSession | None],
-                 error: Callable[[str, str], None]) -> None:
+                 error: Callable[[str, str], None], settings: AppSettings | None = None) -> None:
         super().__init__(window)
+        self.settings = settings or AppSettings()
         self.window = window
         self.runner = runner
         self._session = session
@@ -96,8 +98,9 @@ class ShareActions(QObject):
         if self._session() is None:
             return
         path, _ = QFileDialog.getOpenFileName(self.window, "Merge a package into this case",
-                                              str(Path.home()), PACKAGE_FILTER)
+                                              self.settings.last_folder(), PACKAGE_FILTER)
         if path:
+            self.settings.remember_folder(path)
             self.start_merge(Path(path))
 
     def start_merge(self, package: Path) -> bool:
@@ -149,8 +152,9 @@ class ShareActions(QObject):
 
     def verify_package_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Verify a package",
-                                              str(Path.home()), PACKAGE_FILTER)
+                                              self.settings.last_folder(), PACKAGE_FILTER)
         if path:
+            self.settings.remember_folder(path)
             self.start_verify_package(Path(path))
 
     def start_verify_package(self, package: Path) -> bool:
