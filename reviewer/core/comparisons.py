@@ -109,7 +109,7 @@ def item_pixels(case: Case, row: dict[str, Any]) -> np.ndarray:
     """The pixels of an evidence row; a MediaError names the item and where its file is."""
     path = media_path(case, row)
     try:
-        return decode_pixels(path)
+        return decode_pixels(path, row.get("display_rotation") or 0)
     except MediaError as error:
         raise MediaError(f"{row['original_name']} ({path})", error.reason) from error
 

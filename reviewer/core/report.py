@@ -20,7 +20,14 @@ from reviewer.core.audit import check_chain
 from reviewer.core.case import Case
 from reviewer.core.errors import MediaError
 from reviewer.core.evidence import camera_name, list_evidence, media_path
-from reviewer.core.imaging import decode_thumbnail, image_info, open_image, orient, to_displayable
+from reviewer.core.imaging import (
+    decode_thumbnail,
+    image_info,
+    open_image,
+    orient,
+    to_displayable,
+    turn,
+)
 from reviewer.core.incidents import incident_evidence_ids, incident_region_ids, list_incidents
 from reviewer.core.regions import Region, list_regions
 from reviewer.core.resources import resource
@@ -54,7 +61,8 @@ def _displayed(case: Case, row: dict[str, Any]) -> Image.Image:
     image = open_image(path)
     info = image_info(image)
     image.load()
-    return orient(to_displayable(image), info.pixel_orientation)
+    return turn(orient(to_displayable(image), info.pixel_orientation),
+                row.get("display_rotation") or 0)
 
 
 def _colour(hex_colour: str) -> tuple[int, int, int]:
@@ -108,7 +116,11 @@ def _thumbnail(case: Case, row: dict[str, Any]) -> bytes | None:
         if row["kind"] not in _IMAGE_KINDS:
             return None
         image = open_image(path)
-        return decode_thumbnail(path, image, image_info(image), THUMB)
+        data = decode_thumbnail(path, image, image_info(image), THUMB)
+        rotation = row.get("display_rotation") or 0
+        if rotation and data:
+            data = _jpeg(turn(Image.open(io.BytesIO(data)), rotation))
+        return data
     except (MediaError, OSError):
         return None
 
