@@ -8,6 +8,7 @@ from typing import Any
 from reviewer.core import conflicts as conflict_ops
 from reviewer.core import incidents as incident_ops
 from reviewer.core import regions as region_ops
+from reviewer.core import rotation as rotation_ops
 from reviewer.core.errors import ReviewerError
 from reviewer.ui.session import CaseSession, EditCommand
 
@@ -82,6 +83,25 @@ class EditRegion(EditCommand):
 
     def revert(self) -> None:
         self._set(self.before)
+
+
+class RotateDisplay(EditCommand):
+    """Turn an image's display (and its regions) by quarter turns; the original stays."""
+
+    def __init__(self, session: CaseSession, evidence_id: str, degrees: int) -> None:
+        super().__init__(session, "Rotate clockwise" if degrees > 0 else "Rotate anticlockwise")
+        self.evidence_id, self.degrees = evidence_id, degrees
+
+    def _turn(self, degrees: int) -> None:
+        rotation_ops.rotate_display(self.session.case, self.evidence_id, degrees)
+        self.session.evidenceChanged.emit()
+        self.session.regionsChanged.emit(self.evidence_id)
+
+    def apply(self) -> None:
+        self._turn(self.degrees)
+
+    def revert(self) -> None:
+        self._turn(-self.degrees)
 
 
 def region_values(region: region_ops.Region, keys: list[str]) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QTransform
 
 from reviewer.core.evidence import EvidenceFilter, camera_name, list_evidence_ids, media_path
 from reviewer.ui import mime
@@ -27,7 +28,7 @@ LabelsRole = Qt.ItemDataRole.UserRole + 4       # {label name: (count, colour)}
 _ROW_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index FROM evidence e WHERE e.id IN ({})"
+    " e.frame_index, e.display_rotation FROM evidence e WHERE e.id IN ({})"
 )
 _LABELS_SQL = (
     "SELECT r.evidence_id, l.name, l.colour, count(*) FROM regions r JOIN labels l"
@@ -110,7 +111,9 @@ class EvidenceModel(QAbstractListModel):
         if role == LabelsRole:
             return row["labels"]
         if role == ThumbnailRole:
-            return self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
+            pixmap = self.thumbnails.get(row["sha256"], media_path(self.session.case, row))
+            turn = row["display_rotation"] or 0
+            return pixmap.transformed(QTransform().rotate(turn)) if pixmap and turn else pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
             camera = camera_name(row["make"], row["model"])
             parts = [row["original_name"], f"{row['width']}×{row['height']} {row['kind']}",

@@ -148,6 +148,8 @@ class MainWindow(QMainWindow):
         self.view_actions += [
             zoom_in, self._action("Zoom &out", lambda: self._zoom(1 / ZOOM_STEP), "-"),
             self._action("&Keep this video frame", self._keep_frame, "K"),
+            self._action("Rotate &clockwise", lambda: self._rotate(90), "Ctrl+R"),
+            self._action("Rotate &anticlockwise", lambda: self._rotate(-90), "Ctrl+Shift+R"),
         ]
         view.addActions(self.view_actions)
         extract = self._action("E&xtract frames of this video…", self.extract_frames_dialog,
@@ -357,6 +359,10 @@ class MainWindow(QMainWindow):
         if self.workspace is not None and self.workspace.center.currentWidget() \
                 is self.workspace.viewer:
             self.workspace.viewer.zoom_by(factor)
+
+    def _rotate(self, degrees: int) -> None:
+        if self.workspace is not None:
+            self.workspace.rotate(degrees)
 
     def _delete_regions(self) -> None:
         if self.workspace is not None:

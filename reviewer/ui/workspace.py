@@ -26,7 +26,13 @@ from reviewer.ui.browser import EvidenceBrowser
 from reviewer.ui.compare.compare_window import CompareWindow
 from reviewer.ui.compare.comparisons_panel import ComparisonsPanel
 from reviewer.ui.compare.edits import AddComparison
-from reviewer.ui.edits import AddRegion, DeleteRegions, EditRegion, region_values
+from reviewer.ui.edits import (
+    AddRegion,
+    DeleteRegions,
+    EditRegion,
+    RotateDisplay,
+    region_values,
+)
 from reviewer.ui.evidence_model import EvidenceModel
 from reviewer.ui.incident_page import IncidentPage
 from reviewer.ui.incidents_panel import IncidentsPanel
@@ -95,6 +101,7 @@ class CaseWorkspace(QObject):
         # drawing: only these do the number keys relabel.
         self.chosen_on_purpose = False
         self._video_frames: dict[str, int] = {}     # video id -> the frame last shown
+        self._shown_rotation = 0
         self._keeping: Job | None = None
         self._connect()
         self.show_evidence(self.browser.current_id())
@@ -115,6 +122,7 @@ class CaseWorkspace(QObject):
         self.viewer.deleteRequested.connect(self.delete_regions)
         self.regions.selectionChanged.connect(self.viewer.select_regions)
         session.regionsChanged.connect(self._regions_changed)
+        session.evidenceChanged.connect(self._turned_maybe)
         session.labelsChanged.connect(lambda: self._regions_changed(self.current_id))
         session.incidentsChanged.connect(self.browser.filters.set_choices_later)
         session.labelsChanged.connect(self.browser.filters.set_choices_later)
@@ -221,7 +229,9 @@ class CaseWorkspace(QObject):
                 self.video.setFocus()
             else:
                 self.center.setCurrentWidget(self.viewer)
-                self.viewer.set_image(path, row["width"] or 0, row["height"] or 0, error)
+                self._shown_rotation = row["display_rotation"] or 0
+                self.viewer.set_image(path, row["width"] or 0, row["height"] or 0, error,
+                                      self._shown_rotation)
                 self.viewer.set_regions(self._displays(evidence_id))
         self.currentChanged.emit(evidence_id)
 
@@ -237,6 +247,26 @@ class CaseWorkspace(QObject):
         return [RegionDisplay(r.id, r.shape, r.geometry,
                               f"⚠ {r.label}" if r.id in conflicts else r.label,
                               colours.get(r.label_id, "#ff0000")) for r in regions]
+
+    def _turned_maybe(self) -> None:
+        """The item on screen was turned (or turned back): show it anew, turned."""
+        if not self.current_id or self.center.currentWidget() is not self.viewer:
+            return
+        try:
+            rotation = get_evidence(self.session.case, self.current_id)["display_rotation"]
+        except ReviewerError:
+            return
+        if (rotation or 0) != self._shown_rotation:
+            self.show_evidence(self.current_id)
+
+    def rotate(self, degrees: int) -> None:
+        """Turn the image on screen by `degrees` clockwise (an undoable step)."""
+        if not self.current_id or self.center.currentWidget() is not self.viewer:
+            self.session.failed.emit("Rotate turns an image: choose a photo or frame first")
+            return
+        if self.session.push(RotateDisplay(self.session, self.current_id, degrees)):
+            self.session.notice.emit("Display turned; the original file is unchanged"
+                                     " (Ctrl+Z turns it back)")
 
     def _regions_changed(self, evidence_id: str) -> None:
         if evidence_id in (self.current_id, ""):

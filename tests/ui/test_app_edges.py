@@ -252,3 +252,64 @@ def test_viewer_keys_work_with_the_focus_anywhere_in_the_window(window, qtbot, s
     qtbot.keyClick(table, Qt.Key.Key_Delete)
     assert _regions_in(small_case) == []
     assert table.model().rowCount() == 0
+
+
+def _colour_at(viewer, scene_x: float, scene_y: float):
+    from PySide6.QtGui import QColor
+
+    image = viewer.viewport().grab().toImage()
+    at = viewer.mapFromScene(scene_x, scene_y)
+    return QColor(image.pixel(at.x(), at.y()))
+
+
+def test_rotate_the_display_keeps_regions_on_their_mark_and_undoes(window, qtbot, small_case,
+                                                                    tmp_path):
+    from reviewer.core.evidence import get_evidence, media_path
+    from reviewer.core.rotation import rotation_matrix, transform_geometry
+
+    window.open_case(small_case)
+    viewer = _wait_image(qtbot, window)
+    workspace = window.workspace
+    qtbot.waitUntil(lambda: viewer._image.resolution() == 1.0, timeout=5000)
+    item = workspace.current_id
+    mark = next(x for x in range(0, 1200, 1) if _colour_at(viewer, x + 20, 35).blue() < 80)
+    # The first photo carries a yellow mark at (mark, 10)-(mark + 40, 60): tag it.
+    window.set_tool("rect")
+    _drag(qtbot, viewer, viewer.mapFromScene(mark + 4, 14), viewer.mapFromScene(mark + 36, 56))
+    [region] = _regions_in(small_case)
+    original = media_path(window.session.case, get_evidence(window.session.case, item))
+    before_bytes = original.read_bytes()
+
+    qtbot.keyClick(workspace.browser.view, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: viewer.image_rect().width() == 800, timeout=5000)
+    qtbot.waitUntil(lambda: viewer._image.resolution() == 1.0, timeout=5000)
+    assert viewer.image_rect().height() == 1200
+    [turned] = _regions_in(small_case)
+    *_corner, w, h = turned.bbox
+    assert (round(w, 3), round(h, 3)) == (round(region.bbox[3], 3), round(region.bbox[2], 3))
+    shown = {r.id: r.geometry for r in viewer.regions_shown()}
+    assert shown[region.id] == turned.geometry
+    # Close up, the mark's edge just outside the tag is yellow, and beside it is not.
+    viewer.center_on_region(region.id)
+    qtbot.wait(50)
+    turn = rotation_matrix(90, 1200, 800)
+    for x_before, yellow in ((mark + 2, True), (mark + 44, False)):
+        point = transform_geometry("point", {"x": x_before, "y": 35}, turn)
+        colour = _colour_at(viewer, point["x"], point["y"])
+        assert (colour.red() > 200 and colour.green() > 200 and colour.blue() < 80) == yellow
+    viewer.grab().save(str(tmp_path / "turned.png"))
+    qtbot.waitUntil(lambda: workspace.model.index(workspace.model.ids().index(item), 0)
+                    .data(Qt.ItemDataRole.UserRole + 3) is not None, timeout=5000)
+    thumbnail = workspace.model.index(workspace.model.ids().index(item), 0).data(
+        Qt.ItemDataRole.UserRole + 3)
+    assert thumbnail.height() > thumbnail.width()                 # portrait now
+    assert original.read_bytes() == before_bytes                  # the original untouched
+    assert "Rotate clockwise" in window.undo_action.text()
+
+    qtbot.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: viewer.image_rect().width() == 1200, timeout=5000)
+    [back] = _regions_in(small_case)
+    assert back.geometry == region.geometry
+    with open_case(small_case, actor="check") as case:
+        actions = [row[0] for row in case.conn.execute("SELECT action FROM audit")]
+    assert actions.count("evidence.rotate") == 2
