@@ -313,3 +313,34 @@ def test_rotate_the_display_keeps_regions_on_their_mark_and_undoes(window, qtbot
     with open_case(small_case, actor="check") as case:
         actions = [row[0] for row in case.conn.execute("SELECT action FROM audit")]
     assert actions.count("evidence.rotate") == 2
+
+
+def test_the_regions_panel_shows_the_incidents_of_each_tag(window, qtbot, small_case):
+    from reviewer.core.incidents import add_incident
+
+    with open_case(small_case, actor="setup") as case:
+        add_incident(case, "Cylinder on roof")
+        add_incident(case, "Strike on market")
+    window.open_case(small_case)
+    viewer = _wait_image(qtbot, window)
+    workspace = window.workspace
+    window.set_tool("point")
+    for x in (200, 400):
+        qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton,
+                         pos=viewer.mapFromScene(x, 300))
+    table = workspace.regions.table
+    model = table.model()
+    column = model.COLUMNS.index("Incidents")
+    incidents = workspace.incidents.table
+    for row in range(2):                      # the first tag goes to both incidents
+        qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton,
+                         pos=table.visualRect(model.index(0, 1)).center())
+        qtbot.mouseClick(incidents.viewport(), Qt.MouseButton.LeftButton,
+                         pos=incidents.visualRect(incidents.model().index(row, 0)).center())
+        qtbot.mouseClick(workspace.incidents.attach_button, Qt.MouseButton.LeftButton)
+    first = model.index(0, column).data()
+    assert "Cylinder on roof" in first and "Strike on market" in first
+    assert model.index(1, column).data() == ""
+    assert "Not attached" in model.index(1, column).data(Qt.ItemDataRole.ToolTipRole)
+    window.undo_action.trigger()                 # the panel follows undo too
+    assert len(model.index(0, column).data().split("; ")) == 1
