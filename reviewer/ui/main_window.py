@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QInputDialog,
@@ -32,6 +33,7 @@ from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
+from reviewer.ui.help import OTHER_KEYS, GuideWindow, ShortcutSheet, guide_path, menu_shortcuts
 from reviewer.ui.import_runner import ImportRunner, JobBar
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
@@ -118,7 +120,6 @@ class MainWindow(QMainWindow):
         menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
         self.case_actions.append(close)
 
-        self.view_actions: list[QAction] = []
         edit = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action("&Undo", lambda: None, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("&Redo", lambda: None, "Ctrl+Shift+Z")
@@ -127,7 +128,7 @@ class MainWindow(QMainWindow):
         delete = self._action("&Delete selected regions", self._delete_regions,
                               QKeySequence.StandardKey.Delete)
         edit.addAction(delete)
-        self.view_actions.append(delete)
+        self.case_actions.append(delete)
         edit.addSeparator()
         labels = self._action("&Label vocabulary…", self.labels_dialog)
         edit.addAction(labels)
@@ -135,7 +136,7 @@ class MainWindow(QMainWindow):
         edit.addAction(self._action("&Settings…", self.settings_dialog))
 
         view = self.menuBar().addMenu("&View")
-        self.view_actions += [
+        self.view_actions = [
             self._action("&Fit to window", lambda: self._viewer("fit_to_window"), "F"),
             self._action("&100%", lambda: self._viewer("actual_size"), "Z"),
             self._action("&Next item", lambda: self._step(1), "PgDown"),
@@ -188,7 +189,23 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(lambda key=key: self._label_key(key))
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&User guide", self.show_guide,
+                                         QKeySequence.StandardKey.HelpContents))
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/"))
         help_menu.addAction(self._action("&About", self._about))
+        self.help_dialog: QDialog | None = None
+
+    def show_shortcuts(self) -> ShortcutSheet:
+        menus = [action.menu() for action in self.menuBar().actions() if action.menu()]
+        self.help_dialog = ShortcutSheet(
+            menu_shortcuts(menus, self.tool_group.actions()) + list(OTHER_KEYS), self)
+        self.help_dialog.show()
+        return self.help_dialog
+
+    def show_guide(self) -> GuideWindow:
+        self.help_dialog = GuideWindow(guide_path(), self)
+        self.help_dialog.show()
+        return self.help_dialog
 
     def _about(self) -> None:
         QMessageBox.about(self, "About Evidence Reviewer",

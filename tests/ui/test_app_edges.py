@@ -344,3 +344,27 @@ def test_the_regions_panel_shows_the_incidents_of_each_tag(window, qtbot, small_
     assert "Not attached" in model.index(1, column).data(Qt.ItemDataRole.ToolTipRole)
     window.undo_action.trigger()                 # the panel follows undo too
     assert len(model.index(0, column).data().split("; ")) == 1
+
+
+def test_help_has_a_shortcut_sheet_and_the_user_guide(window, qtbot, small_case):
+    from PySide6.QtWidgets import QApplication
+
+    from reviewer.ui.help import GuideWindow, ShortcutSheet
+
+    window.open_case(small_case)
+    _wait_image(qtbot, window)
+    qtbot.keyClick(window.workspace.browser.view, Qt.Key.Key_Slash,
+                   Qt.KeyboardModifier.ControlModifier)
+    sheet = window.help_dialog
+    assert isinstance(sheet, ShortcutSheet) and sheet.isVisible()
+    assert sheet.keys_for("Rotate clockwise") == "Ctrl+R"
+    assert sheet.keys_for("Rectangle (R)") == "R"
+    assert "1 – 9" in [sheet.table.item(row, 1).text() for row in range(sheet.table.rowCount())]
+    sheet.close()
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    guide = window.help_dialog
+    assert isinstance(guide, GuideWindow) and guide.isVisible()
+    text = guide.text.toPlainText()
+    assert "Evidence Reviewer: a user's guide" in text and "Tag what you see" in text
+    assert QApplication.activeModalWidget() is None        # the guide stays open beside work
+    guide.close()
