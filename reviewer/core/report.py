@@ -18,7 +18,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from reviewer.core.audit import check_chain
 from reviewer.core.case import Case
-from reviewer.core.errors import MediaError
+from reviewer.core.compare_export import describe_alignment
+from reviewer.core.compare_render import render_comparison
+from reviewer.core.comparisons import item_pixels, list_comparisons
+from reviewer.core.errors import MediaError, ValidationError
 from reviewer.core.evidence import camera_name, list_evidence, media_path
 from reviewer.core.imaging import (
     decode_thumbnail,
@@ -35,6 +38,8 @@ from reviewer.core.resources import resource
 CROP_MAX = 480
 THUMB = 320
 _IMAGE_KINDS = ("photo", "frame", "derived")
+COMPARISON_WIDTH = 1200
+COMPARISON_VIEWS = {"side": "Side by side", "difference": "Difference (changed areas in red)"}
 
 
 def _environment() -> jinja2.Environment:
@@ -125,6 +130,28 @@ def _thumbnail(case: Case, row: dict[str, Any]) -> bytes | None:
         return None
 
 
+def _comparison_pictures(view: Case, by_id: dict[str, dict[str, Any]],
+                         comparisons: list[dict[str, Any]]) -> Iterator[tuple[str, bytes]]:
+    """Each comparison drawn as the app exports it: side by side, and where it is aligned
+    the difference view too; each gets `pictures` (name, caption) and `alignment`."""
+    for entry in comparisons:
+        comparison = entry["comparison"]
+        before, after = by_id[comparison.before_id], by_id[comparison.after_id]
+        entry["alignment"] = describe_alignment(comparison)
+        entry["pictures"], entry["problem"] = [], None
+        try:
+            pixels = item_pixels(view, before), item_pixels(view, after)
+            modes = ("side", "difference") if comparison.aligned else ("side",)
+            for mode in modes:
+                picture = render_comparison(*pixels, comparison.transform, mode,
+                                            COMPARISON_WIDTH)
+                name = f"report/img/comparison-{comparison.id}-{mode}.jpg"
+                yield name, _jpeg(picture)
+                entry["pictures"].append((name.removeprefix("report/"), COMPARISON_VIEWS[mode]))
+        except (MediaError, ValidationError, OSError) as error:
+            entry["problem"] = str(error)
+
+
 def _audit_summary(case: Case) -> dict[str, Any]:
     rows = case.conn.execute("SELECT at, actor, action FROM audit ORDER BY seq").fetchall()
     problems = check_chain(case.conn)
@@ -184,8 +211,12 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
             for rid in incident_region_ids(view, incident["id"]) if rid in region_by_id]
         incident["whole_items"] = [by_id[eid] for eid in incident_evidence_ids(view, incident["id"])
                              if eid in by_id]
+    comparisons = [{"comparison": c, "before": by_id[c.before_id], "after": by_id[c.after_id]}
+                   for c in list_comparisons(view)
+                   if c.before_id in by_id and c.after_id in by_id]
+    yield from _comparison_pictures(view, by_id, comparisons)
     html = _environment().get_template("index.html.j2").render(
         case={"id": view.id, "title": view.title}, package=package,
         selection=package["selection"], items=items, incidents=incidents,
-        region_count=len(regions), audit=_audit_summary(view))
+        region_count=len(regions), audit=_audit_summary(view), comparisons=comparisons)
     yield "report/index.html", html.encode("utf-8")
