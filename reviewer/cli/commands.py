@@ -40,9 +40,11 @@ from reviewer.core.importer import ImportReport, import_paths
 from reviewer.core.incidents import (
     EDITABLE,
     add_incident,
+    get_incident,
     link_to_incident,
     list_incidents,
     resolve_incident_id,
+    update_incident,
 )
 from reviewer.core.keys import signed_by_line
 from reviewer.core.labels import (
@@ -245,8 +247,42 @@ def cmd_tag(args: argparse.Namespace) -> int:
 
 
 def cmd_incident(args: argparse.Namespace) -> int:
-    return {"add": _incident_add, "list": _incident_list, "link": _incident_link}[
-        args.incident_command](args)
+    return {"add": _incident_add, "edit": _incident_edit, "list": _incident_list,
+            "link": _incident_link}[args.incident_command](args)
+
+
+# `--clear NAME` -> the incident fields it empties.
+_CLEARS = {"category": ("category",), "from": ("time_from",), "to": ("time_to",),
+           "place": ("place_name",), "position": ("lat", "lon", "radius_m"),
+           "radius": ("radius_m",), "description": ("description",), "sources": ("sources",)}
+
+
+def _incident_edit(args: argparse.Namespace) -> int:
+    values = {k: getattr(args, k) for k in EDITABLE if getattr(args, k, None) is not None}
+    for name in args.clear:
+        for field in _CLEARS[name]:
+            if field in values:
+                error_line("incident edit", f"--clear {name} and a new {field} contradict"
+                                            " each other: give one")
+                return USAGE_ERROR
+            values[field] = None
+    if not values:
+        error_line("incident edit", "nothing to change: give a field (--title, --from, --to,"
+                                    " --lat/--lon, --radius, --place, --category, --status,"
+                                    " --description, --sources) or --clear FIELD")
+        return USAGE_ERROR
+    with opened_case(args) as case:
+        incident_id = resolve_incident_id(case, args.incident_id)
+        before = get_incident(case, incident_id)
+        incident = update_incident(case, incident_id, **values)
+    changed = [k for k in EDITABLE if getattr(before, k) != getattr(incident, k)]
+    if args.json:
+        print_json({**incident.to_dict(), "changed": changed})
+    elif changed:
+        print(f"Changed {', '.join(changed)} of incident {incident.id}: {incident.title}")
+    else:
+        print(f"Incident {incident.id} already had those values: nothing changed")
+    return OK
 
 
 def _incident_add(args: argparse.Namespace) -> int:

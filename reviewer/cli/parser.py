@@ -73,6 +73,27 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+# What `incident edit --clear` empties, by the option's name: the form's optional fields.
+CLEARABLE = ("category", "from", "to", "place", "position", "radius", "description",
+             "sources")
+
+
+def _incident_fields(parser: argparse.ArgumentParser) -> None:
+    """The incident form's fields besides the title, as options (add and edit share them)."""
+    parser.add_argument("--from", dest="time_from", metavar="ISO",
+                        help="start of the time interval")
+    parser.add_argument("--to", dest="time_to", metavar="ISO", help="end of the time interval")
+    parser.add_argument("--lat", type=float, metavar="X")
+    parser.add_argument("--lon", type=float, metavar="Y")
+    parser.add_argument("--radius", dest="radius_m", type=float, metavar="METRES",
+                        help="uncertainty of the position")
+    parser.add_argument("--place", dest="place_name", metavar="NAME")
+    parser.add_argument("--category")
+    parser.add_argument("--status", choices=STATUSES)
+    parser.add_argument("--description")
+    parser.add_argument("--sources")
+
+
 def build_parser() -> Parser:
     common = _common()
     parser = Parser(
@@ -137,17 +158,17 @@ def build_parser() -> Parser:
     add = incident_commands.add_parser("add", parents=[common], help="add an incident")
     add.add_argument("case", metavar="CASE")
     add.add_argument("--title", required=True)
-    add.add_argument("--from", dest="time_from", metavar="ISO", help="start of the time interval")
-    add.add_argument("--to", dest="time_to", metavar="ISO", help="end of the time interval")
-    add.add_argument("--lat", type=float, metavar="X")
-    add.add_argument("--lon", type=float, metavar="Y")
-    add.add_argument("--radius", dest="radius_m", type=float, metavar="METRES",
-                     help="uncertainty of the position")
-    add.add_argument("--place", dest="place_name", metavar="NAME")
-    add.add_argument("--category")
-    add.add_argument("--status", choices=STATUSES)
-    add.add_argument("--description")
-    add.add_argument("--sources")
+    _incident_fields(add)
+    edit = incident_commands.add_parser(
+        "edit", parents=[common], help="change an incident's fields (those given; --clear"
+                                       " empties one)")
+    edit.add_argument("case", metavar="CASE")
+    edit.add_argument("incident_id", metavar="INCIDENT_ID")
+    edit.add_argument("--title")
+    _incident_fields(edit)
+    edit.add_argument("--clear", action="append", default=[], choices=CLEARABLE,
+                      metavar="FIELD", help="empty a field: " + ", ".join(CLEARABLE)
+                      + " (repeat for several)")
     ilist = incident_commands.add_parser("list", parents=[common], help="list incidents")
     ilist.add_argument("case", metavar="CASE")
     link = incident_commands.add_parser("link", parents=[common],

@@ -320,9 +320,10 @@ def open_case(path: str | Path, actor: str | None = None,
 
 
 def _migrate(case: Case, version: int) -> None:
-    for target in range(version + 1, SCHEMA_VERSION + 1):
+    for target in sorted(v for v in MIGRATIONS if version < v <= SCHEMA_VERSION):
         with case.write() as tx:
             MIGRATIONS[target](tx.conn)
             tx.conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),))
-            tx.record("case.migrate", case.id, {"from": target - 1, "to": target})
+            tx.record("case.migrate", case.id, {"from": version, "to": target})
+        version = target

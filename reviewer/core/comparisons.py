@@ -112,7 +112,7 @@ def item_pixels(case: Case, row: Evidence) -> np.ndarray:
     """The pixels of an evidence row; a MediaError names the item and where its file is."""
     path = media_path(case, row)
     try:
-        return decode_pixels(path, damaged=bool(row.get("damaged")))
+        return decode_pixels(path, row.display_rotation, damaged=bool(row.damaged))
     except MediaError as error:
         raise MediaError(f"{row.original_name} ({path})", error.reason) from error
 

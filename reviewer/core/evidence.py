@@ -64,6 +64,8 @@ class Evidence(ColumnAccess):
     original_name_hex: str | None = None
     original_path_hex: str | None = None
     linked_path_hex: str | None = None
+    # Quarter turns (clockwise) the display adds where orientation data is wrong (schema 6).
+    display_rotation: int = 0
     extra: Mapping[str, Any] = field(default_factory=dict)   # columns added since
     # Counts list_evidence adds: how many regions; how many match the filter's label/incident.
     regions: int | None = None
@@ -207,7 +209,8 @@ def camera_name(make: str | None, model: str | None) -> str:
 _SUMMARY_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex FROM evidence e"
+    " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex, e.display_rotation"
+    " FROM evidence e"
     " WHERE e.id IN ({})"
 )
 _LABEL_COUNTS_SQL = (

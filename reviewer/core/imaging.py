@@ -290,8 +290,20 @@ def _decode_truncated(path: Path) -> Image.Image | None:
         return None
 
 
-def decode_pixels(path: Path, *, damaged: bool = False) -> np.ndarray:
-    """The whole image at full scale as RGB uint8 (h, w, 3), turned upright.
+# Pillow's transpose for a clockwise quarter turn (its ROTATE_* turn anticlockwise).
+_CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180,
+              270: Image.Transpose.ROTATE_90}
+
+
+def turn(image: Image.Image, degrees: int) -> Image.Image:
+    """Upright pixels turned `degrees` clockwise: an item's display rotation."""
+    method = _CLOCKWISE.get(degrees % 360)
+    return image.transpose(method) if method is not None else image
+
+
+def decode_pixels(path: Path, rotation: int = 0, *, damaged: bool = False) -> np.ndarray:
+    """The whole image at full scale as RGB uint8 (h, w, 3), turned upright (and then
+    `rotation` degrees clockwise, the item's display rotation).
 
     For work on the pixels themselves (alignment, comparison). Raises MediaError
     naming the file when it is missing or does not decode; with `damaged` (an item kept
@@ -320,4 +332,4 @@ def decode_pixels(path: Path, *, damaged: bool = False) -> np.ndarray:
         pixels = fallback
     pixels = orient(pixels.convert("RGB") if pixels.mode != "RGB" else pixels,
                     info.pixel_orientation)
-    return np.asarray(pixels)
+    return np.asarray(turn(pixels, rotation))

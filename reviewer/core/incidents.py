@@ -359,3 +359,15 @@ def incident_evidence_ids(case: Case | Transaction, incident_id: str) -> list[st
     return [row[0] for row in case.conn.execute(
         "SELECT evidence_id FROM incident_evidence WHERE incident_id = ? ORDER BY linked_at",
         (incident_id,))]
+
+
+def incident_titles_by_region(case: Case, evidence_id: str) -> dict[str, list[str]]:
+    """For each region of an item that belongs to incidents: their titles, oldest link first."""
+    titles: dict[str, list[str]] = {}
+    for region_id, title in case.conn.execute(
+            "SELECT ir.region_id, i.title FROM incident_regions ir"
+            " JOIN incidents i ON i.id = ir.incident_id"
+            " JOIN regions r ON r.id = ir.region_id"
+            " WHERE r.evidence_id = ? ORDER BY ir.linked_at", (evidence_id,)):
+        titles.setdefault(region_id, []).append(title)
+    return titles

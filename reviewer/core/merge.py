@@ -94,7 +94,7 @@ def open_snapshot(database: Path) -> sqlite3.Connection:
                   .fetchone()[0])
     if version < SCHEMA_VERSION:
         conn.execute("BEGIN")
-        for target in range(version + 1, SCHEMA_VERSION + 1):
+        for target in sorted(v for v in MIGRATIONS if version < v <= SCHEMA_VERSION):
             MIGRATIONS[target](conn)
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                      (str(SCHEMA_VERSION),))

@@ -20,7 +20,10 @@ from PIL import Image, ImageDraw, ImageFont
 from reviewer.core.audit import check_chain
 from reviewer.core.bidi import escape_controls
 from reviewer.core.case import Case
-from reviewer.core.errors import MediaError
+from reviewer.core.compare_export import describe_alignment
+from reviewer.core.compare_render import render_comparison
+from reviewer.core.comparisons import item_pixels, list_comparisons
+from reviewer.core.errors import MediaError, ValidationError
 from reviewer.core.evidence import Evidence, camera_name, list_evidence, media_path
 from reviewer.core.imaging import (
     decode_pixels,
@@ -29,6 +32,7 @@ from reviewer.core.imaging import (
     open_image,
     orient,
     to_displayable,
+    turn,
 )
 from reviewer.core.incidents import incident_evidence_ids, incident_region_ids, list_incidents
 from reviewer.core.regions import Region, list_regions
@@ -37,6 +41,8 @@ from reviewer.core.resources import resource
 CROP_MAX = 480
 THUMB = 320
 _IMAGE_KINDS = ("photo", "frame", "derived")
+COMPARISON_WIDTH = 1200
+COMPARISON_VIEWS = {"side": "Side by side", "difference": "Difference (changed areas in red)"}
 
 
 def _environment() -> jinja2.Environment:
@@ -70,11 +76,12 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
 def _displayed(case: Case, item: Evidence) -> Image.Image:
     path = media_path(case, item)
     if item.damaged:     # the pixels that decode of an item kept damaged
-        return Image.fromarray(decode_pixels(path, damaged=True))
+        return Image.fromarray(decode_pixels(path, item.display_rotation, damaged=True))
     image = open_image(path)
     info = image_info(image)
     image.load()
-    return orient(to_displayable(image), info.pixel_orientation)
+    return turn(orient(to_displayable(image), info.pixel_orientation),
+                item.display_rotation)
 
 
 def _colour(hex_colour: str) -> tuple[int, int, int]:
@@ -127,9 +134,35 @@ def _thumbnail(case: Case, item: Evidence) -> bytes | None:
         if item.kind not in _IMAGE_KINDS:
             return None
         image = open_image(path)
-        return decode_thumbnail(path, image, image_info(image), THUMB)
+        data = decode_thumbnail(path, image, image_info(image), THUMB)
+        rotation = item.display_rotation
+        if rotation and data:
+            data = _jpeg(turn(Image.open(io.BytesIO(data)), rotation))
+        return data
     except (MediaError, OSError):
         return None
+
+
+def _comparison_pictures(view: Case, by_id: dict[str, dict[str, Any]],
+                         comparisons: list[dict[str, Any]]) -> Iterator[tuple[str, bytes]]:
+    """Each comparison drawn as the app exports it: side by side, and where it is aligned
+    the difference view too; each gets `pictures` (name, caption) and `alignment`."""
+    for entry in comparisons:
+        comparison = entry["comparison"]
+        before, after = by_id[comparison.before_id], by_id[comparison.after_id]
+        entry["alignment"] = describe_alignment(comparison)
+        entry["pictures"], entry["problem"] = [], None
+        try:
+            pixels = item_pixels(view, before), item_pixels(view, after)
+            modes = ("side", "difference") if comparison.aligned else ("side",)
+            for mode in modes:
+                picture = render_comparison(*pixels, comparison.transform, mode,
+                                            COMPARISON_WIDTH)
+                name = f"report/img/comparison-{comparison.id}-{mode}.jpg"
+                yield name, _jpeg(picture)
+                entry["pictures"].append((name.removeprefix("report/"), COMPARISON_VIEWS[mode]))
+        except (MediaError, ValidationError, OSError) as error:
+            entry["problem"] = str(error)
 
 
 def _audit_summary(case: Case) -> dict[str, Any]:
@@ -193,8 +226,12 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
             for rid in incident_region_ids(view, incident["id"]) if rid in region_by_id]
         incident["whole_items"] = [by_id[eid] for eid in incident_evidence_ids(view, incident["id"])
                              if eid in by_id]
+    comparisons = [{"comparison": c, "before": by_id[c.before_id], "after": by_id[c.after_id]}
+                   for c in list_comparisons(view)
+                   if c.before_id in by_id and c.after_id in by_id]
+    yield from _comparison_pictures(view, by_id, comparisons)
     html = _environment().get_template("index.html.j2").render(
         case={"id": view.id, "title": view.title}, package=package,
         selection=package["selection"], items=items, incidents=incidents,
-        region_count=len(regions), audit=_audit_summary(view))
+        region_count=len(regions), audit=_audit_summary(view), comparisons=comparisons)
     yield "report/index.html", html.encode("utf-8")

@@ -291,6 +291,13 @@ def _migrate_to_5(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_to_6(conn: sqlite3.Connection) -> None:
+    # An item's display turned by quarter turns (clockwise, on top of EXIF orientation)
+    # where its orientation data is wrong; the original is untouched.
+    conn.execute("ALTER TABLE evidence ADD COLUMN display_rotation INTEGER NOT NULL DEFAULT 0"
+                 " CHECK (display_rotation IN (0, 90, 180, 270))")
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
@@ -298,6 +305,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     3: _migrate_to_3,
     4: _migrate_to_4,
     5: _migrate_to_5,
+    6: _migrate_to_6,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -114,6 +114,11 @@ class Shape(ABC):
     def transformed(self, matrix: Homography) -> Shape:
         """The shape carried by a 3x3 homography (source -> target pixels)."""
 
+    def quarter_turned(self, matrix: Homography) -> Shape:
+        """This shape carried by a map that keeps axes axis-aligned (a display's quarter
+        turn): like `transformed`, but a box stays a box."""
+        return self.transformed(matrix)
+
     @abstractmethod
     def rounded(self) -> Shape:
         """Every coordinate rounded to 0.1 px: what is stored and signalled."""
@@ -184,6 +189,11 @@ class Rect(Shape):
         # Under perspective a rectangle is no longer one: it becomes the quadrilateral
         # its corners map to.
         return Polygon(tuple(_carry(matrix, x, y) for x, y in self.vertices()))
+
+    def quarter_turned(self, matrix: Homography) -> Rect:
+        (x0, y0), (x1, y1) = _carry(matrix, self.x, self.y), _carry(
+            matrix, self.x + self.w, self.y + self.h)
+        return Rect.from_corners(x0, y0, x1, y1)
 
     def rounded(self) -> Rect:
         return Rect(_round(self.x), _round(self.y), _round(self.w), _round(self.h))

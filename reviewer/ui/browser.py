@@ -268,6 +268,9 @@ class EvidenceBrowser(QWidget):
         self.view.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
         self.view.setDragEnabled(True)
         self.view.setItemDelegate(EvidenceDelegate(self.view))
+        # Two columns at least, even on a 1366 px laptop: one column hides most of a case.
+        self.view.setMinimumWidth(2 * CELL.width() + self.view.style().pixelMetric(
+            QStyle.PixelMetric.PM_ScrollBarExtent) + 2 * self.view.frameWidth() + 2)
         self.view.setModel(model)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

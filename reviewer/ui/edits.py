@@ -12,6 +12,7 @@ from reviewer.core import conflicts as conflict_ops
 from reviewer.core import incidents as incident_ops
 from reviewer.core import labels as label_ops
 from reviewer.core import regions as region_ops
+from reviewer.core import rotation as rotation_ops
 from reviewer.core.case import Transaction
 from reviewer.core.changes import Changes
 from reviewer.ui.session import CaseSession, EditCommand
@@ -95,6 +96,20 @@ class RelabelRegions(EditCommand):
         for region_id, label_id in self.before.items():
             changes |= region_ops.update_region_in(tx, region_id, label=label_id)
         return changes
+
+
+class RotateDisplay(EditCommand):
+    """Turn an image's display (and its regions) by quarter turns; the original stays."""
+
+    def __init__(self, session: CaseSession, evidence_id: str, degrees: int) -> None:
+        super().__init__(session, "Rotate clockwise" if degrees > 0 else "Rotate anticlockwise")
+        self.evidence_id, self.degrees = evidence_id, degrees
+
+    def apply(self, tx: Transaction) -> Changes:
+        return rotation_ops.rotate_display_in(tx, self.evidence_id, self.degrees)
+
+    def revert(self, tx: Transaction) -> Changes:
+        return rotation_ops.rotate_display_in(tx, self.evidence_id, -self.degrees)
 
 
 def region_values(region: region_ops.Region, keys: list[str]) -> dict[str, Any]:

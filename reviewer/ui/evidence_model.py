@@ -10,6 +10,7 @@ from collections import OrderedDict
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QTransform
 
 from reviewer.core.evidence import (
     EvidenceFilter,
@@ -99,7 +100,9 @@ class EvidenceModel(QAbstractListModel):
         if role == ThumbnailRole:
             path = stored_file(self.session.case, row["stored_path"], row["linked_path"],
                                row["linked_path_hex"])
-            return self.thumbnails.get(row["sha256"], path)
+            pixmap = self.thumbnails.get(row["sha256"], path)
+            turn = row["display_rotation"] or 0
+            return pixmap.transformed(QTransform().rotate(turn)) if pixmap and turn else pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
             camera = camera_name(row["make"], row["model"])
             size = f"{row['width']}×{row['height']} " if row["width"] is not None else ""

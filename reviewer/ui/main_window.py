@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -15,6 +15,7 @@ from PySide6.QtGui import (
     QShortcut,
 )
 from PySide6.QtWidgets import (
+    QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
@@ -33,11 +34,13 @@ from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.frames_dialog import FramesDialog
+from reviewer.ui.help import OTHER_KEYS, GuideWindow, ShortcutSheet, guide_path, menu_shortcuts
 from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.key_dialog import KeyDialog, unlock_key
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
+from reviewer.ui.viewer.zooming import KEY_STEP as ZOOM_STEP
 from reviewer.ui.window_fit import media_file_filter, resize_to_fit
 from reviewer.ui.workspace import CaseWorkspace
 
@@ -71,7 +74,8 @@ class MainWindow(QMainWindow):
         self.jobs = JobRunner(self.job_bar)
         self.jobs.finished.connect(self._import_finished)
         self.jobs.failed.connect(lambda message: self._error("Import failed", message))
-        self.share = ShareActions(self, self.jobs, lambda: self.session, self._error)
+        self.share = ShareActions(self, self.jobs, lambda: self.session, self._error,
+                                  self.settings)
         self.share.caseUnpacked.connect(self.open_case)
         self.setAcceptDrops(True)
         self._build_menus()
@@ -124,6 +128,11 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action("&Redo", lambda: None, "Ctrl+Shift+Z")
         edit.addActions([self.undo_action, self.redo_action])
         edit.addSeparator()
+        delete = self._action("&Delete selected regions", self._delete_regions,
+                              QKeySequence.StandardKey.Delete)
+        edit.addAction(delete)
+        self.case_actions.append(delete)
+        edit.addSeparator()
         labels = self._action("&Label vocabulary…", self.labels_dialog)
         edit.addAction(labels)
         self.case_actions.append(labels)
@@ -135,6 +144,16 @@ class MainWindow(QMainWindow):
             self._action("&100%", lambda: self._viewer("actual_size"), "Z"),
             self._action("&Next item", lambda: self._step(1), "PgDown"),
             self._action("&Previous item", lambda: self._step(-1), "PgUp"),
+        ]
+        # The viewer's own keys, bound to the window so they work wherever the focus is
+        # (the browser, the regions list), not only after a click in the viewer.
+        zoom_in = self._action("Zoom &in", lambda: self._zoom(ZOOM_STEP))
+        zoom_in.setShortcuts([QKeySequence("+"), QKeySequence("=")])
+        self.view_actions += [
+            zoom_in, self._action("Zoom &out", lambda: self._zoom(1 / ZOOM_STEP), "-"),
+            self._action("&Keep this video frame", self._keep_frame, "K"),
+            self._action("Rotate &clockwise", lambda: self._rotate(90), "Ctrl+R"),
+            self._action("Rotate &anticlockwise", lambda: self._rotate(-90), "Ctrl+Shift+R"),
         ]
         view.addActions(self.view_actions)
         extract = self._action("E&xtract frames of this video…", self.extract_frames_dialog,
@@ -173,7 +192,23 @@ class MainWindow(QMainWindow):
             shortcut = QShortcut(QKeySequence(key), self)
             shortcut.activated.connect(lambda key=key: self._label_key(key))
         help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction(self._action("&User guide", self.show_guide,
+                                         QKeySequence.StandardKey.HelpContents))
+        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/"))
         help_menu.addAction(self._action("&About", self._about))
+        self.help_dialog: QDialog | None = None
+
+    def show_shortcuts(self) -> ShortcutSheet:
+        menus = [action.menu() for action in self.menuBar().actions() if action.menu()]
+        self.help_dialog = ShortcutSheet(
+            menu_shortcuts(menus, self.tool_group.actions()) + list(OTHER_KEYS), self)
+        self.help_dialog.show()
+        return self.help_dialog
+
+    def show_guide(self) -> GuideWindow:
+        self.help_dialog = GuideWindow(guide_path(), self)
+        self.help_dialog.show()
+        return self.help_dialog
 
     def _about(self) -> None:
         QMessageBox.about(self, "About Evidence Reviewer",
@@ -203,9 +238,9 @@ class MainWindow(QMainWindow):
         self.workspace = CaseWorkspace(session)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)
-        _geometry, state = self.settings.window_state()
-        if state is not None:
-            self.restoreState(state)
+        # Restored once the new docks have been laid out: restored into docks never shown,
+        # Qt gave them 70 px of the viewer's width each time the case was reopened.
+        QTimer.singleShot(0, lambda workspace=self.workspace: self._restore_layout(workspace))
         self.label_action.setVisible(False)
         self.label_action = self.toolbar.addWidget(self.workspace.labels)
         self._bind_undo(session)
@@ -234,6 +269,15 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"Your key: {self.key_dialog.identity.name}"
                 f" ({self.key_dialog.identity.fingerprint})", 10000)
+    def _restore_layout(self, workspace: CaseWorkspace) -> None:
+        if self.workspace is not workspace:
+            return                          # closed (or another case opened) meanwhile
+        _geometry, state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.splitter_state()
+        if splitter is not None:
+            workspace.splitter.restoreState(splitter)
 
     def _remember_place(self, evidence_id: str) -> None:
         if self.session is not None:
@@ -338,8 +382,9 @@ class MainWindow(QMainWindow):
     def _label_key(self, key: str) -> None:
         if self.workspace is None:
             return
-        if self.workspace.labels.choose_shortcut(key):
-            self.workspace.relabel_selected(self.workspace.labels.current_id())
+        message = self.workspace.label_key(key)
+        self.statusBar().showMessage(message or f"No label has the key {key} (Edit ▸ Label"
+                                     " vocabulary gives one)", 8000)
 
     def _compare(self) -> None:
         if self.workspace is not None:
@@ -349,16 +394,35 @@ class MainWindow(QMainWindow):
         if self.workspace is not None:
             getattr(self.workspace.viewer, method)()
 
+    def _zoom(self, factor: float) -> None:
+        if self.workspace is not None and self.workspace.center.currentWidget() \
+                is self.workspace.viewer:
+            self.workspace.viewer.zoom_by(factor)
+
+    def _rotate(self, degrees: int) -> None:
+        if self.workspace is not None:
+            self.workspace.rotate(degrees)
+
+    def _delete_regions(self) -> None:
+        if self.workspace is not None:
+            self.workspace.delete_regions(self.workspace.regions.selected_ids())
+
+    def _keep_frame(self) -> None:
+        workspace = self.workspace
+        if workspace is not None and workspace.center.currentWidget() is workspace.video:
+            workspace.keep_frame(workspace.video.index)
+
     def _step(self, delta: int) -> None:
         if self.workspace is not None:
             self.workspace.browser.step(delta)
 
     # -- dialogs -----------------------------------------------------------------
     def new_case_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "New case", str(Path.home()),
+        path, _ = QFileDialog.getSaveFileName(self, "New case", self.settings.last_folder(),
                                               "Case folder (*.case)")
         if not path:
             return
+        self.settings.remember_folder(path)
         try:
             create_case(path, actor=self.settings.investigator).close()
         except ReviewerError as error:
@@ -368,14 +432,16 @@ class MainWindow(QMainWindow):
 
     def open_case_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open case folder (NAME.case)",
-                                                str(Path.home()))
+                                                self.settings.last_folder())
         if path:
+            self.settings.remember_folder(Path(path).parent)
             self.open_case(path)
 
     def open_package_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open a package as a new case",
-                                              str(Path.home()), PACKAGE_FILTER)
+                                              self.settings.last_folder(), PACKAGE_FILTER)
         if path:
+            self.settings.remember_folder(path)
             self.share.offer_unpack(Path(path))
 
     def _selected_incidents(self) -> list[str]:
@@ -394,15 +460,17 @@ class MainWindow(QMainWindow):
 
     def import_files_dialog(self) -> None:
         paths, _ = QFileDialog.getOpenFileNames(
-            self, "Import files", str(Path.home()),
+            self, "Import files", self.settings.last_folder(),
             media_file_filter())
         if paths:
+            self.settings.remember_folder(paths[0])
             self.import_paths(paths)
 
     def import_folder_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Import a folder (with sub-folders)",
-                                                str(Path.home()))
+                                                self.settings.last_folder())
         if path:
+            self.settings.remember_folder(Path(path).parent)
             self.import_paths([path])
 
     def import_paths(self, paths: list[str]) -> bool:
@@ -489,5 +557,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.session is not None:
             self.settings.save_window_state(self.saveGeometry(), self.saveState())
+            if self.workspace is not None:
+                self.settings.save_splitter_state(self.workspace.splitter.saveState())
         self.close_case()
         super().closeEvent(event)

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core.conflicts import Conflict, conflicts_by_object
+from reviewer.core.incidents import incident_titles_by_region
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import Region, list_regions
 from reviewer.ui import conflicts as conflict_marks
@@ -36,7 +37,7 @@ from reviewer.ui.edits import EditRegion, region_values
 from reviewer.ui.list_table_model import ListTableModel
 from reviewer.ui.session import CaseSession
 
-COLUMNS = ("Label", "Shape", "Confidence", "Note")
+COLUMNS = ("Label", "Shape", "Confidence", "Incidents", "Note")
 
 
 class RegionsModel(ListTableModel):
@@ -49,7 +50,9 @@ class RegionsModel(ListTableModel):
         self.evidence_id = ""
         self.colours: dict[str, str] = {}
         self.conflicts: dict[str, Conflict] = {}
+        self.incidents: dict[str, list[str]] = {}     # region id -> incident titles
         session.regionsChanged.connect(self._on_changed)
+        session.incidentsChanged.connect(lambda: self.show(self.evidence_id))
         session.labelsChanged.connect(lambda: self.show(self.evidence_id))
 
     def show(self, evidence_id: str) -> None:
@@ -60,6 +63,8 @@ class RegionsModel(ListTableModel):
         self.conflicts = {object_id: conflict for object_id, conflict
                           in conflicts_by_object(self.session.case).items()
                           if conflict.kind == "region"} if self.rows else {}
+        self.incidents = (incident_titles_by_region(self.session.case, evidence_id)
+                          if self.rows else {})
         self.endResetModel()
 
     def conflict_of(self, region_id: str) -> Conflict | None:
@@ -98,7 +103,14 @@ class RegionsModel(ListTableModel):
                 return region.shape
             if column == 2:
                 return "" if region.confidence is None else f"{region.confidence:.0%}"
+            if column == 3:
+                return "; ".join(self.incidents.get(region.id, []))
             return region.note
+        if role == Qt.ItemDataRole.ToolTipRole and column == 3:
+            titles = self.incidents.get(region.id, [])
+            return ("Evidence of: " + "; ".join(titles)) if titles else \
+                "Not attached to any incident"
+
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return QColor(self.colours.get(region.label_id, "#888888"))
         if role == Qt.ItemDataRole.UserRole:
@@ -134,7 +146,7 @@ class RegionsPanel(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         # Measure a sample of rows, not all: an image with 1,000 regions stays quick.
         header.setResizeContentsPrecision(30)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.table.setDragEnabled(True)
         self.label = QComboBox()
         self.confidence = QDoubleSpinBox(minimum=-0.01, maximum=1.0, singleStep=0.05,

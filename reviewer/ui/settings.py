@@ -40,6 +40,23 @@ class AppSettings:
         self.settings.setValue("geometry", geometry)
         self.settings.setValue("state", state)
 
+    # File dialogs start where the last one ended: evidence arrives in one folder at a time.
+    def last_folder(self) -> str:
+        folder = str(self.settings.value("last_folder", "") or "")
+        return folder if folder and Path(folder).is_dir() else str(Path.home())
+
+    def remember_folder(self, chosen: str | Path) -> None:
+        """Remember the folder of a chosen file (or the chosen folder itself)."""
+        path = Path(chosen)
+        self.settings.setValue("last_folder", str(path if path.is_dir() else path.parent))
+
+    # The evidence | viewer split: the main window's state does not cover its centre.
+    def splitter_state(self) -> QByteArray | None:
+        return self.settings.value("splitter")
+
+    def save_splitter_state(self, state: QByteArray) -> None:
+        self.settings.setValue("splitter", state)
+
     # Where the investigator was in each case, so reopening it returns there.
     @staticmethod
     def _place_key(case_path: Path) -> str:

@@ -145,7 +145,9 @@ class VideoView(QWidget):
         self.time_ms = 0
 
     def set_video(self, path: Path | None, frame_count: int, fps: float,
-                  telemetry: Telemetry | None = None, error: str | None = None) -> None:
+                  telemetry: Telemetry | None = None, error: str | None = None,
+                  start: int = 0) -> None:
+        """Show this video at frame `start` (where the user left it last time)."""
         self.stop()
         self.telemetry = telemetry
         self.fps = fps or 25.0
@@ -154,7 +156,8 @@ class VideoView(QWidget):
         self.canvas.clear()
         self.slider.blockSignals(True)
         self.slider.setRange(0, self.frame_count - 1)
-        self.slider.setValue(0)
+        start = min(max(start, 0), self.frame_count - 1)
+        self.slider.setValue(start)
         self.slider.blockSignals(False)
         self.telemetry_label.setText("" if telemetry else "No drone telemetry for this video.")
         if path is None or error:
@@ -162,7 +165,7 @@ class VideoView(QWidget):
             return
         self._decoder = _Decoder(path, self._signals)
         QThreadPool.globalInstance().start(self._decoder)
-        self.show_frame(0)
+        self.show_frame(start)
 
     def stop(self) -> None:
         self.timer.stop()

@@ -39,6 +39,7 @@ from reviewer.ui.edits import (
     DeleteRegions,
     EditRegion,
     RelabelRegions,
+    RotateDisplay,
     region_values,
 )
 from reviewer.ui.evidence_model import EvidenceModel
@@ -114,6 +115,11 @@ class CaseWorkspace(QObject):
         self.splitter.setChildrenCollapsible(False)
         self.current_id = ""
         self._jobs = Jobs()
+        # Regions selected by a click (viewer or list), not merely left selected after
+        # drawing: only these do the number keys relabel.
+        self.chosen_on_purpose = False
+        self._video_frames: dict[str, int] = {}     # video id -> the frame last shown
+        self._shown_rotation = 0
         self._keeping: Job | None = None
         self._connect()
         self.show_evidence(self.browser.current_id())
@@ -129,9 +135,12 @@ class CaseWorkspace(QObject):
         self.viewer.regionDrawn.connect(self._drawn)
         self.viewer.regionChanged.connect(self._moved)
         self.viewer.selectionChanged.connect(self.regions.select)
+        self.viewer.selectionChanged.connect(self._chosen)
+        self.regions.selectionChanged.connect(self._chosen)
         self.viewer.deleteRequested.connect(self.delete_regions)
         self.regions.selectionChanged.connect(self.viewer.select_regions)
         session.regionsChanged.connect(self._regions_changed)
+        session.evidenceChanged.connect(self._turned_maybe)
         session.labelsChanged.connect(lambda: self._regions_changed(self.current_id))
         session.incidentsChanged.connect(self.browser.filters.set_choices_later)
         session.labelsChanged.connect(self.browser.filters.set_choices_later)
@@ -214,7 +223,11 @@ class CaseWorkspace(QObject):
                 " photos and videos on the window")
 
     def show_evidence(self, evidence_id: str) -> None:
+        if self.current_id and self.center.currentWidget() is self.video:
+            # Back on this video later, the user finds the frame they were studying.
+            self._video_frames[self.current_id] = self.video.slider.value()
         self.current_id = evidence_id
+        self.chosen_on_purpose = False
         self.regions.show_evidence(evidence_id)
         self.metadata.show_evidence(evidence_id)
         self.video.stop()
@@ -233,11 +246,14 @@ class CaseWorkspace(QObject):
                     error = "No frame of this video decodes (see why above)."
                 self.center.setCurrentWidget(self.video)
                 self.video.set_video(path, row.frame_count or 0, row.fps or 0,
-                                     telemetry_for(self.session.case, evidence_id), error)
+                                     telemetry_for(self.session.case, evidence_id), error,
+                                     start=self._video_frames.get(evidence_id, 0))
                 self.video.setFocus()
             else:
                 self.center.setCurrentWidget(self.viewer)
-                self.viewer.set_image(path, row.width or 0, row.height or 0, error)
+                self._shown_rotation = row.display_rotation
+                self.viewer.set_image(path, row.width or 0, row.height or 0, error,
+                                      self._shown_rotation)
                 self.viewer.set_regions(self._displays(evidence_id))
         self.currentChanged.emit(evidence_id)
 
@@ -253,6 +269,26 @@ class CaseWorkspace(QObject):
         return [RegionDisplay(r.id, r.shape, r.geometry,
                               f"⚠ {r.label}" if r.id in conflicts else r.label,
                               colours.get(r.label_id, "#ff0000")) for r in regions]
+
+    def _turned_maybe(self) -> None:
+        """The item on screen was turned (or turned back): show it anew, turned."""
+        if not self.current_id or self.center.currentWidget() is not self.viewer:
+            return
+        try:
+            rotation = get_evidence(self.session.case, self.current_id).display_rotation
+        except ReviewerError:
+            return
+        if (rotation or 0) != self._shown_rotation:
+            self.show_evidence(self.current_id)
+
+    def rotate(self, degrees: int) -> None:
+        """Turn the image on screen by `degrees` clockwise (an undoable step)."""
+        if not self.current_id or self.center.currentWidget() is not self.viewer:
+            self.session.failed.emit("Rotate turns an image: choose a photo or frame first")
+            return
+        if self.session.push(RotateDisplay(self.session, self.current_id, degrees)):
+            self.session.notice.emit("Display turned; the original file is unchanged"
+                                     " (Ctrl+Z turns it back)")
 
     def _regions_changed(self, evidence_id: str) -> None:
         if evidence_id in (self.current_id, ""):
@@ -290,6 +326,7 @@ class CaseWorkspace(QObject):
         elif command.region:
             self.viewer.select_regions([command.region.id])
             self.regions.select([command.region.id])
+            self.chosen_on_purpose = False
 
     def _moved(self, region_id: str, geometry: dict) -> None:
         region = get_region(self.session.case, region_id)
@@ -301,6 +338,24 @@ class CaseWorkspace(QObject):
     def delete_regions(self, region_ids: list[str]) -> None:
         if region_ids:
             self.session.push(DeleteRegions(self.session, list(region_ids)))
+
+    def _chosen(self, region_ids: list[str]) -> None:
+        self.chosen_on_purpose = bool(region_ids)
+
+    def label_key(self, key: str) -> str:
+        """A number key: the label for the next shape, or for the shapes picked on purpose.
+
+        Returns what the key did, for the status bar (empty: no label has that key)."""
+        if not self.labels.choose_shortcut(key):
+            return ""
+        label = self.labels.current()
+        name = label.name if label else ""
+        selected = self.regions.selected_ids()
+        if self.chosen_on_purpose and selected:
+            self.relabel_selected(self.labels.current_id())
+            return f"Relabelled {len(selected)} selected region(s) as “{name}” (Ctrl+Z undoes)"
+        return (f"Label for the next shape: “{name}” (to relabel a shape, click it with the"
+                " Select tool first)")
 
     def relabel_selected(self, label_id: str) -> None:
         regions = [get_region(self.session.case, region_id)

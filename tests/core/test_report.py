@@ -88,3 +88,32 @@ def test_bidi_controls_in_user_text_are_isolated_in_the_report(photo_factory, tm
         assert text not in bare, f"{text!r} appears outside an isolate"
     assert "<title>Case \\u202eA — " in html
     case.close()
+
+
+def test_comparisons_appear_in_the_report_with_their_pictures(case, photo_factory, tmp_path):
+    from reviewer.core.comparisons import compare, create_comparison
+    from reviewer.core.report import COMPARISON_WIDTH
+
+    import_paths(case, [photo_factory("before.jpg", size=(800, 600)),
+                        photo_factory("after.jpg", size=(800, 600)),
+                        photo_factory("third.jpg", size=(600, 800))])
+    ids = {row["original_name"]: row["id"]
+           for row in rows(case, "SELECT id, original_name FROM evidence")}
+    aligned, _ = compare(case, ids["before.jpg"], ids["after.jpg"], align="none",
+                         note="Roof gone <after> the strike")
+    loose = create_comparison(case, ids["before.jpg"], ids["third.jpg"])
+    files, html = _report(case, tmp_path)
+    assert "<h2>Comparisons</h2>" in html
+    section = html[html.index(f'id="comparison-{aligned.id}"'):]
+    assert "before.jpg" in section[:2000] and "after.jpg" in section[:2000]
+    assert "Roof gone &lt;after&gt; the strike" in section[:3000]
+    assert "Taken as already aligned" in section[:3000]
+    for mode in ("side", "difference"):
+        name = f"img/comparison-{aligned.id}-{mode}.jpg"
+        assert f'src="{name}"' in html
+        picture = Image.open(io.BytesIO(files[f"report/{name}"]))
+        assert picture.format == "JPEG" and picture.width == COMPARISON_WIDTH
+    # Not aligned: side by side only, and the report says so.
+    assert f'src="img/comparison-{loose.id}-side.jpg"' in html
+    assert f"report/img/comparison-{loose.id}-difference.jpg" not in files
+    assert "Not aligned." in html[html.index(f'id="comparison-{loose.id}"'):]

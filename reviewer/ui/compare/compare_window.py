@@ -66,13 +66,14 @@ class _Display:
     heat: np.ndarray
 
 
-def _load_job(before: tuple[str, Path], after: tuple[str, Path], *,
+def _load_job(before: tuple[str, Path, int], after: tuple[str, Path, int], *,
               progress: ProgressCallback, cancel: CancelFlag) -> _Pixels:
-    """Both images at full scale; a failure names the item as the user knows it."""
+    """Both images at full scale, turned as displayed; a failure names the item as the
+    user knows it."""
     decoded = []
-    for name, path in (before, after):
+    for name, path, rotation in (before, after):
         try:
-            decoded.append(decode_pixels(path))
+            decoded.append(decode_pixels(path, rotation))
         except MediaError as error:
             raise MediaError(f"{name} ({path})", error.reason) from error
     return _Pixels(*decoded)
@@ -139,7 +140,8 @@ class CompareWindow(QMainWindow):
         self.set_mode("side")
         session.comparisonsChanged.connect(self._reload)
         session.regionsChanged.connect(self._regions_changed)
-        self._start(Job(_load_job, *((row.original_name, media_path(session.case, row))
+        self._start(Job(_load_job, *((row.original_name, media_path(session.case, row),
+                                      row.display_rotation)
                                      for row in (self.before_row, self.after_row))),
                     self._loaded, self._load_failed)
         resize_to_fit(self, 1400, 860)
@@ -182,7 +184,11 @@ class CompareWindow(QMainWindow):
         undo.setShortcut(QKeySequence.StandardKey.Undo)
         redo = self.session.undo_stack.createRedoAction(self, "Redo")
         redo.setShortcut(QKeySequence.StandardKey.Redo)
-        self.addActions([undo, redo])
+        # A window opened from the main one closes as dialogs do: Escape, or Ctrl+W.
+        close = QAction("Close", self)
+        close.setShortcuts([QKeySequence(Qt.Key.Key_Escape), QKeySequence("Ctrl+W")])
+        close.triggered.connect(self._escape)
+        self.addActions([undo, redo, close])
 
         # Shown while picking points: what to do next, and the buttons that finish it.
         self.points_bar = QWidget()
@@ -393,6 +399,13 @@ class CompareWindow(QMainWindow):
         self.points_action.setChecked(True)
         self.points_bar.setVisible(True)
         self._pairs_changed(0)
+
+    def _escape(self) -> None:
+        """Escape while picking points ends the picking; otherwise it closes the window."""
+        if self.view.picker.active:
+            self.stop_picking()
+        else:
+            self.close()
 
     def stop_picking(self) -> None:
         self.view.picker.stop()

@@ -21,6 +21,7 @@ from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
 from reviewer.ui.job_runner import JobRunner
 from reviewer.ui.session import CaseSession
+from reviewer.ui.settings import AppSettings
 from reviewer.ui.share import jobs
 from reviewer.ui.share.export_dialog import ExportDialog
 from reviewer.ui.workers import Job
@@ -47,8 +48,9 @@ class ShareActions(QObject):
 
     def __init__(self, window: QMainWindow, runner: JobRunner,
                  session: Callable[[], CaseSession | None],
-                 error: Callable[[str, str], None]) -> None:
+                 error: Callable[[str, str], None], settings: AppSettings | None = None) -> None:
         super().__init__(window)
+        self.settings = settings or AppSettings()
         self.window = window
         self.runner = runner
         self._session = session
@@ -99,8 +101,9 @@ class ShareActions(QObject):
         if self._session() is None:
             return
         path, _ = QFileDialog.getOpenFileName(self.window, "Merge a package into this case",
-                                              str(Path.home()), PACKAGE_FILTER)
+                                              self.settings.last_folder(), PACKAGE_FILTER)
         if path:
+            self.settings.remember_folder(path)
             self.start_merge(Path(path))
 
     def start_merge(self, package: Path, *, accept_untrusted: bool = False) -> bool:
@@ -175,8 +178,9 @@ class ShareActions(QObject):
 
     def verify_package_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self.window, "Verify a package",
-                                              str(Path.home()), PACKAGE_FILTER)
+                                              self.settings.last_folder(), PACKAGE_FILTER)
         if path:
+            self.settings.remember_folder(path)
             self.start_verify_package(Path(path))
 
     def start_verify_package(self, package: Path) -> bool:

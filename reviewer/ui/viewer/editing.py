@@ -88,8 +88,11 @@ class EditController:
                 if self.layer.toggle(region_id):
                     self.selection_changed()
                 return HANDLED
-            if region_id not in self.layer.selection and self.layer.select([region_id]):
-                self.selection_changed()
+            if region_id not in self.layer.selection:
+                self.layer.select([region_id])
+            # Reported even when it was selected already: a click is a choice the window
+            # honours (number keys relabel a shape picked this way, not one just drawn).
+            self.selection_changed()
             self._moving = list(self.layer.selection)
             self._pressed = region_id
             self._started = False

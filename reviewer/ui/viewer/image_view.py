@@ -78,10 +78,11 @@ class ImageView(QGraphicsView):
     # -- image ------------------------------------------------------------------------
 
     def set_image(self, path: Path | None, width: int, height: int,
-                  error: str | None = None) -> None:
+                  error: str | None = None, rotation: int = 0) -> None:
         """Show this image (decoded off the UI thread) or, given `error`, why it can't be.
 
-        `width` x `height` is the displayed size (orientation applied): the scene takes it
+        `width` x `height` is the displayed size (orientation and `rotation`, the item's
+        display rotation in degrees clockwise, applied): the scene takes it
         at once, so regions can be shown before the pixels arrive. The regions of the
         previous image are cleared; call set_regions after this.
         """
@@ -94,7 +95,7 @@ class ImageView(QGraphicsView):
         if error is not None:
             self._failed(error)
         elif path is not None:
-            self._loader.load(Path(path), self._fitted_long_side(width, height))
+            self._loader.load(Path(path), self._fitted_long_side(width, height), rotation)
 
     def _fitted_long_side(self, width: int, height: int) -> int:
         """Screen pixels along the image's long side when fitted: what a preview must cover."""

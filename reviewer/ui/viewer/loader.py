@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PIL import Image
 from PySide6.QtCore import QObject, QRunnable, QSize, QThreadPool, Signal
-from PySide6.QtGui import QImage, QImageReader
+from PySide6.QtGui import QImage, QImageReader, QTransform
 
 from reviewer.core.errors import MediaError
 
@@ -119,12 +119,14 @@ class ImageLoader(QObject):
         relay.decoded.connect(self._decoded)
         relay.failed.connect(self._failed)
 
-    def load(self, path: Path, screen_long_side: int = PREVIEW_LONG_SIDE) -> None:
-        """Decode `path`: first a preview covering `screen_long_side` pixels, then in full."""
+    def load(self, path: Path, screen_long_side: int = PREVIEW_LONG_SIDE,
+             rotation: int = 0) -> None:
+        """Decode `path`: first a preview covering `screen_long_side` pixels, then in full;
+        turned `rotation` degrees clockwise (the item's display rotation)."""
         self.cancel()
         QThreadPool.globalInstance().start(
             ImageLoadTask(path, self._generation, shared_relay(), self._cancelled,
-                          screen_long_side), PRIORITY)
+                          screen_long_side, rotation), PRIORITY)
 
     def cancel(self) -> None:
         """Forget the image being loaded; its worker stops at the next step."""
@@ -143,9 +145,11 @@ class ImageLoader(QObject):
 
 class ImageLoadTask(QRunnable):
     def __init__(self, path: Path, generation: int, relay: LoadRelay,
-                 cancelled: threading.Event, screen_long_side: int = PREVIEW_LONG_SIDE) -> None:
+                 cancelled: threading.Event, screen_long_side: int = PREVIEW_LONG_SIDE,
+                 rotation: int = 0) -> None:
         super().__init__()
         self.path = Path(path)
+        self.rotation = rotation % 360
         self.screen_long_side = screen_long_side
         self.generation = generation
         self.relay = relay
@@ -199,6 +203,8 @@ class ImageLoadTask(QRunnable):
     def _send(self, signal, *args) -> None:
         if self.cancelled.is_set():
             return
+        if self.rotation and isinstance(args[1], QImage):
+            args = (args[0], args[1].transformed(QTransform().rotate(self.rotation)), *args[2:])
         try:
             signal.emit(*args)
         except RuntimeError:    # the view, and its relay, were closed while we decoded
