@@ -143,7 +143,7 @@ def _thumbnail(case: Case, item: Evidence) -> bytes | None:
         return None
 
 
-def _comparison_pictures(view: Case, by_id: dict[str, dict[str, Any]],
+def _comparison_pictures(view: Case, by_id: dict[str, Evidence],
                          comparisons: list[dict[str, Any]]) -> Iterator[tuple[str, bytes]]:
     """Each comparison drawn as the app exports it: side by side, and where it is aligned
     the difference view too; each gets `pictures` (name, caption) and `alignment`."""
@@ -229,7 +229,7 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
     comparisons = [{"comparison": c, "before": by_id[c.before_id], "after": by_id[c.after_id]}
                    for c in list_comparisons(view)
                    if c.before_id in by_id and c.after_id in by_id]
-    yield from _comparison_pictures(view, by_id, comparisons)
+    yield from _comparison_pictures(view, evidence, comparisons)
     html = _environment().get_template("index.html.j2").render(
         case={"id": view.id, "title": view.title}, package=package,
         selection=package["selection"], items=items, incidents=incidents,

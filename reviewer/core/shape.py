@@ -41,6 +41,16 @@ def _round(value: float) -> float:
     return round(float(value), 1) + 0.0      # + 0.0 turns -0.0 into 0.0
 
 
+def _rounded_json(value: Any) -> Any:
+    if isinstance(value, float):
+        return round(value, 6) + 0.0
+    if isinstance(value, dict):
+        return {key: _rounded_json(inner) for key, inner in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_rounded_json(inner) for inner in value]
+    return value
+
+
 def _carry(matrix: Homography, x: float, y: float) -> Vertex:
     u = matrix[0][0] * x + matrix[0][1] * y + matrix[0][2]
     v = matrix[1][0] * x + matrix[1][1] * y + matrix[1][2]
@@ -116,8 +126,9 @@ class Shape(ABC):
 
     def quarter_turned(self, matrix: Homography) -> Shape:
         """This shape carried by a map that keeps axes axis-aligned (a display's quarter
-        turn): like `transformed`, but a box stays a box."""
-        return self.transformed(matrix)
+        turn): like `transformed`, but a box stays a box, and coordinates are rounded to
+        6 decimals so that a turn and its inverse give the stored numbers back exactly."""
+        return type(self).from_json(_rounded_json(self.transformed(matrix).to_json()))
 
     @abstractmethod
     def rounded(self) -> Shape:
@@ -193,7 +204,8 @@ class Rect(Shape):
     def quarter_turned(self, matrix: Homography) -> Rect:
         (x0, y0), (x1, y1) = _carry(matrix, self.x, self.y), _carry(
             matrix, self.x + self.w, self.y + self.h)
-        return Rect.from_corners(x0, y0, x1, y1)
+        box = Rect.from_corners(x0, y0, x1, y1)
+        return Rect(*(round(v, 6) + 0.0 for v in box.bounds()))
 
     def rounded(self) -> Rect:
         return Rect(_round(self.x), _round(self.y), _round(self.w), _round(self.h))

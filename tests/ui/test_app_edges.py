@@ -166,7 +166,7 @@ def test_file_dialogs_start_in_the_folder_last_used(qtbot, settings, small_case,
     seen: list[str] = []
     _answer_file_dialog(qtbot, seen, str(evidence / "from_the_field.jpg"))
     first.import_files_dialog()
-    qtbot.waitUntil(lambda: not first.importer.busy, timeout=10000)
+    qtbot.waitUntil(lambda: not first.jobs.busy, timeout=10000)
     assert seen[0] != str(evidence)
     first.close()
     again = _laptop_window(qtbot, settings)            # the next session remembers too
