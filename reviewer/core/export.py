@@ -335,6 +335,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
     conn = snapshot_database(case, db_copy)
     try:
         tree = audit_tree(conn)
+        whole = _counts(conn)
         # Where linked originals are read from: the package keeps only their file names.
         linked_sources = dict(conn.execute(
             "SELECT id, linked_path FROM evidence WHERE stored_path IS NULL").fetchall())
@@ -355,6 +356,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
         report.audit_head = view.meta("audit_head")
         report.counts = {table: view.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                          for table in ("evidence", "regions", "incidents", "attachments")}
+        kept = _counts(conn)
         now = utc_now()
         package = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "case_id": case.id,
@@ -363,6 +365,8 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             "selection": selection.to_dict(), "counts": report.counts,
             "audit_head": view.meta("audit_head"),
             "audit_tree": tree_summary(conn, tree, report.history["records"]),
+            # Counts only: what the package does not hold is not named.
+            "left_out": {table: whole[table] - kept[table] for table in whole},
             "signer": manifest_signer(case.signer),
         }
         total = len(rows) + 3
@@ -399,6 +403,11 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
         raise PackageError(case.db_path, f"cannot read the case for export: {error}") from error
     finally:
         conn.close()
+
+
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("incidents", "evidence", "regions", "comparisons", "labels")}
 
 
 def _linked_entries(view: Case, files: dict[str, str | None],

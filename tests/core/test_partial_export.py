@@ -218,3 +218,16 @@ def test_a_partial_package_merges_into_a_case_with_another_key(sender, tmp_path,
         assert again.ok and [c["kind"] for c in again.conflicts] == ["incident"]
     finally:
         target.close()
+
+
+def test_the_report_says_what_the_package_holds_and_counts_what_it_does_not(sender, tmp_path):
+    out = _export(sender, tmp_path)
+    files, _ = read_package(out)
+    html = files["report/index.html"].decode("utf-8")
+    tree = json.loads(files["manifest.json"])["audit_tree"]
+    assert "What this package holds" in html
+    assert "Only 1 chosen incident(s): Cylinder on a roof;" in html
+    assert f"{tree['records']} of the case's {tree['size']} audit records" in html
+    assert "Left out, and not named here: 1 other incident(s), 2 item(s), 1 tag(s)," in html
+    assert "1 label(s) of the case's own" in html
+    assert "problem(s)" not in html      # a partial history is not a broken chain
