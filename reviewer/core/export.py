@@ -60,6 +60,7 @@ class ExportReport:
     audit_head: str | None = None           # "seq:hash" of the history the package shows
     # Audit records in the package ("records") of the case's ("of"); why others were not.
     history: dict[str, Any] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)   # table -> rows not in it
 
     @property
     def ok(self) -> bool:
@@ -69,7 +70,7 @@ class ExportReport:
         return {"path": self.path, "manifest_sha256": self.manifest_sha256,
                 "files": self.files, "bytes": self.bytes, "counts": self.counts,
                 "missing": self.missing, "cancelled": self.cancelled,
-                "history": self.history}
+                "history": self.history, "left_out": self.left_out}
 
 
 class _Cancelled(Exception):
@@ -345,9 +346,9 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             redact_paths(conn)
             history = prune_history(conn, case.id, private_of(str(case.path.absolute())))
             report.history = {"records": history.kept, "of": history.total,
-                              "left_out": history.left_out}
+                              "records_left_out": history.left_out}
         else:
-            report.history = {"records": tree.size, "of": tree.size, "left_out": {}}
+            report.history = {"records": tree.size, "of": tree.size, "records_left_out": {}}
         # Deleted rows must not linger in free pages of a file handed to someone else.
         conn.execute("VACUUM")
         # Reads the snapshot, finds originals in the case folder; never written through.
@@ -357,6 +358,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
         report.counts = {table: view.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                          for table in ("evidence", "regions", "incidents", "attachments")}
         kept = _counts(conn)
+        report.left_out = {table: whole[table] - kept[table] for table in whole}
         now = utc_now()
         package = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "case_id": case.id,
@@ -366,7 +368,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             "audit_head": view.meta("audit_head"),
             "audit_tree": tree_summary(conn, tree, report.history["records"]),
             # Counts only: what the package does not hold is not named.
-            "left_out": {table: whole[table] - kept[table] for table in whole},
+            "left_out": report.left_out,
             "signer": manifest_signer(case.signer),
         }
         total = len(rows) + 3

@@ -205,6 +205,8 @@ def check_partial_history(conn: sqlite3.Connection, tree: dict[str, Any]) -> His
         check.problems.append((None, "the manifest's audit tree is damaged"))
         return check
     check.size = size
+    if int(head_seq) != size:
+        check.problems.append((None, "the manifest's audit tree does not end at its head"))
     has_table = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
                              (PROOFS_TABLE,)).fetchone()
     proofs: dict[int, tuple[str, list[str]]] = {}

@@ -191,6 +191,8 @@ def test_a_changed_root_is_caught(sender, tmp_path):
 
 def test_a_partial_package_merges_into_a_case_with_another_key(sender, tmp_path, monkeypatch):
     case, incident, _ = sender
+    hidden = rows(case, "SELECT id FROM incidents WHERE title = ?", (SECRET["title"],))[0]["id"]
+    update_incident(case, hidden, status="closed")    # the head is a record not shared
     out = _export(sender, tmp_path)
     fingerprint = case.signer.fingerprint
     monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "bashir-config"))
@@ -207,13 +209,32 @@ def test_a_partial_package_merges_into_a_case_with_another_key(sender, tmp_path,
         # The sender's head is recorded, as for any package (history checks later rely on it).
         assert summary["audit_log"]["head"] == json.loads(
             read_package(out)[0]["manifest.json"])["audit_head"]
+        # The sender's records are kept with their proofs: still provable in this case.
+        from reviewer.core.merge import merged_audit_records
+
+        tree = summary["audit_log"]["tree"]
+        kept = merged_audit_records(target, report.merge_id)
+        assert kept and all(verify_inclusion(r["hash"], r["seq"] - 1, tree["size"], r["proof"],
+                                             tree["root"]) for r in kept)
         # A later partial package from the same case still extends what was merged.
         update_incident(case, incident, status="closed")
         later = tmp_path / "later.zip"
         monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "ada-config"))
         export_case(case, later, incidents=[incident])
         monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "bashir-config"))
+        head_seq = int(summary["audit_log"]["head"].split(":")[0])
+        later_db = tmp_path / "later.sqlite"
+        later_db.write_bytes(read_package(later)[0]["case.sqlite"])
+        conn = sqlite3.connect(later_db)
+        assert conn.execute("SELECT 1 FROM audit WHERE seq = ?", (head_seq,)).fetchone() is None
+        conn.close()
+        # Not in the later package, but proven there: the history still holds it.
         assert verify_package(later, against=target.conn).ok
+        unproven = rewrite_package(later, tmp_path / "unproven.zip", lambda files: edit_database(
+            files, tmp_path, f"DELETE FROM audit_proofs WHERE seq = {head_seq}"),
+            remanifest=True)
+        assert any(p["kind"] == "history" and "history rewritten since" in p["detail"]
+                   for p in verify_package(unproven, against=target.conn).problems)
         again = merge_package(target, later, accept_untrusted=True)
         assert again.ok and [c["kind"] for c in again.conflicts] == ["incident"]
     finally:
@@ -231,3 +252,16 @@ def test_the_report_says_what_the_package_holds_and_counts_what_it_does_not(send
     assert "Left out, and not named here: 1 other incident(s), 2 item(s), 1 tag(s)," in html
     assert "1 label(s) of the case's own" in html
     assert "problem(s)" not in html      # a partial history is not a broken chain
+
+
+def test_a_partial_package_opens_as_a_new_case_that_merged_it(sender, tmp_path):
+    case, incident, _ = sender
+    out = _export(sender, tmp_path)
+    from reviewer.core.unpack import unpack_package
+    from reviewer.core.verify import verify_case
+
+    with unpack_package(out, tmp_path / "opened.case", actor="Bashir") as opened:
+        assert opened.id != case.id      # its own history: the sender's is only partly here
+        assert [r["id"] for r in rows(opened, "SELECT id FROM incidents")] == [incident]
+        assert rows(opened, "SELECT source_case_id FROM merges")[0]["source_case_id"] == case.id
+        assert verify_case(opened).ok
