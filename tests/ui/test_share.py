@@ -49,6 +49,7 @@ def test_export_verify_and_merge_from_the_app(window, qtbot, small_case, tmp_pat
     assert window.job_bar.isVisible()                  # progress with Cancel while it runs
     dialog = _wait_for_dialog(window, qtbot)
     assert "Package written" in _heading(dialog) and out.exists()
+    assert "Only the chosen incidents' history:" in _heading(dialog)
     with zipfile.ZipFile(out) as package:
         names = package.namelist()
     assert "manifest.json" in names and "report/index.html" in names
@@ -56,6 +57,8 @@ def test_export_verify_and_merge_from_the_app(window, qtbot, small_case, tmp_pat
     window.share.start_verify_package(out)
     dialog = _wait_for_dialog(window, qtbot)
     assert "is intact" in _heading(dialog)
+    assert "it carries a partial history:" in _heading(dialog)
+    assert "each proven against the signed head of" in _heading(dialog)
 
     # A second investigator merges it into their own case and finds the tag and incident.
     other = create_case(tmp_path / "other", title="Other", actor="B")
