@@ -112,16 +112,18 @@ def prune_history(conn: sqlite3.Connection, case_id: str, private: Private) -> S
         if reason:
             drop.append(row[0])
             history.left_out[reason] = history.left_out.get(reason, 0) + 1
-    proofs = {seq: h for seq, h in conn.execute("SELECT seq, hash FROM audit")}
-    keep = set(proofs) - set(drop)
+    # Record seq N is leaf N - 1 (a verified chain has no gaps; a damaged one fails verify).
+    hashes_by_seq = dict(conn.execute("SELECT seq, hash FROM audit ORDER BY seq").fetchall())
+    leaf = {seq: index for index, seq in enumerate(hashes_by_seq)}
+    keep = set(hashes_by_seq) - set(drop)
     checkpoints = _export_heads(conn)
     if tree.size:
-        checkpoints.add(tree.size)
+        checkpoints.add(max(hashes_by_seq))
     conn.execute(f"CREATE TABLE {PROOFS_TABLE} (seq INTEGER PRIMARY KEY, hash TEXT NOT NULL,"
                  " proof TEXT NOT NULL)")
     conn.executemany(f"INSERT INTO {PROOFS_TABLE} VALUES (?, ?, ?)",
-                     [(seq, proofs[seq], json.dumps(tree.proof(seq - 1)))
-                      for seq in sorted(keep | (checkpoints & set(proofs)))])
+                     [(seq, hashes_by_seq[seq], json.dumps(tree.proof(leaf[seq])))
+                      for seq in sorted(keep | (checkpoints & set(hashes_by_seq)))])
     triggers = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
                             " AND tbl_name = 'audit'").fetchall()
     conn.execute("BEGIN")
