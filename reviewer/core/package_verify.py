@@ -325,7 +325,7 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
         head = check_head(conn, meta.get("audit_head") if partial else None)
         for detail in head.problems:
             problem("signature", detail)
-        if partial:
+        if partial and not history.problems:
             signed_at = (head.signer or {}).get("at") or manifest.get("exported_at")
             report.notes.append({"kind": "partial_history", "path": DATABASE, "detail": (
                 f"partial history: {history.records} of {history.size} records, each proven"

@@ -150,6 +150,7 @@ def test_export_dialog_says_what_is_and_is_not_in_the_package(qtbot, tmp_path):
     text = dialog.contents.text()
     assert "In the package: 1 incident(s), their tags and the items" in text
     assert "only their history" in text and "the other 2 incident(s)" in text
+    assert "and the case's title" in text          # the title travels: the sender may rename
     assert "your folders (items keep their file names only)" in text
     first = dialog.list.visualItemRect(dialog.list.item(0)).center()
     qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=first)

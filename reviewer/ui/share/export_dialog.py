@@ -38,7 +38,8 @@ def package_contents(incidents: int, chosen: int, whole: bool, media: bool) -> s
                 " see all of it.")
     others = incidents - chosen
     return (f"In the package: {chosen} incident(s), their tags and the items they tag or link,"
-            f" {files}, and only their history, each record with its proof. Not in it:"
+            f" {files}, only their history, each record with its proof, and the case's"
+            f" title. Not in it:"
             f" the other {others} incident(s) and whatever only they use (their tags, items,"
             " labels of your own, their history), the packages you merged, your folders"
             " (items keep their file names only). The recipient sees counts of what was"
