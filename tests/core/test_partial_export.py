@@ -66,8 +66,9 @@ def sender(tmp_path, monkeypatch, photo_factory):
     shared = photo("field/shared_cylinder.jpg")
     secret = photo("field/hidden_checkpoint_qx.jpg")
     secret_linked = photo("archive/hidden_linked_qy.jpg")
+    shared_linked = photo("archive/shared_linked.jpg")
     assert import_paths(case, [shared, secret], workers=1).ok
-    assert import_paths(case, [secret_linked], link=True, workers=1).ok
+    assert import_paths(case, [secret_linked, shared_linked], link=True, workers=1).ok
     ids = {r["original_name"]: r["id"] for r in rows(case, "SELECT id, original_name"
                                                            " FROM evidence")}
     add_label(case, "Secret Label Kappa")
@@ -82,6 +83,8 @@ def sender(tmp_path, monkeypatch, photo_factory):
     add_region(case, ids["hidden_checkpoint_qx.jpg"], "Secret Label Kappa", "rect",
                {"x": 5, "y": 5, "w": 30, "h": 30}, incident_id=hidden.id, note="hidden note")
     link_evidence(case, hidden.id, ids["hidden_linked_qy.jpg"])
+    # A linked original is read from where it lies, and travels under its name only.
+    link_evidence(case, shared_incident.id, ids["shared_linked.jpg"])
     update_incident(case, shared_incident.id, status="confirmed")
     yield case, shared_incident.id, home
     case.close()
@@ -110,6 +113,9 @@ def test_a_partial_package_holds_nothing_of_what_is_not_shared(sender, tmp_path)
     # What is shared is there, with its provable history.
     assert b"Cylinder on a roof" in files["case.sqlite"]
     assert b"shared_cylinder.jpg" in files["case.sqlite"]
+    linked = json.loads(files["manifest.json"])["linked_originals"]
+    assert [(e["linked_path"], e["included"]) for e in linked] == [("shared_linked.jpg", True)]
+    assert files[linked[0]["path"]] == (home / "archive" / "shared_linked.jpg").read_bytes()
 
 
 def test_the_recipient_proves_each_record_against_the_signed_head(sender, tmp_path):
