@@ -142,6 +142,14 @@ def test_a_whole_case_package_keeps_the_full_chain_and_its_root(sender, tmp_path
     assert verify_package(out).ok
     assert [n for n in verify_package(out).notes if n["kind"] == "partial_history"] == []
 
+    def swap_root(files):
+        manifest = json.loads(files["manifest.json"])
+        manifest["audit_tree"]["root"] = hashlib.sha256(b"another history").hexdigest()
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    forged = rewrite_package(out, tmp_path / "forged.zip", swap_root, remanifest=False)
+    assert "the audit log does not give the root the manifest signs" in _audit_problems(forged)
+
 
 def _audit_problems(path: Path) -> list[str]:
     return [p["detail"] for p in verify_package(path).problems if p["kind"] == "audit"]
