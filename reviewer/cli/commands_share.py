@@ -48,6 +48,14 @@ def cmd_export(args: argparse.Namespace) -> int:
                   f" {counts['incidents']} incident(s): {report.files} file(s),"
                   f" {report.bytes:,} bytes in {report.path}"
                   f" (manifest SHA-256 {report.manifest_sha256}).")
+            if args.incident:
+                left = report.left_out
+                print(f"History: {report.history['records']} of {report.history['of']} audit"
+                      " record(s), only those about what the package holds, each with its"
+                      f" proof. Left out: {left['incidents']} incident(s),"
+                      f" {left['evidence']} item(s), {left['regions']} tag(s),"
+                      f" {left['comparisons']} comparison(s), {left['labels']} label(s);"
+                      " original paths reduced to file names.")
     if report.cancelled:
         return cancelled("the export stopped; no package was written")
     return OK if report.ok else PARTIAL

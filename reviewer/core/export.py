@@ -31,8 +31,16 @@ from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
 from reviewer.core.incidents import resolve_incident_id
+from reviewer.core.merkle import audit_tree
 from reviewer.core.names import from_record
 from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
+from reviewer.core.package_history import (
+    drop_unshared_context,
+    private_of,
+    prune_history,
+    redact_paths,
+    tree_summary,
+)
 from reviewer.core.package_signature import manifest_signer, sign_manifest
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -51,6 +59,10 @@ class ExportReport:
     counts: dict[str, int] = field(default_factory=dict)
     missing: list[dict[str, Any]] = field(default_factory=list)   # id, path, detail
     cancelled: bool = False
+    audit_head: str | None = None           # "seq:hash" of the history the package shows
+    # Audit records in the package ("records") of the case's ("of"); why others were not.
+    history: dict[str, Any] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)   # table -> rows not in it
 
     @property
     def ok(self) -> bool:
@@ -59,7 +71,8 @@ class ExportReport:
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "manifest_sha256": self.manifest_sha256,
                 "files": self.files, "bytes": self.bytes, "counts": self.counts,
-                "missing": self.missing, "cancelled": self.cancelled}
+                "missing": self.missing, "cancelled": self.cancelled,
+                "history": self.history, "left_out": self.left_out}
 
 
 class _Cancelled(Exception):
@@ -278,7 +291,9 @@ def _record_export(case: Case, out: Path, manifest_sha256: str, selection: Selec
             tx.record("case.export", case.id, {
                 "package": out.name, "manifest_sha256": manifest_sha256,
                 "selection": selection.to_dict(), "files": report.files,
-                "bytes": report.bytes, "missing": [m["id"] for m in report.missing]})
+                "bytes": report.bytes, "missing": [m["id"] for m in report.missing],
+                # The head the package showed: its later partial packages prove they hold it.
+                "audit_head": report.audit_head})
     except BaseException:
         _discard(out)
         raise
@@ -324,15 +339,31 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
     db_copy = scratch / DATABASE
     conn = snapshot_database(case, db_copy)
     try:
+        tree = audit_tree(conn)
+        whole = _counts(conn)
+        # Where linked originals are read from: the package keeps only their file names.
+        linked_sources = {item_id: from_record(path, exact) for item_id, path, exact in
+                          conn.execute("SELECT id, linked_path, linked_path_hex FROM evidence"
+                                       " WHERE stored_path IS NULL")}
         if not selection.whole_case:
             prune(conn, selection.incidents)
+            drop_unshared_context(conn)
+            redact_paths(conn)
+            history = prune_history(conn, case.id, private_of(str(case.path.absolute())))
+            report.history = {"records": history.kept, "of": history.total,
+                              "records_left_out": history.left_out}
         else:
-            conn.execute("VACUUM")
+            report.history = {"records": tree.size, "of": tree.size, "records_left_out": {}}
+        # Deleted rows must not linger in free pages of a file handed to someone else.
+        conn.execute("VACUUM")
         # Reads the snapshot, finds originals in the case folder; never written through.
         view = Case(case.path, conn, case.actor)
         rows = _media_rows(view) if selection.media else []
+        report.audit_head = view.meta("audit_head")
         report.counts = {table: view.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                          for table in ("evidence", "regions", "incidents", "attachments")}
+        kept = _counts(conn)
+        report.left_out = {table: whole[table] - kept[table] for table in whole}
         now = utc_now()
         package = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "case_id": case.id,
@@ -340,13 +371,17 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             "app_version": __version__, "schema_version": SCHEMA_VERSION,
             "selection": selection.to_dict(), "counts": report.counts,
             "audit_head": view.meta("audit_head"),
+            "audit_tree": tree_summary(conn, tree, report.history["records"]),
+            # Counts only: what the package does not hold is not named.
+            "left_out": report.left_out,
             "signer": manifest_signer(case.signer),
         }
         total = len(rows) + 3
         with zipfile.ZipFile(part, "x", allowZip64=True) as zf:
             writer = _PackageWriter(zf, datetime.now(UTC), cancel)
             try:
-                files = _add_media(view, writer, rows, report, progress, total)
+                files = _add_media(view, writer, rows, report, progress, total,
+                                   linked_sources)
                 writer.add_file(DATABASE, db_copy, zipfile.ZIP_DEFLATED)
                 progress(Progress(len(rows) + 1, total, DATABASE))
                 writer.add_bytes("data/regions.csv", regions_csv(view, raw=raw_csv))
@@ -377,6 +412,11 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
         conn.close()
 
 
+def _counts(conn: sqlite3.Connection) -> dict[str, int]:
+    return {table: conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("incidents", "evidence", "regions", "comparisons", "labels")}
+
+
 def _linked_entries(view: Case, files: dict[str, str | None],
                     report: ExportReport) -> list[dict[str, Any]]:
     missing = {m["id"] for m in report.missing}
@@ -388,7 +428,7 @@ def _linked_entries(view: Case, files: dict[str, str | None],
 
 def _add_media(view: Case, writer: _PackageWriter, rows: list[dict[str, Any]],
                report: ExportReport, progress: ProgressCallback, total: int,
-               ) -> dict[str, str | None]:
+               linked_sources: dict[str, str]) -> dict[str, str | None]:
     """Copy every original in; return each item's path in the package (None if missing)."""
     files: dict[str, str | None] = {}
     for done, row in enumerate(rows, 1):
@@ -396,8 +436,7 @@ def _add_media(view: Case, writer: _PackageWriter, rows: list[dict[str, Any]],
             raise _Cancelled
         linked = not row["stored_path"]
         name = linked_arcname(row["sha256"], row["linked_path"]) if linked else row["stored_path"]
-        source = (Path(from_record(row["linked_path"], row["linked_path_hex"])) if linked
-                  else view.path / row["stored_path"])
+        source = Path(linked_sources[row["id"]]) if linked else view.path / row["stored_path"]
         if name in writer.files:
             files[row["id"]] = name
             continue

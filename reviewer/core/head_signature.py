@@ -21,6 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from reviewer.core.keys import Identity, fingerprint_of, trust_of
+from reviewer.core.merkle import proven_hash
 
 META_KEY = "audit_head_signature"
 # An actor the signing app wrote: "NAME (FINGERPRINT)".
@@ -52,13 +53,16 @@ class HeadCheck:
     notes: list[str] = field(default_factory=list)
 
 
-def check_head(conn: sqlite3.Connection) -> HeadCheck:
-    """Whether the case's last audit record is the one its signer signed."""
+def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
+    """Whether the case's last audit record is the one its signer signed.
+
+    `head` ("seq:hash"): the head to hold it against instead of the log's last record (a
+    partial package, whose log holds only some records, proves its head otherwise)."""
     check = HeadCheck()
     meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN"
                              " ('case_id', 'audit_head', ?)", (META_KEY,)).fetchall())
     last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    actual = f"{last[0]}:{last[1]}" if last else None
+    actual = head or (f"{last[0]}:{last[1]}" if last else None)
     raw = meta.get(META_KEY)
     if raw is None:
         signed_actors = conn.execute(
@@ -114,8 +118,7 @@ def history_rewritten(case_conn: sqlite3.Connection, source: sqlite3.Connection)
         if not head or ":" not in head:
             continue
         seq, digest = head.split(":", 1)
-        row = source.execute("SELECT hash FROM audit WHERE seq = ?", (int(seq),)).fetchone()
-        if row is None or row[0] != digest:
+        if proven_hash(source, int(seq)) != digest:
             return (f"history rewritten since {exported_at or merged_at}: the sender's audit"
                     f" log no longer holds record {seq} as it was in the package merged then")
     return None

@@ -40,6 +40,7 @@ from reviewer.core.errors import (
 from reviewer.core.head_signature import history_rewritten
 from reviewer.core.incidents import EDITABLE
 from reviewer.core.keys import UNTRUSTED
+from reviewer.core.merkle import PROOFS_TABLE
 from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import ensure_room, iter_entry, open_zip
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -199,9 +200,15 @@ def _audit_log_part(case: Case, source: sqlite3.Connection) -> tuple[Path, str, 
     """The package's audit log as JSON lines in a temporary file: part, sha256, bytes, records."""
     part = media_store.incoming_part(case.path, os.getpid())
     digest, size, records = hashlib.sha256(), 0, 0
+    # A partial package's records keep their proofs, so the merged log stays provable.
+    proofs = dict(source.execute(f"SELECT seq, proof FROM {PROOFS_TABLE}").fetchall()) \
+        if source.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                          (PROOFS_TABLE,)).fetchone() else {}
     with open(part, "wb") as out:
         for row in _rows(source, "SELECT seq, at, actor, action, object_id, details, prev_hash,"
                                  " hash FROM audit ORDER BY seq"):
+            if row["seq"] in proofs:
+                row["proof"] = json.loads(proofs[row["seq"]])
             line = (canonical_json(row) + "\n").encode("utf-8")
             digest.update(line)
             out.write(line)
@@ -495,7 +502,8 @@ class _Merger:
             "selection": self.manifest.get("selection"),
             "signer": {k: v for k, v in (self.signer or {}).items() if k != "status"},
             "audit_log": {"stored_path": stored, "sha256": sha256, "bytes": size,
-                          "records": records, "head": source_meta.get("audit_head")},
+                          "records": records, "head": source_meta.get("audit_head"),
+                          "tree": self.manifest.get("audit_tree")},
         }
         _insert(self.conn, "merges", {
             "id": self.merge_id, "package_sha256": self.report.package_sha256,

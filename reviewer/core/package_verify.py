@@ -25,6 +25,7 @@ from reviewer.core import leftovers
 from reviewer.core.audit import check_chain
 from reviewer.core.errors import Cancelled, NewerCaseError, PackageError, PackageMismatchError
 from reviewer.core.head_signature import check_head, history_rewritten
+from reviewer.core.package_history import check_partial_history, check_whole_tree
 from reviewer.core.package_signature import SIGNATURE_FILES, check_signature
 from reviewer.core.package_zip import (
     DATABASE,
@@ -308,16 +309,31 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
                 problem("database", line)
         for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
             problem("database", f"{table} row {rowid} points to a missing {parent}")
-        for chain_problem in check_chain(conn):
-            extra = {"id": chain_problem.seq} if chain_problem.seq is not None else {}
-            problem("audit", chain_problem.detail, **extra)
+        tree = manifest.get("audit_tree")
+        partial = isinstance(tree, dict) and bool(tree.get("partial"))
+        if partial:
+            history = check_partial_history(conn, tree)
+            for seq, detail in history.problems:
+                problem("audit", detail, **({"id": seq} if seq is not None else {}))
+        else:
+            for chain_problem in check_chain(conn):
+                extra = {"id": chain_problem.seq} if chain_problem.seq is not None else {}
+                problem("audit", chain_problem.detail, **extra)
+            for detail in check_whole_tree(conn, tree) if isinstance(tree, dict) else ():
+                problem("audit", detail)
         triggers = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
         for trigger in AUDIT_TRIGGERS:
             if trigger not in triggers:
                 problem("audit", f"the audit log's protection was removed (trigger {trigger})")
-        for detail in check_head(conn).problems:
+        head = check_head(conn, meta.get("audit_head") if partial else None)
+        for detail in head.problems:
             problem("signature", detail)
+        if partial and not history.problems:
+            signed_at = (head.signer or {}).get("at") or manifest.get("exported_at")
+            report.notes.append({"kind": "partial_history", "path": DATABASE, "detail": (
+                f"partial history: {history.records} of {history.size} records, each proven"
+                f" against the signed head of {signed_at}")})
         if meta.get("case_id") != manifest.get("case_id"):
             problem("manifest", "the manifest names another case than the database holds")
         if meta.get("audit_head") != manifest.get("audit_head"):

@@ -2,9 +2,8 @@
 
 The copy is taken with SQLite's backup API, which reads one consistent state of the
 database even while the app writes to it (WAL mode). Pruning deletes the rows outside
-the selection but never touches the audit table: the audit chain covers the whole
-case's history, and it verifies on its own (each record's hash, the links, the head
-in `meta`), so a pruned snapshot is still provably the case's own history.
+the selection; what is left of the history (and the proofs that keep it provable) is
+package_history.py's job. The caller VACUUMs, so no deleted row stays in free pages.
 """
 
 from __future__ import annotations
@@ -31,7 +30,9 @@ class Selection:
 
     def to_dict(self) -> dict:
         return {"incidents": self.incidents or None, "media": self.media,
-                "audit": "the whole case's audit log"}
+                "audit": "the whole case's audit log" if self.whole_case else
+                "only the records about what the package holds, each with its proof against"
+                " the signed root of the whole log (audit_tree)"}
 
 
 def snapshot_database(case: Case, target: Path) -> sqlite3.Connection:
@@ -122,6 +123,4 @@ def prune(conn: sqlite3.Connection, incidents: Sequence[str]) -> dict[str, int]:
     for table in keep:
         conn.execute(f"DROP TABLE keep_{table}")
     conn.execute("PRAGMA foreign_keys = ON")
-    # Deleted rows must not linger in free pages of a file handed to someone else.
-    conn.execute("VACUUM")
     return {table: len(ids) for table, ids in keep.items()}

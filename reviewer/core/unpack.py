@@ -2,6 +2,7 @@
 
 The new case is the sender's case as exported (same case id, same items, the whole
 audit log), continued by one `case.unpack` record naming the package and its SHA-256.
+A package of some incidents (a partial history) becomes a new case that merges it.
 It is assembled in a hidden folder beside the target and renamed into place only when
 complete, so a failure leaves no half case behind.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from reviewer.core import leftovers, media_store
 from reviewer.core.atomic import temporary_beside
-from reviewer.core.case import CASE_SUFFIX, DB_NAME, Case, open_case
+from reviewer.core.case import CASE_SUFFIX, DB_NAME, Case, create_case, open_case
 from reviewer.core.errors import Cancelled, CaseError, PackageError, PackageMismatchError
 from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import extract_entry, open_zip
@@ -46,6 +47,9 @@ def unpack_package(package: str | Path, target: str | Path, *, actor: str | None
             checked = open_verified(package, scratch, progress=progress, cancel=cancel)
             if checked.database is None:
                 raise PackageMismatchError(package, "holds no case database")
+            if (checked.manifest.get("audit_tree") or {}).get("partial"):
+                return _unpack_partial(package, folder, staging, checked.manifest, actor,
+                                       progress, cancel)
             (staging / "media").mkdir(parents=True)
             shutil.copyfile(checked.database, staging / DB_NAME)
         _unpack_media(package, checked.manifest, staging, progress, cancel)
@@ -60,6 +64,26 @@ def unpack_package(package: str | Path, target: str | Path, *, actor: str | None
     except BaseException:
         _remove(staging)
         raise
+    return open_case(folder, actor=actor)
+
+
+def _unpack_partial(package: Path, folder: Path, staging: Path, manifest: dict,
+                    actor: str | None, progress: ProgressCallback, cancel: CancelFlag) -> Case:
+    """A package of some incidents carries only part of the sender's history, which cannot
+    continue as a case's own chain: it becomes a new case (its own id and history) that
+    merges the package, keeping the sender's records and their proofs as any merge does."""
+    from reviewer.core.merge import merge_package
+
+    staging.mkdir()
+    inner = staging / folder.name
+    with create_case(inner, title=manifest.get("case_title"), actor=actor) as case:
+        # Opening a package does not ask about trust: the signer is shown, as verify does.
+        report = merge_package(case, package, progress=progress, cancel=cancel,
+                               accept_untrusted=True)
+        if report.cancelled:
+            raise Cancelled(package, "unpacking was cancelled; nothing was created")
+    os.replace(inner, folder)
+    _remove(staging)
     return open_case(folder, actor=actor)
 
 

@@ -223,3 +223,24 @@ def test_export_never_overwrites_a_file_without_force(cli: Cli, sent, tmp_path):
 
     cli("export", case, out, "--force")
     assert cli("verify", out, "--json").json()["ok"] is True
+
+
+def test_a_partial_export_says_what_it_left_out_and_verify_what_it_proved(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    case = new_case("dana")
+    cli("import", case, photo_factory(), photo_factory())
+    first, second = (row["id"] for row in cli("list", case, "--json").json()["evidence"])
+    shared = cli("incident", "add", case, "--title", "Shared", "--json").json()["id"]
+    kept = cli("incident", "add", case, "--title", "Kept home", "--json").json()["id"]
+    cli("tag", case, first, "--label", "crater", "--box", "5,5,20,20", "--incident", shared)
+    cli("tag", case, second, "--label", "debris", "--box", "5,5,20,20", "--incident", kept)
+    package = tmp_path / "shared.zip"
+    printed = cli("export", case, package, "--incident", shared).stdout
+    history = re.search(r"History: (\d+) of (\d+) audit record\(s\)", printed)
+    assert history and 0 < int(history[1]) < int(history[2])
+    assert ("Left out: 1 incident(s), 1 item(s), 1 tag(s), 0 comparison(s), 0 label(s);"
+            " original paths reduced to file names.") in printed
+    verified = cli("verify", package)
+    assert verified.code == 0
+    assert (f"partial history: {history[1]} of {history[2]} records, each proven against the"
+            " signed head of") in verified.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.core.case import create_case, open_case
@@ -49,6 +49,7 @@ def test_export_verify_and_merge_from_the_app(window, qtbot, small_case, tmp_pat
     assert window.job_bar.isVisible()                  # progress with Cancel while it runs
     dialog = _wait_for_dialog(window, qtbot)
     assert "Package written" in _heading(dialog) and out.exists()
+    assert "Only the chosen incidents' history:" in _heading(dialog)
     with zipfile.ZipFile(out) as package:
         names = package.namelist()
     assert "manifest.json" in names and "report/index.html" in names
@@ -56,6 +57,8 @@ def test_export_verify_and_merge_from_the_app(window, qtbot, small_case, tmp_pat
     window.share.start_verify_package(out)
     dialog = _wait_for_dialog(window, qtbot)
     assert "is intact" in _heading(dialog)
+    assert "it carries a partial history:" in _heading(dialog)
+    assert "each proven against the signed head of" in _heading(dialog)
 
     # A second investigator merges it into their own case and finds the tag and incident.
     other = create_case(tmp_path / "other", title="Other", actor="B")
@@ -135,6 +138,33 @@ def test_export_dialog_takes_the_whole_case_or_ticked_incidents(qtbot, tmp_path)
     assert dialog.result() == 0 and "tick at least one" in dialog.some.text()
     dialog.whole.setChecked(True)
     assert dialog.incidents() == []
+
+
+def test_export_dialog_says_what_is_and_is_not_in_the_package(qtbot, tmp_path):
+    incidents = [{"id": "a", "title": "One"}, {"id": "b", "title": "Two"},
+                 {"id": "c", "title": "Three"}]
+    dialog = ExportDialog(incidents, "Case", tmp_path, ["b"])
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    text = dialog.contents.text()
+    assert "In the package: 1 incident(s), their tags and the items" in text
+    assert "only their history" in text and "the other 2 incident(s)" in text
+    assert "and the case's title" in text          # the title travels: the sender may rename
+    assert "your folders (items keep their file names only)" in text
+    first = dialog.list.visualItemRect(dialog.list.item(0)).center()
+    qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Space)            # tick "One" as well
+    assert dialog.incidents() == ["a", "b"]
+    assert "In the package: 2 incident(s)" in dialog.contents.text()
+    assert "the other 1 incident(s)" in dialog.contents.text()
+    qtbot.mouseClick(dialog.media, Qt.MouseButton.LeftButton)
+    assert "without media files (records and hashes only)" in dialog.contents.text()
+    # On the button's indicator: the widget is as wide as the dialog, its label is not.
+    qtbot.mouseClick(dialog.whole, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.whole.height() // 2))
+    assert "the whole case" in dialog.contents.text()
+    assert "including the folders files were imported from" in dialog.contents.text()
 
 
 def test_verify_the_open_case_names_a_changed_original(window, qtbot, small_case):

@@ -30,6 +30,23 @@ def default_package_name(title: str) -> str:
     return f"{safe}-{date.today().isoformat()}.zip"
 
 
+def package_contents(incidents: int, chosen: int, whole: bool, media: bool) -> str:
+    """What a package of this choice holds and what it does not, in words for the sender."""
+    files = "with the media files" if media else "without media files (records and hashes only)"
+    if whole:
+        return (f"In the package: the whole case, {files}, and its whole history, including"
+                " the folders files were imported from. Share it only with someone who may"
+                " see all of it.")
+    others = incidents - chosen
+    return (f"In the package: {chosen} incident(s), their tags and the items they tag or link,"
+            f" {files}, only their history, each record with its proof, and the case's"
+            f" title. Not in it:"
+            f" the other {others} incident(s) and whatever only they use (their tags, items,"
+            " labels of your own, their history), the packages you merged, your folders"
+            " (items keep their file names only). The recipient sees counts of what was"
+            " left out, never names.")
+
+
 class ExportDialog(QDialog):
     def __init__(self, incidents: list[Incident], title: str, folder: Path,
                  selected: list[str] | None = None, parent: QWidget | None = None) -> None:
@@ -61,6 +78,13 @@ class ExportDialog(QDialog):
         row.addWidget(QLabel("Save as"))
         row.addWidget(self.path, 1)
         row.addWidget(browse)
+        self.contents = QLabel()
+        self.contents.setWordWrap(True)
+        self.contents.setTextFormat(Qt.TextFormat.PlainText)
+        for signal in (self.whole.toggled, self.some.toggled, self.media.toggled,
+                       self.list.itemChanged):
+            signal.connect(self._describe)
+        self._describe()
         note = QLabel("The package holds a snapshot of the case file, a manifest with the"
                       " SHA-256 of every file, an offline report (report/index.html) and"
                       " the incidents and tags as CSV and GeoJSON. A recipient checks it"
@@ -75,9 +99,14 @@ class ExportDialog(QDialog):
         for widget in (self.whole, self.some, self.list, self.media):
             layout.addWidget(widget)
         layout.addLayout(row)
+        layout.addWidget(self.contents)
         layout.addWidget(note)
         layout.addWidget(self.buttons)
         self.resize(620, 460)
+
+    def _describe(self, *_: object) -> None:
+        self.contents.setText(package_contents(self.list.count(), len(self.incidents()),
+                                               self.whole.isChecked(), self.media.isChecked()))
 
     def _browse(self) -> None:
         chosen = choose_to_save(self, "Save the package as", self.path.text(),

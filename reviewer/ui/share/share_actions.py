@@ -88,6 +88,13 @@ class ShareActions(QObject):
                    f" {_size(report.bytes)} ({what}).<br>Manifest SHA-256:"
                    f" <code>{report.manifest_sha256}</code><br>Open report/index.html inside"
                    " it in any browser; check it with File ▸ Verify package.")
+        history = report.history
+        if history and history["records"] < history["of"]:
+            left = report.left_out
+            heading += (f"<br>Only the chosen incidents' history: {history['records']} of"
+                        f" {history['of']} audit records, each with its proof. Left out:"
+                        f" {left['incidents']} incident(s), {left['evidence']} item(s),"
+                        f" {left['regions']} tag(s); original paths reduced to file names.")
         lines = [f"missing: {m.get('path') or m.get('id')}: {m['detail']}"
                  for m in report.missing]
         if lines:
@@ -192,10 +199,13 @@ class ShareActions(QObject):
         if report.cancelled:
             self._status("Verification cancelled.")
             return
+        partial = [n["detail"] for n in report.notes if n["kind"] == "partial_history"]
         if report.ok:
+            history = (f"it carries a {html.escape(partial[0])}" if partial
+                       else "the audit chain is whole")
             heading = (f"<b>{subject}</b> is intact: {report.files_checked} files"
-                       f" ({_size(report.bytes_checked)}) match their SHA-256, the audit chain"
-                       " is whole and the database passes SQLite's integrity check.")
+                       f" ({_size(report.bytes_checked)}) match their SHA-256, {history}"
+                       " and the database passes SQLite's integrity check.")
         else:
             heading = (f"<b>{subject}</b> FAILS verification: {len(report.problems)}"
                        " problem(s).")

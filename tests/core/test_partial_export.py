@@ -1,0 +1,281 @@
+"""A partial export carries only what is shared, and proves its history against the signed root."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from package_support import edit_database, read_package, rewrite_package, rows
+
+from reviewer.core import keys
+from reviewer.core.case import create_case
+from reviewer.core.export import export_case
+from reviewer.core.importer import import_paths
+from reviewer.core.incidents import add_incident, link_evidence, update_incident
+from reviewer.core.labels import add_label
+from reviewer.core.merge import merge_package
+from reviewer.core.merkle import build_tree, leaf_hash, verify_inclusion
+from reviewer.core.package_verify import verify_package
+from reviewer.core.regions import add_region
+
+LOGIN = "zq7login"
+SECRET = {"title": "Quarry Massacre Zeta", "description": "witness Omar Vantablack saw it",
+          "place_name": "Kafr Zirbalqo", "sources": "Telegram channel qqzzsecret"}
+
+
+def _reference_root(hashes: list[str]) -> bytes:
+    """RFC 6962's MTH, written as the RFC states it (recursive split)."""
+    if len(hashes) == 1:
+        return leaf_hash(hashes[0])
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return hashlib.sha256(b"\x01" + _reference_root(hashes[:k])
+                          + _reference_root(hashes[k:])).digest()
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 7, 8, 13, 32, 33])
+def test_every_proof_walks_to_the_rfc_6962_root(size):
+    hashes = [hashlib.sha256(str(i).encode()).hexdigest() for i in range(size)]
+    tree = build_tree(hashes)
+    assert tree.root == _reference_root(hashes).hex()
+    for index, digest in enumerate(hashes):
+        proof = tree.proof(index)
+        assert verify_inclusion(digest, index, size, proof, tree.root)
+        assert not verify_inclusion(hashes[(index + 1) % size], index, size, proof, tree.root) \
+            or size == 1
+        assert not verify_inclusion(digest, index, size, proof[:-1], tree.root) or size == 1
+
+
+@pytest.fixture
+def sender(tmp_path, monkeypatch, photo_factory):
+    """A case in the sender's home: one incident to share, one to keep, a custom label."""
+    monkeypatch.setenv("LOGNAME", LOGIN)
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "ada-config"))
+    home = tmp_path / "home" / LOGIN
+    case = create_case(home / "cases" / "ops.case", title="Operations", actor="Ada Field")
+    def photo(where: str) -> Path:
+        made = photo_factory(Path(where).name)
+        target = home / where
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return made.rename(target)
+
+    shared = photo("field/shared_cylinder.jpg")
+    secret = photo("field/hidden_checkpoint_qx.jpg")
+    secret_linked = photo("archive/hidden_linked_qy.jpg")
+    shared_linked = photo("archive/shared_linked.jpg")
+    assert import_paths(case, [shared, secret], workers=1).ok
+    assert import_paths(case, [secret_linked, shared_linked], link=True, workers=1).ok
+    ids = {r["original_name"]: r["id"] for r in rows(case, "SELECT id, original_name"
+                                                           " FROM evidence")}
+    add_label(case, "Secret Label Kappa")
+    shared_incident = add_incident(case, "Cylinder on a roof", place_name="Douma",
+                                   description="a yellow cylinder", lat=33.57, lon=36.4)
+    hidden = add_incident(case, SECRET["title"], place_name=SECRET["place_name"],
+                          description="first draft", sources=SECRET["sources"], lat=35.1,
+                          lon=36.9)
+    update_incident(case, hidden.id, description=SECRET["description"])
+    add_region(case, ids["shared_cylinder.jpg"], "gas cylinder", "rect",
+               {"x": 10, "y": 10, "w": 50, "h": 40}, incident_id=shared_incident.id)
+    add_region(case, ids["hidden_checkpoint_qx.jpg"], "Secret Label Kappa", "rect",
+               {"x": 5, "y": 5, "w": 30, "h": 30}, incident_id=hidden.id, note="hidden note")
+    link_evidence(case, hidden.id, ids["hidden_linked_qy.jpg"])
+    # A linked original is read from where it lies, and travels under its name only.
+    link_evidence(case, shared_incident.id, ids["shared_linked.jpg"])
+    update_incident(case, shared_incident.id, status="confirmed")
+    yield case, shared_incident.id, home
+    case.close()
+
+
+def _export(sender, tmp_path) -> Path:
+    case, incident, _ = sender
+    out = tmp_path / "out" / "shared.zip"
+    out.parent.mkdir()
+    export_case(case, out, incidents=[incident])
+    return out
+
+
+def test_a_partial_package_holds_nothing_of_what_is_not_shared(sender, tmp_path):
+    case, _, home = sender
+    secrets = [*SECRET.values(), "first draft", "hidden note", "Secret Label Kappa",
+               "hidden_checkpoint_qx", "hidden_linked_qy", str(home), str(case.path), LOGIN]
+    for row in rows(case, "SELECT sha256 FROM evidence WHERE original_name LIKE 'hidden%'"):
+        secrets += [row["sha256"], row["sha256"].upper()]
+    out = _export(sender, tmp_path)
+    files, _ = read_package(out)
+    assert "case.sqlite" in files and "report/index.html" in files
+    found = {(name, text) for name, data in files.items() for text in secrets
+             if text.encode("utf-8") in data or text.encode("utf-16-le") in data}
+    assert found == set()
+    # What is shared is there, with its provable history.
+    assert b"Cylinder on a roof" in files["case.sqlite"]
+    assert b"shared_cylinder.jpg" in files["case.sqlite"]
+    linked = json.loads(files["manifest.json"])["linked_originals"]
+    assert [(e["linked_path"], e["included"]) for e in linked] == [("shared_linked.jpg", True)]
+    assert files[linked[0]["path"]] == (home / "archive" / "shared_linked.jpg").read_bytes()
+
+
+def test_the_recipient_proves_each_record_against_the_signed_head(sender, tmp_path):
+    case, _, _ = sender
+    out = _export(sender, tmp_path)
+    report = verify_package(out)
+    assert report.ok, report.problems
+    total = rows(case, "SELECT count(*) AS n FROM audit")[0]["n"] - 1   # less case.export
+    manifest = json.loads(read_package(out)[0]["manifest.json"])
+    tree = manifest["audit_tree"]
+    assert tree["partial"] and tree["size"] == total and 0 < tree["records"] < total
+    notes = [n["detail"] for n in report.notes if n["kind"] == "partial_history"]
+    assert notes and notes[0].startswith(f"partial history: {tree['records']} of {total}"
+                                         " records, each proven against the signed head of")
+
+
+def test_a_whole_case_package_keeps_the_full_chain_and_its_root(sender, tmp_path):
+    case, _, _ = sender
+    out = tmp_path / "whole.zip"
+    export_case(case, out)
+    manifest = json.loads(read_package(out)[0]["manifest.json"])
+    assert not manifest["audit_tree"]["partial"]
+    assert manifest["audit_tree"]["records"] == manifest["audit_tree"]["size"]
+    assert verify_package(out).ok
+    assert [n for n in verify_package(out).notes if n["kind"] == "partial_history"] == []
+
+    def swap_root(files):
+        manifest = json.loads(files["manifest.json"])
+        manifest["audit_tree"]["root"] = hashlib.sha256(b"another history").hexdigest()
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    forged = rewrite_package(out, tmp_path / "forged.zip", swap_root, remanifest=False)
+    assert "the audit log does not give the root the manifest signs" in _audit_problems(forged)
+
+
+def _audit_problems(path: Path) -> list[str]:
+    return [p["detail"] for p in verify_package(path).problems if p["kind"] == "audit"]
+
+
+def test_an_altered_record_is_caught_even_with_its_hash_recomputed(sender, tmp_path):
+    out = _export(sender, tmp_path)
+    from reviewer.core.audit import record_hash
+
+    def forge(files):
+        db = tmp_path / "f.sqlite"
+        db.write_bytes(files["case.sqlite"])
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("DROP TRIGGER audit_append_only_update")
+        seq, at, actor, action, object_id, details, prev = conn.execute(
+            "SELECT seq, at, actor, action, object_id, details, prev_hash FROM audit"
+            " WHERE action = 'incident.add'").fetchone()
+        details = details.replace("Douma", "Harasta")
+        conn.execute("UPDATE audit SET details = ?, hash = ? WHERE seq = ?",
+                     (details, record_hash(prev, seq, at, actor, action, object_id, details),
+                      seq))
+        conn.close()
+        files["case.sqlite"] = db.read_bytes()
+
+    forged = rewrite_package(out, tmp_path / "forged.zip", forge, remanifest=True)
+    problems = _audit_problems(forged)
+    assert any("proof does not lead to the signed root" in p
+               or "is not the record its proof is for" in p for p in problems), problems
+
+
+def test_a_dropped_proof_is_caught(sender, tmp_path):
+    out = _export(sender, tmp_path)
+    forged = rewrite_package(out, tmp_path / "forged.zip", lambda files: edit_database(
+        files, tmp_path, "DELETE FROM audit_proofs WHERE seq = (SELECT min(seq) FROM audit)"),
+        remanifest=True)
+    assert any("has no proof that it belongs to the signed history" in p
+               for p in _audit_problems(forged))
+
+
+def test_a_changed_root_is_caught(sender, tmp_path):
+    out = _export(sender, tmp_path)
+
+    def swap_root(files):
+        manifest = json.loads(files["manifest.json"])
+        manifest["audit_tree"]["root"] = hashlib.sha256(b"another history").hexdigest()
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    forged = rewrite_package(out, tmp_path / "forged.zip", swap_root, remanifest=False)
+    report = verify_package(forged)
+    assert any(p["kind"] == "signature" for p in report.problems)
+    assert any("proof does not lead to the signed root" in p for p in _audit_problems(forged))
+
+
+def test_a_partial_package_merges_into_a_case_with_another_key(sender, tmp_path, monkeypatch):
+    case, incident, _ = sender
+    hidden = rows(case, "SELECT id FROM incidents WHERE title = ?", (SECRET["title"],))[0]["id"]
+    update_incident(case, hidden, status="closed")    # the head is a record not shared
+    out = _export(sender, tmp_path)
+    fingerprint = case.signer.fingerprint
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "bashir-config"))
+    target = create_case(tmp_path / "bashir.case", title="Partner", actor="Bashir")
+    try:
+        assert target.signer.fingerprint != fingerprint
+        report = merge_package(target, out, accept_untrusted=True)
+        assert report.ok and report.signer["fingerprint"] == fingerprint
+        assert [r["title"] for r in rows(target, "SELECT title FROM incidents")] == \
+            ["Cylinder on a roof"]
+        merged = rows(target, "SELECT source_case_id, summary FROM merges")
+        summary = json.loads(merged[0]["summary"])
+        assert merged[0]["source_case_id"] == case.id
+        # The sender's head is recorded, as for any package (history checks later rely on it).
+        assert summary["audit_log"]["head"] == json.loads(
+            read_package(out)[0]["manifest.json"])["audit_head"]
+        # The sender's records are kept with their proofs: still provable in this case.
+        from reviewer.core.merge import merged_audit_records
+
+        tree = summary["audit_log"]["tree"]
+        kept = merged_audit_records(target, report.merge_id)
+        assert kept and all(verify_inclusion(r["hash"], r["seq"] - 1, tree["size"], r["proof"],
+                                             tree["root"]) for r in kept)
+        # A later partial package from the same case still extends what was merged.
+        update_incident(case, incident, status="closed")
+        later = tmp_path / "later.zip"
+        monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "ada-config"))
+        export_case(case, later, incidents=[incident])
+        monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "bashir-config"))
+        head_seq = int(summary["audit_log"]["head"].split(":")[0])
+        later_db = tmp_path / "later.sqlite"
+        later_db.write_bytes(read_package(later)[0]["case.sqlite"])
+        conn = sqlite3.connect(later_db)
+        assert conn.execute("SELECT 1 FROM audit WHERE seq = ?", (head_seq,)).fetchone() is None
+        conn.close()
+        # Not in the later package, but proven there: the history still holds it.
+        assert verify_package(later, against=target.conn).ok
+        unproven = rewrite_package(later, tmp_path / "unproven.zip", lambda files: edit_database(
+            files, tmp_path, f"DELETE FROM audit_proofs WHERE seq = {head_seq}"),
+            remanifest=True)
+        assert any(p["kind"] == "history" and "history rewritten since" in p["detail"]
+                   for p in verify_package(unproven, against=target.conn).problems)
+        again = merge_package(target, later, accept_untrusted=True)
+        assert again.ok and [c["kind"] for c in again.conflicts] == ["incident"]
+    finally:
+        target.close()
+
+
+def test_the_report_says_what_the_package_holds_and_counts_what_it_does_not(sender, tmp_path):
+    out = _export(sender, tmp_path)
+    files, _ = read_package(out)
+    html = files["report/index.html"].decode("utf-8")
+    tree = json.loads(files["manifest.json"])["audit_tree"]
+    assert "What this package holds" in html
+    assert "Only 1 chosen incident(s): Cylinder on a roof;" in html
+    assert f"{tree['records']} of the case's {tree['size']} audit records" in html
+    assert "Left out, and not named here: 1 other incident(s), 2 item(s), 1 tag(s)," in html
+    assert "1 label(s) of the case's own" in html
+    assert "problem(s)" not in html      # a partial history is not a broken chain
+
+
+def test_a_partial_package_opens_as_a_new_case_that_merged_it(sender, tmp_path):
+    case, incident, _ = sender
+    out = _export(sender, tmp_path)
+    from reviewer.core.unpack import unpack_package
+    from reviewer.core.verify import verify_case
+
+    with unpack_package(out, tmp_path / "opened.case", actor="Bashir") as opened:
+        assert opened.id != case.id      # its own history: the sender's is only partly here
+        assert [r["id"] for r in rows(opened, "SELECT id FROM incidents")] == [incident]
+        assert rows(opened, "SELECT source_case_id FROM merges")[0]["source_case_id"] == case.id
+        assert verify_case(opened).ok
