@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 from pathlib import Path
 
@@ -279,3 +280,28 @@ def test_a_partial_package_opens_as_a_new_case_that_merged_it(sender, tmp_path):
         assert [r["id"] for r in rows(opened, "SELECT id FROM incidents")] == [incident]
         assert rows(opened, "SELECT source_case_id FROM merges")[0]["source_case_id"] == case.id
         assert verify_case(opened).ok
+
+
+def test_a_shared_linked_original_in_a_non_utf8_folder_leaves_its_folder_home(
+        tmp_path, photo_factory):
+    """A name that is not UTF-8 is kept twice (shown escaped, and its exact bytes as hex):
+    both forms of the sender's folder stay out of a partial package."""
+    folder = Path(os.fsdecode(os.fsencode(tmp_path) + b"/witness-\xff-folderqz"))
+    folder.mkdir()
+    photo = photo_factory("linked_shot.jpg").rename(folder / "linked_shot.jpg")
+    case = create_case(tmp_path / "c.case", actor="Ada Field")
+    assert import_paths(case, [photo], link=True, workers=1).ok
+    [item] = rows(case, "SELECT id, linked_path_hex FROM evidence")
+    assert item["linked_path_hex"]      # the exact bytes are in the case
+    incident = add_incident(case, "Shared")
+    link_evidence(case, incident.id, item["id"])
+    out = tmp_path / "p.zip"
+    export_case(case, out, incidents=[incident.id])
+    case.close()
+    files, _ = read_package(out)
+    secrets = [b"folderqz", b"folderqz".hex().encode(), b"witness-", b"witness-".hex().encode(),
+               os.fsencode(tmp_path), os.fsencode(tmp_path).hex().encode()]
+    assert {(name, s) for name, data in files.items() for s in secrets if s in data} == set()
+    linked = json.loads(files["manifest.json"])["linked_originals"]
+    assert [e["linked_path"] for e in linked] == ["linked_shot.jpg"]
+    assert files[linked[0]["path"]] == photo.read_bytes()
