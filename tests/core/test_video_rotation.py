@@ -4,10 +4,12 @@ upright as the investigator saw them; frames kept before stay as they were."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 
 import cv2
 import numpy as np
+from PIL import Image
 
 from reviewer.core.audit import check_chain
 from reviewer.core.evidence import EvidenceFilter, get_evidence, list_evidence, media_path
@@ -100,3 +102,20 @@ def test_turning_a_video_back_and_forth_is_recorded(case, tmp_path):
     actions = [r[0] for r in case.conn.execute(
         "SELECT action FROM audit WHERE object_id = ? ORDER BY seq", (video_id,))]
     assert actions.count("evidence.rotate") == 2
+
+
+def test_the_report_shows_a_turned_video_turned(case, tmp_path):
+    from package_support import read_package
+
+    from reviewer.core.export import export_case
+
+    _video_path, video_id = _video(case, tmp_path)
+    rotate_display(case, video_id, 90)
+    out = tmp_path / "package.zip"
+    export_case(case, out)
+    files, _ = read_package(out)
+    thumbnail = Image.open(io.BytesIO(files[f"report/img/item-{video_id}.jpg"]))
+    assert thumbnail.height > thumbnail.width                     # portrait, as shown
+    red = np.asarray(thumbnail.convert("RGB"))[: thumbnail.height // 4, :]
+    width = thumbnail.width
+    assert red[:, width * 2 // 3:, 0].mean() > red[:, : width // 3, 0].mean() + 60
