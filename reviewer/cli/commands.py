@@ -246,6 +246,20 @@ def cmd_tag(args: argparse.Namespace) -> int:
     return OK
 
 
+def cmd_rotate(args: argparse.Namespace) -> int:
+    from reviewer.core.rotation import rotate_display
+
+    with opened_case(args) as case:
+        item = rotate_display(case, get_evidence(case, args.evidence_id).id, args.by)
+    if args.json:
+        print_json(item.to_json())
+    else:
+        print(f"Turned the display of {item.id} ({escape_controls(item.original_name)}) to"
+              f" {item.display_rotation}° clockwise, now {item.width}×{item.height};"
+              " the original file is unchanged")
+    return OK
+
+
 def cmd_incident(args: argparse.Namespace) -> int:
     return {"add": _incident_add, "edit": _incident_edit, "list": _incident_list,
             "link": _incident_link}[args.incident_command](args)
@@ -420,5 +434,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int]] = {
     "new": cmd_new, "import": cmd_import, "list": cmd_list, "show": cmd_show, "tag": cmd_tag,
+    "rotate": cmd_rotate,
     "incident": cmd_incident, "label": cmd_label, "verify": cmd_verify, "demo": cmd_demo,
 }

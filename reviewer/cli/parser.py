@@ -152,6 +152,16 @@ def build_parser() -> Parser:
     tag.add_argument("--note", default="")
     tag.add_argument("--confidence", type=float, metavar="0..1")
 
+    rotate = commands.add_parser(
+        "rotate", parents=[common],
+        help="turn how an image or video is shown (its orientation data is wrong); the"
+             " original stays as it is, regions turn with it")
+    rotate.add_argument("case", metavar="CASE")
+    rotate.add_argument("evidence_id", metavar="EVIDENCE_ID")
+    rotate.add_argument("--by", type=int, required=True, choices=(90, 180, 270, -90),
+                        metavar="90|180|270|-90", help="degrees clockwise, on top of the"
+                                                       " present turn")
+
     incident = commands.add_parser("incident", help="add, list and link incidents")
     incident_commands = incident.add_subparsers(dest="incident_command", metavar="ACTION",
                                                 required=True, parser_class=Parser)
@@ -323,6 +333,6 @@ def _add_key_commands(commands: argparse._SubParsersAction,
     rename.add_argument("name", metavar="NAME")
 
 
-COMMANDS = ("new", "import", "list", "show", "tag", "incident", "label", "verify", "demo",
-            "compare", "comparisons", "export", "merge", "unpack", "conflicts",
+COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
+            "demo", "compare", "comparisons", "export", "merge", "unpack", "conflicts",
             "key")

@@ -6,6 +6,9 @@ position, altitude and time of the telemetry entry covering that moment (a DJI S
 sidecar, else the GoPro GPMF track inside the video). A video without telemetry gives
 its frames its own position (the phone's); a frame outside the telemetry's span or in
 a long gap gets no position and a warning naming the gap.
+A video whose display was turned gives frames written turned, upright as the
+investigator saw them (their own display rotation is 0); frames kept before the turn
+stay as they were.
 Extraction is resumable: frames already in the case are skipped.
 """
 
@@ -30,6 +33,7 @@ from reviewer.core.evidence import Evidence, get_evidence, media_path
 from reviewer.core.imaging import THUMB_SIZE
 from reviewer.core.ingest import thumbnail_path
 from reviewer.core.progress import CancelFlag, NeverCancel, ProgressCallback, no_progress
+from reviewer.core.rotation import upright_frame
 from reviewer.core.srt import Telemetry, parse_srt, source_of
 from reviewer.core.video import Frame, encode_png, frame_at, frames_at_scenes, frames_every
 
@@ -85,18 +89,20 @@ def _uncovered_warnings(telemetry: Telemetry | None, report: FrameReport,
                                " position given")
 
 
-def _encode(case_path: Path, frame: Frame) -> _Encoded:
-    """PNG-encode, hash, write the temporary copy and the thumbnail (runs on a thread)."""
-    data = encode_png(frame.image)
+def _encode(case_path: Path, frame: Frame, rotation: int = 0) -> _Encoded:
+    """PNG-encode (turned by the video's display rotation), hash, write the temporary
+    copy and the thumbnail (runs on a thread)."""
+    image = upright_frame(frame.image, rotation)
+    data = encode_png(image)
     sha256 = hashlib.sha256(data).hexdigest()
     part = media_store.incoming_part(case_path, os.getpid())
     part.write_bytes(data)
-    height, width = frame.image.shape[:2]
+    height, width = image.shape[:2]
     # Shrink with OpenCV before anything else touches the pixels: a tenth of the cost
     # of handing a full 1080p frame to Pillow, and it runs without the GIL.
     scale = THUMB_SIZE / max(width, height)
-    small = cv2.resize(frame.image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1 else frame.image
+    small = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else image
     ok, jpeg = cv2.imencode(".jpg", small, [cv2.IMWRITE_JPEG_QUALITY, 85])
     target = thumbnail_path(case_path, sha256)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,6 +150,7 @@ def _commit(case: Case, video: Evidence, telemetry: Telemetry | None,
             tx.record("evidence.frame", frame_id, {
                 "video_id": video.id, "frame_index": item.frame_index,
                 "frame_time_ms": item.time_ms, "sha256": item.sha256,
+                "turned": video.display_rotation or 0,
                 "telemetry": None if point is None else {
                     "lat": point.lat, "lon": point.lon, "altitude": point.altitude,
                     "time": point.time}})
@@ -209,7 +216,8 @@ def extract_frames(
                 if frame.index in existing:
                     report.existing += 1
                     continue
-                pending.append(pool.submit(_encode, case.path, frame))
+                pending.append(pool.submit(_encode, case.path, frame,
+                                           video.display_rotation or 0))
                 times.append(frame.time_ms)
                 if len(pending) >= BATCH:
                     _commit(case, video, telemetry, [f.result() for f in pending], report)
@@ -239,7 +247,8 @@ def keep_frame(case: Case, video_id: str, frame_index: int) -> Evidence:
         (video.id, frame_index)).fetchone()
     if row is None:
         report = FrameReport()
-        encoded = _encode(case.path, frame_at(media_path(case, video), frame_index))
+        encoded = _encode(case.path, frame_at(media_path(case, video), frame_index),
+                          video.display_rotation or 0)
         _commit(case, video, telemetry_for(case, video.id), [encoded], report)
         return get_evidence(case, report.imported[0]["id"])
     return get_evidence(case, row[0])

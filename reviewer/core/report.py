@@ -128,7 +128,8 @@ def _thumbnail(case: Case, item: Evidence) -> bytes | None:
         if item.kind == "video":       # its first frame, as the app's browser shows it
             from reviewer.core.video import frame_at
 
-            first = Image.fromarray(frame_at(path, 0).image[:, :, ::-1])
+            first = turn(Image.fromarray(frame_at(path, 0).image[:, :, ::-1]),
+                         item.display_rotation)
             first.thumbnail((THUMB, THUMB))
             return _jpeg(first)
         if item.kind not in _IMAGE_KINDS:

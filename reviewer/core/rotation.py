@@ -4,11 +4,17 @@ The original is never touched: the case records the turn (`evidence.display_rota
 degrees clockwise on top of the EXIF orientation) and the displayed size. Regions are
 stored in displayed pixels, so turning the display turns every region of the item in
 the same transaction (each one audited), and they stay on what they mark.
+
+A video turns the same way (phones often record a wrong rotation flag): the video view
+shows its frames turned, and a frame kept from it is written turned (`upright_frame`),
+so the frame is upright as the investigator saw it and needs no turn of its own.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import numpy as np
 
 from reviewer.core.case import Case, Transaction
 from reviewer.core.changes import NO_CHANGES, Changes, record_changes, updated
@@ -18,9 +24,19 @@ from reviewer.core.regions import list_regions, update_region_in
 from reviewer.core.shape import shape_from
 
 ROTATIONS = (0, 90, 180, 270)
-ROTATABLE_KINDS = ("photo", "frame", "derived")
+ROTATABLE_KINDS = ("photo", "frame", "derived", "video")
 Matrix = tuple[tuple[float, float, float], tuple[float, float, float],
                tuple[float, float, float]]
+
+def upright_frame(pixels: np.ndarray, degrees: int) -> np.ndarray:
+    """A decoded video frame (rows, columns[, channels]) turned `degrees` clockwise, as
+    the video view shows it: the pixels a frame kept from a turned video is made of."""
+    turns = (degrees // 90) % 4
+    if not turns:
+        return pixels
+    # np.rot90 turns anticlockwise; contiguous, since encoders and QImage want it so.
+    return np.ascontiguousarray(np.rot90(pixels, k=-turns))
+
 
 def turned_size(width: int, height: int, degrees: int) -> tuple[int, int]:
     return (height, width) if degrees % 180 else (width, height)
@@ -46,15 +62,16 @@ def transform_geometry(shape: str, geometry: dict[str, Any], matrix: Matrix
 
 
 def rotate_display_in(tx: Transaction, evidence_id: str, degrees: int) -> Changes:
-    """Turn an image's display by `degrees` (±90, 180...) more, clockwise; its regions
-    turn with it, in the same transaction (a `region.update` record each, then
+    """Turn an image's or a video's display by `degrees` (±90, 180...) more, clockwise;
+    its regions turn with it, in the same transaction (a `region.update` record each, then
     `evidence.rotate`)."""
     if degrees % 90:
         raise ValidationError(str(degrees), "an item turns by quarter turns (90, 180, 270)")
     item = get_evidence(tx, evidence_id)
     if item.kind not in ROTATABLE_KINDS:
         raise ValidationError(item.original_name,
-                              f"a {item.kind}'s display cannot be turned; only images can")
+                              f"a {item.kind}'s display cannot be turned; only images"
+                              " and videos can")
     width, height = item.width, item.height
     if not width or not height:
         raise ValidationError(item.original_name, "its size is unknown, so it cannot be"

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core.errors import MediaError
+from reviewer.core.rotation import upright_frame
 from reviewer.core.srt import Telemetry
 from reviewer.core.video_reader import VideoReader
 
@@ -41,9 +42,10 @@ class _Signals(QObject):
 class _Decoder(QRunnable):
     """Owns the capture; decodes the most recently requested index, repeatedly."""
 
-    def __init__(self, path: Path, signals: _Signals) -> None:
+    def __init__(self, path: Path, signals: _Signals, rotation: int = 0) -> None:
         super().__init__()
         self.path = path
+        self.rotation = rotation
         self.signals = signals
         self.wanted: int | None = None
         self.wake = threading.Condition()
@@ -78,6 +80,8 @@ class _Decoder(QRunnable):
                 except MediaError as error:
                     self.signals.failed.emit(error.reason)
                     continue
+                # Turned here, off the UI thread: the video's display rotation.
+                image = upright_frame(image, self.rotation)
                 height, width = image.shape[:2]
                 rgb = image[:, :, ::-1].copy()
                 qimage = QImage(rgb.data, width, height, width * 3,
@@ -146,8 +150,9 @@ class VideoView(QWidget):
 
     def set_video(self, path: Path | None, frame_count: int, fps: float,
                   telemetry: Telemetry | None = None, error: str | None = None,
-                  start: int = 0) -> None:
-        """Show this video at frame `start` (where the user left it last time)."""
+                  start: int = 0, rotation: int = 0) -> None:
+        """Show this video at frame `start` (where the user left it last time), each
+        frame turned `rotation` degrees clockwise (the item's display rotation)."""
         self.stop()
         self.telemetry = telemetry
         self.fps = fps or 25.0
@@ -163,7 +168,7 @@ class VideoView(QWidget):
         if path is None or error:
             self.canvas.setText(error or "")
             return
-        self._decoder = _Decoder(path, self._signals)
+        self._decoder = _Decoder(path, self._signals, rotation)
         QThreadPool.globalInstance().start(self._decoder)
         self.show_frame(start)
 

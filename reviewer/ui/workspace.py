@@ -245,9 +245,11 @@ class CaseWorkspace(QObject):
                 if not error and row.damaged and not row.frame_count:
                     error = "No frame of this video decodes (see why above)."
                 self.center.setCurrentWidget(self.video)
+                self._shown_rotation = row.display_rotation
                 self.video.set_video(path, row.frame_count or 0, row.fps or 0,
                                      telemetry_for(self.session.case, evidence_id), error,
-                                     start=self._video_frames.get(evidence_id, 0))
+                                     start=self._video_frames.get(evidence_id, 0),
+                                     rotation=self._shown_rotation)
                 self.video.setFocus()
             else:
                 self.center.setCurrentWidget(self.viewer)
@@ -272,7 +274,8 @@ class CaseWorkspace(QObject):
 
     def _turned_maybe(self) -> None:
         """The item on screen was turned (or turned back): show it anew, turned."""
-        if not self.current_id or self.center.currentWidget() is not self.viewer:
+        if not self.current_id or self.center.currentWidget() not in (self.viewer,
+                                                                       self.video):
             return
         try:
             rotation = get_evidence(self.session.case, self.current_id).display_rotation
@@ -282,9 +285,10 @@ class CaseWorkspace(QObject):
             self.show_evidence(self.current_id)
 
     def rotate(self, degrees: int) -> None:
-        """Turn the image on screen by `degrees` clockwise (an undoable step)."""
-        if not self.current_id or self.center.currentWidget() is not self.viewer:
-            self.session.failed.emit("Rotate turns an image: choose a photo or frame first")
+        """Turn the image or video on screen by `degrees` clockwise (an undoable step)."""
+        if not self.current_id or self.center.currentWidget() not in (self.viewer,
+                                                                       self.video):
+            self.session.failed.emit("Rotate turns an image or a video: choose one first")
             return
         if self.session.push(RotateDisplay(self.session, self.current_id, degrees)):
             self.session.notice.emit("Display turned; the original file is unchanged"
