@@ -227,7 +227,9 @@ def test_unpacking_is_bounded_by_the_free_space(package, tmp_path, small_disk, m
     disk = small_disk(96)
     monkeypatch.setattr(tempfile, "tempdir", str(disk))
     bomb = _near_ratio_bomb(package, tmp_path / "bomb.zip", 100)
-    problems = verify_package(bomb).problems
+    # The rewritten manifest is no longer the one signed (a signature problem too); what
+    # matters here is that the database was refused before it filled the disk.
+    problems = [p for p in verify_package(bomb).problems if p["path"] == "case.sqlite"]
     assert [(p["kind"], p["path"]) for p in problems] == [("unreadable", "case.sqlite")]
     assert "bytes free" in problems[0]["detail"] and str(disk) in problems[0]["detail"]
     assert list(disk.iterdir()) == []   # nothing written, nothing left
