@@ -281,3 +281,23 @@ def test_a_cancelled_export_leaves_nothing_and_a_finished_one_is_audited(case, t
     [(details,)] = case.conn.execute(
         "SELECT details FROM audit WHERE action = 'annotations.export'").fetchall()
     assert json.loads(details).items() >= {"format": "xmp", "tags": 4}.items()
+
+
+def test_heic_and_16_bit_tiff_become_copies_training_tools_read(case, corpus, tmp_path):
+    """A phone's HEIC (EXIF orientation 6) becomes an upright JPEG keeping its camera
+    EXIF; a drone's 16-bit radiometric TIFF an 8-bit PNG; both of the displayed size."""
+    paths = [corpus / "photos_misc" / "iphone13promax_no_gps.heic",
+             corpus / "photos_gps" / "micasense_rededge_multispectral.tif"]
+    report = import_paths(case, paths)
+    for item in report.imported:
+        add_region(case, item["id"], "fire", "rect", parse_box("5,5,20,10"))
+    export_annotations(case, tmp_path / "out", "coco")
+    coco = COCO(str(tmp_path / "out" / "annotations.json"))
+    copies = {}
+    for image in coco.loadImgs(coco.getImgIds()):
+        with Image.open(tmp_path / "out" / image["file_name"]) as copy:
+            copies[copy.format] = (copy.size, copy.mode, copy.getexif().get(0x0112),
+                                   copy.getexif().get(0x0110))
+            assert copy.size == (image["width"], image["height"])
+    assert copies == {"JPEG": ((3024, 4032), "RGB", 1, "iPhone 13 Pro Max"),
+                      "PNG": ((48, 36), "RGB", None, None)}

@@ -2,9 +2,10 @@
 
 COCO, YOLO, VOC and CVAT readers ignore EXIF orientation, so a photo stored sideways
 with an orientation tag would put every box in the wrong place. A JPEG or PNG already
-upright is copied byte for byte; a JPEG stored turned is decoded, turned and re-encoded
-as JPEG; anything else (TIFF, HEIC, 16-bit data) becomes a PNG that training tools read.
-The originals are only ever read.
+upright is copied byte for byte; a JPEG (or HEIC, AVIF) stored turned is decoded, turned
+and re-encoded as JPEG, keeping its EXIF with the orientation set to upright; anything
+else (TIFF, 16-bit data) becomes a PNG that training tools read. The originals are only
+ever read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from reviewer.core.errors import MediaError
 from reviewer.core.imaging import decode_pixels, image_info, open_image
 
 _COPIED_AS_IS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png"}
+# Already lossy: one more JPEG generation at high quality loses nothing a detector needs,
+# where a PNG of a 12 MP phone photo would be five times the size.
+_LOSSY = {"JPEG", "MPO", "HEIF", "AVIF"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -35,6 +39,7 @@ def write_upright_copy(source: Path, folder: Path, evidence_id: str, original_na
     try:
         with open_image(source) as image:
             info = image_info(image)
+            exif = image.getexif() if info.format in _LOSSY else None
     except FileNotFoundError as error:
         raise MediaError(source, "the file is missing") from error
     except OSError as error:
@@ -52,9 +57,10 @@ def write_upright_copy(source: Path, folder: Path, evidence_id: str, original_na
         if pixels.size != size:
             raise MediaError(source, f"decodes to {pixels.width}x{pixels.height} pixels, not"
                                      f" the {size[0]}x{size[1]} the tags were drawn on")
-        if extension == ".jpg":
+        if exif is not None:
+            exif[0x0112] = 1          # the pixels are upright now
             name = copy_name(evidence_id, original_name, ".jpg")
-            pixels.save(folder / name, "JPEG", quality=95)
+            pixels.save(folder / name, "JPEG", quality=95, exif=exif.tobytes())
         else:
             name = copy_name(evidence_id, original_name, ".png")
             pixels.save(folder / name, "PNG", compress_level=1)
