@@ -204,6 +204,11 @@ def test_xmp_sidecars_show_every_shape_keywords_and_place_to_exiftool(case, tagg
     assert area["Name"] == "crater"
     assert (area["Area"]["X"], area["Area"]["Y"], area["Area"]["W"], area["Area"]["H"]) \
         == pytest.approx((250 / 1800, 275 / 1200, 300 / 1800, 150 / 1200), abs=1e-5)
+    # The same XMP is embedded in the copy (Lightroom reads a JPEG's own), pixels untouched.
+    assert _exiftool(sidecar.with_suffix(".jpg"))["ImageRegion"] == seen["ImageRegion"]
+    upright = tagged["ids"]["Landscape_1.jpg"]
+    [copy] = (tmp_path / "xmp" / "images").glob(f"{upright[:8]}_*.jpg")
+    assert np.array_equal(np.asarray(Image.open(copy)), np.asarray(Image.open(originals[upright])))
     # Copies only: the originals in the case are as they were, with no sidecar beside them.
     assert {e: _sha256(p) for e, p in originals.items()} == before
     assert not any(p.with_suffix(".xmp").exists() for p in originals.values())
@@ -301,3 +306,19 @@ def test_heic_and_16_bit_tiff_become_copies_training_tools_read(case, corpus, tm
             assert copy.size == (image["width"], image["height"])
     assert copies == {"JPEG": ((3024, 4032), "RGB", 1, "iPhone 13 Pro Max"),
                       "PNG": ((48, 36), "RGB", None, None)}
+
+
+def test_xmp_embedded_in_a_copy_replaces_the_xmp_the_photo_carried(case, corpus, tmp_path):
+    """The IPTC reference photo carries rich XMP of its own: the copy holds ours (one
+    packet, that exiftool reads), the original keeps its own."""
+    photo = corpus / "photos_gps" / "nikon_d2x_iptc_example.jpg"
+    [item] = import_paths(case, [photo]).imported
+    add_region(case, item["id"], "crater", "polygon", parse_polygon("10,10,90,20,50,80"))
+    export_annotations(case, tmp_path / "out", "xmp")
+    [copy] = (tmp_path / "out" / "images").glob("*.jpg")
+    seen = _exiftool(copy)
+    assert seen["Subject"] == ["crater"]
+    assert [r["Name"] for r in seen["ImageRegion"]] == ["crater"]
+    assert copy.read_bytes().count(b"http://ns.adobe.com/xap/1.0/\x00") == 1
+    assert "RegionInfo" not in seen                  # no box: no MWG region
+    assert _exiftool(photo)["Subject"] != ["crater"]

@@ -145,7 +145,7 @@ def _fill(folder: Path, case: Case, dataset: Dataset, writer: ModuleType,
             continue
         kept.append(image)
     dataset.images = kept
-    writer.write(dataset, folder)
+    report.warnings += writer.write(dataset, folder) or []
     report.images = len(kept)
     if not writer.HOLDS_POINTS:
         report.points_left_out = sum(t.shape.is_marker for i in kept for t in i.tags)

@@ -6,7 +6,8 @@ the label as the region's name and as its role); boxes are also Metadata Working
 rectangles, circles and polygons: a point is written as a circle of radius 1 pixel.
 Labels become `dc:subject` keywords; the incidents' places `Iptc4xmpCore:Location` and
 `Iptc4xmpExt:LocationShown` (name and GPS). The sidecar is NAME.xmp beside NAME.jpg,
-the name Lightroom and exiftool look for."""
+the name Lightroom and exiftool look for; the same packet is embedded in the JPEG or PNG
+copy (Lightroom reads a JPEG's own XMP, not a sidecar), replacing the XMP it held."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from reviewer.core.annotations.dataset import Dataset, Tag, TaggedImage
+from reviewer.core.annotations.embed import EMBEDDERS, CannotEmbed
 from reviewer.core.atomic import write_atomically
 from reviewer.core.incidents import Incident
 
@@ -138,7 +140,20 @@ def sidecar(image: TaggedImage) -> str:
             ' </rdf:RDF>\n</x:xmpmeta>\n<?xpacket end="w"?>\n')
 
 
-def write(dataset: Dataset, out: Path) -> None:
+def write(dataset: Dataset, out: Path) -> list[str]:
+    """Sidecars, and the XMP embedded in each copy; the warnings (a copy it could not be
+    embedded in keeps its sidecar)."""
+    warnings = []
     for image in dataset.images:
-        name = Path(image.file_name).with_suffix(".xmp").name
-        write_atomically(out / IMAGE_FOLDER / name, sidecar(image).encode())
+        copy = out / IMAGE_FOLDER / image.file_name
+        packet = sidecar(image).encode()
+        write_atomically(copy.with_suffix(".xmp"), packet)
+        embed = EMBEDDERS.get(copy.suffix)
+        if embed is None:
+            continue
+        try:
+            write_atomically(copy, embed(copy.read_bytes(), packet))
+        except CannotEmbed as error:
+            warnings.append(f"{image.file_name}: XMP not embedded ({error}); its sidecar"
+                            " has it")
+    return warnings
