@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from reviewer.cli import (
     commands,
+    commands_annotations,
     commands_compare,
     commands_conflicts,
     commands_keys,
@@ -29,4 +30,5 @@ def _joined(*tables: dict[str, Handler]) -> dict[str, Handler]:
 
 
 HANDLERS = _joined(commands.HANDLERS, commands_share.HANDLERS, commands_compare.HANDLERS,
-                   commands_conflicts.HANDLERS, commands_keys.HANDLERS)
+                   commands_conflicts.HANDLERS, commands_keys.HANDLERS,
+                   commands_annotations.HANDLERS)

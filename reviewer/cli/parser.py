@@ -244,10 +244,35 @@ def build_parser() -> Parser:
                                  help="verify a package and unpack it as a new case folder")
     unpack.add_argument("package", metavar="PACKAGE.zip")
     unpack.add_argument("target", metavar="CASE", help="the new case folder (NAME.case)")
+    _add_annotation_command(commands, common)
     _add_compare_commands(commands, common)
     _add_conflict_commands(commands, common)
     _add_key_commands(commands, common)
     return parser
+
+
+def _add_annotation_command(commands: argparse._SubParsersAction,
+                            common: argparse.ArgumentParser) -> None:
+    # A literal, not the core's WRITERS: every command builds this parser (a test checks
+    # that they agree).
+    formats = ("coco", "yolo", "voc", "cvat", "xmp")
+    tags = commands.add_parser(
+        "export-annotations", parents=[common],
+        help="write the tags as training data (COCO, YOLO, Pascal VOC, CVAT) or as XMP"
+             " sidecars photo tools show, with upright copies of the images")
+    tags.add_argument("case", metavar="CASE")
+    tags.add_argument("out", metavar="OUT", help="the folder to make")
+    tags.add_argument("--format", choices=formats, required=True,
+                      help="coco, yolo, voc, cvat, or xmp (copies with XMP sidecars)")
+    tags.add_argument("--label", action="append", default=[], metavar="L",
+                      help="only tags of this label (repeat for several; default: every"
+                           " label)")
+    tags.add_argument("--incident", action="append", default=[], metavar="ID",
+                      help="only tags linked to this incident (repeat for several)")
+    tags.add_argument("--public", action="store_true",
+                      help="redacted copies for the public (not available yet: refused)")
+    tags.add_argument("--force", action="store_true",
+                      help="replace OUT if it is an earlier annotation export")
 
 
 def _add_compare_commands(commands: argparse._SubParsersAction,
@@ -334,5 +359,5 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
-            "demo", "compare", "comparisons", "export", "merge", "unpack", "conflicts",
-            "key")
+            "demo", "compare", "comparisons", "export", "export-annotations", "merge",
+            "unpack", "conflicts", "key")

@@ -47,3 +47,25 @@ def write_atomically(target: Path, data: bytes, *, durable: bool = False,
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+
+
+def publish_folder(temporary: Path, target: Path, *, replace: bool = False) -> None:
+    """Put a folder filled under a temporary name (temporary_beside) in place as `target`.
+    With `replace`, an existing `target` is first moved aside and removed only once the
+    new one is in place; without it, an existing `target` raises FileExistsError."""
+    import shutil
+
+    aside = None
+    if target.exists() or target.is_symlink():
+        if not replace:
+            raise FileExistsError(target)
+        aside = temporary_beside(target)
+        os.rename(target, aside)
+    try:
+        os.rename(temporary, target)
+    except BaseException:
+        if aside is not None:
+            os.rename(aside, target)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)

@@ -93,6 +93,8 @@ class Shape(ABC):
     is_marker: ClassVar[bool] = False
     # Handles sit on the vertices themselves (dragging one moves that vertex only).
     handles_are_vertices: ClassVar[bool] = False
+    # An axis-aligned box: what box-only formats (YOLO, VOC, MWG regions) hold exactly.
+    is_box: ClassVar[bool] = False
 
     @abstractmethod
     def vertices(self) -> list[Vertex]:
@@ -168,6 +170,7 @@ class Rect(Shape):
     h: float
 
     kind: ClassVar[str] = "rect"
+    is_box: ClassVar[bool] = True
 
     @classmethod
     def from_json(cls, geometry: Geometry) -> Rect:

@@ -110,6 +110,8 @@ class MainWindow(QMainWindow):
         sharing = [
             self._action("&Export package…", lambda: self.share.export_dialog(
                 self._selected_incidents()), "Ctrl+Shift+E"),
+            self._action("Export a&nnotations…", lambda: self.share.annotations_dialog(
+                self._selected_incidents())),
             self._action("&Merge package…", self.share.merge_dialog),
             self._action("&Verify case", self.share.verify_case),
         ]

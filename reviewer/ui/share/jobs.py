@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reviewer.core.annotations.export import AnnotationReport, export_annotations
 from reviewer.core.case import open_case
 from reviewer.core.export import ExportReport, export_case
 from reviewer.core.merge import MergeReport, merge_package
@@ -19,6 +20,14 @@ def export_job(case_path: Path, actor: str, out: Path, incidents: list[str], med
     with open_case(case_path, actor=actor) as case:
         return export_case(case, out, incidents=incidents, media=media, progress=progress,
                            cancel=cancel, overwrite=replace)
+
+
+def annotations_job(case_path: Path, actor: str, out: Path, fmt: str, labels: list[str],
+                    incidents: list[str], replace: bool, *, progress: ProgressCallback,
+                    cancel: CancelFlag) -> AnnotationReport:
+    with open_case(case_path, actor=actor) as case:
+        return export_annotations(case, out, fmt, labels=labels, incidents=incidents,
+                                  overwrite=replace, progress=progress, cancel=cancel)
 
 
 def merge_job(case_path: Path, actor: str, package: Path, accept_untrusted: bool, *,

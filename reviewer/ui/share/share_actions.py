@@ -13,9 +13,11 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
+from reviewer.core.annotations.export import AnnotationReport
 from reviewer.core.export import ExportReport
 from reviewer.core.incidents import list_incidents
 from reviewer.core.keys import signed_by_line
+from reviewer.core.labels import list_labels
 from reviewer.core.merge import UNSIGNED_MARK, UNTRUSTED_MARK, MergeReport
 from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
@@ -23,6 +25,7 @@ from reviewer.ui.job_runner import JobRunner
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share import jobs
+from reviewer.ui.share.annotations_dialog import AnnotationsDialog
 from reviewer.ui.share.export_dialog import ExportDialog
 from reviewer.ui.workers import Job
 from reviewer.wording import describe_counts, kind_word
@@ -101,6 +104,43 @@ class ShareActions(QObject):
             heading += "<br><b>Not in the package (listed in its manifest as missing):</b>"
         self._show("Export", heading, lines)
         self._status(f"Exported {report.path}")
+
+    # -- annotations ----------------------------------------------------------------
+
+    def annotations_dialog(self, selected_incidents: list[str] | None = None) -> None:
+        session = self._session()
+        if session is None:
+            return
+        dialog = AnnotationsDialog([label.name for label in list_labels(session.case)],
+                                   list_incidents(session.case), session.path.parent,
+                                   selected_incidents, self.window)
+        if dialog.exec():
+            self.start_annotations(dialog.out_path(), dialog.chosen_format(),
+                                   dialog.chosen_labels(), dialog.chosen_incidents(),
+                                   replace=dialog.replace)
+
+    def start_annotations(self, out: Path, fmt: str, labels: list[str], incidents: list[str],
+                          *, replace: bool = False) -> bool:
+        """Export the tags in the background; an existing export is replaced only if
+        `replace` (a folder that is not one, never)."""
+        session = self._session()
+        if session is None:
+            return False
+        return self._run("Exporting annotations",
+                         Job(jobs.annotations_job, session.path, session.actor, out, fmt,
+                             labels, incidents, replace),
+                         self._annotations_exported, "Annotation export failed")
+
+    def _annotations_exported(self, report: AnnotationReport) -> None:
+        if report.cancelled:
+            self._status("Annotation export cancelled: nothing was written.")
+            return
+        heading = (f"<b>Tags exported:</b> {html.escape(str(report.path))}<br>{report.tags}"
+                   f" tag(s) on {report.images} image(s) as {report.format.upper()}.")
+        lines = [f"warning: {warning}" for warning in report.warnings]
+        lines += [f"missing: {m['path']}: {m['detail']}" for m in report.missing]
+        self._show("Export annotations", heading, lines)
+        self._status(f"Exported the tags to {report.path}")
 
     # -- merge ----------------------------------------------------------------------
 
