@@ -174,3 +174,24 @@ def test_a_copied_case_still_verifies(tagged, tmp_path):
     shutil.copytree(case.path, tmp_path / "copy.case")
     with open_case(tmp_path / "copy.case") as copy:
         assert verify_case(copy).ok
+
+
+def test_unpacked_packages_are_explained(demo, tmp_path):
+    """A whole package replays from the sender's start; a partial one (rows of other
+    incidents pruned) from the snapshot of what arrived."""
+    from reviewer.core.unpack import unpack_package
+
+    whole, partial = tmp_path / "whole.zip", tmp_path / "partial.zip"
+    export_case(demo, whole)
+    first = demo.conn.execute("SELECT id FROM incidents ORDER BY id").fetchone()[0]
+    export_case(demo, partial, incidents=[first])
+    with unpack_package(whole, tmp_path / "whole", actor="bob") as case:
+        report = verify_case(case)
+        assert report.ok, report.problems
+        assert not report.history["from_snapshot"]
+    with unpack_package(partial, tmp_path / "partial", actor="bob") as case:
+        report = verify_case(case)
+        assert report.ok, report.problems
+        assert report.history["from_snapshot"]
+        _sql(case, "UPDATE incidents SET title = 'Changed'")
+        assert any("title is \"Changed\"" in line for line in _history(verify_case(case)))
