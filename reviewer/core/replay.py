@@ -144,15 +144,15 @@ def with_after_state(conn: sqlite3.Connection, details: dict[str, Any]) -> dict[
     rows, gone = take_touched(conn)
     if not rows and not gone:
         return details
-    said_rows: set[tuple[str, RowKey]] = set()
+    said_rows: dict[tuple[str, RowKey], str] = {}
     said_gone: set[tuple[str, RowKey]] = set()
     for op, table, entry in _changes_rows(details.get("changes") or {}):
         if op == "removed":
             said_gone.add((table, _removed_key(table, entry)))
         else:
-            said_rows.add((table, _key(table, entry)))
+            said_rows[(table, _key(table, entry))] = _canonical(entry)
     extra_rows = {t: [r for r in rs if (t, _key(t, r)) not in said_rows
-                      or not _same_as_said(details, t, r)] for t, rs in rows.items()}
+                      or said_rows[(t, _key(t, r))] != _canonical(r)] for t, rs in rows.items()}
     extra_gone = {t: [k for k in ks if (t, tuple(k)) not in said_gone] for t, ks in gone.items()}
     out = dict(details)
     if any(extra_rows.values()):
@@ -160,14 +160,6 @@ def with_after_state(conn: sqlite3.Connection, details: dict[str, Any]) -> dict[
     if any(extra_gone.values()):
         out["removed_rows"] = {t: ks for t, ks in extra_gone.items() if ks}
     return out
-
-
-def _same_as_said(details: dict[str, Any], table: str, row: dict[str, Any]) -> bool:
-    key = _key(table, row)
-    for op, said_table, entry in _changes_rows(details.get("changes") or {}):
-        if op != "removed" and said_table == table and _key(table, entry) == key:
-            return _canonical(entry) == _canonical(row)
-    return False
 
 
 def _canonical(row: dict[str, Any]) -> str:
