@@ -390,6 +390,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
               " re-hashed; audit chain and database checked.")
         print(f"History: {signed_by_line(report.signer)}")
+        if report.history_line():
+            print(report.history_line())
     if report.cancelled:
         return cancelled("verification stopped before the end; nothing was changed")
     return OK if report.ok else MISMATCH

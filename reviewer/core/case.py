@@ -18,13 +18,13 @@ from typing import Any
 import sqlite_utils
 
 from reviewer import __version__
-from reviewer.core import leftovers, media_store
+from reviewer.core import leftovers, media_store, replay
 from reviewer.core.audit import AuditAppender, AuditRecord
 from reviewer.core.clock import default_actor, new_id, utc_now
 from reviewer.core.errors import CaseError, NewerCaseError, ValidationError
 from reviewer.core.head_signature import sign_head
 from reviewer.core.keys import Identity, ensure_identity, identity_name
-from reviewer.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from reviewer.core.schema import APPLICATION_ID, MIGRATIONS, REPLAY_VERSION, SCHEMA_VERSION
 
 CASE_SUFFIX = ".case"
 DB_NAME = "case.sqlite"
@@ -49,12 +49,16 @@ class Transaction:
         # here, so this is where a NUL byte is refused: other programs reading the case,
         # its exports or its reports would cut the text short at it.
         details = details or {}
-        where = _nul_in(details) or ("actor" if "\x00" in self.actor else None)
+        # A snapshot holds rows already in the case, whatever they hold.
+        where = (None if action == replay.SNAPSHOT_ACTION else _nul_in(details)) \
+            or ("actor" if "\x00" in self.actor else None)
         if where:
             raise ValidationError(where, "contains a NUL byte (\\0), which text here cannot"
                                          " hold; nothing was changed")
+        # The record carries the after-state of every row written so far (replay.py).
+        replay.ensure_capture(self.conn)
         return self._appender.append(self.at, self.audit_actor or self.actor, action,
-                                     object_id, details)
+                                     object_id, replay.with_after_state(self.conn, details))
 
 
 def _nul_in(value: Any, where: str = "") -> str | None:
@@ -139,6 +143,11 @@ class Case:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
             raise CaseError(self.db_path, f"cannot write to the case: {error}") from error
+        try:
+            replay.forget_touched(conn)
+        except sqlite3.Error as error:
+            _rollback(conn)
+            raise CaseError(self.db_path, f"cannot write to the case: {error}") from error
         changes_before = conn.total_changes
         try:
             appender = AuditAppender(conn)
@@ -147,6 +156,8 @@ class Case:
             yield tx
             if conn.total_changes != changes_before and appender.appended == 0:
                 raise RuntimeError("a change to the case was made without an audit record")
+            if appender.appended and replay.pending(conn):
+                tx.record(replay.ROWS_ACTION, None, {})
             if appender.appended:
                 appender.store_head()
                 sign_head(conn, signer, f"{appender.seq}:{appender.head}", tx.at)
@@ -326,4 +337,8 @@ def _migrate(case: Case, version: int) -> None:
             tx.conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),))
             tx.record("case.migrate", case.id, {"from": version, "to": target})
+            if target == REPLAY_VERSION:
+                # History before this is not replayable: keep, signed, what was found.
+                tx.record(replay.SNAPSHOT_ACTION, case.id,
+                          {"snapshot": replay.snapshot_rows(tx.conn)})
         version = target

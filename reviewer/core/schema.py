@@ -298,6 +298,15 @@ def _migrate_to_6(conn: sqlite3.Connection) -> None:
                  " CHECK (display_rotation IN (0, 90, 180, 270))")
 
 
+def _migrate_to_7(conn: sqlite3.Connection) -> None:
+    # No table changes: from here every audit record carries the after-state of the rows
+    # it wrote (replay.py). Opening an older case records a snapshot of what it holds
+    # (case._migrate), from which verify can replay its history.
+    del conn
+
+
+REPLAY_VERSION = 7
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
@@ -306,6 +315,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     4: _migrate_to_4,
     5: _migrate_to_5,
     6: _migrate_to_6,
+    7: _migrate_to_7,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

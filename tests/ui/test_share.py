@@ -211,3 +211,19 @@ def test_a_typed_package_name_that_exists_is_replaced_only_if_the_user_agrees(
     done = _wait_for_dialog(window, qtbot)
     assert "Package written" in _heading(done)
     assert zipfile.is_zipfile(tmp_path / "earlier.zip")
+
+
+def test_verify_the_open_case_names_a_row_edited_with_sqlite3(window, qtbot, small_case):
+    import sqlite3
+
+    window.open_case(small_case)
+    assert window.share.verify_case()
+    assert "every row explained" in _heading(_wait_for_dialog(window, qtbot))
+    raw = sqlite3.connect(small_case / "case.sqlite", isolation_level=None)
+    raw.execute("UPDATE evidence SET taken_at = '1999-01-01T00:00:00'")
+    raw.close()
+    assert window.share.verify_case()
+    dialog = _wait_for_dialog(window, qtbot)
+    assert "FAILS verification" in _heading(dialog)
+    assert "rows not explained" in _heading(dialog)
+    assert 'taken_at is "1999-01-01T00:00:00", the history says' in dialog.text.toPlainText()

@@ -252,6 +252,8 @@ class ShareActions(QObject):
         if report.manifest_sha256:
             heading += f"<br>Manifest SHA-256: <code>{report.manifest_sha256}</code>"
         heading += f"<br><b>{html.escape(signed_by_line(report.signer))}</b>"
+        if report.history_line():
+            heading += f"<br>{html.escape(report.history_line())}"
         self._show("Verify", heading, _problem_lines(report))
 
     # -- open a package as a new case --------------------------------------------------

@@ -1,0 +1,102 @@
+"""How long does `verify` take with the history replayed, against re-hashing the media alone?
+
+Uses the UI bench's case (bench/ui_speed.py: 10,000 photos through the real importer and
+100,000 regions in one audited write; built once, reused from --dir), then, in the same
+process and run, alternating which goes first on each --repeat:
+
+  - re-hash: SHA-256 of every original and attachment the case stores, on two threads
+    (as verify hashes);
+  - verify: `reviewer.core.verify.verify_case`, everything it does: SQLite's integrity
+    and foreign-key checks, the audit chain, the signed head, the replay of every
+    record's after-state compared with every table, and the same re-hash.
+
+Also prints the replay and the comparison alone. Target (issue 13): verify at most 2x
+the re-hash. A measurement, not a test: exits 0 whatever the figures.
+
+    python bench/verify_speed.py [--dir /tmp/ui_bench] [--repeat 3] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+TARGET_RATIO = 2.0
+
+
+def rehash(case) -> int:
+    from reviewer.core.evidence import stored_file
+    from reviewer.core.media_store import sha256_file
+
+    paths = [stored_file(case, *row) for row in case.conn.execute(
+        "SELECT stored_path, linked_path, linked_path_hex FROM evidence")]
+    paths += [case.path / p for (p,) in case.conn.execute("SELECT stored_path FROM attachments")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(sha256_file, paths))
+    return len(paths)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/ui_bench"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--rebuild", action="store_true")
+    args = parser.parse_args(argv)
+
+    import ui_speed
+
+    from reviewer.core.case import open_case
+    from reviewer.core.replay import compare, replay
+    from reviewer.core.verify import verify_case
+
+    info = ui_speed.build_case(args.dir.resolve(), args.rebuild)
+    started = time.monotonic()
+    with open_case(info["case"], actor=ui_speed.SETUP_ACTOR) as case:
+        opened = time.monotonic() - started
+        records = case.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+        print(f"case: {info['case']} ({records} audit records; opened, migrated if older,"
+              f" in {opened:.1f} s)", flush=True)
+        rehash(case)        # warm the page cache: both sides read the same files after
+        hashed, verified, replayed, compared = [], [], [], []
+        for run in range(args.repeat):
+            order = ("rehash", "verify") if run % 2 == 0 else ("verify", "rehash")
+            for what in order:
+                started = time.monotonic()
+                if what == "rehash":
+                    files = rehash(case)
+                    hashed.append(time.monotonic() - started)
+                else:
+                    report = verify_case(case)
+                    verified.append(time.monotonic() - started)
+                    if not report.ok:
+                        print(f"verify found {len(report.problems)} problem(s):"
+                              f" {report.problems[:3]}")
+            started = time.monotonic()
+            state = replay(case.conn)
+            replayed.append(time.monotonic() - started)
+            started = time.monotonic()
+            unexplained = compare(case.conn, state)
+            compared.append(time.monotonic() - started)
+            print(f"run {run + 1}: re-hash {hashed[-1]:.2f} s, verify {verified[-1]:.2f} s,"
+                  f" replay {replayed[-1]:.2f} s, compare {compared[-1]:.2f} s", flush=True)
+    med = statistics.median
+    ratio = med(verified) / med(hashed)
+    print(f"re-hash of {files} files: {med(hashed):.2f} s (median of {args.repeat})")
+    print(f"verify with replay:  {med(verified):.2f} s; of which replay {med(replayed):.2f} s"
+          f" ({state.records} records), compare {med(compared):.2f} s"
+          f" ({len(unexplained)} rows unexplained)")
+    print(f"{report.history_line()}")
+    print(f"ratio verify/re-hash: {ratio:.2f} (target <= {TARGET_RATIO:.0f}):"
+          f" {'PASS' if ratio <= TARGET_RATIO else 'FAIL'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The case re-derived from its history: every row's after-state in the audit log.
+
+Writing: each `Case.write()` has temporary (connection-only) triggers note which rows
+of the case's tables it touched; each audit record then carries the state of those
+rows as stored ("rows") and the keys of those gone ("removed_rows"), unless the
+edit's own `changes` (changes.py) already says the same. A hand edit made with
+another program has no such triggers and no record, so it stays unexplained.
+
+Verifying: `replay` folds the log's after-states in order into one dict per table;
+`compare` names every row that differs from that, is missing from it, or is not in
+it. A case made before this existed starts its replayable history at the
+`case.snapshot` record its migration wrote: the state it found then.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import Any
+
+from reviewer.core.changes import KINDS
+
+# table -> key columns: every table whose rows are the case's content. Not meta (the
+# case's own title and head markers), not audit (the history itself).
+TRACKED: dict[str, tuple[str, ...]] = {
+    "evidence": ("id",),
+    "exif": ("evidence_id", "tag"),
+    "labels": ("id",),
+    "regions": ("id",),
+    "incidents": ("id",),
+    "incident_regions": ("incident_id", "region_id"),
+    "incident_evidence": ("incident_id", "evidence_id"),
+    "comparisons": ("id",),
+    "attachments": ("id",),
+    "derivations": ("evidence_id",),
+    "merges": ("id",),
+    "merge_conflicts": ("id",),
+}
+_TABLE_OF_KIND = {kind: table for kind, (table, _) in KINDS.items()}
+SNAPSHOT_ACTION = "case.snapshot"
+ROWS_ACTION = "case.rows"   # rows a write changed after its last audit record
+
+RowKey = tuple[Any, ...]
+State = dict[str, dict[RowKey, dict[str, Any]]]
+
+
+def _trigger(table: str, op: str) -> str:
+    return f"replay_{table}_{op}"
+
+
+def ensure_capture(conn: sqlite3.Connection) -> None:
+    """Install the touch-noting triggers for every tracked table that exists (cheap
+    when they are all there: tables appear as a case is created or migrated)."""
+    present = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_temp_master WHERE type = 'trigger'"
+        " AND name LIKE 'replay\\_%' ESCAPE '\\'")}
+    if len(present) == 3 * len(TRACKED):
+        return
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS replay_touched"
+                 " (tbl TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (tbl, key))")
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    for table, columns in TRACKED.items():
+        if table not in tables:
+            continue
+        for op, rows in (("insert", ("NEW",)), ("update", ("OLD", "NEW")),
+                         ("delete", ("OLD",))):
+            if _trigger(table, op) in present:
+                continue
+            notes = " ".join(
+                f"INSERT OR IGNORE INTO replay_touched VALUES ('{table}', json_array("
+                + ", ".join(f"{row}.{c}" for c in columns) + "));" for row in rows)
+            conn.execute(f"CREATE TEMP TRIGGER {_trigger(table, op)} AFTER {op.upper()}"
+                         f" ON main.{table} BEGIN {notes} END")
+
+
+def forget_touched(conn: sqlite3.Connection) -> None:
+    """Start a write with nothing noted (a write made outside `Case.write()` must not be
+    explained by the next audited one)."""
+    ensure_capture(conn)
+    conn.execute("DELETE FROM temp.replay_touched")
+
+
+def _key_join(table: str) -> str:
+    return " AND ".join(f"r.{c} IS json_extract(t.key, '$[{i}]')"
+                        for i, c in enumerate(TRACKED[table]))
+
+
+def take_touched(conn: sqlite3.Connection) -> tuple[dict[str, list[dict[str, Any]]],
+                                                    dict[str, list[list[Any]]]]:
+    """The state of every row touched since the last call: (rows as stored by table,
+    keys of rows no longer there by table); forgets them."""
+    rows: dict[str, list[dict[str, Any]]] = {}
+    gone: dict[str, list[list[Any]]] = {}
+    tables = [t for (t,) in conn.execute("SELECT DISTINCT tbl FROM temp.replay_touched")]
+    for table in tables:
+        cursor = conn.execute(
+            f"SELECT t.key, r.* FROM temp.replay_touched t LEFT JOIN main.{table} r"
+            f" ON {_key_join(table)} WHERE t.tbl = ?", (table,))
+        names = [d[0] for d in cursor.description][1:]
+        first = names.index(TRACKED[table][0])
+        for key, *values in cursor:
+            if values[first] is None:
+                gone.setdefault(table, []).append(json.loads(key))
+            else:
+                rows.setdefault(table, []).append(dict(zip(names, values, strict=True)))
+    if tables:
+        conn.execute("DELETE FROM temp.replay_touched")
+    return rows, gone
+
+
+def pending(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM temp.replay_touched LIMIT 1").fetchone() is not None
+
+
+def _key(table: str, row: dict[str, Any]) -> RowKey:
+    return tuple(row[c] for c in TRACKED[table])
+
+
+def _changes_rows(changes: dict[str, Any]) -> Iterator[tuple[str, str, Any]]:
+    """(op, table, row or key) of an edit-protocol `changes` value (changes.to_json)."""
+    for op in ("added", "updated", "removed"):
+        for kind, entries in changes.get(op, {}).items():
+            table = _TABLE_OF_KIND.get(kind)
+            if table is None:
+                continue
+            for entry in entries:
+                yield op, table, entry
+
+
+def _removed_key(table: str, entry: Any) -> RowKey:
+    if isinstance(entry, dict):
+        return tuple(entry[c] for c in TRACKED[table])
+    if isinstance(entry, list):
+        return tuple(entry)
+    return (entry,)
+
+
+def with_after_state(conn: sqlite3.Connection, details: dict[str, Any]) -> dict[str, Any]:
+    """`details` plus the after-state of the rows touched since the last record that the
+    edit's own `changes` does not already give."""
+    rows, gone = take_touched(conn)
+    if not rows and not gone:
+        return details
+    said_rows: dict[tuple[str, RowKey], str] = {}
+    said_gone: set[tuple[str, RowKey]] = set()
+    for op, table, entry in _changes_rows(details.get("changes") or {}):
+        if op == "removed":
+            said_gone.add((table, _removed_key(table, entry)))
+        else:
+            said_rows[(table, _key(table, entry))] = _canonical(entry)
+    extra_rows = {t: [r for r in rs if (t, _key(t, r)) not in said_rows
+                      or said_rows[(t, _key(t, r))] != _canonical(r)] for t, rs in rows.items()}
+    extra_gone = {t: [k for k in ks if (t, tuple(k)) not in said_gone] for t, ks in gone.items()}
+    out = dict(details)
+    if any(extra_rows.values()):
+        out["rows"] = {t: rs for t, rs in extra_rows.items() if rs}
+    if any(extra_gone.values()):
+        out["removed_rows"] = {t: ks for t, ks in extra_gone.items() if ks}
+    return out
+
+
+def _canonical(row: dict[str, Any]) -> str:
+    return json.dumps(row, sort_keys=True, default=str)
+
+
+def snapshot_rows(conn: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every tracked table, as stored."""
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    out: dict[str, list[dict[str, Any]]] = {}
+    for table in TRACKED:
+        if table in tables:
+            cursor = conn.execute(f"SELECT * FROM main.{table}")
+            names = [d[0] for d in cursor.description]
+            out[table] = [dict(zip(names, row, strict=True)) for row in cursor]
+    return out
+
+
+@dataclass
+class Replayed:
+    state: State = field(default_factory=lambda: {t: {} for t in TRACKED})
+    records: int = 0
+    # When replayable history starts: the case's creation, or the snapshot taken when
+    # a case made before replay was migrated (then from_snapshot).
+    replayable_from: str | None = None
+    from_snapshot: bool = False
+
+
+def replay(conn: sqlite3.Connection) -> Replayed:
+    """Fold every audit record's after-states, in order."""
+    done = Replayed()
+    for at, action, details_text in conn.execute(
+            "SELECT at, action, details FROM audit ORDER BY seq"):
+        done.records += 1
+        if done.replayable_from is None:
+            done.replayable_from = at
+        if ('"rows"' not in details_text and '"changes"' not in details_text
+                and '"snapshot"' not in details_text and '"removed_rows"' not in details_text):
+            continue   # most records of a big import say only what was done
+        try:
+            details = json.loads(details_text)
+        except ValueError:
+            continue   # the chain check names a record that does not parse
+        if not isinstance(details, dict):
+            continue
+        if action == SNAPSHOT_ACTION and "snapshot" in details:
+            done.state = {t: {} for t in TRACKED}
+            done.replayable_from, done.from_snapshot = at, True
+            _fold_rows(done.state, details["snapshot"])
+        for op, table, entry in _changes_rows(details.get("changes") or {}):
+            if op == "removed":
+                done.state[table].pop(_removed_key(table, entry), None)
+            else:
+                done.state[table][_key(table, entry)] = dict(entry)
+        _fold_rows(done.state, details.get("rows") or {})
+        for table, keys in (details.get("removed_rows") or {}).items():
+            for key in keys:
+                done.state.get(table, {}).pop(tuple(key), None)
+    return done
+
+
+def _fold_rows(state: State, rows: dict[str, list[dict[str, Any]]]) -> None:
+    for table, entries in rows.items():
+        if table in state:
+            columns = TRACKED[table]
+            into = state[table]
+            if len(columns) == 1:
+                column = columns[0]
+                into.update(((row[column],), row) for row in entries)
+            else:
+                into.update((tuple(row[c] for c in columns), row) for row in entries)
+
+
+@dataclass(frozen=True)
+class Unexplained:
+    table: str
+    key: RowKey
+    detail: str
+
+
+def _shown(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 70 else text[:67] + "..."
+
+
+def _named(table: str, key: RowKey) -> str:
+    return f"{table} {'/'.join(str(k) for k in key)}"
+
+
+def compare(conn: sqlite3.Connection, replayed: Replayed) -> list[Unexplained]:
+    """Every row of the live tables that the replayed history does not explain."""
+    found: list[Unexplained] = []
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
+    for table in TRACKED:
+        expected = replayed.state[table]
+        if table not in tables:
+            continue
+        cursor = conn.execute(f"SELECT * FROM main.{table}")
+        names = [d[0] for d in cursor.description]
+        key_of = itemgetter(*[names.index(c) for c in TRACKED[table]])
+        single = len(TRACKED[table]) == 1
+        seen: set[RowKey] = set()
+        for values in cursor:
+            key = (key_of(values),) if single else key_of(values)
+            seen.add(key)
+            logged = expected.get(key)
+            if logged is None:
+                found.append(Unexplained(table, key, f"{_named(table, key)}: not in the"
+                                         " history (added outside the app)"))
+            # Fast path: the whole row as the log has it. A column the log's row lacks was
+            # added by a later migration with its default, so it is not compared.
+            elif tuple(map(logged.get, names, values)) != values:
+                row = dict(zip(names, values, strict=True))
+                found.extend(
+                    Unexplained(table, key, f"{_named(table, key)}: {column} is"
+                                            f" {_shown(row[column])}, the history says"
+                                            f" {_shown(value)}")
+                    for column, value in logged.items()
+                    if column in row and row[column] != value)
+        for key in expected.keys() - seen:
+            found.append(Unexplained(table, key, f"{_named(table, key)}: missing (the history"
+                                                 " has it; removed outside the app)"))
+    return found
