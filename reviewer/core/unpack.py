@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from reviewer.core import leftovers, media_store, replay
+from reviewer.core import leftovers, media_store
 from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import CASE_SUFFIX, DB_NAME, Case, create_case, open_case
 from reviewer.core.errors import Cancelled, CaseError, PackageError, PackageMismatchError
@@ -127,8 +127,3 @@ def _record_unpack(case: Case, package: Path, package_sha256: str, manifest: dic
             "exported_at": manifest.get("exported_at"), "exporter": manifest.get("exporter"),
             "selection": manifest.get("selection"), "copied_linked_originals":
             sorted(included)})
-        if (manifest.get("selection") or {}).get("incidents"):
-            # A partial package holds the sender's whole log but only some rows: its
-            # history is replayable from what arrived, not from the sender's start.
-            tx.record(replay.SNAPSHOT_ACTION, case.id,
-                      {"snapshot": replay.snapshot_rows(tx.conn)})
