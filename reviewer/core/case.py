@@ -24,7 +24,7 @@ from reviewer.core.clock import default_actor, new_id, utc_now
 from reviewer.core.errors import CaseError, NewerCaseError, ValidationError
 from reviewer.core.head_signature import sign_head
 from reviewer.core.keys import Identity, ensure_identity, identity_name
-from reviewer.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION
+from reviewer.core.schema import APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION, versions_after
 
 CASE_SUFFIX = ".case"
 DB_NAME = "case.sqlite"
@@ -320,9 +320,11 @@ def open_case(path: str | Path, actor: str | None = None,
 
 
 def _migrate(case: Case, version: int) -> None:
-    for target in range(version + 1, SCHEMA_VERSION + 1):
+    previous = version
+    for target in versions_after(version):
         with case.write() as tx:
             MIGRATIONS[target](tx.conn)
             tx.conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),))
-            tx.record("case.migrate", case.id, {"from": target - 1, "to": target})
+            tx.record("case.migrate", case.id, {"from": previous, "to": target})
+        previous = target

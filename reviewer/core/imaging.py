@@ -133,6 +133,18 @@ def _decode_with_opencv(path: Path, size: int) -> Image.Image | None:
 def decode_thumbnail(path: Path, image: Image.Image, info: ImageInfo,
                      size: int = THUMB_SIZE) -> bytes:
     """Decode the whole image at reduced scale (which also proves it decodes); JPEG bytes."""
+    return encode_thumbnail(decode_small(path, image, info, size))
+
+
+def encode_thumbnail(small: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def decode_small(path: Path, image: Image.Image, info: ImageInfo,
+                 size: int = THUMB_SIZE) -> Image.Image:
+    """The whole image decoded at reduced scale, upright, 8-bit RGB or grey."""
     try:
         # draft() makes libjpeg decode at 1/2..1/8 scale: most of the import's speed.
         image.draft("RGB", (size, size))
@@ -146,10 +158,7 @@ def decode_thumbnail(path: Path, image: Image.Image, info: ImageInfo,
         if fallback is None:
             raise MediaError(path, f"the image data does not decode: {error}") from error
         small = fallback
-    small = orient(small, info.pixel_orientation)
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
+    return orient(small, info.pixel_orientation)
 
 
 _TRANSPOSE = {

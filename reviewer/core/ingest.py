@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import io
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
-from reviewer.core import gpmf, imaging, media_store, quicktime, srt, video
+from reviewer.core import gpmf, imaging, media_store, phash, quicktime, srt, video
 from reviewer.core.atomic import write_atomically
 from reviewer.core.errors import MediaError
 from reviewer.core.metadata import read_metadata
@@ -40,6 +42,7 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
     kind: str = "photo"
     attachments: list[dict[str, object]] = field(default_factory=list)
+    picture_hash: phash.PictureHash | None = None   # None: the hash could not be made
 
 
 @dataclass
@@ -66,7 +69,9 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             return Failed(path, "empty file (0 bytes)")
         with imaging.open_image(source) as image:
             info = imaging.image_info(image)
-            thumbnail = imaging.decode_thumbnail(source, image, info)
+            small = imaging.decode_small(source, image, info)
+        thumbnail = imaging.encode_thumbnail(small)
+        picture_hash = _picture_hash(phash.hash_image, small)
         sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
         _write_thumbnail(Path(case_path), sha256, thumbnail)
         metadata = read_metadata(source, info.xmp, info.exif)
@@ -84,7 +89,7 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             warnings.append(f"the content is {info.format} but the name ends in .{suffix}")
         return Prepared(path, sha256, size, str(part) if part else None, link, info.format,
                         info.ext, info.mime, info.width, info.height, fields, metadata.tags,
-                        warnings)
+                        warnings, picture_hash=picture_hash)
     except MediaError as error:
         media_store.discard(part)
         return Failed(path, error.reason)
@@ -97,6 +102,16 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
     except Exception as error:  # a decoder bug on a hostile file must not stop the batch
         media_store.discard(part)
         return Failed(path, f"unexpected {type(error).__name__} while reading: {error}")
+
+
+def _picture_hash(make: Callable[[Any], phash.PictureHash], pixels: Any
+                  ) -> phash.PictureHash | None:
+    # The hash is a lead, not part of the evidence: a picture it cannot be made of is
+    # imported all the same, without one.
+    try:
+        return make(pixels)
+    except Exception:
+        return None
 
 
 _SUFFIXES_FOR = {
@@ -195,7 +210,8 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         }
         return Prepared(path, sha256, size, str(part) if part else None, link, info.codec, ext,
                         mimetypes.guess_type(source.name)[0] or "video/" + ext, info.width,
-                        info.height, fields, container.tags, warnings, "video", attachments)
+                        info.height, fields, container.tags, warnings, "video", attachments,
+                        _picture_hash(phash.hash_frame, first.image))
     except MediaError as error:
         for leftover in parts:
             media_store.discard(leftover)

@@ -272,12 +272,44 @@ def _migrate_to_4(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
-# MIGRATIONS[n] takes the schema from n - 1 to n.
+_V10 = """
+-- Perceptual hashes (core/phash.py) of each picture: a photo, a frame, a derived image,
+-- or a video at sampled moments (frame_ms). `hashes` is the whole, centre and cut hashes,
+-- 64 bits each, little-endian. Regenerable from the media: a lead, never an identity.
+CREATE TABLE picture_hashes (
+    evidence_id TEXT NOT NULL REFERENCES evidence (id),
+    frame_ms INTEGER NOT NULL DEFAULT 0,
+    hashes BLOB NOT NULL,
+    PRIMARY KEY (evidence_id, frame_ms)
+) WITHOUT ROWID;
+
+-- Among near-duplicates, the copy an investigator marked as the earliest or best source.
+CREATE TABLE best_sources (
+    evidence_id TEXT PRIMARY KEY REFERENCES evidence (id),
+    marked_at TEXT NOT NULL,
+    marked_by TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def _migrate_to_10(conn: sqlite3.Connection) -> None:
+    # Needs nothing from versions 5-9: only the evidence table of version 1.
+    for statement in _split_sql(_V10):
+        conn.execute(statement)
+
+
+# MIGRATIONS[n] takes the schema from the previous version present to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
     2: _migrate_to_2,
     3: _migrate_to_3,
     4: _migrate_to_4,
+    10: _migrate_to_10,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)
+
+
+def versions_after(version: int) -> list[int]:
+    """The migrations a case at `version` still needs, in order (numbers may skip)."""
+    return sorted(target for target in MIGRATIONS if target > version)
