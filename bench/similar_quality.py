@@ -57,8 +57,10 @@ def _screenshot(colour: tuple[int, int, int], bar: int) -> Callable[[Image.Image
     """The picture shown at a screen's size inside borders, with an app bar on top."""
     def render(image: Image.Image) -> Image.Image:
         screen_w, screen_h = 1080, 1920 if image.height > image.width else 1280
-        inner = image.copy()
-        inner.thumbnail((screen_w, screen_h - 2 * bar))
+        # Fitted to the screen, as a phone shows a picture (small ones are enlarged).
+        scale = min(screen_w / image.width, (screen_h - 2 * bar) / image.height)
+        inner = image.resize((max(1, int(image.width * scale)), max(1, int(image.height * scale))),
+                             Image.Resampling.BILINEAR)
         canvas = Image.new("RGB", (screen_w, screen_h), colour)
         canvas.paste(inner, ((screen_w - inner.width) // 2, (screen_h - inner.height) // 2))
         draw = ImageDraw.Draw(canvas)

@@ -27,7 +27,7 @@ _CENTRE = 0.7               # the centre hash sees the middle 70 % of each side
 _CUT = 0.1                  # the cut hashes lose 10 % on one side (or two, at a corner)
 _BORDER_TOLERANCE = 14      # grey levels from the edge's colour still count as border
 _BORDER_SHARE = 0.92        # a line is border when this share of it is the edge's colour
-_MAX_TRIM = 0.35            # never trim more than this of a side
+_MAX_TRIM = 0.45            # never trim more than this of a side
 
 
 @dataclass(frozen=True)
@@ -128,7 +128,7 @@ def _dct_hash(grey: np.ndarray) -> int:
 def trim_borders(grey: np.ndarray) -> np.ndarray:
     """Cut uniform bands off each side (a screenshot's border, then its app bar...).
 
-    Each band has its own colour; at most 35 % of a side goes.
+    Each band has its own colour; at most 45 % of a side goes.
     """
     height, width = grey.shape
     if height < 8 or width < 8:

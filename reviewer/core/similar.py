@@ -236,8 +236,22 @@ def near_duplicates_between(case: Case, new_ids: Iterable[str],
         for item in similar_to(case, evidence_id, threshold):
             if item.id not in new:
                 found.append({"id": evidence_id, "similar_id": item.id,
-                              "distance": item.distance})
+                              "distance": item.distance,
+                              "original_name": _name(case, evidence_id),
+                              "similar_original_name": _name(case, item.id)})
     return found
+
+
+def _name(case: Case, evidence_id: str) -> str:
+    row = case.conn.execute("SELECT original_name FROM evidence WHERE id = ?",
+                            (evidence_id,)).fetchone()
+    return row[0] if row else ""
+
+
+def unhashed_count(case: Case) -> int:
+    """Items with no picture hash: imported before hashing, or not decodable as pictures."""
+    return case.conn.execute("SELECT count(*) FROM evidence WHERE id NOT IN"
+                             " (SELECT evidence_id FROM picture_hashes)").fetchone()[0]
 
 
 # -- best source -----------------------------------------------------------------------
