@@ -53,9 +53,14 @@ def store_hash(tx: Transaction, evidence_id: str, picture: phash.PictureHash,
 
 def hash_media(path: Path) -> phash.PictureHash:
     """The hashes of an image file as the import makes them; MediaError if it will not decode."""
-    with imaging.open_image(path) as image:
-        info = imaging.image_info(image)
-        return phash.hash_image(imaging.decode_small(path, image, info))
+    try:
+        with imaging.open_image(path) as image:
+            info = imaging.image_info(image)
+            return phash.hash_image(imaging.decode_small(path, image, info))
+    except FileNotFoundError as error:
+        raise MediaError(path, "the file is missing") from error
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise MediaError(path, f"the image does not decode: {error}") from error
 
 
 def rebuild_hashes(case: Case, *, everything: bool = False,
@@ -92,9 +97,11 @@ def rebuild_hashes(case: Case, *, everything: bool = False,
                 batch.append((evidence_id, 0, phash.hash_frame(video.frame_at(path, 0).image)))
             else:
                 batch.append((evidence_id, 0, hash_media(path)))
-        except (MediaError, NotFoundError, OSError) as error:
-            reason = getattr(error, "reason", None) or str(error)
-            report.errors.append({"id": evidence_id, "error": reason})
+        except (MediaError, NotFoundError) as error:
+            report.errors.append({"id": evidence_id, "error": error.reason})
+        except Exception as error:  # a decoder bug on a hostile file must not stop the rest
+            report.errors.append({"id": evidence_id, "error": f"unexpected"
+                                  f" {type(error).__name__} while hashing: {error}"})
         progress(Progress(done, len(rows), evidence_id, len(report.errors)))
         if len(batch) >= 200:
             _write_batch(case, batch, report)
@@ -210,15 +217,17 @@ def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD) -> list[list[Si
         members.setdefault(root(row), set()).add(table.ids[row])
     marked = _best_sources(case)
     order = {row[0]: n for n, row in enumerate(case.conn.execute(
-        "SELECT id FROM evidence ORDER BY imported_at, id"))}
+        "SELECT id FROM evidence ORDER BY imported_at, coalesce(taken_at_utc, taken_at),"
+        " original_name, id"))}
     result = []
     for ids in members.values():
         if len(ids) < 2:
             continue
-        ranked = sorted(ids, key=lambda i: (i not in marked, order.get(i, 0)))
-        first = ranked[0]
-        result.append([SimilarItem(i, 0 if i == first else _pair_distance(table, first, i),
-                                   i in marked) for i in ranked])
+        first = min(ids, key=lambda i: (i not in marked, order.get(i, 0)))
+        rest = sorted((SimilarItem(i, _pair_distance(table, first, i), i in marked)
+                       for i in ids if i != first),
+                      key=lambda item: (item.distance, order.get(item.id, 0)))
+        result.append([SimilarItem(first, 0, first in marked), *rest])
     return sorted(result, key=lambda group: (-len(group), group[0].id))
 
 
