@@ -189,7 +189,8 @@ def similar_to(case: Case, evidence_id: str, threshold: int = phash.DEFAULT_THRE
                   key=lambda item: (item.distance, item.id))
 
 
-def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD) -> list[list[SimilarItem]]:
+def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD, *,
+           cancel: CancelFlag | None = None) -> list[list[SimilarItem]]:
     """Every set of items linked by near-duplicate pairs, largest first.
 
     Each item carries its distance to the group's first item (its best source when one
@@ -205,7 +206,10 @@ def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD) -> list[list[Si
             i = parent[i]
         return i
 
+    cancel = cancel or NeverCancel()
     for row in range(count):
+        if row % 1024 == 0 and cancel.is_set():
+            return []
         near = np.nonzero(phash.distances(table.hashes[row], table.hashes[row + 1:])
                           <= threshold)[0]
         for other in near:

@@ -34,6 +34,7 @@ from reviewer.ui.label_picker import LabelPicker
 from reviewer.ui.metadata_panel import MetadataPanel
 from reviewer.ui.regions_panel import RegionsPanel
 from reviewer.ui.session import CaseSession
+from reviewer.ui.similar_panel import DuplicatesView, SimilarPanel
 from reviewer.ui.thumbnails import ThumbnailCache
 from reviewer.ui.video_view import VideoView
 from reviewer.ui.viewer import ImageView, RegionDisplay
@@ -77,6 +78,9 @@ class CaseWorkspace(QObject):
         self.left.addTab(self.incident_page, "Incident")
         self.comparisons = ComparisonsPanel(session)
         self.left.addTab(self.comparisons, "Comparisons")
+        self.similar = SimilarPanel(session, self.thumbnails)
+        self.duplicates = DuplicatesView(session, self.thumbnails)
+        self.left.addTab(self.duplicates, "Duplicates")
         self.compare_windows: dict[str, CompareWindow] = {}
         self.video = VideoView()
         self.center = QStackedWidget()
@@ -117,6 +121,8 @@ class CaseWorkspace(QObject):
         self.incident_page.openRegion.connect(self.open_region)
         self.incident_page.settleRequested.connect(self.incidents.settle_conflict)
         self.comparisons.openComparison.connect(self.open_comparison)
+        self.similar.openItem.connect(self.go_to)
+        self.duplicates.openItem.connect(self.go_to)
         for widget, source in ((self.regions.table, self._selected_regions),
                                (self.viewer, self._selected_regions),
                                (self.browser.view, self._selected_items)):
@@ -191,10 +197,17 @@ class CaseWorkspace(QObject):
         return ("This case has no items yet: File ▸ Import files or Import folder, or drop"
                 " photos and videos on the window")
 
+    def go_to(self, evidence_id: str) -> None:
+        """Make an item current in the browser (clearing a filter that hides it)."""
+        if not self.browser.select(evidence_id):
+            self.browser.filters.reset()
+            self.browser.select(evidence_id)
+
     def show_evidence(self, evidence_id: str) -> None:
         self.current_id = evidence_id
         self.regions.show_evidence(evidence_id)
         self.metadata.show_evidence(evidence_id)
+        self.similar.show_evidence(evidence_id)
         self.video.stop()
         if not evidence_id:
             self.center.setCurrentWidget(self.viewer)
@@ -351,3 +364,4 @@ class CaseWorkspace(QObject):
             self._keeping.done.wait(30)
         self.thumbnails.shutdown()
         self.incident_page.shutdown()
+        self.duplicates.shutdown()
