@@ -183,7 +183,7 @@ class DuplicatesView(QWidget):
 
     openItem = Signal(str)
 
-    def __init__(self, session: CaseSession, thumbnails: ThumbnailCache) -> None:
+    def __init__(self, session: CaseSession, thumbnails: ThumbnailCache, jobs: Jobs) -> None:
         super().__init__()
         self.session = session
         self.rows = _Thumbnailed(session, thumbnails)
@@ -212,7 +212,7 @@ class DuplicatesView(QWidget):
         thumbnails.ready.connect(self.rows.arrived)
         session.bestSourcesChanged.connect(self.reload)
         session.evidenceChanged.connect(self.reload)
-        self._jobs = Jobs()
+        self._jobs = jobs
         self._job: Job | None = None
         self._stale = True
 
@@ -269,8 +269,9 @@ class DuplicatesView(QWidget):
         return [[top.child(i).text(0) for i in range(top.childCount())] for top in tops]
 
     def shutdown(self) -> None:
-        self._jobs.cancel_all()
-        self._jobs.wait_all()
+        if self._job is not None:
+            self._job.cancel()
+            self._job.done.wait(30)
 
     def _activated(self, item: QTreeWidgetItem, _column: int = 0) -> None:
         evidence_id = item.data(0, IdRole)

@@ -79,8 +79,6 @@ class CaseWorkspace(QObject):
         self.comparisons = ComparisonsPanel(session)
         self.left.addTab(self.comparisons, "Comparisons")
         self.similar = SimilarPanel(session, self.thumbnails)
-        self.duplicates = DuplicatesView(session, self.thumbnails)
-        self.left.addTab(self.duplicates, "Duplicates")
         self.compare_windows: dict[str, CompareWindow] = {}
         self.video = VideoView()
         self.center = QStackedWidget()
@@ -97,6 +95,8 @@ class CaseWorkspace(QObject):
         self.current_id = ""
         self._jobs = Jobs()
         self._keeping: Job | None = None
+        self.duplicates = DuplicatesView(session, self.thumbnails, self._jobs)
+        self.left.addTab(self.duplicates, "Duplicates")
         self._connect()
         self.show_evidence(self.browser.current_id())
 
