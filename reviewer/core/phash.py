@@ -52,23 +52,36 @@ class PictureHash:
         return cls(tuple(int(v) for v in np.frombuffer(data, dtype="<u8")))
 
     def distance(self, other: PictureHash) -> int:
-        return int(distances(self.as_array(), other.as_array()[None, :])[0])
+        return int(distances(self.as_array(), other.as_array()[:, None])[0])
 
     def as_array(self) -> np.ndarray:
         return np.asarray(self.values, dtype=np.uint64)
 
 
-def distances(probe: np.ndarray, table: np.ndarray) -> np.ndarray:
-    """Distance in bits from one picture's hashes to each row of `table` (n, HASHES).
+def distances(probe: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """Distance in bits (uint8) from one picture's hashes to each of n pictures.
 
-    The smaller of: whole to whole, centre to centre, the probe's whole to each of
-    the row's cuts, each of the probe's cuts to the row's whole.
+    `columns` is (HASHES, n): one contiguous row per kind of hash, so that each step
+    is one pass over memory. The distance is the smallest of: whole to whole, centre
+    to centre, the probe's whole to each of the other's cuts, each of the probe's cuts
+    to the other's whole.
     """
-    whole, centre, cuts = probe[0], probe[1], probe[2:]
-    best = np.bitwise_count(table[:, 0] ^ whole)
-    np.minimum(best, np.bitwise_count(table[:, 1] ^ centre), out=best)
-    np.minimum(best, np.bitwise_count(table[:, 2:] ^ whole).min(axis=1), out=best)
-    np.minimum(best, np.bitwise_count(table[:, 0:1] ^ cuts[None, :]).min(axis=1), out=best)
+    count = columns.shape[1]
+    scratch = np.empty(count, dtype=np.uint64)
+    bits = np.empty(count, dtype=np.uint8)
+    best = np.full(count, 64, dtype=np.uint8)
+
+    def fold(column: np.ndarray, value: np.uint64) -> None:
+        np.bitwise_xor(column, value, out=scratch)
+        np.bitwise_count(scratch, out=bits)
+        np.minimum(best, bits, out=best)
+
+    whole = columns[0]
+    fold(whole, probe[0])
+    fold(columns[1], probe[1])
+    for cut in range(2, HASHES):
+        fold(columns[cut], probe[0])
+        fold(whole, probe[cut])
     return best
 
 

@@ -10,6 +10,7 @@ over an in-memory table, re-read only when the case's hashes change).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,24 +128,24 @@ class _Table:
     def __init__(self, key: tuple[Any, ...], ids: list[str], hashes: np.ndarray) -> None:
         self.key = key
         self.ids = ids
-        self.hashes = hashes
+        self.hashes = hashes            # (HASHES, n): one contiguous row per kind of hash
         self.row_of: dict[str, list[int]] = {}
         for row, evidence_id in enumerate(ids):
             self.row_of.setdefault(evidence_id, []).append(row)
 
 
-_tables: dict[str, _Table] = {}
+# One table per open case (its connection's counters below say whether it is current).
+_tables: weakref.WeakKeyDictionary[Case, _Table] = weakref.WeakKeyDictionary()
 _tables_lock = threading.Lock()
 
 
 def _table(case: Case) -> _Table:
-    # Hashes are only ever added or replaced, each replacement by a write that moves
-    # the audit head: the head and the row count tell whether the cache is current.
-    head = case.conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
-    count = case.conn.execute("SELECT count(*) FROM picture_hashes").fetchone()[0]
-    key = (head, count)
+    # data_version moves when another connection commits, total_changes when this one
+    # does: both cost nothing, unlike counting the rows.
+    version = case.conn.execute("PRAGMA data_version").fetchone()[0]
+    key = (version, case.conn.total_changes)
     with _tables_lock:
-        cached = _tables.get(str(case.db_path))
+        cached = _tables.get(case)
         if cached is not None and cached.key == key:
             return cached
     rows = case.conn.execute("SELECT evidence_id, hashes FROM picture_hashes").fetchall()
@@ -154,9 +155,9 @@ def _table(case: Case) -> _Table:
     if len(usable) != len(rows):   # a row from another hash layout: leave it out
         ids = [row[0] for row in rows if len(row[1]) == width]
     data = np.frombuffer(b"".join(usable), dtype="<u8").astype(np.uint64)
-    table = _Table(key, ids, data.reshape(len(ids), phash.HASHES))
+    table = _Table(key, ids, np.ascontiguousarray(data.reshape(len(ids), phash.HASHES).T))
     with _tables_lock:
-        _tables[str(case.db_path)] = table
+        _tables[case] = table
     return table
 
 
@@ -175,9 +176,9 @@ def similar_to(case: Case, evidence_id: str, threshold: int = phash.DEFAULT_THRE
     rows = table.row_of.get(evidence_id)
     if not rows:
         return []
-    best = np.full(len(table.ids), 65, dtype=np.int64)
+    best = np.full(len(table.ids), 64, dtype=np.uint8)
     for row in rows:
-        np.minimum(best, phash.distances(table.hashes[row], table.hashes), out=best)
+        np.minimum(best, phash.distances(table.hashes[:, row], table.hashes), out=best)
     near = np.nonzero(best <= threshold)[0]
     found: dict[str, int] = {}
     for row in near:
@@ -210,7 +211,7 @@ def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD, *,
     for row in range(count):
         if row % 1024 == 0 and cancel.is_set():
             return []
-        near = np.nonzero(phash.distances(table.hashes[row], table.hashes[row + 1:])
+        near = np.nonzero(phash.distances(table.hashes[:, row], table.hashes[:, row + 1:])
                           <= threshold)[0]
         for other in near:
             a, b = root(row), root(row + 1 + int(other))
@@ -236,8 +237,9 @@ def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD, *,
 
 
 def _pair_distance(table: _Table, a: str, b: str) -> int:
-    rows_b = table.hashes[table.row_of[b]]
-    return int(min(phash.distances(table.hashes[row], rows_b).min() for row in table.row_of[a]))
+    rows_b = table.hashes[:, table.row_of[b]]
+    return int(min(phash.distances(table.hashes[:, row], rows_b).min()
+                   for row in table.row_of[a]))
 
 
 def near_duplicates_between(case: Case, new_ids: Iterable[str],
