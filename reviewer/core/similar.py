@@ -10,7 +10,6 @@ over an in-memory table, re-read only when the case's hashes change).
 from __future__ import annotations
 
 import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from reviewer.core import imaging, phash, video
-from reviewer.core.case import Case, Transaction
+from reviewer.core.case import Case, Transaction, open_case
 from reviewer.core.errors import MediaError, NotFoundError
 from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -134,18 +133,18 @@ class _Table:
             self.row_of.setdefault(evidence_id, []).append(row)
 
 
-# One table per open case (its connection's counters below say whether it is current).
-_tables: weakref.WeakKeyDictionary[Case, _Table] = weakref.WeakKeyDictionary()
+# One table per case database, shared by every connection of this process (the app's and
+# its jobs'), so that one read at opening (warm_up) serves every later query.
+_tables: dict[str, _Table] = {}
 _tables_lock = threading.Lock()
 
 
 def _table(case: Case) -> _Table:
-    # data_version moves when another connection commits, total_changes when this one
-    # does: both cost nothing, unlike counting the rows.
-    version = case.conn.execute("PRAGMA data_version").fetchone()[0]
-    key = (version, case.conn.total_changes)
+    # Writing or replacing a hash gives its row a new, higher rowid; deleting one lowers
+    # the count: together they say whether the table in memory is current.
+    key = case.conn.execute("SELECT max(rowid), count(*) FROM picture_hashes").fetchone()
     with _tables_lock:
-        cached = _tables.get(case)
+        cached = _tables.get(str(case.db_path))
         if cached is not None and cached.key == key:
             return cached
     rows = case.conn.execute("SELECT evidence_id, hashes FROM picture_hashes").fetchall()
@@ -157,8 +156,21 @@ def _table(case: Case) -> _Table:
     data = np.frombuffer(b"".join(usable), dtype="<u8").astype(np.uint64)
     table = _Table(key, ids, np.ascontiguousarray(data.reshape(len(ids), phash.HASHES).T))
     with _tables_lock:
-        _tables[case] = table
+        _tables[str(case.db_path)] = table
     return table
+
+
+def warm_up(case_path: Path, *, progress: ProgressCallback = no_progress,
+            cancel: CancelFlag | None = None) -> int:
+    """Read a case's hashes into memory ahead of the first query (the app, at opening)."""
+    with open_case(case_path, actor="reader") as case:
+        return len(_table(case).ids)
+
+
+def is_loaded(case: Case) -> bool:
+    """Whether this case's hashes have been read into memory (by a query or warm_up)."""
+    with _tables_lock:
+        return str(case.db_path) in _tables
 
 
 def has_hash(case: Case, evidence_id: str) -> bool:

@@ -121,6 +121,8 @@ class SimilarPanel(QWidget):
         self.session = session
         self.rows = _Thumbnailed(session, thumbnails)
         self.evidence_id = ""
+        self._ready = False
+        self._closed = False
         self.heading = QLabel()
         self.heading.setWordWrap(True)
         self.list = QListWidget()
@@ -149,6 +151,10 @@ class SimilarPanel(QWidget):
             self.heading.setText("No item is shown.")
             self.best_button.setEnabled(False)
             return
+        if not similar.is_loaded(self.session.case) and not self._ready:
+            self.heading.setText("Reading the case's picture hashes…")
+            self.best_button.setEnabled(False)
+            return
         found = similar.similar_to(self.session.case, evidence_id)
         hashed = bool(found) or similar.has_hash(self.session.case, evidence_id)
         self.best_button.setEnabled(bool(found))
@@ -168,6 +174,15 @@ class SimilarPanel(QWidget):
                              f"{item.distance} bits of 64 apart")
             entry.setIcon(self.rows.icon_for(row, entry))
             self.list.addItem(entry)
+
+    def hashes_ready(self, _result: object = None) -> None:
+        """The case's hashes are in memory (or could not be read ahead: query directly)."""
+        self._ready = True
+        if not self._closed:
+            self.show_evidence(self.evidence_id)
+
+    def shutdown(self) -> None:
+        self._closed = True     # the case is closing: a late warm-up changes nothing
 
     def names(self) -> list[str]:
         return [self.list.item(i).text() for i in range(self.list.count())]

@@ -13,6 +13,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QMenu, QSplitter, QStackedWidget, QTabWidget, QWidget
 
+from reviewer.core import similar
 from reviewer.core.case import open_case
 from reviewer.core.comparisons import list_comparisons
 from reviewer.core.errors import ReviewerError
@@ -98,6 +99,10 @@ class CaseWorkspace(QObject):
         self.duplicates = DuplicatesView(session, self.thumbnails, self._jobs)
         self.left.addTab(self.duplicates, "Duplicates")
         self._connect()
+        # The hashes are read once, off the UI thread, so the Similar items panel answers
+        # at once even on a large case (the first item is shown before they are in).
+        self._warming = self._jobs.run(Job(similar.warm_up, session.path),
+                                       self.similar.hashes_ready, self.similar.hashes_ready)
         self.show_evidence(self.browser.current_id())
 
     def _connect(self) -> None:
@@ -365,3 +370,5 @@ class CaseWorkspace(QObject):
         self.thumbnails.shutdown()
         self.incident_page.shutdown()
         self.duplicates.shutdown()
+        self.similar.shutdown()
+        self._warming.done.wait(30)

@@ -43,6 +43,7 @@ def test_the_similar_panel_lists_the_copy_and_a_click_opens_it(window, qtbot, co
     _show_dock(window, "Similar items")
     panel = workspace.similar
     qtbot.waitUntil(panel.isVisible)
+    qtbot.waitUntil(lambda: len(panel.names()) == 1)   # once the hashes are read
     names = panel.names()
     assert len(names) == 1 and names[0].startswith("forwarded_copy.jpg\ndistance ")
     assert UNRELATED.split("/")[-1] not in "".join(names)
