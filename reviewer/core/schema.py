@@ -276,8 +276,8 @@ _V10 = """
 -- Perceptual hashes (core/phash.py) of each picture: a photo, a frame, a derived image,
 -- or a video at sampled moments (frame_ms). `hashes` is the whole, centre and cut hashes,
 -- 64 bits each, little-endian. Regenerable from the media: a lead, never an identity.
--- A rowid table: a hash written (or replaced) takes a new, higher rowid, so max(rowid) and
--- the row count tell a reader whether the hashes it holds in memory are current.
+-- A rowid table: a hash written (or replaced) takes a new, higher rowid, so max(rowid)
+-- tells a reader whether the hashes it holds in memory are current.
 CREATE TABLE picture_hashes (
     evidence_id TEXT NOT NULL REFERENCES evidence (id),
     frame_ms INTEGER NOT NULL DEFAULT 0,

@@ -140,9 +140,10 @@ _tables_lock = threading.Lock()
 
 
 def _table(case: Case) -> _Table:
-    # Writing or replacing a hash gives its row a new, higher rowid; deleting one lowers
-    # the count: together they say whether the table in memory is current.
-    key = case.conn.execute("SELECT max(rowid), count(*) FROM picture_hashes").fetchone()
+    # Writing or replacing a hash gives its row a new, higher rowid, and a case never
+    # deletes one (only a package's pruned copy does): the highest rowid says whether the
+    # table in memory is current, at the cost of one index lookup.
+    key = case.conn.execute("SELECT max(rowid) FROM picture_hashes").fetchone()
     with _tables_lock:
         cached = _tables.get(str(case.db_path))
         if cached is not None and cached.key == key:

@@ -170,3 +170,25 @@ def test_merge_reports_near_duplicates_between_the_package_and_the_case(tmp_path
         assert report.to_dict()["near_duplicates"] == near
     finally:
         bob.close()
+
+
+def test_an_incident_package_carries_no_hashes_of_the_items_left_out(imported, tmp_path):
+    """A hash says what a picture looks like: it must not travel without the picture."""
+    import zipfile
+
+    from reviewer.core.incidents import add_incident, link_evidence
+
+    case, ids = imported
+    incident = add_incident(case, "Shelling of the market")
+    kept = ids[Path(UNRELATED).name]
+    link_evidence(case, incident.id, kept)
+    out = tmp_path / "incident.zip"
+    export_case(case, out, incidents=[incident.id])
+    with zipfile.ZipFile(out) as package:
+        database = tmp_path / "snapshot.sqlite"
+        database.write_bytes(package.read("case.sqlite"))
+    conn = sqlite3.connect(database)
+    try:
+        assert conn.execute("SELECT evidence_id FROM picture_hashes").fetchall() == [(kept,)]
+    finally:
+        conn.close()
