@@ -93,3 +93,20 @@ def test_rebuild_hashes_an_older_case_and_names_what_does_not_decode(cli: Cli, n
     assert line.startswith(f"error: {bad}: no picture hash: the image does not decode")
     assert query(case, "SELECT evidence_id FROM picture_hashes") == [(good,)]
     assert cli("similar", case, good, "--json").json()["hashed"] is True
+
+
+def test_merge_names_incoming_pictures_that_look_like_ones_already_here(
+        cli: Cli, new_case, corpus: Path, tmp_path):
+    alice = new_case("alice")
+    cli("import", alice, corpus / ORIGINAL, corpus / UNRELATED)
+    package = tmp_path / "alice.zip"
+    cli("export", alice, package)
+    bob = new_case("bob")
+    forwarded = tmp_path / "forwarded.jpg"
+    Image.open(corpus / ORIGINAL).convert("RGB").save(forwarded, "JPEG", quality=30)
+    bobs = cli("import", bob, forwarded, "--json").json()["imported"][0]["id"]
+    merged = cli("merge", bob, package, "--accept-untrusted")
+    [line] = [text for text in merged.stdout.splitlines() if text.startswith("near-duplicate:")]
+    assert line.startswith("near-duplicate: nikon_coolpix_p6000_DSCN0010.jpg (")
+    assert f"looks like forwarded.jpg ({bobs[:8]}) already here" in line
+    assert "kodak" not in merged.stdout
