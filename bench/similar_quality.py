@@ -111,7 +111,10 @@ def source_of(relative: str) -> str:
 def hash_path(path: Path) -> phash.PictureHash:
     with imaging.open_image(path) as image:
         info = imaging.image_info(image)
-        return phash.hash_image(imaging.decode_small(path, image, info))
+        picture = phash.hash_image(imaging.decode_small(path, image, info))
+    if picture is None:
+        raise MediaError(path, "too small or flat to compare")
+    return picture
 
 
 def load_upright(path: Path) -> Image.Image:
@@ -131,7 +134,7 @@ def main() -> None:
     thresholds = [int(t) for t in args.thresholds.split(",")]
 
     originals: dict[str, tuple[str, phash.PictureHash]] = {}
-    variants: list[tuple[str, str, phash.PictureHash]] = []   # name, source, hash
+    variants: list[tuple[str, str, phash.PictureHash | None]] = []   # name, source, hash
     with tempfile.TemporaryDirectory(prefix="reviewer-similar-") as scratch:
         for folder in FOLDERS:
             for path in sorted((args.corpus / folder).rglob("*")):
@@ -150,15 +153,18 @@ def main() -> None:
                 for name, (transform, quality) in VARIANTS.items():
                     target = Path(scratch) / f"{len(variants)}.jpg"
                     transform(picture).convert("RGB").save(target, "JPEG", quality=quality)
-                    variants.append((f"{relative} {name}", source_of(relative),
-                                     hash_path(target)))
+                    try:
+                        variant_hash: phash.PictureHash | None = hash_path(target)
+                    except MediaError:   # too flat to hash: a copy not found
+                        variant_hash = None
+                    variants.append((f"{relative} {name}", source_of(relative), variant_hash))
                     target.unlink()
 
     positives: list[tuple[int, str]] = []
     negatives: list[tuple[int, str]] = []
     for name, source, variant_hash in variants:
         for relative, (original_source, original_hash) in originals.items():
-            distance = variant_hash.distance(original_hash)
+            distance = 65 if variant_hash is None else variant_hash.distance(original_hash)
             (positives if source == original_source else negatives).append(
                 (distance, f"{name} ~ {relative}"))
     print(f"{len(originals)} originals, {len(variants)} variants "

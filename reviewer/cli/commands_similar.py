@@ -52,7 +52,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
                     bar.close()
             for failure in rebuilt.errors:
                 error_line(failure["id"], f"no picture hash: {failure['error']}")
-            document["rebuild"] = {"hashed": len(rebuilt.hashed), "errors": rebuilt.errors}
+            document["rebuild"] = {"hashed": len(rebuilt.hashed), "errors": rebuilt.errors,
+                                   "too_plain": rebuilt.too_plain}
             code = PARTIAL if rebuilt.errors else OK
             if rebuilt.cancelled:
                 if args.json:
@@ -72,8 +73,9 @@ def cmd_similar(args: argparse.Namespace) -> int:
                                   for group in similar.groups(case, args.max_distance)]
         document["unhashed"] = similar.unhashed_count(case)
     if args.evidence_id and not document["hashed"]:
-        error_line(document["id"], "has no picture hash (not a picture, it does not decode, or"
-                   " it was imported before hashing: try --rebuild)")
+        error_line(document["id"], "has no picture hash (not a picture, too small or plain to"
+                   " compare, it does not decode, or it was imported before hashing: try"
+                   " --rebuild)")
         code = PARTIAL
     if args.json:
         print_json(document)

@@ -104,7 +104,7 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         return Failed(path, f"unexpected {type(error).__name__} while reading: {error}")
 
 
-def _picture_hash(make: Callable[[Any], phash.PictureHash], pixels: Any
+def _picture_hash(make: Callable[[Any], phash.PictureHash | None], pixels: Any
                   ) -> phash.PictureHash | None:
     # The hash is a lead, not part of the evidence: a picture it cannot be made of is
     # imported all the same, without one.

@@ -23,6 +23,8 @@ DEFAULT_THRESHOLD = 12
 HASH_SIZE = 8
 _SAMPLE = 32
 _WORK_SIZE = 256            # hashing works on a copy this size (the import's thumbnail)
+_MIN_SIDE = 16              # px (of the trimmed working copy) below which there is no hash
+_MIN_CONTRAST = 2.0         # grey levels (standard deviation) below which there is none
 _WINDOW_SOURCE = 128         # the trimmed picture's longest side before windows are cut
 _CENTRE = 0.7               # the centre hash sees the middle 70 % of each side
 _CUT = 0.1                  # the cut hashes lose 10 % on one side (or two, at a corner)
@@ -86,7 +88,7 @@ def distances(probe: np.ndarray, columns: np.ndarray) -> np.ndarray:
     return best
 
 
-def hash_image(image: Image.Image) -> PictureHash:
+def hash_image(image: Image.Image) -> PictureHash | None:
     """The picture's hashes; `image` is any PIL image, already upright."""
     small = image.copy()
     small.draft("L", (_WORK_SIZE, _WORK_SIZE))
@@ -97,7 +99,7 @@ def hash_image(image: Image.Image) -> PictureHash:
     return hash_grey(grey)
 
 
-def hash_frame(bgr: np.ndarray) -> PictureHash:
+def hash_frame(bgr: np.ndarray) -> PictureHash | None:
     """The hashes of a decoded video frame (BGR uint8, upright)."""
     height, width = bgr.shape[:2]
     scale = _WORK_SIZE / max(height, width, 1)
@@ -107,10 +109,16 @@ def hash_frame(bgr: np.ndarray) -> PictureHash:
     return hash_grey(cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32))
 
 
-def hash_grey(grey: np.ndarray) -> PictureHash:
-    """The hashes of a 2-D grey array (any size, ideally about 256 px)."""
+def hash_grey(grey: np.ndarray) -> PictureHash | None:
+    """The hashes of a 2-D grey array (any size, ideally about 256 px).
+
+    None for a picture too small or too flat to compare: every uniform picture (a
+    black frame, an icon-sized thumbnail) would otherwise hash alike and be "similar".
+    """
     trimmed = trim_borders(grey)
     height, width = trimmed.shape
+    if min(height, width) < _MIN_SIDE or float(trimmed.std()) < _MIN_CONTRAST:
+        return None
     if max(height, width) > _WINDOW_SOURCE:
         # Every window is shrunk to 32x32: shrinking the picture once first makes the
         # ten shrinks cheap and changes no bit that matters.

@@ -38,6 +38,7 @@ class SimilarItem:
 class RebuildReport:
     hashed: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)   # id, error
+    too_plain: list[str] = field(default_factory=list)   # too small or flat to compare
     cancelled: bool = False
 
 
@@ -51,8 +52,9 @@ def store_hash(tx: Transaction, evidence_id: str, picture: phash.PictureHash,
             "hashes": [f"{v:016x}" for v in picture.values]}
 
 
-def hash_media(path: Path) -> phash.PictureHash:
-    """The hashes of an image file as the import makes them; MediaError if it will not decode."""
+def hash_media(path: Path) -> phash.PictureHash | None:
+    """The hashes of an image file as the import makes them (None: too small or flat to
+    compare); MediaError if it will not decode."""
     try:
         with imaging.open_image(path) as image:
             info = imaging.image_info(image)
@@ -91,12 +93,14 @@ def rebuild_hashes(case: Case, *, everything: bool = False,
             break
         try:
             path = media_path(case, get_evidence(case, evidence_id))
-            if kind == "video":
-                # A video is known by its first frame; its kept frames are items of
-                # their own, hashed like photos.
-                batch.append((evidence_id, 0, phash.hash_frame(video.frame_at(path, 0).image)))
+            # A video is known by its first frame; its kept frames are items of their own,
+            # hashed like photos.
+            picture = phash.hash_frame(video.frame_at(path, 0).image) if kind == "video" \
+                else hash_media(path)
+            if picture is None:
+                report.too_plain.append(evidence_id)
             else:
-                batch.append((evidence_id, 0, hash_media(path)))
+                batch.append((evidence_id, 0, picture))
         except (MediaError, NotFoundError) as error:
             report.errors.append({"id": evidence_id, "error": error.reason})
         except Exception as error:  # a decoder bug on a hostile file must not stop the rest

@@ -159,8 +159,9 @@ class SimilarPanel(QWidget):
         hashed = bool(found) or similar.has_hash(self.session.case, evidence_id)
         self.best_button.setEnabled(bool(found))
         if not hashed:
-            self.heading.setText("This item has no picture hash (not a picture, or it does"
-                                 " not decode), so no similar items can be found.")
+            self.heading.setText("This item has no picture hash (not a picture, too small or"
+                                 " plain to compare, or it does not decode), so no similar"
+                                 " items can be found.")
             return
         self.heading.setText(f"{len(found)} similar item(s)" if found
                              else "No similar items in this case.")

@@ -83,9 +83,9 @@ def test_rebuild_hashes_an_older_case_and_names_what_does_not_decode(cli: Cli, n
     conn.close()
     damaged.write_bytes(damaged.read_bytes()[:3000])
     missing = cli("similar", case, good, expect=1)
-    assert missing.error_lines == [f"error: {good}: has no picture hash (not a picture, it does"
-                                   " not decode, or it was imported before hashing: try"
-                                   " --rebuild)"]
+    assert missing.error_lines == [f"error: {good}: has no picture hash (not a picture, too"
+                                   " small or plain to compare, it does not decode, or it was"
+                                   " imported before hashing: try --rebuild)"]
     assert "2 item(s) have no picture hash (see --rebuild)." in missing.stdout
     rebuilt = cli("similar", case, "--rebuild", "--json", expect=1)
     assert rebuilt.json()["rebuild"]["hashed"] == 1

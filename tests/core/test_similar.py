@@ -192,3 +192,19 @@ def test_an_incident_package_carries_no_hashes_of_the_items_left_out(imported, t
         assert conn.execute("SELECT evidence_id FROM picture_hashes").fetchall() == [(kept,)]
     finally:
         conn.close()
+
+
+def test_a_uniform_or_icon_sized_picture_gets_no_hash_so_they_are_not_all_similar(case,
+                                                                                   corpus):
+    """Every flat picture would hash alike: a black phone photo and a 16-px icon."""
+    flat = ["photos_gps/samsung_sm-g930f_zero_length_string.jpg",   # 4032x2012, all one grey
+            "photos_gps/htc_legend_orientation2_subsec.jpg",          # 16x16
+            "photos_gps/EDGE_samsung_gear360_gps_only_in_xmp.jpg"]    # 32x28
+    report = import_paths(case, [corpus / name for name in flat])
+    assert len(report.imported) == 3 and not report.errors
+    for item in report.imported:
+        assert not similar.has_hash(case, item["id"])
+        assert similar.similar_to(case, item["id"]) == []
+    assert similar.groups(case) == []
+    rebuilt = similar.rebuild_hashes(case)
+    assert rebuilt.errors == [] and len(rebuilt.too_plain) == 3
