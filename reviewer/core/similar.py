@@ -253,6 +253,23 @@ def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD, *,
     return sorted(result, key=lambda group: (-len(group), group[0].id))
 
 
+def group_of(case: Case, evidence_id: str, threshold: int = phash.DEFAULT_THRESHOLD
+             ) -> list[str]:
+    """The ids of an item's group (as `groups` joins them), the item first.
+
+    Walks near-duplicate links from the item: one query per member, not every pair of
+    the case.
+    """
+    members = [evidence_id]
+    seen = {evidence_id}
+    for member in members:
+        for item in similar_to(case, member, threshold):
+            if item.id not in seen:
+                seen.add(item.id)
+                members.append(item.id)
+    return members
+
+
 def _pair_distance(table: _Table, a: str, b: str) -> int:
     rows_b = table.hashes[:, table.row_of[b]]
     return int(min(phash.distances(table.hashes[:, row], rows_b).min()
@@ -310,9 +327,7 @@ def mark_best_source(case: Case, evidence_id: str,
     if not has_hash(case, evidence_id):
         raise NotFoundError(evidence_id, "has no picture hash, so no near-duplicates to"
                                          " be the best source of")
-    group = next((g for g in groups(case, threshold) if any(i.id == evidence_id for i in g)),
-                 [SimilarItem(evidence_id, 0)])
-    ids = [item.id for item in group]
+    ids = group_of(case, evidence_id, threshold)
     before = best_sources_of(case, ids)
     with case.write() as tx:
         after = [{"evidence_id": evidence_id, "marked_at": tx.at, "marked_by": tx.actor}]

@@ -60,9 +60,7 @@ class MarkBestSource(EditCommand):
         case = self.session.case
         if not self.group:
             self.before = similar.mark_best_source(case, self.evidence_id)
-            group = next((g for g in similar.groups(case)
-                          if any(i.id == self.evidence_id for i in g)), [])
-            self.group = [i.id for i in group] or [self.evidence_id]
+            self.group = similar.group_of(case, self.evidence_id)
             self.after = similar.best_sources_of(case, self.group)
         else:
             similar.set_best_sources(case, self.group, self.after)
