@@ -37,3 +37,10 @@ def describe_counts(counts: dict[str, int]) -> str:
 def kind_word(kind: str) -> str:
     """What a user calls an object of this kind ("region" is a tag, "evidence" an item)."""
     return KIND_WORDS.get(kind, kind)
+
+
+def near_duplicate_line(near: dict) -> str:
+    """A merge's incoming item that looks like one already in the case, in one line."""
+    return (f"near-duplicate: {near['original_name']} ({near['id'][:8]}) from the package"
+            f" looks like {near['similar_original_name']} ({near['similar_id'][:8]}) already"
+            f" here, {near['distance']} bits apart")

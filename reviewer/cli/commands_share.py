@@ -21,7 +21,7 @@ from reviewer.core.keys import signed_by_line
 from reviewer.core.merge import merge_package
 from reviewer.core.package_verify import verify_package
 from reviewer.core.unpack import unpack_package
-from reviewer.wording import describe_counts, kind_word
+from reviewer.wording import describe_counts, kind_word, near_duplicate_line
 
 
 def is_package(path: str) -> bool:
@@ -129,6 +129,8 @@ def cmd_merge(args: argparse.Namespace) -> int:
             print(f"conflict: {kind_word(conflict['kind'])} {conflict['local_id']} was edited"
                   f" on both sides; the package's version is kept as {conflict['incoming_id']}"
                   f" ({conflict['detail']})")
+        for near in report.near_duplicates:
+            print(near_duplicate_line(near))
         added = describe_counts(report.added) or "nothing"
         print(f"Merged {Path(args.package).name}: added {added};"
               f" {len(report.conflicts)} conflict(s), {len(report.skipped)} skipped.")

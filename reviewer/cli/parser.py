@@ -248,6 +248,7 @@ def build_parser() -> Parser:
     _add_compare_commands(commands, common)
     _add_conflict_commands(commands, common)
     _add_key_commands(commands, common)
+    _add_similar_command(commands, common)
     return parser
 
 
@@ -273,6 +274,25 @@ def _add_annotation_command(commands: argparse._SubParsersAction,
                       help="redacted copies for the public (not available yet: refused)")
     tags.add_argument("--force", action="store_true",
                       help="replace OUT if it is an earlier annotation export")
+def _add_similar_command(commands: argparse._SubParsersAction,
+                         common: argparse.ArgumentParser) -> None:
+    default_distance = 12   # phash.DEFAULT_THRESHOLD, a literal: the parser loads no OpenCV
+    similar = commands.add_parser(
+        "similar", parents=[common],
+        help="near-duplicates (re-encoded, resized, cropped, screenshotted copies) of one"
+             " item, or every group of them in the case")
+    similar.add_argument("case", metavar="CASE")
+    similar.add_argument("evidence_id", metavar="ID", nargs="?",
+                         help="the item whose copies to list (default: list every group)")
+    similar.add_argument("--max-distance", type=int, default=default_distance,
+                         choices=range(0, 65), metavar="BITS",
+                         help=f"how far apart (bits of 64) copies may be (default"
+                              f" {default_distance})")
+    similar.add_argument("--rebuild", action="store_true",
+                         help="first hash the items that have no picture hash yet (cases"
+                              " imported before hashing)")
+    similar.add_argument("--mark-best", action="store_true",
+                         help="with ID: mark it as the earliest/best source of its group")
 
 
 def _add_compare_commands(commands: argparse._SubParsersAction,
@@ -360,4 +380,4 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
-            "unpack", "conflicts", "key")
+            "unpack", "conflicts", "key", "similar")

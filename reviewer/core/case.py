@@ -24,7 +24,13 @@ from reviewer.core.clock import default_actor, new_id, utc_now
 from reviewer.core.errors import CaseError, NewerCaseError, ValidationError
 from reviewer.core.head_signature import sign_head
 from reviewer.core.keys import Identity, ensure_identity, identity_name
-from reviewer.core.schema import APPLICATION_ID, MIGRATIONS, REPLAY_VERSION, SCHEMA_VERSION
+from reviewer.core.schema import (
+    APPLICATION_ID,
+    MIGRATIONS,
+    REPLAY_VERSION,
+    SCHEMA_VERSION,
+    versions_after,
+)
 
 CASE_SUFFIX = ".case"
 DB_NAME = "case.sqlite"
@@ -331,14 +337,15 @@ def open_case(path: str | Path, actor: str | None = None,
 
 
 def _migrate(case: Case, version: int) -> None:
-    for target in sorted(v for v in MIGRATIONS if version < v <= SCHEMA_VERSION):
+    previous = version
+    for target in versions_after(version):
         with case.write() as tx:
             MIGRATIONS[target](tx.conn)
             tx.conn.execute(
                 "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(target),))
-            tx.record("case.migrate", case.id, {"from": version, "to": target})
+            tx.record("case.migrate", case.id, {"from": previous, "to": target})
             if target == REPLAY_VERSION:
                 # History before this is not replayable: keep, signed, what was found.
                 tx.record(replay.SNAPSHOT_ACTION, case.id,
                           {"snapshot": replay.snapshot_rows(tx.conn)})
-        version = target
+        previous = target

@@ -24,7 +24,7 @@ from typing import Any
 
 import cv2
 
-from reviewer.core import gpmf, media_store
+from reviewer.core import gpmf, media_store, phash
 from reviewer.core.atomic import write_atomically
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id
@@ -34,6 +34,7 @@ from reviewer.core.imaging import THUMB_SIZE
 from reviewer.core.ingest import thumbnail_path
 from reviewer.core.progress import CancelFlag, NeverCancel, ProgressCallback, no_progress
 from reviewer.core.rotation import upright_frame
+from reviewer.core.similar import store_hash
 from reviewer.core.srt import Telemetry, parse_srt, source_of
 from reviewer.core.video import Frame, encode_png, frame_at, frames_at_scenes, frames_every
 
@@ -56,6 +57,7 @@ class _Encoded:
     height: int
     sha256: str
     part: Path
+    picture_hash: phash.PictureHash | None = None
 
 
 def telemetry_for(case: Case, video_id: str) -> Telemetry | None:
@@ -108,7 +110,11 @@ def _encode(case_path: Path, frame: Frame, rotation: int = 0) -> _Encoded:
     target.parent.mkdir(parents=True, exist_ok=True)
     if ok:
         write_atomically(target, jpeg.tobytes())
-    return _Encoded(frame.index, frame.time_ms, width, height, sha256, part)
+    try:
+        picture_hash = phash.hash_frame(small)
+    except Exception:   # a lead only: the frame is kept without one
+        picture_hash = None
+    return _Encoded(frame.index, frame.time_ms, width, height, sha256, part, picture_hash)
 
 
 def _commit(case: Case, video: Evidence, telemetry: Telemetry | None,
@@ -147,10 +153,12 @@ def _commit(case: Case, video: Evidence, telemetry: Telemetry | None,
             tx.conn.execute(
                 f"INSERT INTO evidence ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                 list(row.values()))
+            hashed = store_hash(tx, frame_id, item.picture_hash) if item.picture_hash else None
             tx.record("evidence.frame", frame_id, {
                 "video_id": video.id, "frame_index": item.frame_index,
                 "frame_time_ms": item.time_ms, "sha256": item.sha256,
                 "turned": video.display_rotation or 0,
+                **({"picture_hashes": hashed["hashes"]} if hashed else {}),
                 "telemetry": None if point is None else {
                     "lat": point.lat, "lon": point.lon, "altitude": point.altitude,
                     "time": point.time}})

@@ -193,6 +193,18 @@ def _decode_with_opencv(path: Path, size: int) -> Image.Image | None:
 def decode_thumbnail(path: Path, image: Image.Image, info: ImageInfo,
                      size: int = THUMB_SIZE) -> bytes:
     """Decode the whole image at reduced scale (which also proves it decodes); JPEG bytes."""
+    return encode_thumbnail(decode_small(path, image, info, size))
+
+
+def encode_thumbnail(small: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    small.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
+
+
+def decode_small(path: Path, image: Image.Image, info: ImageInfo,
+                 size: int = THUMB_SIZE) -> Image.Image:
+    """The whole image decoded at reduced scale, upright, 8-bit RGB or grey."""
     try:
         # draft() makes libjpeg decode at 1/2..1/8 scale: most of the import's speed.
         image.draft("RGB", (size, size))
@@ -206,10 +218,7 @@ def decode_thumbnail(path: Path, image: Image.Image, info: ImageInfo,
         if fallback is None:
             raise MediaError(path, f"the image data does not decode: {error}") from error
         small = fallback
-    small = orient(small, info.pixel_orientation)
-    buffer = io.BytesIO()
-    small.save(buffer, "JPEG", quality=85)
-    return buffer.getvalue()
+    return orient(small, info.pixel_orientation)
 
 
 @dataclass
@@ -217,8 +226,13 @@ class ImportDecode:
     """What an import learns from decoding: None fields where the damage hid them."""
 
     info: ImageInfo | None
-    thumbnail: bytes | None      # JPEG; of the pixels that decode, for a damaged file
+    small: Image.Image | None    # the reduced pixels (of those that decode, if damaged)
     damage: str | None           # why the file is damaged; None for a sound one
+
+    @property
+    def thumbnail(self) -> bytes | None:
+        """JPEG bytes of `small`."""
+        return encode_thumbnail(self.small) if self.small is not None else None
 
 
 def decode_for_import(path: Path, size: int = THUMB_SIZE) -> ImportDecode:
@@ -250,14 +264,14 @@ def _decode_or_damage(path: Path, size: int) -> ImportDecode:
     with image:
         info = image_info(image)
         try:
-            return ImportDecode(info, decode_thumbnail(path, image, info, size), None)
+            return ImportDecode(info, decode_small(path, image, info, size), None)
         except MediaError as error:
             if "decompression bomb" in error.reason:
                 raise
             first = _detail(error.reason)
     try:
         with tolerating_truncation(), open_image(path) as again:
-            partial = decode_thumbnail(path, again, info, size)
+            partial = decode_small(path, again, info, size)
     except MediaError:
         return ImportDecode(info, None, f"damaged {info.format}: no pixels decode ({first})")
     return ImportDecode(info, partial, f"damaged {info.format}: the image data is cut short"

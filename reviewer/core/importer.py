@@ -29,6 +29,7 @@ from reviewer.core.errors import DiskFullError, MediaError
 from reviewer.core.ingest import Failed, Prepared, prepare_photo, prepare_video
 from reviewer.core.names import display_name, exact_bytes_hex
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
+from reviewer.core.similar import store_hash
 
 BATCH_ITEMS = 64
 BATCH_SECONDS = 0.5
@@ -296,12 +297,15 @@ def _insert(tx: Transaction, case: Case, item: Prepared) -> dict:
                     list(row.values()))
     tx.conn.executemany("INSERT INTO exif (evidence_id, tag, value) VALUES (?, ?, ?)",
                         [(evidence_id, tag, value) for tag, value in item.tags.items()])
+    hashed = store_hash(tx, evidence_id, item.picture_hash) if item.picture_hash else None
     details = {"path": row["original_path"], "sha256": item.sha256, "bytes": item.bytes,
                "kind": item.kind, "linked": item.link, "warnings": item.warnings}
     if row["original_path_hex"]:
         details["path_hex"] = row["original_path_hex"]
     if item.fields.get("damaged"):
         details["damaged"] = item.fields.get("damage_reason")
+    if hashed:
+        details["picture_hashes"] = hashed["hashes"]
     tx.record("evidence.import", evidence_id, details)
     for attachment in item.attachments:
         _attach(tx, case, evidence_id, attachment)

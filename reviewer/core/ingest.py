@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import io
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
-from reviewer.core import damage, gpmf, imaging, media_store, quicktime, quiet, srt, video
+from reviewer.core import damage, gpmf, imaging, media_store, phash, quicktime, quiet, srt, video
 from reviewer.core.atomic import write_atomically
 from reviewer.core.discover import media_suffix
 from reviewer.core.errors import MediaError
@@ -41,6 +43,7 @@ class Prepared:
     warnings: list[str] = field(default_factory=list)
     kind: str = "photo"
     attachments: list[dict[str, object]] = field(default_factory=list)
+    picture_hash: phash.PictureHash | None = None   # None: the hash could not be made
 
 
 @dataclass
@@ -67,9 +70,12 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
             return Failed(path, "empty file (0 bytes)")
         decoded = imaging.decode_for_import(source)
         info = decoded.info
+        picture_hash = (_picture_hash(phash.hash_image, decoded.small)
+                        if decoded.small is not None else None)
         sha256, size, part = _copy_in(source, Path(case_path), link, owner_pid)
-        if decoded.thumbnail is not None:
-            _write_thumbnail(Path(case_path), sha256, decoded.thumbnail)
+        thumbnail = decoded.thumbnail
+        if thumbnail is not None:
+            _write_thumbnail(Path(case_path), sha256, thumbnail)
         with quiet.captured():
             metadata = read_metadata(source, info.xmp if info else None,
                                      info.exif if info else None)
@@ -93,7 +99,7 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         return Prepared(path, sha256, size, str(part) if part else None, link, fmt, ext,
                         info.mime if info else imaging.mime_for(fmt),
                         info.width if info else None, info.height if info else None,
-                        fields, metadata.tags, warnings)
+                        fields, metadata.tags, warnings, picture_hash=picture_hash)
     except MediaError as error:
         media_store.discard(part)
         return Failed(path, error.reason)
@@ -108,6 +114,16 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
     except Exception as error:  # a decoder bug on a hostile file must not stop the batch
         media_store.discard(part)
         return Failed(path, f"unexpected {type(error).__name__} while reading: {error}")
+
+
+def _picture_hash(make: Callable[[Any], phash.PictureHash | None], pixels: Any
+                  ) -> phash.PictureHash | None:
+    # The hash is a lead, not part of the evidence: a picture it cannot be made of is
+    # imported all the same, without one.
+    try:
+        return make(pixels)
+    except Exception:
+        return None
 
 
 _SUFFIXES_FOR = {
@@ -213,7 +229,9 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         }
         return Prepared(path, sha256, size, str(part) if part else None, link, info.codec, ext,
                         mimetypes.guess_type(f"x.{ext}")[0] or "video/" + ext, info.width,
-                        info.height, fields, container.tags, warnings, "video", attachments)
+                        info.height, fields, container.tags, warnings, "video", attachments,
+                        _picture_hash(phash.hash_frame, first.image) if first is not None
+                        else None)
     except MediaError as error:
         for leftover in parts:
             media_store.discard(leftover)

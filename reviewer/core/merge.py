@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reviewer.core import leftovers, media_store
+from reviewer.core import leftovers, media_store, similar
 from reviewer.core.audit import canonical_json
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
@@ -45,7 +45,7 @@ from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import ensure_room, iter_entry, open_zip
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.rows import as_dicts
-from reviewer.core.schema import MIGRATIONS, SCHEMA_VERSION
+from reviewer.core.schema import MIGRATIONS, SCHEMA_VERSION, versions_after
 
 _CONFLICT_NAMESPACE = uuid.UUID("0b6f7c1e-4d7a-4f55-a1c9-2b8e5d3f9a10")
 
@@ -61,6 +61,8 @@ class MergeReport:
     skipped: list[dict[str, Any]] = field(default_factory=list)     # kind, id, reason
     cancelled: bool = False
     signer: dict[str, Any] | None = None        # who signed the package (see keys.py)
+    # Incoming items that look like items already here: id, similar_id, distance (bits).
+    near_duplicates: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -70,7 +72,8 @@ class MergeReport:
         return {"package": self.package, "package_sha256": self.package_sha256,
                 "merge_id": self.merge_id, "already_merged": self.already_merged,
                 "added": self.added, "unchanged": self.unchanged, "conflicts": self.conflicts,
-                "skipped": self.skipped, "cancelled": self.cancelled, "signer": self.signer}
+                "skipped": self.skipped, "cancelled": self.cancelled, "signer": self.signer,
+                "near_duplicates": self.near_duplicates}
 
     def count(self, table: dict[str, int], kind: str) -> None:
         table[kind] = table.get(kind, 0) + 1
@@ -95,7 +98,7 @@ def open_snapshot(database: Path) -> sqlite3.Connection:
                   .fetchone()[0])
     if version < SCHEMA_VERSION:
         conn.execute("BEGIN")
-        for target in sorted(v for v in MIGRATIONS if version < v <= SCHEMA_VERSION):
+        for target in versions_after(version):
             MIGRATIONS[target](conn)
         conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'",
                      (str(SCHEMA_VERSION),))
@@ -148,7 +151,20 @@ def merge_package(case: Case, package: str | Path, *, progress: ProgressCallback
             source.close()
             for part in parts.values():
                 media_store.discard(part)
+    _report_near_duplicates(case, report, merger.inserted_evidence, cancel)
     return report
+
+
+def _report_near_duplicates(case: Case, report: MergeReport, added: set[str],
+                            cancel: CancelFlag) -> None:
+    """Hash the items the package brought and name those that look like one already here.
+
+    After the merge has committed: a hash that cannot be made never undoes a merge.
+    """
+    if not added or cancel.is_set():
+        return
+    similar.rebuild_hashes(case, ids=added, cancel=cancel)
+    report.near_duplicates = similar.near_duplicates_between(case, added)
 
 
 def _media_entries(source: sqlite3.Connection, manifest: dict[str, Any]) -> dict[str, str]:

@@ -307,6 +307,33 @@ def _migrate_to_7(conn: sqlite3.Connection) -> None:
 
 REPLAY_VERSION = 7
 
+_V8 = """
+-- Perceptual hashes (core/phash.py) of each picture: a photo, a frame, a derived image,
+-- or a video at sampled moments (frame_ms). `hashes` is the whole, centre and cut hashes,
+-- 64 bits each, little-endian. Regenerable from the media: a lead, never an identity.
+-- A rowid table: a hash written (or replaced) takes a new, higher rowid, so max(rowid)
+-- tells a reader whether the hashes it holds in memory are current.
+CREATE TABLE picture_hashes (
+    evidence_id TEXT NOT NULL REFERENCES evidence (id),
+    frame_ms INTEGER NOT NULL DEFAULT 0,
+    hashes BLOB NOT NULL,
+    UNIQUE (evidence_id, frame_ms)
+);
+
+-- Among near-duplicates, the copy an investigator marked as the earliest or best source.
+CREATE TABLE best_sources (
+    evidence_id TEXT PRIMARY KEY REFERENCES evidence (id),
+    marked_at TEXT NOT NULL,
+    marked_by TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def _migrate_to_8(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_V8):
+        conn.execute(statement)
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
@@ -316,6 +343,12 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     5: _migrate_to_5,
     6: _migrate_to_6,
     7: _migrate_to_7,
+    8: _migrate_to_8,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)
+
+
+def versions_after(version: int) -> list[int]:
+    """The migrations a case at `version` still needs, in order (numbers may skip)."""
+    return sorted(target for target in MIGRATIONS if target > version)

@@ -317,17 +317,19 @@ class MainWindow(QMainWindow):
         self.docks_menu.clear()
         right = Qt.DockWidgetArea.RightDockWidgetArea
         for title, widget in (("Regions", workspace.regions), ("Metadata", workspace.metadata),
-                              ("Incidents", workspace.incidents)):
+                              ("Incidents", workspace.incidents),
+                              ("Similar items", workspace.similar)):
             dock = QDockWidget(title, self)
             dock.setObjectName(title)
             dock.setWidget(widget)
             self.addDockWidget(right, dock)
             self.docks.append(dock)
             self.docks_menu.addAction(dock.toggleViewAction())
-        regions, metadata, incidents = self.docks
+        regions, metadata, incidents, similar_items = self.docks
         # On the right: what is on this image (and its metadata), over what it is evidence of.
         self.splitDockWidget(regions, incidents, Qt.Orientation.Vertical)
         self.tabifyDockWidget(regions, metadata)
+        self.tabifyDockWidget(regions, similar_items)
         regions.raise_()
         # A third of the window, so a laptop screen keeps most of its width for the image.
         self.resizeDocks([regions], [min(540, self.width() * 36 // 100)],

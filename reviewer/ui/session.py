@@ -25,6 +25,7 @@ class CaseSession(QObject):
     incidentsChanged = Signal()         # incidents or their links changed
     labelsChanged = Signal()            # the vocabulary changed
     comparisonsChanged = Signal()       # comparisons made, aligned, noted or deleted
+    bestSourcesChanged = Signal()       # an item marked (or unmarked) as best source
     failed = Signal(str)                # a change could not be saved: one line for the user
     notice = Signal(str)                # an edit changed nothing: one line, for the status bar
 

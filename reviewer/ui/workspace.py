@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.core import similar
 from reviewer.core.case import open_case
 from reviewer.core.comparisons import list_comparisons
 from reviewer.core.errors import ReviewerError
@@ -49,6 +50,7 @@ from reviewer.ui.label_picker import LabelPicker
 from reviewer.ui.metadata_panel import MetadataPanel
 from reviewer.ui.regions_panel import RegionsPanel
 from reviewer.ui.session import CaseSession
+from reviewer.ui.similar_panel import DuplicatesView, SimilarPanel
 from reviewer.ui.thumbnails import ThumbnailCache
 from reviewer.ui.video_view import VideoView
 from reviewer.ui.viewer import ImageView, RegionDisplay
@@ -92,6 +94,7 @@ class CaseWorkspace(QObject):
         self.left.addTab(self.incident_page, "Incident")
         self.comparisons = ComparisonsPanel(session)
         self.left.addTab(self.comparisons, "Comparisons")
+        self.similar = SimilarPanel(session, self.thumbnails)
         self.compare_windows: dict[str, CompareWindow] = {}
         self.video = VideoView()
         self.center = QStackedWidget()
@@ -121,7 +124,13 @@ class CaseWorkspace(QObject):
         self._video_frames: dict[str, int] = {}     # video id -> the frame last shown
         self._shown_rotation = 0
         self._keeping: Job | None = None
+        self.duplicates = DuplicatesView(session, self.thumbnails, self._jobs)
+        self.left.addTab(self.duplicates, "Duplicates")
         self._connect()
+        # The hashes are read once, off the UI thread, so the Similar items panel answers
+        # at once even on a large case (the first item is shown before they are in).
+        self._warming = self._jobs.run(Job(similar.warm_up, session.path),
+                                       self.similar.hashes_ready, self.similar.hashes_ready)
         self.show_evidence(self.browser.current_id())
 
     def _connect(self) -> None:
@@ -148,6 +157,8 @@ class CaseWorkspace(QObject):
         self.incident_page.openRegion.connect(self.open_region)
         self.incident_page.settleRequested.connect(self.incidents.settle_conflict)
         self.comparisons.openComparison.connect(self.open_comparison)
+        self.similar.openItem.connect(self.go_to)
+        self.duplicates.openItem.connect(self.go_to)
         for widget, source in ((self.regions.table, self._selected_regions),
                                (self.viewer, self._selected_regions),
                                (self.browser.view, self._selected_items)):
@@ -222,6 +233,12 @@ class CaseWorkspace(QObject):
         return ("This case has no items yet: File ▸ Import files or Import folder, or drop"
                 " photos and videos on the window")
 
+    def go_to(self, evidence_id: str) -> None:
+        """Make an item current in the browser (clearing a filter that hides it)."""
+        if not self.browser.select(evidence_id):
+            self.browser.filters.reset()
+            self.browser.select(evidence_id)
+
     def show_evidence(self, evidence_id: str) -> None:
         if self.current_id and self.center.currentWidget() is self.video:
             # Back on this video later, the user finds the frame they were studying.
@@ -230,6 +247,7 @@ class CaseWorkspace(QObject):
         self.chosen_on_purpose = False
         self.regions.show_evidence(evidence_id)
         self.metadata.show_evidence(evidence_id)
+        self.similar.show_evidence(evidence_id)
         self.video.stop()
         self.damage_bar.show_item(None)
         if not evidence_id:
@@ -434,3 +452,6 @@ class CaseWorkspace(QObject):
             self._keeping.done.wait(30)
         self.thumbnails.shutdown()
         self.incident_page.shutdown()
+        self.duplicates.shutdown()
+        self.similar.shutdown()
+        self._warming.done.wait(30)

@@ -61,7 +61,10 @@ def test_round_trip_into_an_empty_case_matches_row_for_row(demo, empty, tmp_path
     assert merged_audit_records(empty, report.merge_id) == sent
     merge = rows(empty, "SELECT * FROM merges")[0]
     assert merge["package_sha256"] == report.package_sha256 and merge["source_case_id"] == demo.id
-    last = rows(empty, "SELECT action, details FROM audit ORDER BY seq DESC LIMIT 1")[0]
+    # After the merge's record come only the hashes of the pictures it brought (for its
+    # near-duplicate report).
+    last = rows(empty, "SELECT action, details FROM audit WHERE action <> 'similar.hash'"
+                       " ORDER BY seq DESC LIMIT 1")[0]
     assert last["action"] == "case.merge"
     assert verify_case(empty).ok
 

@@ -28,7 +28,7 @@ from reviewer.ui.share import jobs
 from reviewer.ui.share.annotations_dialog import AnnotationsDialog
 from reviewer.ui.share.export_dialog import ExportDialog
 from reviewer.ui.workers import Job
-from reviewer.wording import describe_counts, kind_word
+from reviewer.wording import describe_counts, kind_word, near_duplicate_line
 
 PACKAGE_FILTER = "Evidence package (*.zip)"
 
@@ -206,6 +206,11 @@ class ShareActions(QObject):
                  f" theirs kept as {c['incoming_id']}" for c in report.conflicts]
         lines += [f"skipped ({kind_word(s['kind'])} {s['id']}): {s['reason']}"
                   for s in report.skipped]
+        lines += [near_duplicate_line(n) for n in report.near_duplicates]
+        if report.near_duplicates:
+            heading += (f"<br><b>{len(report.near_duplicates)} near-duplicate(s):</b> incoming"
+                        " pictures that look like ones already here (a lead: see Similar"
+                        " items).")
         if report.conflicts:
             heading += (f"<br><b>{len(report.conflicts)} conflict(s):</b> both sides edited"
                         " the same object; both versions are kept, nothing was overwritten.")
