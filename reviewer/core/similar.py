@@ -120,7 +120,7 @@ def _write_batch(case: Case, batch: list[tuple[str, int, phash.PictureHash]],
         return
     with case.write() as tx:
         rows = [store_hash(tx, evidence_id, picture, at) for evidence_id, at, picture in batch]
-        tx.record("similar.hash", None, {"rows": rows})
+        tx.record("similar.hash", None, {"hashed": rows})
     report.hashed.extend(dict.fromkeys(evidence_id for evidence_id, _, _ in batch))
 
 
