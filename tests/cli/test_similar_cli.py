@@ -90,7 +90,7 @@ def test_rebuild_hashes_an_older_case_and_names_what_does_not_decode(cli: Cli, n
     rebuilt = cli("similar", case, "--rebuild", "--json", expect=1)
     assert rebuilt.json()["rebuild"]["hashed"] == 1
     [line] = rebuilt.error_lines
-    assert line.startswith(f"error: {bad}: no picture hash: the image does not decode")
+    assert line.startswith(f"error: {bad}: no picture hash: damaged image header")
     assert query(case, "SELECT evidence_id FROM picture_hashes") == [(good,)]
     assert cli("similar", case, good, "--json").json()["hashed"] is True
 
