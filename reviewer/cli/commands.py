@@ -27,7 +27,7 @@ from reviewer.cli.support import (
 from reviewer.cli.terminal import Column, ProgressBar, print_json, table
 from reviewer.core.bidi import escape_controls
 from reviewer.core.case import create_case, open_case
-from reviewer.core.errors import DiskFullError
+from reviewer.core.errors import ImportStoppedError
 from reviewer.core.evidence import (
     Evidence,
     EvidenceFilter,
@@ -79,7 +79,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   frames_every=args.frames_every,
                                   frames_scenes=args.frames == "scenes",
                                   progress=bar, cancel=cancel)
-        except DiskFullError as stopped:
+        except ImportStoppedError as stopped:
             bar.close()
             _print_stopped_import(stopped, args.json)
             raise   # then the one error line
@@ -117,7 +117,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     return OK if report.ok else PARTIAL
 
 
-def _print_stopped_import(stopped: DiskFullError, as_json: bool) -> None:
+def _print_stopped_import(stopped: ImportStoppedError, as_json: bool) -> None:
     """What a stopped import did and did not do, so the user knows what to import again."""
     committed = stopped.report.imported if isinstance(stopped.report, ImportReport) else []
     if as_json:

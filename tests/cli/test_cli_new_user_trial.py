@@ -1,0 +1,105 @@
+"""What a new user's trial of the integrated build found, each tried through the real CLI."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cli_support import TIMEOUT, Cli, cli_env, query, wait_for_rows
+
+# The `reviewer` script pip installs: its own folder, not the current one, leads sys.path.
+ENTRY_POINT = ("import sys\nfrom reviewer.cli import main\n"
+               "if __name__ == '__main__':\n    sys.exit(main())\n")
+
+
+def _run_installed(script: Path, cwd: Path, *args: object) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(script), *map(str, args)], cwd=cwd,
+                          env=cli_env(), capture_output=True, text=True, timeout=TIMEOUT,
+                          check=False)
+
+
+def test_import_from_a_folder_holding_another_reviewer_package_imports_the_photos(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    # A checkout of this project (README tells users to clone it) has a `reviewer/` folder.
+    checkout = tmp_path / "checkout"
+    (checkout / "reviewer").mkdir(parents=True)
+    (checkout / "reviewer" / "__init__.py").write_text("")
+    script = tmp_path / "bin" / "reviewer"
+    script.parent.mkdir()
+    script.write_text(ENTRY_POINT)
+    case = new_case()
+    photos = [photo_factory(f"p{n}.jpg", seed=n) for n in range(6)]   # enough for a pool
+    result = _run_installed(script, checkout, "import", case, *photos)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+    assert query(case, "SELECT count(*) FROM evidence")[0][0] == 6
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_worker_killed_mid_import_gives_one_clear_line_and_keeps_what_was_committed(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    case = new_case()
+    photo = photo_factory(size=(2400, 1800))
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(300):
+        shutil.copyfile(photo, folder / f"copy{n:03}.jpg")
+    process = cli.start("import", case, folder)
+    try:
+        wait_for_rows(case, process, 1)   # something committed, then a worker dies
+        # The workers are forked by the forkserver, a child of the importer.
+        workers = [pid for helper in _children(process.pid) for pid in _children(helper)]
+        assert workers, "no worker process found"
+        os.kill(workers[0], signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=TIMEOUT)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode != 0
+    assert "Traceback" not in stderr and "internal error" not in stderr, stderr
+    errors = stderr.strip().splitlines()
+    assert len(errors) == 1 and "worker process" in errors[0], stderr
+    assert "not imported:" in stdout
+    assert query(case, "SELECT count(*) FROM evidence")[0][0] == 1   # the same photo, kept
+    assert cli("verify", case).code == 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_a_killed_import_prints_nothing_on_the_terminal_afterwards(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    case = new_case()
+    photo = photo_factory(size=(2400, 1800))
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(300):
+        shutil.copyfile(photo, folder / f"copy{n:03}.jpg")
+    process = cli.start("import", case, folder)
+    try:
+        wait_for_rows(case, process, 1)
+        os.kill(process.pid, signal.SIGKILL)   # the importer alone, as `kill -9` does
+        # The pipes close when the last process of the group holding them has ended.
+        _stdout, stderr = process.communicate(timeout=TIMEOUT)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == -signal.SIGKILL
+    assert stderr == "", stderr
