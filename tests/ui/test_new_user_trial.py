@@ -1,0 +1,57 @@
+"""What a new user's trial of the app found, each driven with real events."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, Qt
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _reviewer(*args: str) -> subprocess.CompletedProcess:
+    """The real CLI, as the user runs it beside the app (same REVIEWER_CONFIG_DIR)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "reviewer", *args], env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+
+
+def _drag(qtbot, viewer, start: QPoint, end: QPoint) -> None:
+    port = viewer.viewport()
+    qtbot.mousePress(port, Qt.MouseButton.LeftButton, pos=start)
+    for step in range(1, 6):
+        qtbot.mouseMove(port, start + (end - start) * step / 5)
+    qtbot.mouseRelease(port, Qt.MouseButton.LeftButton, pos=end)
+
+
+def test_edits_in_the_app_record_the_keys_chosen_name_not_the_os_login(
+        window, qtbot, small_case):
+    renamed = _reviewer("key", "rename", "Tester A")
+    assert renamed.returncode == 0, renamed.stderr
+    window.open_case(small_case)
+    viewer = window.workspace.viewer
+    qtbot.waitUntil(lambda: viewer.zoom() > 0 and not viewer.sceneRect().isEmpty(),
+                    timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    _drag(qtbot, viewer, viewer.mapFromScene(200, 150), viewer.mapFromScene(500, 450))
+    conn = window.session.case.conn
+    actor = conn.execute("SELECT actor FROM audit ORDER BY seq DESC").fetchone()[0]
+    created_by = conn.execute(
+        "SELECT created_by FROM regions ORDER BY created_at DESC").fetchone()[0]
+    fingerprint = window.session.case.signer.fingerprint
+    assert actor == f"Tester A ({fingerprint})"
+    assert created_by == "Tester A"
+    assert window.settings.investigator == "Tester A"
+
+
+def test_the_apps_settings_follow_reviewer_config_dir(own_config_dir, tmp_path):
+    from reviewer.ui.settings import AppSettings
+
+    settings = AppSettings()
+    settings.add_recent(tmp_path)
+    settings.settings.sync()
+    assert (own_config_dir / "reviewer.conf").is_file()
+    assert AppSettings().recent_cases() == [str(tmp_path)]
