@@ -37,6 +37,7 @@ from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.help import OTHER_KEYS, GuideWindow, ShortcutSheet, guide_path, menu_shortcuts
 from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.key_dialog import KeyDialog, unlock_key
+from reviewer.ui.qt_logging import quiet_image_decoders
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
@@ -64,6 +65,7 @@ class WelcomePage(QWidget):
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None) -> None:
         super().__init__()
+        quiet_image_decoders()
         self.settings = settings or AppSettings()
         self.session: CaseSession | None = None
         self.workspace: CaseWorkspace | None = None

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 
 REPO = Path(__file__).resolve().parents[2]
@@ -55,3 +56,27 @@ def test_the_apps_settings_follow_reviewer_config_dir(own_config_dir, tmp_path):
     settings.settings.sync()
     assert (own_config_dir / "reviewer.conf").is_file()
     assert AppSettings().recent_cases() == [str(tmp_path)]
+
+
+@pytest.mark.no_qt_log   # Qt's messages go where they go for a user: the terminal
+def test_a_truncated_jpeg_in_the_viewer_prints_nothing_on_the_terminal(
+        window, qtbot, tmp_path, capfd, corpus):
+    from reviewer.core.case import create_case
+    from reviewer.core.importer import import_paths
+
+    # A phone photo cut off in transfer (the corpus's own truncated JPEG is too small for
+    # libjpeg to complain about).
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes((corpus / "photos_gps" / "iphone6_hdr.jpg").read_bytes()[:1_000_000])
+    with create_case(tmp_path / "broken", actor="setup") as case:
+        report = import_paths(case, [cut])
+        evidence_id = report.imported[0]["id"]
+        path = case.path
+    window.open_case(path)
+    # (everything the app printed so far counts too)
+    window.workspace.open_region(evidence_id, "")
+    viewer = window.workspace.viewer
+    qtbot.waitUntil(lambda: viewer.zoom() > 0 and not viewer.sceneRect().isEmpty(),
+                    timeout=10000)
+    qtbot.wait(200)   # the full-resolution pass after the preview
+    assert "Corrupt JPEG" not in capfd.readouterr().err
