@@ -103,3 +103,29 @@ def test_a_killed_import_prints_nothing_on_the_terminal_afterwards(
             os.killpg(process.pid, signal.SIGKILL)
     assert process.returncode == -signal.SIGKILL
     assert stderr == "", stderr
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_verify_names_the_files_a_killed_import_left_in_media_and_still_passes(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    case = new_case()
+    # Distinct photos: each is copied into the case.
+    photos = [photo_factory(f"many/p{n:03}.jpg", size=(1600, 1200), seed=n)
+              for n in range(200)]
+    folder = photos[0].parent
+    process = cli.start("import", case, folder)
+    try:
+        wait_for_rows(case, process, 1)
+        os.kill(process.pid, signal.SIGKILL)
+        process.communicate(timeout=TIMEOUT)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+    recorded = {case / row[0] for row in query(case, "SELECT stored_path FROM evidence")}
+    unrecorded = {p for p in (case / "media").rglob("*") if p.is_file()} - recorded
+    assert unrecorded, "the import ended without leaving anything half done: kill it sooner"
+    result = cli("verify", case)
+    assert result.code == 0 and "INTACT" in result.stdout
+    for path in unrecorded:
+        assert f"note: {path}: " in result.stderr, result.stderr
+    assert "interrupted import" in result.stderr
