@@ -34,7 +34,14 @@ from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.frames_dialog import FramesDialog
-from reviewer.ui.help import OTHER_KEYS, GuideWindow, ShortcutSheet, guide_path, menu_shortcuts
+from reviewer.ui.help import (
+    OTHER_KEYS,
+    SHEET_TEXT,
+    GuideWindow,
+    ShortcutSheet,
+    guide_path,
+    menu_shortcuts,
+)
 from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.key_dialog import KeyDialog, unlock_key
 from reviewer.ui.qt_logging import quiet_image_decoders
@@ -128,6 +135,8 @@ class MainWindow(QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action("&Undo", lambda: None, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("&Redo", lambda: None, "Ctrl+Shift+Z")
+        self.undo_action.setProperty(SHEET_TEXT, "Undo")
+        self.redo_action.setProperty(SHEET_TEXT, "Redo")
         edit.addActions([self.undo_action, self.redo_action])
         edit.addSeparator()
         delete = self._action("&Delete selected regions", self._delete_regions,

@@ -80,3 +80,34 @@ def test_a_truncated_jpeg_in_the_viewer_prints_nothing_on_the_terminal(
                     timeout=10000)
     qtbot.wait(200)   # the full-resolution pass after the preview
     assert "Corrupt JPEG" not in capfd.readouterr().err
+
+
+def test_ctrl_z_in_the_label_vocabulary_undoes_a_merge_named_by_its_labels(
+        window, qtbot, small_case):
+    from test_edit_protocol import _answer_input, _open_at, _three_tags
+
+    from reviewer.ui.dialogs import LabelsDialog
+
+    evidence_id, _ids = _three_tags(small_case)
+    _open_at(window, qtbot, small_case, evidence_id)
+    dialog = LabelsDialog(window.session, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    names = [dialog.list.item(i).text() for i in range(dialog.list.count())]
+    dialog.list.setCurrentRow(next(i for i, n in enumerate(names) if n.endswith("debris")))
+    _answer_input(qtbot, "crater")
+    dialog.merge()
+    regions = window.workspace.regions.model
+    assert {r.label for r in regions.regions} == {"crater"}
+    assert window.undo_action.text().replace("&", "") == "Undo Merge labels debris into crater"
+    window.show_shortcuts()
+    assert window.help_dialog.keys_for("Undo") == "Ctrl+Z"
+    assert window.help_dialog.keys_for("Redo") == "Ctrl+Shift+Z"
+    window.help_dialog.close()
+    dialog.activateWindow()
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=5000)
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert {r.label for r in regions.regions} == {"debris"}
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Z,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert {r.label for r in regions.regions} == {"crater"}
