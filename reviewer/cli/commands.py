@@ -93,7 +93,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         for item in report.warnings:
             error_line(item["path"], item["warning"], level="warning")
         for item in report.duplicates:
-            print(f"duplicate: {item['path']} is already in the case as {item['id']}")
+            print(f"duplicate: {escape_controls(item['path'])} is already in the case as"
+                  f" {item['id']}")
         frames = sum(1 for item in report.imported if item["kind"] == "frame")
         parts = [f"Imported {len(report.imported) - frames}"
                  + (f" and {frames} video frame(s)" if frames else ""),
@@ -125,9 +126,9 @@ def _print_stopped_import(stopped: ImportStoppedError, as_json: bool) -> None:
                     "error": str(stopped)})
         return
     for item in committed:
-        print(f"imported: {item['path']} as {item['id']}")
+        print(f"imported: {escape_controls(item['path'])} as {item['id']}")
     for path in stopped.not_imported:
-        print(f"not imported: {path}")
+        print(f"not imported: {escape_controls(path)}")
 
 
 def _matching_column(label_name: str | None, incident: str | None) -> tuple[str, str]:
@@ -240,7 +241,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.json:
         print_json(region.to_dict())
     else:
-        print(f"Tagged region {region.id} ({region.label}, {region.shape}) on"
+        print(f"Tagged region {region.id} ({escape_controls(region.label)}, {region.shape}) on"
               f" {region.evidence_id}" + (f", linked to incident {args.incident}"
                                           if args.incident else ""))
     return OK
@@ -279,7 +280,8 @@ def _incident_edit(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**incident.to_dict(), "changed": changed})
     elif changed:
-        print(f"Changed {', '.join(changed)} of incident {incident.id}: {incident.title}")
+        print(f"Changed {', '.join(changed)} of incident {incident.id}:"
+              f" {escape_controls(incident.title)}")
     else:
         print(f"Incident {incident.id} already had those values: nothing changed")
     return OK
@@ -293,7 +295,7 @@ def _incident_add(args: argparse.Namespace) -> int:
     if args.json:
         print_json(incident.to_dict())
     else:
-        print(f"Added incident {incident.id}: {incident.title}")
+        print(f"Added incident {incident.id}: {escape_controls(incident.title)}")
     return OK
 
 

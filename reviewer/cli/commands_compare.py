@@ -13,6 +13,7 @@ from typing import Any
 
 from reviewer.cli.support import OK, PARTIAL, error_line, opened_case
 from reviewer.cli.terminal import print_json
+from reviewer.core.bidi import escape_controls
 from reviewer.core.compare_export import check_export, describe_alignment, export_comparison
 from reviewer.core.comparisons import Comparison, compare, list_comparisons
 from reviewer.core.errors import MediaError, ReviewerError
@@ -59,8 +60,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                       "mode": args.mode,
                                       "width": exported.image.width,
                                       "height": exported.image.height}
-        before = get_evidence(case, comparison.before_id).original_name
-        after = get_evidence(case, comparison.after_id).original_name
+        before = escape_controls(get_evidence(case, comparison.before_id).original_name)
+        after = escape_controls(get_evidence(case, comparison.after_id).original_name)
     if args.json:
         print_json(document)
         return code
@@ -80,12 +81,13 @@ def cmd_comparisons(args: argparse.Namespace) -> int:
         for comparison in comparisons:
             for evidence_id in (comparison.before_id, comparison.after_id):
                 if evidence_id not in names:
-                    names[evidence_id] = get_evidence(case, evidence_id).original_name
+                    names[evidence_id] = escape_controls(
+                        get_evidence(case, evidence_id).original_name)
     if args.json:
         print_json({"comparisons": [comparison_document(c) for c in comparisons]})
         return OK
     for comparison in comparisons:
-        note = f" — {comparison.note}" if comparison.note else ""
+        note = f" — {escape_controls(comparison.note)}" if comparison.note else ""
         print(f"{comparison.id[:8]}  {names[comparison.before_id]} -> "
               f"{names[comparison.after_id]}  {describe_alignment(comparison)}{note}")
     print(f"{len(comparisons)} comparison(s)")

@@ -129,3 +129,13 @@ def test_verify_names_the_files_a_killed_import_left_in_media_and_still_passes(
     for path in unrecorded:
         assert f"note: {path}: " in result.stderr, result.stderr
     assert "interrupted import" in result.stderr
+
+
+def test_incident_titles_with_a_bidi_override_are_printed_escaped(cli: Cli, new_case):
+    case = new_case()
+    title = "Attack \u202eevil\u202c on market"
+    added = cli("incident", "add", case, "--title", title)
+    assert "\u202e" not in added.stdout and "\\u202e" in added.stdout
+    incident_id = cli("incident", "list", case, "--json").json()["incidents"][0]["id"]
+    edited = cli("incident", "edit", case, incident_id, "--title", title + "!")
+    assert "\u202e" not in edited.stdout and "\\u202e" in edited.stdout
