@@ -103,19 +103,25 @@ def cmd_import(args: argparse.Namespace) -> int:
         damaged = sum(1 for item in report.imported if item.get("damaged"))
         if damaged:
             parts.insert(1, f"{damaged} of them damaged (kept, flagged)")
+        for path in report.skipped:
+            error_line(path, "not a photo or video: skipped", level="skipped")
         if report.skipped:
-            parts.append(f"{len(report.skipped)} non-media files skipped")
+            parts.append(_count(len(report.skipped), "non-media file") + " skipped")
         for path in report.hidden:
             error_line(path, "hidden file (its name starts with a dot): skipped; name it to"
                        " import it", level="skipped")
         if report.hidden:
-            parts.append(f"{len(report.hidden)} hidden files skipped")
+            parts.append(_count(len(report.hidden), "hidden file") + " skipped")
         print(", ".join(parts) + (" (cancelled: run again to finish)" if report.cancelled
                                   else "") + ".")
     if report.cancelled:
         return cancelled("the import stopped; every item listed as imported is complete in"
                          " the case; run the same import again to finish")
     return OK if report.ok else PARTIAL
+
+
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" + ("" if number == 1 else "s")
 
 
 def _print_stopped_import(stopped: ImportStoppedError, as_json: bool) -> None:

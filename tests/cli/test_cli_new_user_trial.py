@@ -139,3 +139,19 @@ def test_incident_titles_with_a_bidi_override_are_printed_escaped(cli: Cli, new_
     incident_id = cli("incident", "list", case, "--json").json()["incidents"][0]["id"]
     edited = cli("incident", "edit", case, incident_id, "--title", title + "!")
     assert "\u202e" not in edited.stdout and "\\u202e" in edited.stdout
+
+
+def test_import_names_each_skipped_file_and_words_a_damaged_exif_block_plainly(
+        cli: Cli, new_case, tmp_path, corpus):
+    case = new_case()
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("from the field")
+    shutil.copyfile(corpus / "broken" / "broken_png_header.png", folder / "header.png")
+    result = cli("import", case, folder, expect=None)
+    assert f"skipped: {folder / 'notes.txt'}: " in result.stderr, result.stderr
+    assert "1 non-media file skipped" in result.stdout
+    header_lines = [line for line in result.error_lines if "header.png" in line]
+    assert header_lines and all("Error" not in line and "codec" not in line
+                                for line in header_lines), header_lines
+    assert any("EXIF unreadable (damaged EXIF block)" in line for line in header_lines)
