@@ -54,6 +54,7 @@ from reviewer.core.labels import (
     label_with_shortcut,
     list_labels,
 )
+from reviewer.core.package_data import COORDINATE_DIGITS, tidy_number
 from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.shape import Point, Polygon, Rect, parse_box, parse_point, parse_polygon
@@ -221,6 +222,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         for key, value in row.items():
             if key == "damaged":
                 value = "yes: kept as received, see damage_reason" if value else None
+            if key.startswith("gps_"):
+                value = tidy_number(value, COORDINATE_DIGITS)
             if value not in (None, ""):
                 print(f"{key:>16}: {escape_controls(str(value))}")
         print(f"{'regions':>16}: {len(document['regions'])}")

@@ -155,3 +155,29 @@ def test_import_names_each_skipped_file_and_words_a_damaged_exif_block_plainly(
     assert header_lines and all("Error" not in line and "codec" not in line
                                 for line in header_lines), header_lines
     assert any("EXIF unreadable (damaged EXIF block)" in line for line in header_lines)
+
+
+def test_show_and_the_regions_csv_print_numbers_without_rounding_noise(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    import csv
+    import io
+    import zipfile
+
+    case = new_case()
+    photo = photo_factory("gps.jpg", gps=(34.551, 36.2021, 410.0))
+    evidence_id = cli("import", case, photo, "--json").json()["imported"][0]["id"]
+    assert query(case, "SELECT gps_lat FROM evidence")[0][0] != 34.551   # stored as read
+    shown = cli("show", case, evidence_id).stdout
+    assert "gps_lat: 34.551\n" in shown, shown
+    cli("tag", case, evidence_id, "--label", "debris", "--box", "10,10,217.9,50.3")
+    # What the app's drawing arithmetic stores (0.1 px steps summed in binary floats).
+    import sqlite3
+
+    with sqlite3.connect(case / "case.sqlite") as conn:
+        conn.execute("UPDATE regions SET w = ?", (217.89999999999998,))
+    conn.close()
+    package = tmp_path / "out.zip"
+    cli("export", case, package)
+    with zipfile.ZipFile(package) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("data/regions.csv").decode())))
+    assert rows[0]["w"] == "217.9"
