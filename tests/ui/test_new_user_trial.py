@@ -111,3 +111,15 @@ def test_ctrl_z_in_the_label_vocabulary_undoes_a_merge_named_by_its_labels(
     qtbot.keyClick(dialog.list, Qt.Key.Key_Z,
                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     assert {r.label for r in regions.regions} == {"crater"}
+
+
+def test_the_frames_dialog_takes_an_interval_with_hundredths(qtbot):
+    from reviewer.ui.frames_dialog import FramesDialog
+
+    dialog = FramesDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.seconds.setFocus()
+    dialog.seconds.selectAll()
+    qtbot.keyClicks(dialog.seconds.lineEdit(), "0.25")
+    assert dialog.every_s() == 0.25
