@@ -416,7 +416,11 @@ class MainWindow(QMainWindow):
 
     def _delete_regions(self) -> None:
         if self.workspace is not None:
-            self.workspace.delete_regions(self.workspace.regions.selected_ids())
+            chosen = self.workspace.regions.selected_ids()
+            if chosen and self.workspace.delete_regions(chosen):
+                self.statusBar().showMessage(
+                    f"Deleted {len(chosen)} tag{'' if len(chosen) == 1 else 's'}"
+                    " (Ctrl+Z brings them back)", 8000)
 
     def _keep_frame(self) -> None:
         workspace = self.workspace

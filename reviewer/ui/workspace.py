@@ -335,9 +335,10 @@ class CaseWorkspace(QObject):
         if not self.session.push(command):
             self.viewer.set_regions(self._displays(self.current_id))
 
-    def delete_regions(self, region_ids: list[str]) -> None:
-        if region_ids:
-            self.session.push(DeleteRegions(self.session, list(region_ids)))
+    def delete_regions(self, region_ids: list[str]) -> bool:
+        """Whether they were deleted (one undo step)."""
+        return bool(region_ids) and bool(
+            self.session.push(DeleteRegions(self.session, list(region_ids))))
 
     def _chosen(self, region_ids: list[str]) -> None:
         self.chosen_on_purpose = bool(region_ids)

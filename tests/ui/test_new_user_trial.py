@@ -123,3 +123,27 @@ def test_the_frames_dialog_takes_an_interval_with_hundredths(qtbot):
     dialog.seconds.selectAll()
     qtbot.keyClicks(dialog.seconds.lineEdit(), "0.25")
     assert dialog.every_s() == 0.25
+
+
+def test_undo_delete_and_attach_say_what_was_done_in_the_users_words(
+        window, qtbot, small_case):
+    from test_edit_protocol import _open_at, _select_all_tags, _three_tags
+
+    from reviewer.core.incidents import add_incident
+
+    evidence_id, _ids = _three_tags(small_case)
+    viewer = _open_at(window, qtbot, small_case, evidence_id)
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    _drag(qtbot, viewer, viewer.mapFromScene(200, 300), viewer.mapFromScene(350, 450))
+    label = window.workspace.labels.current().name
+    assert window.undo_action.text().replace("&", "") == f"Undo Tag {label} (box)"
+    window.undo_action.trigger()
+    incident = add_incident(window.session.case, "Market strike")
+    window.workspace.incidents.model.reload()
+    window.workspace.incidents.select(incident.id)
+    _select_all_tags(window, qtbot, viewer)
+    qtbot.mouseClick(window.workspace.incidents.attach_button, Qt.MouseButton.LeftButton)
+    assert window.statusBar().currentMessage() == "Attached 3 tags to Market strike"
+    _select_all_tags(window, qtbot, viewer)
+    qtbot.keyClick(viewer, Qt.Key.Key_Delete)
+    assert window.statusBar().currentMessage().startswith("Deleted 3 tags")
