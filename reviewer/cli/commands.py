@@ -27,7 +27,7 @@ from reviewer.cli.support import (
 from reviewer.cli.terminal import Column, ProgressBar, print_json, table
 from reviewer.core.bidi import escape_controls
 from reviewer.core.case import create_case, open_case
-from reviewer.core.errors import DiskFullError
+from reviewer.core.errors import ImportStoppedError
 from reviewer.core.evidence import (
     Evidence,
     EvidenceFilter,
@@ -54,6 +54,7 @@ from reviewer.core.labels import (
     label_with_shortcut,
     list_labels,
 )
+from reviewer.core.package_data import COORDINATE_DIGITS, tidy_number
 from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.shape import Point, Polygon, Rect, parse_box, parse_point, parse_polygon
@@ -79,7 +80,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                                   frames_every=args.frames_every,
                                   frames_scenes=args.frames == "scenes",
                                   progress=bar, cancel=cancel)
-        except DiskFullError as stopped:
+        except ImportStoppedError as stopped:
             bar.close()
             _print_stopped_import(stopped, args.json)
             raise   # then the one error line
@@ -93,7 +94,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         for item in report.warnings:
             error_line(item["path"], item["warning"], level="warning")
         for item in report.duplicates:
-            print(f"duplicate: {item['path']} is already in the case as {item['id']}")
+            print(f"duplicate: {escape_controls(item['path'])} is already in the case as"
+                  f" {item['id']}")
         frames = sum(1 for item in report.imported if item["kind"] == "frame")
         parts = [f"Imported {len(report.imported) - frames}"
                  + (f" and {frames} video frame(s)" if frames else ""),
@@ -102,13 +104,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         damaged = sum(1 for item in report.imported if item.get("damaged"))
         if damaged:
             parts.insert(1, f"{damaged} of them damaged (kept, flagged)")
+        for path in report.skipped:
+            error_line(path, "not a photo or video: skipped", level="skipped")
         if report.skipped:
-            parts.append(f"{len(report.skipped)} non-media files skipped")
+            parts.append(_count(len(report.skipped), "non-media file") + " skipped")
         for path in report.hidden:
             error_line(path, "hidden file (its name starts with a dot): skipped; name it to"
                        " import it", level="skipped")
         if report.hidden:
-            parts.append(f"{len(report.hidden)} hidden files skipped")
+            parts.append(_count(len(report.hidden), "hidden file") + " skipped")
         print(", ".join(parts) + (" (cancelled: run again to finish)" if report.cancelled
                                   else "") + ".")
     if report.cancelled:
@@ -117,7 +121,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     return OK if report.ok else PARTIAL
 
 
-def _print_stopped_import(stopped: DiskFullError, as_json: bool) -> None:
+def _count(number: int, thing: str) -> str:
+    return f"{number} {thing}" + ("" if number == 1 else "s")
+
+
+def _print_stopped_import(stopped: ImportStoppedError, as_json: bool) -> None:
     """What a stopped import did and did not do, so the user knows what to import again."""
     committed = stopped.report.imported if isinstance(stopped.report, ImportReport) else []
     if as_json:
@@ -125,9 +133,9 @@ def _print_stopped_import(stopped: DiskFullError, as_json: bool) -> None:
                     "error": str(stopped)})
         return
     for item in committed:
-        print(f"imported: {item['path']} as {item['id']}")
+        print(f"imported: {escape_controls(item['path'])} as {item['id']}")
     for path in stopped.not_imported:
-        print(f"not imported: {path}")
+        print(f"not imported: {escape_controls(path)}")
 
 
 def _matching_column(label_name: str | None, incident: str | None) -> tuple[str, str]:
@@ -214,6 +222,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         for key, value in row.items():
             if key == "damaged":
                 value = "yes: kept as received, see damage_reason" if value else None
+            if key.startswith("gps_"):
+                value = tidy_number(value, COORDINATE_DIGITS)
             if value not in (None, ""):
                 print(f"{key:>16}: {escape_controls(str(value))}")
         print(f"{'regions':>16}: {len(document['regions'])}")
@@ -240,7 +250,7 @@ def cmd_tag(args: argparse.Namespace) -> int:
     if args.json:
         print_json(region.to_dict())
     else:
-        print(f"Tagged region {region.id} ({region.label}, {region.shape}) on"
+        print(f"Tagged region {region.id} ({escape_controls(region.label)}, {region.shape}) on"
               f" {region.evidence_id}" + (f", linked to incident {args.incident}"
                                           if args.incident else ""))
     return OK
@@ -293,7 +303,8 @@ def _incident_edit(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**incident.to_dict(), "changed": changed})
     elif changed:
-        print(f"Changed {', '.join(changed)} of incident {incident.id}: {incident.title}")
+        print(f"Changed {', '.join(changed)} of incident {incident.id}:"
+              f" {escape_controls(incident.title)}")
     else:
         print(f"Incident {incident.id} already had those values: nothing changed")
     return OK
@@ -307,7 +318,7 @@ def _incident_add(args: argparse.Namespace) -> int:
     if args.json:
         print_json(incident.to_dict())
     else:
-        print(f"Added incident {incident.id}: {incident.title}")
+        print(f"Added incident {incident.id}: {escape_controls(incident.title)}")
     return OK
 
 

@@ -13,8 +13,9 @@ from typing import Any
 
 from reviewer.cli.support import OK, PARTIAL, error_line, opened_case
 from reviewer.cli.terminal import print_json
+from reviewer.core.bidi import escape_controls
 from reviewer.core.compare_export import check_export, describe_alignment, export_comparison
-from reviewer.core.comparisons import Comparison, compare, list_comparisons
+from reviewer.core.comparisons import Comparison, compare, find_comparison, list_comparisons
 from reviewer.core.errors import MediaError, ReviewerError
 from reviewer.core.evidence import get_evidence
 
@@ -31,9 +32,17 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.export:   # a bad width or file is refused before the comparison is saved
         check_export(args.mode, args.width, args.export)
     with opened_case(args) as case:
+        before, after = (get_evidence(case, args.before_id), get_evidence(case, args.after_id))
+        saved = find_comparison(case, before.id, after.id)
         try:
-            comparison, refusal = compare(case, args.before_id, args.after_id, align=args.align,
-                                          note=args.note)
+            if saved is not None:   # as the app does: the pair's comparison, not a duplicate
+                comparison, refusal = saved, None
+                if not args.json:
+                    print(f"These two were compared before: comparison {saved.id} reopened"
+                          " (its alignment and note kept)")
+            else:
+                comparison, refusal = compare(case, args.before_id, args.after_id,
+                                              align=args.align, note=args.note)
         except MediaError as error:
             error_line(error.subject, f"{error.reason}; nothing was saved")
             return PARTIAL
@@ -59,8 +68,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                       "mode": args.mode,
                                       "width": exported.image.width,
                                       "height": exported.image.height}
-        before = get_evidence(case, comparison.before_id).original_name
-        after = get_evidence(case, comparison.after_id).original_name
+        before = escape_controls(get_evidence(case, comparison.before_id).original_name)
+        after = escape_controls(get_evidence(case, comparison.after_id).original_name)
     if args.json:
         print_json(document)
         return code
@@ -80,12 +89,13 @@ def cmd_comparisons(args: argparse.Namespace) -> int:
         for comparison in comparisons:
             for evidence_id in (comparison.before_id, comparison.after_id):
                 if evidence_id not in names:
-                    names[evidence_id] = get_evidence(case, evidence_id).original_name
+                    names[evidence_id] = escape_controls(
+                        get_evidence(case, evidence_id).original_name)
     if args.json:
         print_json({"comparisons": [comparison_document(c) for c in comparisons]})
         return OK
     for comparison in comparisons:
-        note = f" — {comparison.note}" if comparison.note else ""
+        note = f" — {escape_controls(comparison.note)}" if comparison.note else ""
         print(f"{comparison.id[:8]}  {names[comparison.before_id]} -> "
               f"{names[comparison.after_id]}  {describe_alignment(comparison)}{note}")
     print(f"{len(comparisons)} comparison(s)")

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from reviewer.core.bidi import escape_controls
+
 if TYPE_CHECKING:   # the case module loads later, inside main's Ctrl+C guard (cli/__init__)
     from reviewer.core.case import Case
 
@@ -26,7 +28,8 @@ CANCELLED = 130   # 128 + SIGINT: what a shell reports for a program stopped by 
 def error_line(subject: str | None, reason: str, *, level: str = "error") -> None:
     """`level: subject: reason` on stderr, always one line."""
     text = f"{level}: {subject}: {reason}" if subject else f"{level}: {reason}"
-    print(text.replace("\n", " "), file=sys.stderr)
+    # Names and titles are the user's text: a bidi override must not reorder the line.
+    print(escape_controls(text.replace("\n", " ")), file=sys.stderr)
 
 
 def cancelled(what_happened: str) -> int:

@@ -93,6 +93,8 @@ class Case:
         self.actor = actor
         # Unlocked at the first write, so reading a case never needs the key.
         self._signer = signer
+        # Temporary copies of a killed import removed on opening (verify says so).
+        self.removed_leftovers: list[str] = []
 
     @property
     def signer(self) -> Identity:
@@ -331,6 +333,7 @@ def open_case(path: str | Path, actor: str | None = None,
         (folder / sub).mkdir(exist_ok=True)
     # What a killed import, merge or export left: the case's own temporary copies of
     # originals, and database copies in the temporary folder (dead processes' only).
+    case.removed_leftovers = [str(part) for part in media_store.abandoned_parts(folder)]
     media_store.sweep_abandoned_parts(folder)
     leftovers.sweep_scratch()
     return case

@@ -83,6 +83,14 @@ def list_comparisons(case: Case, evidence_id: str | None = None) -> list[Compari
         " ORDER BY created_at, id", (evidence_id, evidence_id)))
 
 
+def find_comparison(case: Case, before_id: str, after_id: str) -> Comparison | None:
+    """The latest comparison of this very pair (before, after), if it was compared before:
+    the app and the CLI reopen it rather than make a blank duplicate."""
+    saved = [c for c in list_comparisons(case, before_id)
+             if (c.before_id, c.after_id) == (before_id, after_id)]
+    return saved[-1] if saved else None
+
+
 def image_item(case: Case | Transaction, evidence_id: str) -> Evidence:
     """An evidence row that can take part in a comparison (an image), or a refusal."""
     row = get_evidence(case, evidence_id)

@@ -22,15 +22,19 @@ class CaseError(ReviewerError):
     """The case folder or its database cannot be opened or used."""
 
 
-class DiskFullError(CaseError):
-    """The disk holding the case filled up; the job stopped. For an import, `report`
-    holds the items committed before it stopped and `not_imported` the files that were not."""
+class ImportStoppedError(CaseError):
+    """An import stopped part-way: `report` holds the items committed before it stopped
+    (complete in the case) and `not_imported` the files that were not."""
 
     def __init__(self, subject: str | Path | None, reason: str, report: object = None,
                  not_imported: list[str] | None = None) -> None:
         super().__init__(subject, reason)
         self.report = report
         self.not_imported = not_imported or []
+
+
+class DiskFullError(ImportStoppedError):
+    """The disk holding the case filled up; the job stopped (an import: see the base)."""
 
 
 class NewerCaseError(CaseError):

@@ -18,6 +18,7 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from reviewer.core import media_store, worker_exit
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
 from reviewer.core.discover import VIDEO_SUFFIXES, discover, media_suffix
-from reviewer.core.errors import DiskFullError, MediaError
+from reviewer.core.errors import DiskFullError, ImportStoppedError, MediaError
 from reviewer.core.ingest import Failed, Prepared, prepare_photo, prepare_video
 from reviewer.core.names import display_name, exact_bytes_hex
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -103,6 +104,16 @@ def import_paths(
                 batch, last_commit = [], time.monotonic()
             progress(Progress(done, total, display_name(result.path), len(report.errors)))
         _commit(case, batch, report)
+    except BrokenProcessPool as error:
+        # A worker killed (out of memory, by hand): the files it had are unknown, so stop,
+        # keeping what is prepared.
+        _commit(case, batch, report)
+        raise ImportStoppedError(case.path, (
+            "a worker process preparing the files ended unexpectedly (killed, or out of"
+            f" memory): the import stopped after committing {len(report.imported)} item(s);"
+            f" {len(_not_imported(files, report))} file(s) were not imported. Run the same"
+            " import again to finish: what is in the case is complete and kept"),
+            report, _not_imported(files, report)) from error
     except Exception as error:
         if not _disk_full(error, case.path):
             raise
@@ -135,11 +146,15 @@ def _disk_full(error: BaseException, case_path: Path) -> bool:
     return False
 
 
-def _stopped_by_full_disk(case: Case, files: list[str], report: ImportReport
-                          ) -> DiskFullError:
+def _not_imported(files: list[str], report: ImportReport) -> list[str]:
     handled = {i["path"] for i in report.imported} | {d["path"] for d in report.duplicates}
     handled |= {e["path"] for e in report.errors}
-    not_imported = [display_name(path) for path in files if display_name(path) not in handled]
+    return [display_name(path) for path in files if display_name(path) not in handled]
+
+
+def _stopped_by_full_disk(case: Case, files: list[str], report: ImportReport
+                          ) -> DiskFullError:
+    not_imported = _not_imported(files, report)
     free = shutil.disk_usage(case.path).free
     return DiskFullError(case.path, (
         f"the disk is full ({free:,} bytes free): the import stopped after committing"
@@ -192,6 +207,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(["reviewer.core.importer"])
+    worker_exit.start_helpers(method)
     return context
 
 
@@ -239,7 +255,10 @@ def _abandon(running: set[Future]) -> None:
     """Drop work that will not be committed, removing its temporary copies."""
     for future in running:
         if not future.cancel():
-            result = future.result()
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                continue   # its worker died: its copy goes with the next sweep
             if isinstance(result, Prepared):
                 media_store.discard(result.part)
     running.clear()

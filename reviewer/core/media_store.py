@@ -72,19 +72,22 @@ def discard(part: str | Path | None) -> None:
             Path(part).unlink(missing_ok=True)
 
 
+def abandoned_parts(case_path: Path) -> list[Path]:
+    """Temporary copies whose import is no longer running (it was killed)."""
+    folder = case_path / "media" / INCOMING
+    if not folder.is_dir():
+        return []
+    return [part for part in sorted(folder.glob(f"*{PART_SUFFIX}"))
+            if not (part.name.split("-", 1)[0].isdigit()
+                    and _alive(int(part.name.split("-", 1)[0])))]
+
+
 def sweep_abandoned_parts(case_path: Path) -> int:
     """Remove temporary copies left by an import that was killed; returns how many."""
-    folder = case_path / "media" / INCOMING
-    removed = 0
-    if not folder.is_dir():
-        return 0
-    for part in folder.glob(f"*{PART_SUFFIX}"):
-        pid_text = part.name.split("-", 1)[0]
-        if pid_text.isdigit() and _alive(int(pid_text)):
-            continue
+    parts = abandoned_parts(case_path)
+    for part in parts:
         discard(part)
-        removed += 1
-    return removed
+    return len(parts)
 
 
 def _alive(pid: int) -> bool:

@@ -32,6 +32,18 @@ INCIDENT_COLUMNS = (
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+# Printed at the precision the values mean (the app stores boxes to 0.1 px; 7 decimals of
+# a degree is about 1 cm), not binary rounding noise (w=217.89999999999998).
+PIXEL_DIGITS = 1
+COORDINATE_DIGITS = 7
+DIGITS = {"x": PIXEL_DIGITS, "y": PIXEL_DIGITS, "w": PIXEL_DIGITS, "h": PIXEL_DIGITS,
+          "lat": COORDINATE_DIGITS, "lon": COORDINATE_DIGITS}
+
+
+def tidy_number(value: Any, digits: int) -> Any:
+    """A float rounded to `digits` (its repr then has no noise); anything else as it is."""
+    return round(value, digits) if isinstance(value, float) else value
+
 
 def spreadsheet_safe(value: Any) -> Any:
     """A text cell that would start a formula, prefixed with an apostrophe; else `value`."""
@@ -45,6 +57,7 @@ def _csv(columns: tuple[str, ...], rows: list[dict[str, Any]], raw: bool) -> byt
     writer = csv.DictWriter(out, columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
+        row = {k: tidy_number(v, DIGITS[k]) if k in DIGITS else v for k, v in row.items()}
         writer.writerow(row if raw else {k: spreadsheet_safe(v) for k, v in row.items()})
     return out.getvalue().encode("utf-8")
 

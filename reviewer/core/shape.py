@@ -89,6 +89,7 @@ class Shape(ABC):
     """What every kind of region shape answers. Values are frozen: edits return new ones."""
 
     kind: ClassVar[str]
+    noun: ClassVar[str]          # what the user calls it ("box")
     # Painted as a dot of fixed screen size at its position rather than to scale.
     is_marker: ClassVar[bool] = False
     # Handles sit on the vertices themselves (dragging one moves that vertex only).
@@ -171,6 +172,7 @@ class Rect(Shape):
 
     kind: ClassVar[str] = "rect"
     is_box: ClassVar[bool] = True
+    noun: ClassVar[str] = "box"
 
     @classmethod
     def from_json(cls, geometry: Geometry) -> Rect:
@@ -247,6 +249,7 @@ class Polygon(Shape):
     points: tuple[Vertex, ...]
 
     kind: ClassVar[str] = "polygon"
+    noun: ClassVar[str] = "polygon"
     handles_are_vertices: ClassVar[bool] = True
 
     @classmethod
@@ -295,6 +298,7 @@ class Point(Shape):
     y: float
 
     kind: ClassVar[str] = "point"
+    noun: ClassVar[str] = "point"
     is_marker: ClassVar[bool] = True
 
     @classmethod
@@ -333,6 +337,12 @@ class Point(Shape):
 _KINDS: dict[str, type[Rect] | type[Polygon] | type[Point]] = {
     kind.kind: kind for kind in (Rect, Polygon, Point)}
 KINDS = tuple(_KINDS)
+
+
+def shape_noun(kind: str) -> str:
+    """What the user calls a shape of this kind ("box" for a rect); the kind if unknown."""
+    cls = _KINDS.get(kind)
+    return cls.noun if cls is not None else kind
 
 
 def shape_from(kind: str, geometry: Geometry) -> Shape:

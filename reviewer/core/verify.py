@@ -121,6 +121,7 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     _note_unreferenced(case, {r["stored_path"] for r in rows if r["stored_path"]}, report)
     _report_history(case, report, *history.result())
     history_pool.shutdown()
+    _note_import_leftovers(case, report)
     return report
 
 
@@ -189,5 +190,14 @@ def _note_unreferenced(case: Case, referenced: set[str], report: VerifyReport) -
         relative = Path(path).relative_to(case.path).as_posix()
         if relative not in referenced:
             report.notes.append({"kind": "unreferenced", "path": str(path),
-                                 "detail": "in the media store but not in the case (an"
-                                           " interrupted import; importing it again adopts it)"})
+                                 "detail": "unrecorded file, probably from an interrupted"
+                                           " import; importing the same file again adopts it"})
+
+
+def _note_import_leftovers(case: Case, report: VerifyReport) -> None:
+    """Temporary copies of a killed import, removed when the case was opened: never
+    evidence in the case, so a note, not a problem."""
+    for part in case.removed_leftovers:
+        report.notes.append({"kind": "unreferenced", "path": part,
+                             "detail": "unfinished copy left by an interrupted import (never"
+                                       " in the case): removed"})

@@ -18,9 +18,56 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 _PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 1.0
+
+
+def start_helpers(method: str) -> None:
+    """Start the pool's forkserver and resource tracker so they run this process's code.
+
+    Both are started as `python -c ...`, which puts the current folder first on sys.path
+    (CPython 3.11's forkserver ignores the parent's sys.path): run from a checkout of this
+    project, or any folder holding a `reviewer/` package, they would import that instead.
+    So they start with the current folder off their path and this package's folder first.
+    Warnings are off in them: after a `kill -9` of the importer, the orphaned tracker would
+    warn about "leaked semaphore objects" on the user's terminal.
+    """
+    from multiprocessing import resource_tracker
+
+    with _child_environment():
+        resource_tracker.ensure_running()
+        if method == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
+
+
+@contextlib.contextmanager
+def _child_environment() -> Iterator[None]:
+    package_root = str(Path(__file__).resolve().parents[2])
+    wanted = {
+        "PYTHONSAFEPATH": "1",
+        "PYTHONPATH": os.pathsep.join(filter(None, [package_root,
+                                                    os.environ.get("PYTHONPATH")])),
+        "PYTHONWARNINGS": "ignore",
+    }
+    saved = {name: os.environ.get(name) for name in wanted}
+    with _environment_lock:
+        os.environ.update(wanted)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+_environment_lock = threading.Lock()
 
 
 def start_worker(owner_pid: int) -> None:

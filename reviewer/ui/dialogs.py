@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication
+from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QColorDialog,
     QDialog,
@@ -37,6 +37,9 @@ class LabelsDialog(QDialog):
         self.setWindowTitle("Label vocabulary")
         self.session = session
         session.labelsChanged.connect(self.refresh)     # undo and redo show here too
+        # A modal dialog takes the keys from the main window: Ctrl+Z here undoes there too.
+        QShortcut(QKeySequence.StandardKey.Undo, self, session.undo_stack.undo)
+        QShortcut(QKeySequence("Ctrl+Shift+Z"), self, session.undo_stack.redo)
         self.list = QListWidget()
         buttons = QVBoxLayout()
         actions = (("Add…", self.add), ("Rename…", self.rename), ("Colour…", self.recolour),
@@ -122,7 +125,11 @@ class LabelsDialog(QDialog):
                                         [lb.name for lb in labels], editable=False)
         if ok:
             target = next(lb.id for lb in labels if lb.name == name)
-            self._apply(MergeLabels(self.session, source, target))
+            command = MergeLabels(self.session, source, target)
+            source_name = next(lb.name for lb in list_labels(self.session.case)
+                               if lb.id == source)
+            command.setText(f"Merge labels {source_name} into {name}")   # what undo says
+            self._apply(command)
 
 
 class SettingsDialog(QDialog):

@@ -15,13 +15,16 @@ from reviewer.core import regions as region_ops
 from reviewer.core import rotation as rotation_ops
 from reviewer.core.case import Transaction
 from reviewer.core.changes import Changes
+from reviewer.core.shape import shape_noun
 from reviewer.ui.session import CaseSession, EditCommand
 
 
 class AddRegion(EditCommand):
     def __init__(self, session: CaseSession, evidence_id: str, label_id: str, shape: str,
                  geometry: dict[str, Any], incident_id: str | None = None) -> None:
-        super().__init__(session, f"Tag {shape}")
+        # What undo says: "Undo Tag gas cylinder (box)", in the user's words.
+        label = label_ops.find_label(session.case, label_id).name
+        super().__init__(session, f"Tag {label} ({shape_noun(shape)})")
         self.evidence_id = evidence_id
         self.args = (label_id, shape, geometry)
         self.incident_id = incident_id

@@ -23,9 +23,10 @@ class FramesDialog(QDialog):
         self.every = QRadioButton("Keep the frames at 0, N, 2N … seconds, N =")
         self.every.setChecked(True)
         self.seconds = QDoubleSpinBox()
-        # From a tenth of a second (a blast, a muzzle flash) to an hour (a long static shot).
-        self.seconds.setRange(0.1, 3600.0)
-        self.seconds.setDecimals(1)
+        # From a hundredth of a second (a blast, a muzzle flash) to an hour (a long static
+        # shot); milliseconds, as the CLI's --frames-every accepts any number.
+        self.seconds.setRange(0.01, 3600.0)
+        self.seconds.setDecimals(3)
         self.seconds.setSuffix(" s")
         self.seconds.setValue(seconds)
         self.seconds.setAccessibleName("Seconds between frames")

@@ -39,6 +39,9 @@ OTHER_KEYS = (
 )
 
 
+SHEET_TEXT = "sheet_text"   # an action's fixed wording in the sheet, where its text varies
+
+
 def menu_shortcuts(menus: list[QMenu], extra: list[QAction]) -> list[tuple[str, str, str]]:
     """(where, keys, what) for every action with a shortcut in these menus and `extra`."""
     rows: list[tuple[str, str, str]] = []
@@ -47,7 +50,10 @@ def menu_shortcuts(menus: list[QMenu], extra: list[QAction]) -> list[tuple[str, 
         keys = ", ".join(key.toString(QKeySequence.SequenceFormat.NativeText)
                          for key in action.shortcuts() if not key.isEmpty())
         if keys:
-            rows.append((where, keys, action.text().replace("&", "")))
+            # Undo and redo carry the step they would undo ("Undo Merge labels"): the sheet
+            # says what the key does whatever comes next.
+            rows.append((where, keys, action.property(SHEET_TEXT)
+                         or action.text().replace("&", "")))
 
     for menu in menus:
         for action in menu.actions():

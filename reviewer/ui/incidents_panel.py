@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
     QHeaderView,
+    QMainWindow,
     QMenu,
     QMessageBox,
     QPushButton,
@@ -280,9 +281,17 @@ class IncidentsPanel(QWidget):
             self.attach(incident_id, regions, [] if regions else evidence)
 
     def attach(self, incident_id: str, region_ids: list[str], evidence_ids: list[str]) -> None:
-        if region_ids or evidence_ids:
-            self.session.push(LinkToIncident(self.session, incident_id, region_ids,
-                                             evidence_ids))
+        if (region_ids or evidence_ids) and self.session.push(
+                LinkToIncident(self.session, incident_id, region_ids, evidence_ids)):
+            what = (_count(len(region_ids), "tag") if region_ids
+                    else _count(len(evidence_ids), "item"))
+            self._say(f"Attached {what} to {get_incident(self.session.case, incident_id).title}")
+
+    def _say(self, message: str) -> None:
+        """On the main window's status bar: the panel is docked in it."""
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(message, 8000)
 
     def delete_incident(self) -> None:
         """Delete the current incident after saying what goes (its tags and items stay)."""

@@ -34,9 +34,17 @@ from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.frames_dialog import FramesDialog
-from reviewer.ui.help import OTHER_KEYS, GuideWindow, ShortcutSheet, guide_path, menu_shortcuts
+from reviewer.ui.help import (
+    OTHER_KEYS,
+    SHEET_TEXT,
+    GuideWindow,
+    ShortcutSheet,
+    guide_path,
+    menu_shortcuts,
+)
 from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.key_dialog import KeyDialog, unlock_key
+from reviewer.ui.qt_logging import quiet_image_decoders
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
@@ -64,6 +72,7 @@ class WelcomePage(QWidget):
 class MainWindow(QMainWindow):
     def __init__(self, settings: AppSettings | None = None) -> None:
         super().__init__()
+        quiet_image_decoders()
         self.settings = settings or AppSettings()
         self.session: CaseSession | None = None
         self.workspace: CaseWorkspace | None = None
@@ -128,6 +137,8 @@ class MainWindow(QMainWindow):
         edit = self.menuBar().addMenu("&Edit")
         self.undo_action = self._action("&Undo", lambda: None, QKeySequence.StandardKey.Undo)
         self.redo_action = self._action("&Redo", lambda: None, "Ctrl+Shift+Z")
+        self.undo_action.setProperty(SHEET_TEXT, "Undo")
+        self.redo_action.setProperty(SHEET_TEXT, "Redo")
         edit.addActions([self.undo_action, self.redo_action])
         edit.addSeparator()
         delete = self._action("&Delete selected regions", self._delete_regions,
@@ -409,7 +420,11 @@ class MainWindow(QMainWindow):
 
     def _delete_regions(self) -> None:
         if self.workspace is not None:
-            self.workspace.delete_regions(self.workspace.regions.selected_ids())
+            chosen = self.workspace.regions.selected_ids()
+            if chosen and self.workspace.delete_regions(chosen):
+                self.statusBar().showMessage(
+                    f"Deleted {len(chosen)} tag{'' if len(chosen) == 1 else 's'}"
+                    " (Ctrl+Z brings them back)", 8000)
 
     def _keep_frame(self) -> None:
         workspace = self.workspace

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from reviewer.core import keys
 from reviewer.core.clock import default_actor
 
 RECENT_LIMIT = 8
@@ -14,15 +16,21 @@ RECENT_LIMIT = 8
 
 class AppSettings:
     def __init__(self, settings: QSettings | None = None) -> None:
-        self.settings = settings or QSettings("Evidence Reviewer", "reviewer")
+        self.settings = settings or _default_settings()
 
     @property
     def investigator(self) -> str:
-        return str(self.settings.value("investigator", "") or default_actor())
+        """The key's display name (what the CLI records too); before a key, the name given."""
+        return (keys.identity_name() or str(self.settings.value("investigator", ""))
+                or default_actor())
 
     @investigator.setter
     def investigator(self, name: str) -> None:
-        self.settings.setValue("investigator", name.strip())
+        name = " ".join(name.split())
+        self.settings.setValue("investigator", name)
+        # One name everywhere: renaming oneself in the app renames the key, as `key rename`.
+        if name and keys.has_identity() and keys.identity_name() != name:
+            keys.rename_identity(name)
 
     def recent_cases(self) -> list[str]:
         value = self.settings.value("recent_cases", []) or []
@@ -69,3 +77,11 @@ class AppSettings:
     def set_last_item(self, case_path: Path, evidence_id: str) -> None:
         if evidence_id:
             self.settings.setValue(self._place_key(case_path), evidence_id)
+
+
+def _default_settings() -> QSettings:
+    # REVIEWER_CONFIG_DIR moves keys elsewhere (tests, trials, a second investigator on one
+    # account): the app's settings go with them, never touching the real ones.
+    if os.environ.get(keys.CONFIG_ENV):
+        return QSettings(str(keys.config_dir() / "reviewer.conf"), QSettings.Format.IniFormat)
+    return QSettings("Evidence Reviewer", "reviewer")

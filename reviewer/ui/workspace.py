@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from reviewer.core import similar
 from reviewer.core.case import open_case
-from reviewer.core.comparisons import list_comparisons
+from reviewer.core.comparisons import find_comparison
 from reviewer.core.errors import ReviewerError
 from reviewer.core.evidence import Evidence, EvidenceFilter, get_evidence, media_path
 from reviewer.core.frames import keep_frame, telemetry_for
@@ -357,9 +357,10 @@ class CaseWorkspace(QObject):
         if not self.session.push(command):
             self.viewer.set_regions(self._displays(self.current_id))
 
-    def delete_regions(self, region_ids: list[str]) -> None:
-        if region_ids:
-            self.session.push(DeleteRegions(self.session, list(region_ids)))
+    def delete_regions(self, region_ids: list[str]) -> bool:
+        """Whether they were deleted (one undo step)."""
+        return bool(region_ids) and bool(
+            self.session.push(DeleteRegions(self.session, list(region_ids))))
 
     def _chosen(self, region_ids: list[str]) -> None:
         self.chosen_on_purpose = bool(region_ids)
@@ -396,13 +397,12 @@ class CaseWorkspace(QObject):
         rows = [get_evidence(self.session.case, evidence_id) for evidence_id in ids]
         before, after = before_after(rows)
         # The pair compared before: its window, alignment and note, not a blank duplicate.
-        saved = [c for c in list_comparisons(self.session.case, before.id)
-                 if (c.before_id, c.after_id) == (before.id, after.id)]
-        if saved:
+        saved = find_comparison(self.session.case, before.id, after.id)
+        if saved is not None:
             self.session.notice.emit("These two were compared before: opened that comparison"
                                      " (the Comparisons tab lists every one)")
             self.left.setCurrentWidget(self.comparisons)
-            return self.open_comparison(saved[-1].id)
+            return self.open_comparison(saved.id)
         command = AddComparison(self.session, before.id, after.id)
         if not self.session.push(command) or command.comparison is None:
             return None

@@ -179,3 +179,13 @@ def test_an_export_into_a_folder_the_user_may_not_write_is_refused_first(cli, pa
         locked.chmod(0o755)
     one_error_line(result, str(locked / "a.png"), "permission denied")
     assert cli("comparisons", case, "--json").json() == {"comparisons": []}
+
+
+def test_comparing_a_pair_compared_before_reopens_that_comparison(cli, pair_case):
+    case, items = pair_case
+    before, after = items["before.jpg"]["id"], items["after.jpg"]["id"]
+    first = cli("compare", case, before, after, "--note", "same square", "--json").json()
+    again = cli("compare", case, before[:8], after[:8])
+    assert first["id"] in again.stdout and "compared before" in again.stdout
+    listed = cli("comparisons", case, "--json").json()["comparisons"]
+    assert [c["id"] for c in listed] == [first["id"]] and listed[0]["note"] == "same square"

@@ -124,7 +124,7 @@ def test_names_of_only_dots_are_imported_and_hidden_files_counted(cli, new_case,
     for number, name in enumerate(["..jpg", "...jpg", ".hidden.jpg"]):
         (folder / name).write_bytes(photo + bytes([number]))
     result = cli("import", case, folder)
-    assert result.stdout.startswith("Imported 2,") and "1 hidden files skipped" in result.stdout
+    assert result.stdout.startswith("Imported 2,") and "1 hidden file skipped" in result.stdout
     assert result.error_lines == [
         f"skipped: {folder / '.hidden.jpg'}: hidden file (its name starts with a dot):"
         " skipped; name it to import it"]

@@ -8,8 +8,12 @@ from PySide6.QtCore import QSettings, QThreadPool
 
 @pytest.fixture
 def settings(tmp_path):
+    from reviewer.core import keys
     from reviewer.ui.settings import AppSettings
 
+    # The app records the key's name (as the CLI does): the investigator has a key so named.
+    if not keys.has_identity():
+        keys.create_identity("Investigator A")
     app_settings = AppSettings(QSettings(str(tmp_path / "settings.ini"),
                                          QSettings.Format.IniFormat))
     app_settings.investigator = "Investigator A"

@@ -66,8 +66,8 @@ def test_verify_shows_who_signed_the_case_and_the_package(window, qtbot, small_c
     window.share.start_verify_package(out)
     dialog = _wait_for_dialog(window, qtbot)
     assert "Manifest SHA-256" in _heading(dialog)
-    # The key's own name (it was made by the fixture's first change, as "setup").
-    assert f"Signed by setup ({fingerprint}) · your key" in _heading(dialog)
+    # The key's own name (the settings fixture made it, as the investigator's).
+    assert f"Signed by Investigator A ({fingerprint}) · your key" in _heading(dialog)
 
 
 def test_a_package_from_an_untrusted_signer_is_merged_only_when_the_user_says_so(
