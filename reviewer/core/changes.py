@@ -27,6 +27,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "incident_evidence": ("incident_evidence", ("incident_id", "evidence_id")),
     "comparison": ("comparisons", ("id",)),
     "merge_conflict": ("merge_conflicts", ("id",)),
+    "best_source": ("best_sources", ("evidence_id",)),
 }
 
 Key = str | tuple[str, ...]

@@ -212,6 +212,8 @@ def replay(conn: sqlite3.Connection) -> Replayed:
             done.replayable_from, done.from_snapshot = at, True
             _fold_rows(done.state, details["snapshot"])
         for op, table, entry in _changes_rows(details.get("changes") or {}):
+            if table not in done.state:
+                continue    # a lead, not content (best-source marks): not replayed
             if op == "removed":
                 done.state[table].pop(_removed_key(table, entry), None)
             else:

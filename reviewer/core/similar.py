@@ -19,6 +19,7 @@ import numpy as np
 
 from reviewer.core import imaging, phash, video
 from reviewer.core.case import Case, Transaction, open_case
+from reviewer.core.changes import NO_CHANGES, Changes, added, record_changes, removed
 from reviewer.core.errors import MediaError, NotFoundError
 from reviewer.core.evidence import get_evidence, media_path
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -308,7 +309,7 @@ def _best_sources(case: Case) -> set[str]:
     return {row[0] for row in case.conn.execute("SELECT evidence_id FROM best_sources")}
 
 
-def best_sources_of(case: Case, ids: Iterable[str]) -> list[dict[str, Any]]:
+def best_sources_of(case: Case | Transaction, ids: Iterable[str]) -> list[dict[str, Any]]:
     """The best-source marks among `ids` (rows as stored): what an undo puts back."""
     wanted = list(ids)
     rows = case.conn.execute(
@@ -340,10 +341,23 @@ def mark_best_source(case: Case, evidence_id: str,
 def set_best_sources(case: Case, ids: list[str], marks: list[dict[str, Any]]) -> None:
     """Put the marks among `ids` back as `marks` (undo of a mark, or its redo)."""
     with case.write() as tx:
-        before = best_sources_of(case, ids)
-        _replace_marks(tx, ids, marks)
-        tx.record("similar.best_source", marks[0]["evidence_id"] if marks else None,
-                  {"group": ids, "before": before, "after": marks})
+        set_best_sources_in(tx, ids, marks)
+
+
+def set_best_sources_in(tx: Transaction, ids: list[str], marks: list[dict[str, Any]]
+                        ) -> Changes:
+    """set_best_sources() in an open write: the marks among `ids` become `marks`."""
+    before = best_sources_of(tx, ids)
+    gone = removed(tx.conn, "best_source", *[m["evidence_id"] for m in before]) \
+        if before else NO_CHANGES
+    _replace_marks(tx, ids, marks)
+    made = added(tx.conn, "best_source", *[m["evidence_id"] for m in marks]) \
+        if marks else NO_CHANGES
+    changes = gone | made
+    record_changes(tx, "similar.best_source", changes,
+                   marks[0]["evidence_id"] if marks else None,
+                   {"group": ids, "before": before, "after": marks})
+    return changes
 
 
 def _replace_marks(tx: Transaction, ids: list[str], marks: list[dict[str, Any]]) -> None:

@@ -92,6 +92,8 @@ class CaseSession(QObject):
             self.incidentsChanged.emit()
         if changes.touches("comparison"):
             self.comparisonsChanged.emit()
+        if changes.touches("best_source"):
+            self.bestSourcesChanged.emit()
 
     def close(self) -> None:
         self.undo_stack.clear()

@@ -26,8 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core import similar
-from reviewer.core.case import open_case
-from reviewer.core.evidence import evidence_summaries, media_path
+from reviewer.core.case import Transaction, open_case
+from reviewer.core.changes import Changes
+from reviewer.core.errors import NotFoundError
+from reviewer.core.evidence import evidence_summaries, stored_file
 from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.ui.session import CaseSession, EditCommand
 from reviewer.ui.thumbnails import ThumbnailCache
@@ -56,19 +58,22 @@ class MarkBestSource(EditCommand):
         self.before: list[dict[str, Any]] = []
         self.after: list[dict[str, Any]] = []
 
-    def apply(self) -> None:
+    def apply(self, tx: Transaction) -> Changes:
         case = self.session.case
         if not self.group:
-            self.before = similar.mark_best_source(case, self.evidence_id)
+            if not similar.has_hash(case, self.evidence_id):
+                raise NotFoundError(self.evidence_id, "has no picture hash, so no"
+                                                      " near-duplicates to be the best source of")
             self.group = similar.group_of(case, self.evidence_id)
-            self.after = similar.best_sources_of(case, self.group)
-        else:
-            similar.set_best_sources(case, self.group, self.after)
-        self.session.bestSourcesChanged.emit()
+            self.before = similar.best_sources_of(tx, self.group)
+            self.after = [{"evidence_id": self.evidence_id, "marked_at": tx.at,
+                           "marked_by": tx.actor}]
+        if [m["evidence_id"] for m in self.before] == [self.evidence_id]:
+            return Changes()        # already the marked one: nothing to undo
+        return similar.set_best_sources_in(tx, self.group, self.after)
 
-    def revert(self) -> None:
-        similar.set_best_sources(self.session.case, self.group, self.before)
-        self.session.bestSourcesChanged.emit()
+    def revert(self, tx: Transaction) -> Changes:
+        return similar.set_best_sources_in(tx, self.group, self.before)
 
     def unchanged(self) -> str:
         if [m["evidence_id"] for m in self.before] == [self.evidence_id]:
@@ -91,7 +96,8 @@ class _Thumbnailed:
         return rows
 
     def icon_for(self, row: dict[str, Any], item: QListWidgetItem | QTreeWidgetItem) -> QIcon:
-        original = media_path(self.session.case, row)
+        original = stored_file(self.session.case, row["stored_path"], row["linked_path"],
+                               row["linked_path_hex"])
         pixmap = self.thumbnails.get(row["sha256"], original)
         if pixmap is None:
             self.waiting.setdefault(row["sha256"], []).append((item, original))

@@ -141,8 +141,8 @@ def test_export_dialog_takes_the_whole_case_or_ticked_incidents(qtbot, tmp_path)
 
 
 def test_export_dialog_says_what_is_and_is_not_in_the_package(qtbot, tmp_path):
-    incidents = [{"id": "a", "title": "One"}, {"id": "b", "title": "Two"},
-                 {"id": "c", "title": "Three"}]
+    incidents = [Incident(id="a", title="One"), Incident(id="b", title="Two"),
+                 Incident(id="c", title="Three")]
     dialog = ExportDialog(incidents, "Case", tmp_path, ["b"])
     qtbot.addWidget(dialog)
     dialog.show()
