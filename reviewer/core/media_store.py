@@ -14,6 +14,8 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
+from reviewer.core.worker_exit import owner_alive
+
 CHUNK = 1 << 20
 INCOMING = ".incoming"
 PART_SUFFIX = ".part"
@@ -91,12 +93,4 @@ def sweep_abandoned_parts(case_path: Path) -> int:
 
 
 def _alive(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return pid == os.getpid() or owner_alive(pid)
