@@ -238,6 +238,77 @@ def shoot_verify(shots: Shots, window, package: Path, scratch: Path) -> None:
     result.close()
 
 
+def shoot_damaged(shots: Shots, window) -> None:
+    """The photo cut short in transfer: kept, flagged, what decodes shown."""
+    model = window.workspace.model
+    damaged = next(evidence_id for row, evidence_id in enumerate(model.ids())
+                   if model.evidence_row(row)["original_name"] == "IMG_2043.jpg")
+    window.workspace.left.setCurrentWidget(window.workspace.browser)
+    window.workspace.browser.select(damaged)
+    shots.settle(1.5)
+    shots.save(window, "damaged.png")
+
+
+def shoot_duplicates(shots: Shots, window, by_name: dict[str, str], scratch: Path) -> None:
+    """A forwarded copy (smaller, recompressed) grouped with its original, as a lead."""
+    from PIL import Image
+
+    from reviewer.core.evidence import get_evidence
+    from reviewer.ui.dialogs import ProblemsDialog
+
+    session = window.session
+    original = get_evidence(session.case, by_name["street_01.jpg"])
+    folder = scratch / "forwarded"
+    folder.mkdir()
+    with Image.open(session.path / original.stored_path) as picture:
+        picture.convert("RGB").resize((picture.width // 2, picture.height // 2)).save(
+            folder / "IMG-20180408-WA0003.jpg", quality=55)
+    assert window.import_paths([str(folder)])
+    shots.wait_for(lambda: window.workspace.model.rowCount() > len(by_name) + 3,
+                   "the forwarded copy")
+    _close_dialogs(window, ProblemsDialog)
+    shots.settle(1.5)
+    window.workspace.browser.select(by_name["street_01.jpg"])
+    window._raise_dock("Similar items")
+    shots.settle(2.0)
+    shots.save(window, "similar.png")
+    window._raise_dock("Regions")
+    window.workspace.left.setCurrentWidget(window.workspace.duplicates)
+    shots.wait_for(lambda: window.workspace.duplicates.group_names(), "the duplicate groups")
+    shots.settle(1.0)
+    shots.save(window, "duplicates.png")
+    window.workspace.left.setCurrentWidget(window.workspace.browser)
+
+
+def shoot_dialogs(shots: Shots, window) -> None:
+    """The small windows: labels, frames, annotations export, shortcuts, first-run key."""
+    from reviewer.core.incidents import list_incidents
+    from reviewer.core.labels import list_labels
+    from reviewer.ui.dialogs import LabelsDialog
+    from reviewer.ui.frames_dialog import FramesDialog
+    from reviewer.ui.key_dialog import KeyDialog
+    from reviewer.ui.share.annotations_dialog import AnnotationsDialog
+
+    session = window.session
+    pictured = [
+        (LabelsDialog(session, window), "labels.png"),
+        (FramesDialog(window), "frames.png"),
+        (AnnotationsDialog([label.name for label in list_labels(session.case)],
+                           list_incidents(session.case), session.path.parent, None, window),
+         "export-annotations.png"),
+        (KeyDialog("Investigator A", window), "key.png"),
+    ]
+    for dialog, name in pictured:
+        dialog.show()
+        shots.settle(0.3)
+        shots.save(window, name, dialog)
+        dialog.close()
+    sheet = window.show_shortcuts()
+    shots.settle(0.3)
+    shots.save(window, "shortcuts.png", sheet)
+    sheet.close()
+
+
 def shoot_merge(shots: Shots, window, package: Path, scratch: Path) -> None:
     from reviewer.core.case import create_case
 
@@ -293,6 +364,9 @@ def main() -> None:
         package = shoot_export(shots, window, scratch)
         shoot_verify(shots, window, package, scratch)
         shoot_import(shots, window, scratch)
+        shoot_damaged(shots, window)
+        shoot_duplicates(shots, window, by_name, scratch)
+        shoot_dialogs(shots, window)
         shoot_merge(shots, window, package, scratch)
         window.close()
     print(f"{len(shots.saved)} screenshots written to {out}: {', '.join(shots.saved)}")

@@ -15,6 +15,7 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
@@ -210,6 +211,12 @@ class DuplicatesView(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Item", "Distance", "Best source"])
         self.tree.setIconSize(QSize(40, 40))
+        # The name takes what is left, so "best source" stays readable in a narrow pane.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemActivated.connect(self._activated)
         self.tree.itemDoubleClicked.connect(self._activated)
         self.summary = QLabel()
@@ -278,7 +285,6 @@ class DuplicatesView(QWidget):
                 child.setIcon(0, self.rows.icon_for(row, child))
                 top.addChild(child)
             top.setExpanded(True)
-        self.tree.resizeColumnToContents(0)
         self.summary.setText(
             f"{len(groups)} group(s) of near-duplicates; distances are from each group's"
             " first item (its best source, else the earliest imported)."
