@@ -278,7 +278,8 @@ def cmd_incident(args: argparse.Namespace) -> int:
 # `--clear NAME` -> the incident fields it empties.
 _CLEARS = {"category": ("category",), "from": ("time_from",), "to": ("time_to",),
            "place": ("place_name",), "position": ("lat", "lon", "radius_m"),
-           "radius": ("radius_m",), "description": ("description",), "sources": ("sources",)}
+           "radius": ("radius_m",), "description": ("description",), "sources": ("sources",),
+           "violation": ("violation",), "munitions": ("munitions",)}
 
 
 def _incident_edit(args: argparse.Namespace) -> int:

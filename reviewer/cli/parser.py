@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from reviewer import __version__
+from reviewer.cli.parser_provenance import add_provenance_commands
 from reviewer.cli.support import USAGE_ERROR
 from reviewer.core.evidence import KINDS
 from reviewer.core.incidents import STATUSES
@@ -75,7 +76,7 @@ def _positive_seconds(text: str) -> float:
 
 # What `incident edit --clear` empties, by the option's name: the form's optional fields.
 CLEARABLE = ("category", "from", "to", "place", "position", "radius", "description",
-             "sources")
+             "sources", "violation", "munitions")
 
 
 def _incident_fields(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +93,11 @@ def _incident_fields(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=STATUSES)
     parser.add_argument("--description")
     parser.add_argument("--sources")
+    parser.add_argument("--violation", metavar="TERM",
+                        help="the kind of violation, from the case's vocabulary")
+    parser.add_argument("--munition", dest="munitions", action="append", metavar="TERM",
+                        help="a weapon or munition observed, from the case's vocabulary"
+                             " (repeat for several; on edit, the list given replaces it)")
 
 
 def build_parser() -> Parser:
@@ -248,6 +254,7 @@ def build_parser() -> Parser:
     _add_compare_commands(commands, common)
     _add_conflict_commands(commands, common)
     _add_key_commands(commands, common)
+    add_provenance_commands(commands, common, Parser)
     _add_similar_command(commands, common)
     return parser
 
@@ -380,4 +387,4 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
-            "unpack", "conflicts", "key", "similar")
+            "unpack", "conflicts", "key", "similar", "item", "vocabulary")
