@@ -389,7 +389,7 @@ ALTER TABLE incidents ADD COLUMN munitions TEXT NOT NULL DEFAULT '[]';
 
 def _migrate_to_11(conn: sqlite3.Connection) -> None:
     from reviewer.core import replay
-    from reviewer.core.vocabulary import seed_rows
+    from reviewer.core.vocabulary_seed import seed_rows
 
     for statement in _split_sql(_V11):
         conn.execute(statement)

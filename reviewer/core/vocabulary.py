@@ -9,7 +9,6 @@ Seeded terms have ids derived from kind and term, so two cases seeded apart agre
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -18,9 +17,7 @@ from reviewer.core.changes import Changes, added, record_changes
 from reviewer.core.errors import ValidationError
 from reviewer.core.resources import load_json
 from reviewer.core.rows import as_records
-
-VOCABULARY_KINDS = ("violation", "munition")
-_NAMESPACE = uuid.UUID("6b1f1c8e-3f57-4d0e-9a53-0c7c0f1e2a11")
+from reviewer.core.vocabulary_seed import VOCABULARY_KINDS, term_id
 
 
 @dataclass(frozen=True)
@@ -32,17 +29,6 @@ class Term:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def term_id(kind: str, term: str) -> str:
-    return str(uuid.uuid5(_NAMESPACE, f"{kind}:{term.strip().lower()}"))
-
-
-def seed_rows() -> list[tuple[str, str, str, str]]:
-    """(id, kind, term, description) of every shipped term."""
-    shipped = load_json("vocabulary.json")
-    return [(term_id(kind, item["term"]), kind, item["term"], item.get("description", ""))
-            for kind in VOCABULARY_KINDS for item in shipped[kind]]
 
 
 def vocabulary_sources() -> dict[str, str]:
