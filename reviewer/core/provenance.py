@@ -222,3 +222,27 @@ def by_verification(items: Sequence[Evidence]) -> dict[str, list[Evidence]]:
     for item in items:
         groups.setdefault(str(provenance_of(item)["verification"]), []).append(item)
     return {status: members for status, members in groups.items() if members}
+
+
+def add_provenance(case: Case, item: Evidence, row: dict[str, Any]) -> None:
+    """What the report shows of an item's provenance, added to its template row:
+    `provenance` [(title, value, flag)] of the fields set, and `verifications`."""
+    fields = provenance_of(item)
+    shown: list[tuple[str, str, str | None]] = []
+    for name, value in fields.items():
+        if name == "graphic":
+            value = "yes" if value else ""
+        if value in (None, ""):
+            continue
+        flag = source_problem(str(value)) if name == "source_url" else None
+        shown.append((FIELD_TITLES[name], str(value), flag))
+    row["provenance"] = shown
+    row["verifications"] = [step.to_json() for step in verification_history(case, item.id)]
+
+
+def verification_groups(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[Any]]]:
+    """Report rows grouped by verification status, in the statuses' order."""
+    groups: dict[str, list[Any]] = {status: [] for status in VERIFICATION_STATUSES}
+    for row in rows:
+        groups.setdefault(str(row.get("verification") or "unverified"), []).append(row)
+    return [(status, members) for status, members in groups.items() if members]
