@@ -246,3 +246,13 @@ def verification_groups(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, li
     for row in rows:
         groups.setdefault(str(row.get("verification") or "unverified"), []).append(row)
     return [(status, members) for status, members in groups.items() if members]
+
+
+def graphic_item(case: Case | Transaction, evidence_id: str) -> bool:
+    """Whether an item is to be shown blurred: flagged graphic, or carrying a tag whose
+    label is flagged graphic."""
+    row = case.conn.execute(
+        "SELECT e.graphic OR EXISTS (SELECT 1 FROM regions r JOIN labels l ON l.id = r.label_id"
+        " WHERE r.evidence_id = e.id AND l.graphic) FROM evidence e WHERE e.id = ?",
+        (evidence_id,)).fetchone()
+    return bool(row and row[0])

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from reviewer.core.evidence import KINDS, EvidenceFilter
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
+from reviewer.core.provenance import VERIFICATION_STATUSES
 from reviewer.ui.damage_bar import DAMAGED_COLOUR
 from reviewer.ui.evidence_model import EvidenceModel, IdRole, LabelsRole, RowRole, ThumbnailRole
 from reviewer.ui.session import CaseSession
@@ -175,10 +176,14 @@ class FilterBar(QWidget):
         self.label = QComboBox(toolTip="Only items tagged with this label")
         self.incident = QComboBox(toolTip="Only items in this incident")
         self.kind = QComboBox(toolTip="Only items of this kind")
+        self.verification = QComboBox(toolTip="Only items of this verification status")
+        self.verification.addItem("Any status", None)
+        for status in VERIFICATION_STATUSES:
+            self.verification.addItem(status.capitalize(), status)
         self.kind.addItem("Any kind", None)
         for kind in KINDS:
             self.kind.addItem(kind.capitalize(), kind)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.verification):
             # Long incident titles must not widen the browser at the viewer's expense.
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -195,12 +200,13 @@ class FilterBar(QWidget):
         bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
+        bottom.addWidget(self.verification, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(bottom)
         self.text.textChanged.connect(self._emit)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.verification):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.untagged, self.has_gps):
             box.toggled.connect(self._emit)
@@ -214,7 +220,7 @@ class FilterBar(QWidget):
             widget.blockSignals(True)
             widget.clear()
             widget.blockSignals(False)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.verification):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
@@ -245,7 +251,8 @@ class FilterBar(QWidget):
                               incident=self.incident.currentData(),
                               text=self.text.text().strip() or None,
                               untagged=self.untagged.isChecked(),
-                              has_gps=True if self.has_gps.isChecked() else None)
+                              has_gps=True if self.has_gps.isChecked() else None,
+                              verification=self.verification.currentData())
 
     def _emit(self) -> None:
         self.changed.emit(self.current())
