@@ -92,3 +92,8 @@ def munitions_of(text: str | None) -> list[str]:
     except ValueError:
         return []
     return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def incident_vocabulary(case: Case | Transaction) -> dict[str, list[str]]:
+    """The case's terms by kind, as an incident form offers them."""
+    return {kind: [t.term for t in list_terms(case, kind)] for kind in VOCABULARY_KINDS}

@@ -108,3 +108,38 @@ def test_a_graphic_item_is_blurred_until_revealed(window, qtbot, small_case):
     workspace.model.graphic.revealed.clear()
     workspace.model.graphic.set_blur(False)           # the setting turned off
     assert index.data(ThumbnailRole).toImage() != hidden
+
+
+def test_incident_form_offers_the_case_vocabulary(window, qtbot, small_case):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from reviewer.core.incidents import list_incidents
+    from reviewer.ui.incident_form import IncidentForm
+
+    window.open_case(small_case)
+    workspace = window.workspace
+
+    def fill_form():
+        form = QApplication.activeModalWidget()
+        assert isinstance(form, IncidentForm)
+        qtbot.keyClicks(form.title, "Barrel bomb on the market")
+        form.violation.setFocus()
+        qtbot.keyClick(form.violation, Qt.Key.Key_Down)      # the first term
+        munitions = form.munitions
+        row = next(r for r in range(munitions.count())
+                   if munitions.item(r).text() == "barrel bomb")
+        munitions.scrollToItem(munitions.item(row))
+        rect = munitions.visualItemRect(munitions.item(row))
+        qtbot.mouseClick(munitions.viewport(), Qt.MouseButton.LeftButton,
+                         pos=QPoint(rect.left() + 10, rect.center().y()))
+        form.accept()
+
+    QTimer.singleShot(50, fill_form)
+    qtbot.mouseClick(workspace.incidents.new_button, Qt.MouseButton.LeftButton)
+    with open_case(small_case, actor="check") as case:
+        [incident] = list_incidents(case)
+        first = case.conn.execute("SELECT term FROM vocabulary WHERE kind = 'violation'"
+                                  " ORDER BY term COLLATE NOCASE").fetchone()[0]
+    assert incident.violation == first
+    assert incident.munitions == '["barrel bomb"]'
