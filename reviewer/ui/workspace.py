@@ -243,6 +243,12 @@ class CaseWorkspace(QObject):
         return ("This case has no items yet: File ▸ Import files or Import folder, or drop"
                 " photos and videos on the window")
 
+    def set_blur_graphic(self, blur: bool) -> None:
+        """Blur graphic items until revealed (the View menu's setting), or never."""
+        self.model.graphic.set_blur(blur)
+        self.graphic_bar.show_item(self.current_id, self.current_id
+                                   and graphic_item(self.session.case, self.current_id))
+
     def go_to(self, evidence_id: str) -> None:
         """Make an item current in the browser (clearing a filter that hides it)."""
         if not self.browser.select(evidence_id):

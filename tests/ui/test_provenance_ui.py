@@ -106,8 +106,12 @@ def test_a_graphic_item_is_blurred_until_revealed(window, qtbot, small_case):
     assert index.data(ThumbnailRole).toImage() != hidden
 
     workspace.model.graphic.revealed.clear()
-    workspace.model.graphic.set_blur(False)           # the setting turned off
+    workspace.show_evidence(current)
+    assert workspace.graphic_bar.isVisible() and index.data(ThumbnailRole).toImage() == hidden
+    window.blur_action.trigger()                      # View > Blur graphic content: off
+    assert not workspace.graphic_bar.isVisible() and workspace.center.graphicsEffect() is None
     assert index.data(ThumbnailRole).toImage() != hidden
+    assert window.settings.blur_graphic is False
 
 
 def test_incident_form_offers_the_case_vocabulary(window, qtbot, small_case):
