@@ -357,6 +357,10 @@ def _incident_link(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
+    if args.label_command == "graphic":
+        from reviewer.cli.commands_provenance import label_graphic
+
+        return label_graphic(args)
     with opened_case(args) as case:
         if args.label_command == "add":
             check_shortcut(args.shortcut)

@@ -14,11 +14,13 @@ from reviewer.cli.support import OK, USAGE_ERROR, error_line, opened_case
 from reviewer.cli.terminal import print_json
 from reviewer.core.bidi import escape_controls
 from reviewer.core.evidence import get_evidence
+from reviewer.core.labels import find_label
 from reviewer.core.provenance import (
     ANALYSES,
     FIELD_TITLES,
     PROVENANCE_FIELDS,
     provenance_of,
+    set_label_graphic_in,
     set_provenance,
     source_problem,
     verification_history,
@@ -81,6 +83,21 @@ def _item_show(args: argparse.Namespace) -> int:
             text = getattr(step, name)
             if text:
                 print(f"{'':>30}{name.replace('_', ' ')}: {escape_controls(text)}")
+    return OK
+
+
+def label_graphic(args: argparse.Namespace) -> int:
+    """`reviewer label graphic CASE NAME [--off]`."""
+    with opened_case(args) as case:
+        label = find_label(case, args.name)
+        with case.write() as tx:
+            changes = set_label_graphic_in(tx, label.id, not args.off)
+    if args.json:
+        print_json({"id": label.id, "name": label.name, "graphic": not args.off,
+                    "changed": bool(changes)})
+    else:
+        print(f"Label {escape_controls(label.name)} is {'not ' if args.off else ''}graphic"
+              + ("" if changes else " (it already was)"))
     return OK
 
 

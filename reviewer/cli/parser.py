@@ -207,6 +207,12 @@ def build_parser() -> Parser:
                       help="the key (1 to 9) that picks this label while tagging; a key"
                            " another label has moves to this one")
     ladd.add_argument("--description", default="")
+    lgraphic = label_commands.add_parser(
+        "graphic", parents=[common], help="flag a label as graphic content: items tagged with"
+                                          " it are blurred in the app until revealed")
+    lgraphic.add_argument("case", metavar="CASE")
+    lgraphic.add_argument("name", metavar="NAME")
+    lgraphic.add_argument("--off", action="store_true", help="no longer graphic")
 
     demo = commands.add_parser("demo", parents=[common],
                                help="make a demo case (generated photos, tags, incidents) in DIR;"

@@ -256,3 +256,17 @@ def graphic_item(case: Case | Transaction, evidence_id: str) -> bool:
         " WHERE r.evidence_id = e.id AND l.graphic) FROM evidence e WHERE e.id = ?",
         (evidence_id,)).fetchone()
     return bool(row and row[0])
+
+
+def set_label_graphic_in(tx: Transaction, label_id: str, graphic: bool) -> Changes:
+    """Flag a label as showing graphic content (its items are blurred until revealed),
+    or not. A `label.graphic` record; nothing is written when it already is so."""
+    before = tx.conn.execute("SELECT graphic FROM labels WHERE id = ?", (label_id,)).fetchone()
+    if before is None:
+        raise ValidationError(label_id, "no such label in this case")
+    if bool(before[0]) == graphic:
+        return NO_CHANGES
+    tx.conn.execute("UPDATE labels SET graphic = ? WHERE id = ?", (int(graphic), label_id))
+    changes = updated(tx.conn, "label", label_id)
+    record_changes(tx, "label.graphic", changes, label_id, {"graphic": graphic})
+    return changes

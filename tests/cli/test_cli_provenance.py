@@ -66,3 +66,19 @@ def test_incident_violation_and_munitions_from_the_vocabulary(cli, new_case):
     assert edited["munitions"] == '["catapult", "mortar bomb"]'
     listed = cli("vocabulary", "list", folder, "munition", "--json").json()
     assert "catapult" in [t["term"] for t in listed["vocabulary"]["munition"]]
+
+
+def test_a_label_flagged_graphic_makes_its_items_graphic(cli, photos):
+    from cli_support import query
+
+    folder, ids = photos
+    cli("tag", folder, ids[1], "--label", "person", "--box", "10,10,40,40")
+    assert cli("label", "graphic", folder, "Person", "--json").json()["changed"] is True
+    assert "already" in cli("label", "graphic", folder, "person").stdout
+    summary = query(folder, "SELECT e.id FROM evidence e WHERE e.graphic OR EXISTS (SELECT 1"
+                            " FROM regions r JOIN labels l ON l.id = r.label_id WHERE"
+                            " r.evidence_id = e.id AND l.graphic)")
+    assert summary == [(ids[1],)]
+    refused = cli("label", "graphic", folder, "no such label", expect=2)
+    assert len(refused.error_lines) == 1
+    assert "INTACT" in cli("verify", folder).stdout
