@@ -94,3 +94,26 @@ def test_a_partial_package_describes_and_carries_only_what_it_shares(demo, tmp_p
     fields = set(conn.execute("SELECT acquired_from FROM evidence").fetchall())
     conn.close()
     assert carried == shared and fields == {("a witness",)}
+
+
+def test_merge_brings_verification_steps_and_new_terms(demo, tmp_path):
+    from reviewer.core.case import create_case
+    from reviewer.core.merge import merge_package
+    from reviewer.core.provenance import verification_history
+    from reviewer.core.verify import verify_case
+    from reviewer.core.vocabulary import add_term, list_terms
+
+    item = rows(demo, "SELECT id FROM evidence WHERE kind = 'photo' LIMIT 1")[0]["id"]
+    set_provenance(demo, [item], {"verification": "disputed", "collected_by": "Ana"},
+                   {"source_analysis": "account created the day before"})
+    add_term(demo, "munition", "sling stone")
+    export_case(demo, tmp_path / "out.zip")
+    with create_case(tmp_path / "colleague", actor="bob") as colleague:
+        merge_package(colleague, tmp_path / "out.zip", accept_untrusted=True)
+        [step] = verification_history(colleague, item)
+        assert (step.status, step.source_analysis) == ("disputed",
+                                                       "account created the day before")
+        assert "sling stone" in [t.term for t in list_terms(colleague, "munition")]
+        assert rows(colleague, "SELECT collected_by FROM evidence WHERE id = ?",
+                    (item,)) == [{"collected_by": "Ana"}]
+        assert verify_case(colleague).ok
