@@ -171,7 +171,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         label = find_label(case, args.label) if args.label else None
         where = EvidenceFilter(kind=args.kind, label=label.id if label else None,
                                incident=incident, text=args.text, untagged=args.untagged,
-                               has_gps=args.has_gps)
+                               has_gps=args.has_gps, verification=args.verification)
         rows = list_evidence(case, where)
     if args.json:
         print_json({"evidence": [row.to_json() for row in rows]})

@@ -13,6 +13,7 @@ from reviewer.cli.parser_provenance import add_provenance_commands
 from reviewer.cli.support import USAGE_ERROR
 from reviewer.core.evidence import KINDS
 from reviewer.core.incidents import STATUSES
+from reviewer.core.provenance import VERIFICATION_STATUSES
 
 # Options whose value is a list of coordinates, which may start with a minus sign.
 COORDINATE_OPTIONS = ("--box", "--polygon", "--point")
@@ -135,6 +136,8 @@ def build_parser() -> Parser:
     lst.add_argument("--incident", metavar="ID", help="only items linked to this incident")
     lst.add_argument("--text", metavar="T", help="only items whose name or note contains T")
     lst.add_argument("--untagged", action="store_true", help="only items with no region")
+    lst.add_argument("--verification", choices=VERIFICATION_STATUSES,
+                     help="only items of this verification status")
     gps = lst.add_mutually_exclusive_group()
     gps.add_argument("--gps", dest="has_gps", action="store_const", const=True,
                      help="only items with a GPS position")

@@ -30,8 +30,8 @@ def test_mark_where_three_photos_came_from_and_verify_one(cli, photos):
     assert shown["verifications"][0]["technical_analysis"] == "EXIF consistent"
     text = cli("item", "show", folder, ids[0]).stdout
     assert "Acquired from: a witness" in text and "unverified -> verified" in text
-    assert cli("list", folder, "--json").json()["evidence"][0]["verification"] in (
-        "verified", "unverified")
+    listed = cli("list", folder, "--verification", "verified", "--json").json()["evidence"]
+    assert [row["id"] for row in listed] == [ids[0]]
     assert "INTACT" in cli("verify", folder).stdout
 
 
