@@ -19,7 +19,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reviewer.core.case import Case, Transaction
-from reviewer.core.changes import NO_CHANGES, Changes, added, record_changes, removed, updated
+from reviewer.core.changes import (
+    NO_CHANGES,
+    Change,
+    Changes,
+    added,
+    record_changes,
+    removed,
+    updated,
+)
 from reviewer.core.clock import new_id
 from reviewer.core.errors import ValidationError
 from reviewer.core.evidence import Evidence, get_evidence
@@ -144,7 +152,9 @@ def set_provenance_in(tx: Transaction, evidence_ids: Sequence[str], values: Mapp
     unknown = set(analysis or {}) - set(ANALYSES)
     if unknown:
         raise ValidationError(", ".join(sorted(unknown)), "not an analysis note")
-    changes = NO_CHANGES
+    # Entries gathered, not merged one by one: Changes.merge copies what it holds, so a
+    # bulk edit of thousands of items would be quadratic (each item's key is its own).
+    entries: list[Change] = []
     for evidence_id in dict.fromkeys(evidence_ids):
         item = get_evidence(tx, evidence_id)
         before = provenance_of(item)
@@ -158,12 +168,12 @@ def set_provenance_in(tx: Transaction, evidence_ids: Sequence[str], values: Mapp
             record_changes(tx, "evidence.provenance", row_changes, item.id,
                            {"changed": changed,
                             **({"flagged": {"source_url": problem}} if problem else {})})
-            changes |= row_changes
+            entries += row_changes.entries
         if "verification" in changed or any(notes.values()):
-            changes |= _add_verification_in(tx, item.id, clean.get("verification",
+            entries += _add_verification_in(tx, item.id, clean.get("verification",
                                                                    before["verification"]),
-                                            before["verification"], notes)
-    return changes
+                                            before["verification"], notes).entries
+    return Changes(tuple(entries))
 
 
 def _add_verification_in(tx: Transaction, evidence_id: str, status: str, previous: str,
@@ -186,20 +196,20 @@ def undo_provenance_in(tx: Transaction, done: Changes, before: Mapping[str, Mapp
                        ) -> Changes:
     """Take back a `set_provenance_in`: each item's fields as `before` had them (by id),
     and the verification rows it added removed (the audit log keeps both steps)."""
-    changes = NO_CHANGES
+    entries: list[Change] = []   # gathered, not merged: see set_provenance_in
     for key in done.ids("verification", "added"):
         gone = removed(tx.conn, "verification", key)
         tx.conn.execute("DELETE FROM verifications WHERE id = ?", (key,))
         record_changes(tx, "evidence.verification.undo", gone, str(key))
-        changes |= gone
+        entries += gone.entries
     for evidence_id, values in before.items():
         columns = [k for k in PROVENANCE_FIELDS if k in values]
         tx.conn.execute(f"UPDATE evidence SET {', '.join(f'{k} = ?' for k in columns)}"
                         " WHERE id = ?", [values[k] for k in columns] + [evidence_id])
         row_changes = updated(tx.conn, "evidence", evidence_id)
         record_changes(tx, "evidence.provenance", row_changes, evidence_id, {"undo": True})
-        changes |= row_changes
-    return changes
+        entries += row_changes.entries
+    return Changes(tuple(entries))
 
 
 def set_provenance(case: Case, evidence_ids: Sequence[str], values: Mapping[str, Any],
