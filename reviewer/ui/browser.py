@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -285,7 +293,9 @@ class EvidenceBrowser(QWidget):
         layout.addWidget(self.view)
         self.filters.changed.connect(self._apply_filter)
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        model.modelAboutToBeReset.connect(self._remember_selection)
         model.modelReset.connect(self._after_reset)
+        self._selected: list[str] = []
         self.filters.set_choices(model.session)
         self._keep: str = ""
         self._shown: str = ""
@@ -294,6 +304,9 @@ class EvidenceBrowser(QWidget):
     def _apply_filter(self, where: EvidenceFilter) -> None:
         self._keep = self.current_id()
         self.model.set_filter(where)
+
+    def _remember_selection(self) -> None:
+        self._selected = self.selected_ids()
 
     def _after_reset(self) -> None:
         row = self.model.row_of(self._keep) if self._keep else None
@@ -304,6 +317,15 @@ class EvidenceBrowser(QWidget):
         elif self._shown:
             self._shown = ""
             self.currentChanged.emit("")
+        # A selection survives a reload (an edit of the selected items, an import): the
+        # rows still shown stay selected.
+        selection = self.view.selectionModel()
+        for evidence_id in self._selected:
+            kept = self.model.row_of(evidence_id)
+            if kept is not None and kept != row:
+                selection.select(self.model.index(kept),
+                                 QItemSelectionModel.SelectionFlag.Select)
+        self._selected = []
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         evidence_id = (current.data(IdRole) if current.isValid() else "") or ""

@@ -49,6 +49,8 @@ def test_bulk_edit_of_a_selection_is_one_undo_step(window, qtbot, small_case):
     qtbot.mouseClick(form.apply_button, Qt.MouseButton.LeftButton)
 
     assert window.session.undo_stack.count() == steps + 1
+    # The selection survives the reload the edit causes: the form still edits all three.
+    assert len(workspace.browser.selected_ids()) == 3 and len(form.ids) == 3
     assert _rows(small_case, "SELECT DISTINCT acquired_from, source_url, verification"
                              " FROM evidence") == [("a witness", "told by phone", "verified")]
     assert _rows(small_case, "SELECT count(*), min(technical_analysis) FROM verifications") \
