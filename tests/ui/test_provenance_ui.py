@@ -149,3 +149,6 @@ def test_incident_form_offers_the_case_vocabulary(window, qtbot, small_case):
                                   " ORDER BY term COLLATE NOCASE").fetchone()[0]
     assert incident.violation == first
     assert incident.munitions == '["barrel bomb"]'
+    workspace.show_incident(incident.id)
+    shown = workspace.incident_page.details.toPlainText()
+    assert f"Violation: {first}" in shown and "Weapons/munitions: barrel bomb" in shown
