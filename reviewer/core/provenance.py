@@ -280,3 +280,8 @@ def set_label_graphic_in(tx: Transaction, label_id: str, graphic: bool) -> Chang
     changes = updated(tx.conn, "label", label_id)
     record_changes(tx, "label.graphic", changes, label_id, {"graphic": graphic})
     return changes
+
+
+def graphic_label_ids(case: Case | Transaction) -> set[str]:
+    """The ids of the labels flagged graphic."""
+    return {row[0] for row in case.conn.execute("SELECT id FROM labels WHERE graphic")}

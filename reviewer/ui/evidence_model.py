@@ -45,6 +45,8 @@ class EvidenceModel(QAbstractListModel):
         thumbnails.ready.connect(self._on_thumbnail)
         session.regionsChanged.connect(self._on_regions_changed)
         session.evidenceChanged.connect(self.reload)
+        # A label renamed, recoloured or flagged graphic: tiles show it (no reset needed).
+        session.labelsChanged.connect(self._refetch)
         # Graphic items' thumbnails are blurred until revealed (ui/graphic.py).
         self.graphic = GraphicGuard()
         self.graphic.changed.connect(self._on_revealed)
@@ -121,6 +123,11 @@ class EvidenceModel(QAbstractListModel):
                       in sorted(row["labels"].items(), key=lambda kv: -kv[1][0])]
             return "\n".join(p for p in parts if p)
         return None
+
+    def _refetch(self) -> None:
+        self._pages.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
 
     def _on_revealed(self, evidence_id: str) -> None:
         if evidence_id:

@@ -29,6 +29,7 @@ from reviewer.core.provenance import (
     RESTRICTIONS,
     VERIFICATION_STATUSES,
     provenance_of,
+    set_label_graphic_in,
     set_provenance_in,
     source_problem,
     undo_provenance_in,
@@ -192,3 +193,18 @@ class ProvenanceForm(QGroupBox):
         if done:
             self.show_items(self.ids)
         return done
+
+
+class SetLabelGraphic(EditCommand):
+    """Flag a label as graphic content (its items blurred until revealed), or not."""
+
+    def __init__(self, session: CaseSession, label_id: str, graphic: bool) -> None:
+        super().__init__(session, "Flag label as graphic" if graphic
+                         else "Unflag label as graphic")
+        self.label_id, self.graphic = label_id, graphic
+
+    def apply(self, tx: Transaction) -> Changes:
+        return set_label_graphic_in(tx, self.label_id, self.graphic)
+
+    def revert(self, tx: Transaction) -> Changes:
+        return set_label_graphic_in(tx, self.label_id, not self.graphic)

@@ -139,9 +139,11 @@ class CaseWorkspace(QObject):
 
     def _connect(self) -> None:
         session = self.session
-        # An item just flagged graphic (or no longer) is blurred (or shown) at once.
-        session.evidenceChanged.connect(lambda: self.graphic_bar.show_item(
-            self.current_id, self.current_id and graphic_item(session.case, self.current_id)))
+        # An item (or a label) just flagged graphic, or no longer, is blurred or shown at once.
+        for signal in (session.evidenceChanged, session.labelsChanged):
+            signal.connect(lambda: self.graphic_bar.show_item(
+                self.current_id,
+                self.current_id and graphic_item(session.case, self.current_id)))
         # Several items selected: the provenance form edits them together (bulk edit).
         self.browser.view.selectionModel().selectionChanged.connect(
             lambda *_: self.metadata.provenance.show_items(self.selection()[1]))

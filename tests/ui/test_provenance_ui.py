@@ -152,3 +152,37 @@ def test_incident_form_offers_the_case_vocabulary(window, qtbot, small_case):
     workspace.show_incident(incident.id)
     shown = workspace.incident_page.details.toPlainText()
     assert f"Violation: {first}" in shown and "Weapons/munitions: barrel bomb" in shown
+
+
+def test_a_label_flagged_graphic_blurs_the_items_it_tags(window, qtbot, small_case):
+    from PySide6.QtWidgets import QPushButton
+
+    from reviewer.core.regions import add_region
+    from reviewer.core.shape import parse_box
+    from reviewer.ui.dialogs import GRAPHIC_MARK, LabelsDialog
+
+    item = _rows(small_case, "SELECT id FROM evidence ORDER BY original_name")[0][0]
+    with open_case(small_case, actor="setup") as case:
+        add_region(case, item, "person", "rect", parse_box("5,5,50,50"))
+    window.open_case(small_case)
+    workspace = window.workspace
+    workspace.go_to(item)
+    qtbot.waitUntil(workspace.splitter.isVisible, timeout=5000)   # shown by a queued call
+    assert not workspace.graphic_bar.isVisible()
+    dialog = LabelsDialog(window.session, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    row = next(r for r in range(dialog.list.count())
+               if dialog.list.item(r).text().endswith("person"))
+    rect = dialog.list.visualItemRect(dialog.list.item(row))
+    qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    toggle = next(b for b in dialog.findChildren(QPushButton) if b.text() == "Graphic on/off")
+    qtbot.mouseClick(toggle, Qt.MouseButton.LeftButton)
+
+    assert dialog.list.currentItem().text().endswith("person" + GRAPHIC_MARK)
+    assert workspace.graphic_bar.isVisible()
+    assert _rows(small_case, "SELECT name FROM labels WHERE graphic") == [("person",)]
+    window.session.undo_stack.undo()
+    assert not workspace.graphic_bar.isVisible()
+    with open_case(small_case, actor="check") as case:
+        assert verify_case(case).ok
