@@ -171,7 +171,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         label = find_label(case, args.label) if args.label else None
         where = EvidenceFilter(kind=args.kind, label=label.id if label else None,
                                incident=incident, text=args.text, untagged=args.untagged,
-                               has_gps=args.has_gps)
+                               has_gps=args.has_gps, verification=args.verification)
         rows = list_evidence(case, where)
     if args.json:
         print_json({"evidence": [row.to_json() for row in rows]})
@@ -278,7 +278,8 @@ def cmd_incident(args: argparse.Namespace) -> int:
 # `--clear NAME` -> the incident fields it empties.
 _CLEARS = {"category": ("category",), "from": ("time_from",), "to": ("time_to",),
            "place": ("place_name",), "position": ("lat", "lon", "radius_m"),
-           "radius": ("radius_m",), "description": ("description",), "sources": ("sources",)}
+           "radius": ("radius_m",), "description": ("description",), "sources": ("sources",),
+           "violation": ("violation",), "munitions": ("munitions",)}
 
 
 def _incident_edit(args: argparse.Namespace) -> int:
@@ -356,6 +357,10 @@ def _incident_link(args: argparse.Namespace) -> int:
 
 
 def cmd_label(args: argparse.Namespace) -> int:
+    if args.label_command == "graphic":
+        from reviewer.cli.commands_provenance import label_graphic
+
+        return label_graphic(args)
     with opened_case(args) as case:
         if args.label_command == "add":
             check_shortcut(args.shortcut)

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from reviewer import __version__
+from reviewer.cli.parser_provenance import add_provenance_commands
 from reviewer.cli.support import USAGE_ERROR
 from reviewer.core.evidence import KINDS
 from reviewer.core.incidents import STATUSES
+from reviewer.core.provenance import VERIFICATION_STATUSES
 
 # Options whose value is a list of coordinates, which may start with a minus sign.
 COORDINATE_OPTIONS = ("--box", "--polygon", "--point")
@@ -75,7 +77,7 @@ def _positive_seconds(text: str) -> float:
 
 # What `incident edit --clear` empties, by the option's name: the form's optional fields.
 CLEARABLE = ("category", "from", "to", "place", "position", "radius", "description",
-             "sources")
+             "sources", "violation", "munitions")
 
 
 def _incident_fields(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +94,11 @@ def _incident_fields(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=STATUSES)
     parser.add_argument("--description")
     parser.add_argument("--sources")
+    parser.add_argument("--violation", metavar="TERM",
+                        help="the kind of violation, from the case's vocabulary")
+    parser.add_argument("--munition", dest="munitions", action="append", metavar="TERM",
+                        help="a weapon or munition observed, from the case's vocabulary"
+                             " (repeat for several; on edit, the list given replaces it)")
 
 
 def build_parser() -> Parser:
@@ -129,6 +136,8 @@ def build_parser() -> Parser:
     lst.add_argument("--incident", metavar="ID", help="only items linked to this incident")
     lst.add_argument("--text", metavar="T", help="only items whose name or note contains T")
     lst.add_argument("--untagged", action="store_true", help="only items with no region")
+    lst.add_argument("--verification", choices=VERIFICATION_STATUSES,
+                     help="only items of this verification status")
     gps = lst.add_mutually_exclusive_group()
     gps.add_argument("--gps", dest="has_gps", action="store_const", const=True,
                      help="only items with a GPS position")
@@ -201,6 +210,12 @@ def build_parser() -> Parser:
                       help="the key (1 to 9) that picks this label while tagging; a key"
                            " another label has moves to this one")
     ladd.add_argument("--description", default="")
+    lgraphic = label_commands.add_parser(
+        "graphic", parents=[common], help="flag a label as graphic content: items tagged with"
+                                          " it are blurred in the app until revealed")
+    lgraphic.add_argument("case", metavar="CASE")
+    lgraphic.add_argument("name", metavar="NAME")
+    lgraphic.add_argument("--off", action="store_true", help="no longer graphic")
 
     demo = commands.add_parser("demo", parents=[common],
                                help="make a demo case (generated photos, tags, incidents) in DIR;"
@@ -248,6 +263,7 @@ def build_parser() -> Parser:
     _add_compare_commands(commands, common)
     _add_conflict_commands(commands, common)
     _add_key_commands(commands, common)
+    add_provenance_commands(commands, common, Parser)
     _add_similar_command(commands, common)
     return parser
 
@@ -380,4 +396,4 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
-            "unpack", "conflicts", "key", "similar")
+            "unpack", "conflicts", "key", "similar", "item", "vocabulary")

@@ -28,6 +28,8 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "comparison": ("comparisons", ("id",)),
     "merge_conflict": ("merge_conflicts", ("id",)),
     "best_source": ("best_sources", ("evidence_id",)),
+    "verification": ("verifications", ("id",)),
+    "vocabulary": ("vocabulary", ("id",)),
 }
 
 Key = str | tuple[str, ...]

@@ -66,6 +66,18 @@ class Evidence(ColumnAccess):
     linked_path_hex: str | None = None
     # Quarter turns (clockwise) the display adds where orientation data is wrong (schema 6).
     display_rotation: int = 0
+    # Provenance and verification (schema 11, core/provenance.py).
+    source_url: str = ""
+    acquired_from: str = ""
+    collected_by: str = ""
+    collected_at: str | None = None
+    collection_tool: str = ""
+    generation: str | None = None
+    original_location: str = ""
+    restriction: str = "restricted"
+    graphic: int = 0
+    language: str = ""
+    verification: str = "unverified"
     extra: Mapping[str, Any] = field(default_factory=dict)   # columns added since
     # Counts list_evidence adds: how many regions; how many match the filter's label/incident.
     regions: int | None = None
@@ -92,6 +104,7 @@ class EvidenceFilter:
     text: str | None = None           # in original name or note
     untagged: bool = False
     has_gps: bool | None = None
+    verification: str | None = None   # one status of provenance.VERIFICATION_STATUSES
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -121,6 +134,9 @@ class EvidenceFilter:
             clauses.append("e.gps_lat IS NOT NULL")
         elif self.has_gps is False:
             clauses.append("e.gps_lat IS NULL")
+        if self.verification:
+            clauses.append("e.verification = ?")
+            params.append(self.verification)
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def region_where(self) -> tuple[str, list[Any]]:
@@ -209,7 +225,9 @@ def camera_name(make: str | None, model: str | None) -> str:
 _SUMMARY_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex, e.display_rotation"
+    " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex, e.display_rotation,"
+    " e.verification, e.graphic OR EXISTS (SELECT 1 FROM regions r JOIN labels l"
+    " ON l.id = r.label_id WHERE r.evidence_id = e.id AND l.graphic) AS graphic"
     " FROM evidence e"
     " WHERE e.id IN ({})"
 )

@@ -44,6 +44,7 @@ from reviewer.core.package_history import (
 from reviewer.core.package_signature import manifest_signer, sign_manifest
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
+from reviewer.core.prov_document import PROVENANCE_DOCUMENT, provenance_jsonld
 from reviewer.core.report import render_report
 from reviewer.core.rows import as_dicts
 from reviewer.core.schema import SCHEMA_VERSION
@@ -387,6 +388,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                 writer.add_bytes("data/regions.csv", regions_csv(view, raw=raw_csv))
                 writer.add_bytes("data/incidents.csv", incidents_csv(view, raw=raw_csv))
                 writer.add_bytes("data/incidents.geojson", incidents_geojson(view))
+                writer.add_bytes(PROVENANCE_DOCUMENT, provenance_jsonld(view, package))
                 progress(Progress(len(rows) + 2, total, "data"))
                 for name, data in render_report(view, package, files):
                     writer.add_bytes(name, data, zipfile.ZIP_STORED if name.endswith(".jpg")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
@@ -13,6 +14,7 @@ from reviewer.core.clock import new_id
 from reviewer.core.errors import NotFoundError, ValidationError
 from reviewer.core.ids import resolve_id
 from reviewer.core.rows import ColumnAccess, as_records, first_record
+from reviewer.core.vocabulary import find_term, munitions_of
 
 STATUSES = ("open", "confirmed", "disputed", "closed")
 
@@ -35,6 +37,10 @@ class Incident(ColumnAccess):
     created_by: str = ""
     updated_at: str = ""
     updated_by: str = ""
+    # From the case's vocabulary (schema 11, core/vocabulary.py): the kind of violation,
+    # and the weapons/munitions observed as a JSON array of terms.
+    violation: str = ""
+    munitions: str = "[]"
     # Counts list_incidents adds: regions and whole items attached.
     regions: int | None = None
     evidence: int | None = None
@@ -51,7 +57,7 @@ class Incident(ColumnAccess):
 
 _COUNTS = ("regions", "evidence")
 EDITABLE = ("title", "category", "time_from", "time_to", "place_name", "lat", "lon",
-            "radius_m", "description", "sources", "status")
+            "radius_m", "description", "sources", "status", "violation", "munitions")
 _COLUMNS = ", ".join(f.name for f in fields(Incident) if f.name not in _COUNTS)
 
 
@@ -86,6 +92,28 @@ def validate_incident(values: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(str(lon), "longitude is between -180 and 180")
     if clean.get("radius_m") is not None and clean["radius_m"] < 0:
         raise ValidationError(str(clean["radius_m"]), "the uncertainty radius cannot be negative")
+    if "violation" in clean:
+        clean["violation"] = (clean["violation"] or "").strip()
+    if "munitions" in clean:
+        clean["munitions"] = _munitions_text(clean["munitions"])
+    return clean
+
+
+def _munitions_text(value: Any) -> str:
+    """The munitions column's JSON array from a list of terms (or that array as text)."""
+    terms = munitions_of(value) if isinstance(value, str) or value is None else list(value)
+    return json.dumps(list(dict.fromkeys(str(t).strip() for t in terms if str(t).strip())),
+                      ensure_ascii=False)
+
+
+def _in_vocabulary(tx: Transaction, clean: dict[str, Any]) -> dict[str, Any]:
+    """The violation and munitions spelt as the case's vocabulary has them, or a one-line
+    error naming the term not in it."""
+    if clean.get("violation"):
+        clean["violation"] = find_term(tx, "violation", clean["violation"])
+    if clean.get("munitions") and clean["munitions"] != "[]":
+        clean["munitions"] = _munitions_text(
+            [find_term(tx, "munition", term) for term in munitions_of(clean["munitions"])])
     return clean
 
 
@@ -127,7 +155,7 @@ def add_incident_in(tx: Transaction, title: str, *, incident_id: str | None = No
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise ValidationError(", ".join(sorted(unknown)), "not an incident field")
-    clean = validate_incident({"title": title, **values})
+    clean = _in_vocabulary(tx, validate_incident({"title": title, **values}))
     incident_id = incident_id or new_id()
     row = {**{k: clean.get(k) for k in EDITABLE if clean.get(k) is not None},
            "id": incident_id, "created_at": tx.at, "created_by": tx.actor,
@@ -165,7 +193,7 @@ def _merged(old: Incident, values: dict[str, Any]) -> dict[str, Any]:
 def update_incident_in(tx: Transaction, incident_id: str, **values: Any) -> Changes:
     """Change an incident's fields (nothing is written when none differs)."""
     old = get_incident(tx, incident_id)
-    merged = _merged(old, values)
+    merged = _in_vocabulary(tx, _merged(old, values))
     changed = {k: [getattr(old, k), merged[k]] for k in EDITABLE if merged[k] != getattr(old, k)}
     if not changed:
         return NO_CHANGES

@@ -40,6 +40,7 @@ from reviewer.core.errors import (
 from reviewer.core.head_signature import history_rewritten
 from reviewer.core.incidents import EDITABLE
 from reviewer.core.keys import UNTRUSTED
+from reviewer.core.merge_provenance import merge_verifications, merge_vocabulary
 from reviewer.core.merkle import PROOFS_TABLE
 from reviewer.core.package_verify import open_verified
 from reviewer.core.package_zip import ensure_room, iter_entry, open_zip
@@ -275,7 +276,9 @@ class _Merger:
 
     def run(self, audit_part: tuple[Path, str, int, int]) -> None:
         self._labels()
+        merge_vocabulary(self.conn, self.source, self.record)
         self._evidence()
+        merge_verifications(self.conn, self.source, self.evidence, self.record)
         self._attachments()
         self._regions()
         self._incidents()

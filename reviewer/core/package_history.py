@@ -101,7 +101,8 @@ def prune_history(conn: sqlite3.Connection, case_id: str, private: Private) -> S
 
     `private`: text that must not travel (the case folder, the OS login)."""
     ids = {case_id}
-    for table in ("incidents", "regions", "evidence", "attachments", "comparisons", "labels"):
+    for table in ("incidents", "regions", "evidence", "attachments", "comparisons", "labels",
+                  "verifications", "vocabulary"):
         ids |= {row[0] for row in conn.execute(f"SELECT id FROM {table}")}
     hashes = {row[0] for row in conn.execute(
         "SELECT sha256 FROM evidence UNION SELECT sha256 FROM attachments")}

@@ -35,8 +35,10 @@ from reviewer.core.imaging import (
     turn,
 )
 from reviewer.core.incidents import incident_evidence_ids, incident_region_ids, list_incidents
+from reviewer.core.provenance import add_provenance, verification_groups
 from reviewer.core.regions import Region, list_regions
 from reviewer.core.resources import resource
+from reviewer.core.vocabulary import munitions_of
 
 CROP_MAX = 480
 THUMB = 320
@@ -221,10 +223,12 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
         row["missing"] = package["selection"]["media"] and not row["file"]
     region_by_id = {r.id: r for r in regions}
     for row in items:
+        add_provenance(view, evidence[row["id"]], row)
         row["crops"] = [{**r.to_dict(), "image": crops.get(r.id)} for r in regions
                         if r.evidence_id == row["id"]]
     incidents = [incident.to_json() for incident in list_incidents(view)]
     for incident in incidents:
+        incident["munition_list"] = munitions_of(incident.get("munitions"))
         incident["crops"] = [
             {**region_by_id[rid].to_dict(), "image": crops.get(rid),
              "original_name": by_id[region_by_id[rid].evidence_id]["original_name"]}
@@ -239,5 +243,5 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
         case={"id": view.id, "title": view.title}, package=package,
         selection=package["selection"], items=items, incidents=incidents,
         region_count=len(regions), audit=_audit_summary(view, package),
-        comparisons=comparisons)
+        comparisons=comparisons, verification_groups=verification_groups(items))
     yield "report/index.html", html.encode("utf-8")

@@ -334,6 +334,72 @@ def _migrate_to_8(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V11 = """
+-- Provenance and verification of each item (docs/provenance.md): where it came from and
+-- how far it has been verified. Text fields are '' when unknown, as elsewhere; a source
+-- that is not a URL is kept as written (core/provenance.py flags it when shown).
+ALTER TABLE evidence ADD COLUMN source_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE evidence ADD COLUMN acquired_from TEXT NOT NULL DEFAULT '';
+ALTER TABLE evidence ADD COLUMN collected_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE evidence ADD COLUMN collected_at TEXT;
+ALTER TABLE evidence ADD COLUMN collection_tool TEXT NOT NULL DEFAULT '';
+ALTER TABLE evidence ADD COLUMN generation TEXT
+    CHECK (generation IN ('original', 'copy', 'derivative'));
+ALTER TABLE evidence ADD COLUMN original_location TEXT NOT NULL DEFAULT '';
+-- Restricted until someone says otherwise: nothing is public by accident.
+ALTER TABLE evidence ADD COLUMN restriction TEXT NOT NULL DEFAULT 'restricted'
+    CHECK (restriction IN ('public', 'restricted', 'confidential'));
+ALTER TABLE evidence ADD COLUMN graphic INTEGER NOT NULL DEFAULT 0 CHECK (graphic IN (0, 1));
+ALTER TABLE evidence ADD COLUMN language TEXT NOT NULL DEFAULT '';
+ALTER TABLE evidence ADD COLUMN verification TEXT NOT NULL DEFAULT 'unverified'
+    CHECK (verification IN ('unverified', 'in-review', 'verified', 'disputed'));
+CREATE INDEX evidence_verification ON evidence (verification);
+-- A label whose tags show graphic content: its items are blurred until revealed.
+ALTER TABLE labels ADD COLUMN graphic INTEGER NOT NULL DEFAULT 0 CHECK (graphic IN (0, 1));
+
+-- Each change of an item's verification status: who, when, and the analysis behind it.
+CREATE TABLE verifications (
+    id TEXT PRIMARY KEY,
+    evidence_id TEXT NOT NULL REFERENCES evidence (id),
+    status TEXT NOT NULL
+        CHECK (status IN ('unverified', 'in-review', 'verified', 'disputed')),
+    previous TEXT,
+    source_analysis TEXT NOT NULL DEFAULT '',
+    technical_analysis TEXT NOT NULL DEFAULT '',
+    content_analysis TEXT NOT NULL DEFAULT '',
+    note TEXT NOT NULL DEFAULT '',
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL
+);
+CREATE INDEX verifications_evidence ON verifications (evidence_id, recorded_at);
+
+-- The case's incident vocabulary (kinds of violation, munitions), seeded from
+-- resources/vocabulary.json; incidents name terms from it.
+CREATE TABLE vocabulary (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('violation', 'munition')),
+    term TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    UNIQUE (kind, term COLLATE NOCASE)
+);
+ALTER TABLE incidents ADD COLUMN violation TEXT NOT NULL DEFAULT '';
+ALTER TABLE incidents ADD COLUMN munitions TEXT NOT NULL DEFAULT '[]';
+"""
+
+
+def _migrate_to_11(conn: sqlite3.Connection) -> None:
+    from reviewer.core import replay
+    from reviewer.core.vocabulary_seed import seed_rows
+
+    for statement in _split_sql(_V11):
+        conn.execute(statement)
+    # The seeded terms are written with the replay triggers in place, so the record of
+    # this write (case.create or case.migrate) carries them as after-state.
+    replay.ensure_capture(conn)
+    conn.executemany("INSERT INTO vocabulary (id, kind, term, description) VALUES (?, ?, ?, ?)",
+                     seed_rows())
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
@@ -344,6 +410,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: _migrate_to_6,
     7: _migrate_to_7,
     8: _migrate_to_8,
+    11: _migrate_to_11,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

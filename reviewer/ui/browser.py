@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QPainter, QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -20,6 +28,7 @@ from PySide6.QtWidgets import (
 from reviewer.core.evidence import KINDS, EvidenceFilter
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
+from reviewer.core.provenance import VERIFICATION_STATUSES
 from reviewer.ui.damage_bar import DAMAGED_COLOUR
 from reviewer.ui.evidence_model import EvidenceModel, IdRole, LabelsRole, RowRole, ThumbnailRole
 from reviewer.ui.session import CaseSession
@@ -175,10 +184,14 @@ class FilterBar(QWidget):
         self.label = QComboBox(toolTip="Only items tagged with this label")
         self.incident = QComboBox(toolTip="Only items in this incident")
         self.kind = QComboBox(toolTip="Only items of this kind")
+        self.verification = QComboBox(toolTip="Only items of this verification status")
+        self.verification.addItem("Any status", None)
+        for status in VERIFICATION_STATUSES:
+            self.verification.addItem(status.capitalize(), status)
         self.kind.addItem("Any kind", None)
         for kind in KINDS:
             self.kind.addItem(kind.capitalize(), kind)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.verification):
             # Long incident titles must not widen the browser at the viewer's expense.
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -195,12 +208,13 @@ class FilterBar(QWidget):
         bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
+        bottom.addWidget(self.verification, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(bottom)
         self.text.textChanged.connect(self._emit)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.verification):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.untagged, self.has_gps):
             box.toggled.connect(self._emit)
@@ -214,7 +228,7 @@ class FilterBar(QWidget):
             widget.blockSignals(True)
             widget.clear()
             widget.blockSignals(False)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.verification):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
@@ -245,7 +259,8 @@ class FilterBar(QWidget):
                               incident=self.incident.currentData(),
                               text=self.text.text().strip() or None,
                               untagged=self.untagged.isChecked(),
-                              has_gps=True if self.has_gps.isChecked() else None)
+                              has_gps=True if self.has_gps.isChecked() else None,
+                              verification=self.verification.currentData())
 
     def _emit(self) -> None:
         self.changed.emit(self.current())
@@ -278,7 +293,9 @@ class EvidenceBrowser(QWidget):
         layout.addWidget(self.view)
         self.filters.changed.connect(self._apply_filter)
         self.view.selectionModel().currentChanged.connect(self._on_current)
+        model.modelAboutToBeReset.connect(self._remember_selection)
         model.modelReset.connect(self._after_reset)
+        self._selected: list[str] = []
         self.filters.set_choices(model.session)
         self._keep: str = ""
         self._shown: str = ""
@@ -287,6 +304,9 @@ class EvidenceBrowser(QWidget):
     def _apply_filter(self, where: EvidenceFilter) -> None:
         self._keep = self.current_id()
         self.model.set_filter(where)
+
+    def _remember_selection(self) -> None:
+        self._selected = self.selected_ids()
 
     def _after_reset(self) -> None:
         row = self.model.row_of(self._keep) if self._keep else None
@@ -297,6 +317,15 @@ class EvidenceBrowser(QWidget):
         elif self._shown:
             self._shown = ""
             self.currentChanged.emit("")
+        # A selection survives a reload (an edit of the selected items, an import): the
+        # rows still shown stay selected.
+        selection = self.view.selectionModel()
+        for evidence_id in self._selected:
+            kept = self.model.row_of(evidence_id)
+            if kept is not None and kept != row:
+                selection.select(self.model.index(kept),
+                                 QItemSelectionModel.SelectionFlag.Select)
+        self._selected = []
 
     def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
         evidence_id = (current.data(IdRole) if current.isValid() else "") or ""

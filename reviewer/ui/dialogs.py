@@ -24,9 +24,13 @@ from PySide6.QtWidgets import (
 
 from reviewer.core.errors import ReviewerError
 from reviewer.core.labels import list_labels
+from reviewer.core.provenance import graphic_label_ids
 from reviewer.ui.edits import AddLabel, EditLabel, MergeLabels
 from reviewer.ui.label_picker import swatch
+from reviewer.ui.provenance_form import SetLabelGraphic
 from reviewer.ui.session import CaseSession, EditCommand
+
+GRAPHIC_MARK = "  ⚠ graphic"   # after a graphic label's name in the list
 
 
 class LabelsDialog(QDialog):
@@ -43,7 +47,8 @@ class LabelsDialog(QDialog):
         self.list = QListWidget()
         buttons = QVBoxLayout()
         actions = (("Add…", self.add), ("Rename…", self.rename), ("Colour…", self.recolour),
-                   ("Shortcut…", self.set_shortcut), ("Merge into…", self.merge))
+                   ("Shortcut…", self.set_shortcut), ("Merge into…", self.merge),
+                   ("Graphic on/off", self.toggle_graphic))
         for text, slot in actions:
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -61,9 +66,14 @@ class LabelsDialog(QDialog):
     def refresh(self) -> None:
         current = self._current_id()
         self.list.clear()
+        graphic = graphic_label_ids(self.session.case)
         for label in list_labels(self.session.case):
             key = f"[{label.shortcut}] " if label.shortcut else ""
+            # Shown after the name, so rename's "text after the key" stays the name.
             item = QListWidgetItem(swatch(label.colour), f"{key}{label.name}")
+            if label.id in graphic:
+                item.setText(f"{item.text()}{GRAPHIC_MARK}")
+                item.setData(Qt.ItemDataRole.UserRole + 1, True)
             item.setData(Qt.ItemDataRole.UserRole, label.id)
             item.setToolTip(label.description)
             self.list.addItem(item)
@@ -92,7 +102,8 @@ class LabelsDialog(QDialog):
         if not label_id:
             return
         name, ok = QInputDialog.getText(self, "Rename label", "New name:",
-                                        text=self.list.currentItem().text().split("] ")[-1])
+                                        text=self.list.currentItem().text().split("] ")[-1]
+                                        .removesuffix(GRAPHIC_MARK))
         if ok and name.strip():
             self._apply(EditLabel(self.session, label_id, "Rename label", name=name.strip()))
 
@@ -114,6 +125,13 @@ class LabelsDialog(QDialog):
         if ok and key.strip():
             self._apply(EditLabel(self.session, label_id, "Label shortcut",
                                   shortcut=key.strip()))
+
+    def toggle_graphic(self) -> None:
+        """Flag the label as graphic content (its items are blurred until revealed)."""
+        item = self.list.currentItem()
+        if item is not None:
+            self._apply(SetLabelGraphic(self.session, self._current_id(),
+                                        not item.data(Qt.ItemDataRole.UserRole + 1)))
 
     def merge(self) -> None:
         source = self._current_id()

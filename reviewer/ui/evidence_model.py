@@ -21,6 +21,7 @@ from reviewer.core.evidence import (
 )
 from reviewer.ui import mime
 from reviewer.ui.damage_bar import damage_text
+from reviewer.ui.graphic import GraphicGuard, blurred
 from reviewer.ui.session import CaseSession
 from reviewer.ui.thumbnails import ThumbnailCache
 
@@ -44,6 +45,11 @@ class EvidenceModel(QAbstractListModel):
         thumbnails.ready.connect(self._on_thumbnail)
         session.regionsChanged.connect(self._on_regions_changed)
         session.evidenceChanged.connect(self.reload)
+        # A label renamed, recoloured or flagged graphic: tiles show it (no reset needed).
+        session.labelsChanged.connect(self._refetch)
+        # Graphic items' thumbnails are blurred until revealed (ui/graphic.py).
+        self.graphic = GraphicGuard()
+        self.graphic.changed.connect(self._on_revealed)
         self.reload()
 
     # -- contents ----------------------------------------------------------
@@ -102,7 +108,10 @@ class EvidenceModel(QAbstractListModel):
                                row["linked_path_hex"])
             pixmap = self.thumbnails.get(row["sha256"], path)
             turn = row["display_rotation"] or 0
-            return pixmap.transformed(QTransform().rotate(turn)) if pixmap and turn else pixmap
+            pixmap = pixmap.transformed(QTransform().rotate(turn)) if pixmap and turn else pixmap
+            if pixmap is not None and self.graphic.hides(row["id"], row.get("graphic")):
+                return blurred(pixmap)
+            return pixmap
         if role == Qt.ItemDataRole.ToolTipRole:
             camera = camera_name(row["make"], row["model"])
             size = f"{row['width']}×{row['height']} " if row["width"] is not None else ""
@@ -114,6 +123,19 @@ class EvidenceModel(QAbstractListModel):
                       in sorted(row["labels"].items(), key=lambda kv: -kv[1][0])]
             return "\n".join(p for p in parts if p)
         return None
+
+    def _refetch(self) -> None:
+        self._pages.clear()
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1))
+
+    def _on_revealed(self, evidence_id: str) -> None:
+        if evidence_id:
+            first = last = self._row_of.get(evidence_id, -1)
+        else:
+            first, last = 0, len(self._ids) - 1
+        if 0 <= first <= last:
+            self.dataChanged.emit(self.index(first), self.index(last), [ThumbnailRole])
 
     def flags(self, index: QModelIndex | QPersistentModelIndex) -> Qt.ItemFlag:
         base = super().flags(index)

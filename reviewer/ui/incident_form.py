@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -13,12 +15,15 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QWidget,
 )
 
 from reviewer.core.errors import ValidationError
 from reviewer.core.incidents import STATUSES, Incident, validate_incident
+from reviewer.core.vocabulary import munitions_of
 
 
 def _optional_float(text: str) -> float | None:
@@ -28,9 +33,12 @@ def _optional_float(text: str) -> float | None:
 
 class IncidentForm(QDialog):
     def __init__(self, incident: Incident | None = None, parent: QWidget | None = None,
-                 holds: str = "") -> None:
-        """`holds`: for a new incident, what it will hold (the user's selection) in words."""
+                 holds: str = "", vocabulary: dict[str, list[str]] | None = None) -> None:
+        """`holds`: for a new incident, what it will hold (the user's selection) in words.
+        `vocabulary`: the case's terms by kind ("violation", "munition"); with it the form
+        offers the kind of violation and the munitions observed."""
         super().__init__(parent)
+        self.vocabulary = vocabulary
         self.setWindowTitle("Edit incident" if incident else "New incident")
         self.title = QLineEdit(placeholderText="e.g. Chlorine cylinder on residential building")
         self.category = QLineEdit(placeholderText="e.g. chemical attack, heritage destruction")
@@ -65,6 +73,20 @@ class IncidentForm(QDialog):
         form.addRow("Place", self.place_name)
         form.addRow("Position", position)
         form.addRow("Status", self.status)
+        self.violation = QComboBox()
+        self.munitions = QListWidget()
+        if vocabulary is not None:
+            self.violation.addItem("not said", "")
+            for term in vocabulary.get("violation", []):
+                self.violation.addItem(term, term)
+            for term in vocabulary.get("munition", []):
+                item = QListWidgetItem(term)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Unchecked)
+                self.munitions.addItem(item)
+            self.munitions.setMaximumHeight(120)
+            form.addRow("Violation", self.violation)
+            form.addRow("Weapons/munitions", self.munitions)
         form.addRow("Description", self.description)
         form.addRow("Sources", self.sources)
         if holds:
@@ -92,6 +114,21 @@ class IncidentForm(QDialog):
         self.status.setCurrentText(incident.status)
         self.description.setPlainText(incident.description)
         self.sources.setPlainText(incident.sources)
+        if self.vocabulary is not None:
+            if self.violation.findData(incident.violation) < 0 and incident.violation:
+                self.violation.addItem(incident.violation, incident.violation)
+            self.violation.setCurrentIndex(max(self.violation.findData(incident.violation), 0))
+            chosen = munitions_of(incident.munitions)
+            for row in range(self.munitions.count()):
+                item = self.munitions.item(row)
+                item.setCheckState(Qt.CheckState.Checked if item.text() in chosen
+                                   else Qt.CheckState.Unchecked)
+
+    def _chosen_munitions(self) -> str:
+        """The munitions ticked, as the incidents table stores them (a JSON array)."""
+        ticked = [self.munitions.item(row).text() for row in range(self.munitions.count())
+                  if self.munitions.item(row).checkState() == Qt.CheckState.Checked]
+        return json.dumps(ticked, ensure_ascii=False)
 
     def _shown(self) -> dict[str, Any]:
         """What each field's widget shows, to tell which fields the user changed."""
@@ -101,7 +138,14 @@ class IncidentForm(QDialog):
                 "lon": self.lon.text(), "radius_m": self.radius.value(),
                 "status": self.status.currentText(),
                 "description": self.description.toPlainText(),
-                "sources": self.sources.toPlainText()}
+                "sources": self.sources.toPlainText(),
+                **self._terms()}
+
+    def _terms(self) -> dict[str, Any]:
+        if self.vocabulary is None:
+            return {}
+        return {"violation": self.violation.currentData() or "",
+                "munitions": self._chosen_munitions()}
 
     def changed_values(self) -> dict[str, Any]:
         """Only the fields the user changed, as incident fields.
@@ -126,6 +170,7 @@ class IncidentForm(QDialog):
             "radius_m": self.radius.value() or None, "status": self.status.currentText(),
             "description": self.description.toPlainText().strip(),
             "sources": self.sources.toPlainText().strip(),
+            **self._terms(),
         }
         validate_incident(values)
         return values

@@ -37,6 +37,7 @@ from reviewer.core.incidents import get_incident, incident_evidence_ids, inciden
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import get_region
 from reviewer.core.shape import shape_from
+from reviewer.core.vocabulary import munitions_of
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui.session import CaseSession
 from reviewer.ui.viewer.region_items import region_path
@@ -203,7 +204,10 @@ class IncidentPage(QWidget):
             where += f" ±{incident.radius_m:g} m)" if incident.radius_m else ")"
         self.details.setPlainText("\n".join(filter(None, [
             f"{incident.status.upper()} · {incident.category or 'no category'}",
-            f"When: {when}", f"Where: {where or 'unknown'}", incident.description,
+            f"When: {when}", f"Where: {where or 'unknown'}",
+            f"Violation: {incident.violation}" if incident.violation else "",
+            f"Weapons/munitions: {', '.join(munitions_of(incident.munitions))}"
+            if munitions_of(incident.munitions) else "", incident.description,
             f"Sources: {incident.sources}" if incident.sources else ""])))
         colours = {label.id: label.colour for label in list_labels(case)}
         region_ids = incident_region_ids(case, self.incident_id)

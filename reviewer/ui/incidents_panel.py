@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from reviewer.core.conflicts import Conflict, conflicts_by_object
 from reviewer.core.incidents import Incident, get_incident, list_incidents
+from reviewer.core.vocabulary import incident_vocabulary
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui import mime
 from reviewer.ui.edits import AddIncident, DeleteIncident, EditIncident, LinkToIncident
@@ -250,7 +251,8 @@ class IncidentsPanel(QWidget):
         else:
             regions, evidence = region_ids or [], evidence_ids or []
         evidence = [] if regions else evidence
-        form = IncidentForm(parent=self, holds=_holds(regions, evidence))
+        form = IncidentForm(parent=self, holds=_holds(regions, evidence),
+                            vocabulary=incident_vocabulary(self.session.case))
         if form.exec() != IncidentForm.DialogCode.Accepted:
             return ""
         command = AddIncident(self.session, form.values(), regions, evidence)
@@ -264,7 +266,8 @@ class IncidentsPanel(QWidget):
         if not incident_id:
             return
         incident = get_incident(self.session.case, incident_id)
-        form = IncidentForm(incident, parent=self)
+        form = IncidentForm(incident, parent=self,
+                            vocabulary=incident_vocabulary(self.session.case))
         if form.exec() != IncidentForm.DialogCode.Accepted:
             return
         after = form.changed_values()

@@ -177,6 +177,10 @@ class MainWindow(QMainWindow):
                                            "Ctrl+Shift+C")
         view.addAction(self.compare_action)
         self.case_actions.append(self.compare_action)
+        self.blur_action = QAction("&Blur graphic content", self, checkable=True,
+                                   checked=self.settings.blur_graphic)
+        self.blur_action.toggled.connect(self._set_blur)
+        view.addAction(self.blur_action)
         self.docks_menu = view.addMenu("&Panels")
 
         self.toolbar = QToolBar("Tools")
@@ -249,6 +253,7 @@ class MainWindow(QMainWindow):
         session.failed.connect(lambda message: self._error("Change not saved", message))
         session.notice.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.workspace = CaseWorkspace(session)
+        self.workspace.set_blur_graphic(self.settings.blur_graphic)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)
         # Restored once the new docks have been laid out: restored into docks never shown,
@@ -448,6 +453,11 @@ class MainWindow(QMainWindow):
             self._error("Cannot create the case", str(error))
             return
         self.open_case(path if path.endswith(".case") else f"{path}.case")
+
+    def _set_blur(self, blur: bool) -> None:
+        self.settings.blur_graphic = blur
+        if self.workspace:
+            self.workspace.set_blur_graphic(blur)
 
     def open_case_dialog(self) -> None:
         path = QFileDialog.getExistingDirectory(self, "Open case folder (NAME.case)",

@@ -14,8 +14,10 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QTableView,
+    QTabWidget,
     QTextEdit,
     QVBoxLayout,
     QWidget,
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from reviewer.core.evidence import camera_name, evidence_exif, get_evidence
 from reviewer.ui.damage_bar import damage_text
+from reviewer.ui.provenance_form import ProvenanceForm
 from reviewer.ui.session import CaseSession
 
 FIELDS = (
@@ -114,11 +117,23 @@ class MetadataPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setSortingEnabled(True)
         self.search.textChanged.connect(self.proxy.setFilterFixedString)
-        layout = QVBoxLayout(self)
+        details = QWidget()
+        layout = QVBoxLayout(details)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(form)
         layout.addWidget(self.search)
         layout.addWidget(self.table, 1)
+        # Provenance (issue 17) on a page of its own, scrolled: the current item, or the
+        # browser's selection (bulk edit).
+        self.provenance = ProvenanceForm(session)
+        scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        scroller.setWidget(self.provenance)
+        self.pages = QTabWidget()
+        self.pages.addTab(details, "Item")
+        self.pages.addTab(scroller, "Provenance")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.pages)
         self._position = ""
 
     def show_evidence(self, evidence_id: str) -> None:

@@ -48,6 +48,15 @@ class AppSettings:
         self.settings.setValue("geometry", geometry)
         self.settings.setValue("state", state)
 
+    # Graphic content (issues 15, 17) is blurred until revealed unless this is turned off.
+    @property
+    def blur_graphic(self) -> bool:
+        return str(self.settings.value("blur_graphic", "true")).lower() != "false"
+
+    @blur_graphic.setter
+    def blur_graphic(self, blur: bool) -> None:
+        self.settings.setValue("blur_graphic", "true" if blur else "false")
+
     # File dialogs start where the last one ended: evidence arrives in one folder at a time.
     def last_folder(self) -> str:
         folder = str(self.settings.value("last_folder", "") or "")

@@ -29,6 +29,7 @@ from reviewer.core.frames import keep_frame, telemetry_for
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
 from reviewer.core.progress import CancelFlag, ProgressCallback
+from reviewer.core.provenance import graphic_item
 from reviewer.core.regions import get_region, list_regions
 from reviewer.ui.browser import EvidenceBrowser
 from reviewer.ui.compare.compare_window import CompareWindow
@@ -44,6 +45,7 @@ from reviewer.ui.edits import (
     region_values,
 )
 from reviewer.ui.evidence_model import EvidenceModel
+from reviewer.ui.graphic import GraphicBar
 from reviewer.ui.incident_page import IncidentPage
 from reviewer.ui.incidents_panel import IncidentsPanel
 from reviewer.ui.label_picker import LabelPicker
@@ -107,6 +109,8 @@ class CaseWorkspace(QObject):
         centre_layout.setContentsMargins(0, 0, 0, 0)
         centre_layout.setSpacing(0)
         centre_layout.addWidget(self.damage_bar)
+        self.graphic_bar = GraphicBar(self.model.graphic, self.center)
+        centre_layout.addWidget(self.graphic_bar)
         centre_layout.addWidget(self.center, 1)
         self.splitter = QSplitter()
         self.splitter.addWidget(self.left)
@@ -135,6 +139,14 @@ class CaseWorkspace(QObject):
 
     def _connect(self) -> None:
         session = self.session
+        # An item (or a label) just flagged graphic, or no longer, is blurred or shown at once.
+        for signal in (session.evidenceChanged, session.labelsChanged):
+            signal.connect(lambda: self.graphic_bar.show_item(
+                self.current_id,
+                self.current_id and graphic_item(session.case, self.current_id)))
+        # Several items selected: the provenance form edits them together (bulk edit).
+        self.browser.view.selectionModel().selectionChanged.connect(
+            lambda *_: self.metadata.provenance.show_items(self.selection()[1]))
         self.browser.currentChanged.connect(self.show_evidence)
         # Enter or Escape in the filter box hands the keys (1-9, R, P, Page Down) back.
         search = self.browser.filters.text
@@ -233,6 +245,12 @@ class CaseWorkspace(QObject):
         return ("This case has no items yet: File ▸ Import files or Import folder, or drop"
                 " photos and videos on the window")
 
+    def set_blur_graphic(self, blur: bool) -> None:
+        """Blur graphic items until revealed (the View menu's setting), or never."""
+        self.model.graphic.set_blur(blur)
+        self.graphic_bar.show_item(self.current_id, self.current_id
+                                   and graphic_item(self.session.case, self.current_id))
+
     def go_to(self, evidence_id: str) -> None:
         """Make an item current in the browser (clearing a filter that hides it)."""
         if not self.browser.select(evidence_id):
@@ -247,9 +265,11 @@ class CaseWorkspace(QObject):
         self.chosen_on_purpose = False
         self.regions.show_evidence(evidence_id)
         self.metadata.show_evidence(evidence_id)
+        self.metadata.provenance.show_items(self.selection()[1] if evidence_id else [])
         self.similar.show_evidence(evidence_id)
         self.video.stop()
         self.damage_bar.show_item(None)
+        self.graphic_bar.show_item("", False)
         if not evidence_id:
             self.center.setCurrentWidget(self.viewer)
             self.viewer.set_image(None, 0, 0, self._nothing_shown())
@@ -257,6 +277,7 @@ class CaseWorkspace(QObject):
         else:
             row = get_evidence(self.session.case, evidence_id)
             self.damage_bar.show_item(row)
+            self.graphic_bar.show_item(evidence_id, graphic_item(self.session.case, evidence_id))
             path = media_path(self.session.case, row)
             error = None if path.exists() else f"The original is missing: {path}"
             if row.kind == "video":

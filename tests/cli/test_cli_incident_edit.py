@@ -24,7 +24,8 @@ def test_every_field_of_the_form_can_be_edited_and_cleared(cli, new_case):
                  "--to", "2024-03-01T15:00+02:00", "--place", "Old market",
                  "--lat", "36.2021", "--lon", "37.1343", "--radius", "150",
                  "--status", "confirmed", "--description", "Three impacts",
-                 "--sources", "Witness A; video V2", "--json").json()
+                 "--sources", "Witness A; video V2", "--violation", "indiscriminate attack",
+                 "--munition", "artillery shell", "--json").json()
     assert sorted(edited["changed"]) == sorted(EDITABLE)          # every one of the form's
     row = _incident(cli, case, added["id"])
     assert (row["title"], row["category"], row["place_name"], row["status"]) == (
