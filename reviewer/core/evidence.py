@@ -92,6 +92,10 @@ class EvidenceFilter:
     text: str | None = None           # in original name or note
     untagged: bool = False
     has_gps: bool | None = None
+    # A span of capture time in UTC (ISO 8601), brushed on the timeline: items whose
+    # trustworthy time (taken_at_utc) falls in it, ends included.
+    taken_from: str | None = None
+    taken_to: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -121,6 +125,9 @@ class EvidenceFilter:
             clauses.append("e.gps_lat IS NOT NULL")
         elif self.has_gps is False:
             clauses.append("e.gps_lat IS NULL")
+        if self.taken_from or self.taken_to:
+            clauses.append("julianday(e.taken_at_utc) BETWEEN julianday(?) AND julianday(?)")
+            params += [self.taken_from or "0000-01-01", self.taken_to or "9999-12-31"]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def region_where(self) -> tuple[str, list[Any]]:

@@ -1,0 +1,40 @@
+"""Many points painted at once: numpy stamps dots into an image the painter draws once.
+
+100,000 QGraphicsItems (or 100,000 drawEllipse calls) take seconds to pan; stamping the
+visible points into a screen-sized array and drawing it as one image takes milliseconds,
+and the level of detail is free: points on the same pixel land on the same pixel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QColor, QImage, QPainter
+
+# A 3 x 3 dot with a plus-shaped halo, offsets from the centre pixel.
+DOT = [(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)]
+HALO = [(-2, 0), (2, 0), (0, -2), (0, 2)]
+
+
+def argb(colour: str | QColor) -> np.uint32:
+    return np.uint32(QColor(colour).rgba())
+
+
+def stamp(canvas: np.ndarray, xs: np.ndarray, ys: np.ndarray, colour: np.uint32,
+          shape=DOT) -> None:
+    """Set the pixels of a dot at each (x, y) (device pixels, clipped to the canvas)."""
+    height, width = canvas.shape
+    for dx, dy in shape:
+        x, y = xs + dx, ys + dy
+        keep = (x >= 0) & (x < width) & (y >= 0) & (y < height)
+        canvas[y[keep], x[keep]] = colour
+
+
+def draw_canvas(painter: QPainter, canvas: np.ndarray) -> None:
+    """Draw the canvas over the painter's device at (0, 0), in device pixels."""
+    height, width = canvas.shape
+    image = QImage(canvas.data, width, height, width * 4,
+                   QImage.Format.Format_ARGB32_Premultiplied)
+    painter.save()
+    painter.resetTransform()
+    painter.drawImage(0, 0, image)
+    painter.restore()
