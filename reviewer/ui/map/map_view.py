@@ -59,6 +59,7 @@ class MapView(QGraphicsView):
         self._press: QPoint | None = None
         self._last: QPoint | None = None
         self._lasso: list[QPointF] | None = None
+        self._moved = False
         self.scale(1 / 2000, 1 / 2000)
 
     # -- contents -----------------------------------------------------------
@@ -156,6 +157,7 @@ class MapView(QGraphicsView):
         if event.button() != Qt.MouseButton.LeftButton:
             return super().mousePressEvent(event)
         self._press = self._last = event.position().toPoint()
+        self._moved = False
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             self._lasso = [self.mapToScene(self._press)]
         event.accept()
@@ -164,6 +166,7 @@ class MapView(QGraphicsView):
         if self._press is None:
             return super().mouseMoveEvent(event)
         at = event.position().toPoint()
+        self._moved = self._moved or (at - self._press).manhattanLength() > 3
         if self._lasso is not None:
             self._lasso.append(self.mapToScene(at))
             self.viewport().update()
@@ -176,7 +179,7 @@ class MapView(QGraphicsView):
             return super().mouseReleaseEvent(event)
         at = event.position().toPoint()
         add = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
-        moved = (at - self._press).manhattanLength() > 3
+        moved = self._moved or (at - self._press).manhattanLength() > 3
         lasso, self._lasso, self._press = self._lasso, None, None
         if lasso is not None and moved:
             lasso.append(self.mapToScene(at))
