@@ -33,6 +33,8 @@ def choose_basemap(parent: QWidget, folder: str) -> Basemap | None:
 
 def add_geo_docks(window: QMainWindow, geo: GeoPanes, menu: QMenu) -> list[QDockWidget]:
     """The map and the timeline as docks tabbed below the viewer (listed in `menu`)."""
+    # The right-hand panels keep the full height; the map sits below the viewer only.
+    window.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
     added = []
     for title, widget in (("Map", geo.map_pane), ("Timeline", geo.timeline)):
         dock = QDockWidget(title, window)

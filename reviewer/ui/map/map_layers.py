@@ -31,8 +31,11 @@ class PointsLayer(QGraphicsItem):
 
     def __init__(self, data: GeoTime, xs: np.ndarray, ys: np.ndarray) -> None:
         super().__init__()
-        self.data, self.xs, self.ys = data, xs, ys
-        self.selected = np.zeros(0, dtype=np.int64)
+        self.data = data
+        placed = np.flatnonzero(~np.isnan(xs))
+        self.xs, self.ys, self.kinds = xs[placed], ys[placed], data.kind[placed]
+        self.all_xs, self.all_ys = xs, ys
+        self.selected = np.zeros(0, dtype=np.int64)     # indices into data's arrays
         self.setZValue(10)
 
     def boundingRect(self) -> QRectF:
@@ -42,24 +45,27 @@ class PointsLayer(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         device = painter.device()
         transform = painter.worldTransform()
-        canvas = np.zeros((device.height(), device.width()), dtype=np.uint32)
+        width, height = device.width(), device.height()
+        canvas = np.zeros((height, width), dtype=np.uint32)
         px = np.rint(self.xs * transform.m11() + transform.dx()).astype(np.int64)
         py = np.rint(self.ys * transform.m22() + transform.dy()).astype(np.int64)
-        visible = (px > -3) & (px < canvas.shape[1] + 3) & (py > -3) & (py < canvas.shape[0] + 3)
-        kinds = self.data.kind
+        visible = (px > -3) & (px < width + 3) & (py > -3) & (py < height + 3)
         stamp(canvas, px[visible], py[visible], argb("white"), HALO)
         for code, colour in enumerate(KIND_COLOURS):
-            chosen = visible & (kinds == code)
+            chosen = visible & (self.kinds == code)
             stamp(canvas, px[chosen], py[chosen], argb(colour))
         draw_canvas(painter, canvas)
-        chosen = self.selected[visible[self.selected]][:MAX_SELECTED_RINGS]
+        chosen = self.selected[~np.isnan(self.all_xs[self.selected])][:MAX_SELECTED_RINGS]
         if len(chosen):
+            sx = self.all_xs[chosen] * transform.m11() + transform.dx()
+            sy = self.all_ys[chosen] * transform.m22() + transform.dy()
             painter.save()
             painter.resetTransform()
             painter.setPen(QPen(QColor("black"), 1.5))
             painter.setBrush(QColor(SELECTED))
-            for x, y in zip(px[chosen].tolist(), py[chosen].tolist(), strict=True):
-                painter.drawEllipse(QPointF(x, y), 5.5, 5.5)
+            for x, y in zip(sx.tolist(), sy.tolist(), strict=True):
+                if -10 < x < width + 10 and -10 < y < height + 10:
+                    painter.drawEllipse(QPointF(x, y), 5.5, 5.5)
             painter.restore()
 
 

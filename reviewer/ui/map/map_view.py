@@ -50,7 +50,7 @@ class MapView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.FullViewportUpdate)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMouseTracking(False)
+        self.setMinimumSize(120, 40)     # a laptop screen: the window must fit in 700 px
         self.data: GeoTime | None = None
         self.xs = self.ys = np.zeros(0)
         self.points: PointsLayer | None = None

@@ -37,7 +37,7 @@ class TimelineView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumHeight(160)
+        self.setMinimumHeight(40)     # a laptop screen: the window must fit in 700 px
         self.setMouseTracking(False)
         self.data: GeoTime | None = None
         self.start, self.end = 0.0, 1.0
