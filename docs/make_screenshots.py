@@ -254,6 +254,32 @@ def shoot_merge(shots: Shots, window, package: Path, scratch: Path) -> None:
     result.close()
 
 
+def shoot_map(shots: Shots, window, scratch: Path) -> None:
+    """The map on the colonnade (a flight track, the incident's circle) and the timeline."""
+    from reviewer.core.case import open_case
+    from reviewer.core.frames import extract_frames
+    from reviewer.core.mercator import project
+
+    geo = window.geo
+    with open_case(window.session.path, actor="Investigator A") as case:
+        video = case.conn.execute("SELECT id FROM evidence WHERE kind = 'video'").fetchone()[0]
+        extract_frames(case, video, every_s=1.0)
+    window.session.evidenceChanged.emit()
+    shots.wait_for(lambda: geo.data is not None and geo.data.tracks, "the flight track")
+    window._raise_dock("Map")
+    geo.map_pane.resize(1100, 520)
+    geo.map.resetTransform()
+    geo.map.scale(1 / 1.2, 1 / 1.2)
+    x, y = project(34.5507, 38.2688)
+    geo.map.centerOn(float(x), float(y))
+    geo.map.set_selected([video])
+    shots.save(geo.map_pane, "map.png")
+    window._raise_dock("Timeline")
+    geo.timeline.resize(1100, 300)
+    geo.timeline.fit_all()
+    shots.save(geo.timeline, "timeline.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(Path(__file__).parent / "screenshots"))
@@ -294,6 +320,7 @@ def main() -> None:
         shoot_verify(shots, window, package, scratch)
         shoot_import(shots, window, scratch)
         shoot_merge(shots, window, package, scratch)
+        shoot_map(shots, window, scratch)
         window.close()
     print(f"{len(shots.saved)} screenshots written to {out}: {', '.join(shots.saved)}")
 
