@@ -912,7 +912,7 @@ def main(argv: list[str] | None = None) -> int:
 
         if args.child:
             return ui_speed_geo.child_main(folder, args.t0)
-        return ui_speed_geo.main(folder, args.rebuild)
+        return ui_speed_geo.main(folder, args.rebuild, args.startup_runs)
     if args.profile is not None:
         args.profile = args.profile.resolve()
         args.profile.mkdir(parents=True, exist_ok=True)
