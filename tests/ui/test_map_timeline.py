@@ -176,3 +176,45 @@ def test_an_mbtiles_basemap_made_here_renders_its_tile(window, qtbot, placed_cas
     assert _pixel(geo.map.viewport(), spot) != QColor("#ff00ff")
     geo.set_basemap(open_basemap(file))
     assert _pixel(geo.map.viewport(), spot) == QColor("#ff00ff")
+
+
+def test_the_timeline_zooms_from_years_to_seconds_with_the_wheel(window, qtbot, placed_case):
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    from reviewer.ui.map.time_axis import ticks
+
+    path, _ids = placed_case
+    geo = _open(window, qtbot, path)
+    window._raise_dock("Timeline")
+    timeline = geo.timeline
+    qtbot.waitUntil(lambda: timeline.isVisible() and timeline.width() > 100)
+    timeline.set_range(0, 40 * 365 * 86400.0)                  # 1970-2010: years
+    assert all(len(label) == 4 for _t, label in ticks(timeline.start, timeline.end,
+                                                       timeline.width()))
+    middle = QPointF(timeline.width() / 2, timeline.height() / 2)
+    for _ in range(80):                                        # each notch: x0.8
+        QApplication.sendEvent(timeline, QWheelEvent(
+            middle, timeline.mapToGlobal(middle), QPoint(0, 0), QPoint(0, 120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False))
+    assert timeline.end - timeline.start < 60
+    labels = [label for _t, label in ticks(timeline.start, timeline.end, timeline.width())]
+    assert labels and all(label.count(":") == 2 for label in labels)   # HH:MM:SS
+
+
+def test_the_time_span_filter_is_on_the_utc_moment(case, photo_factory):
+    from reviewer.core.evidence import EvidenceFilter, list_evidence_ids
+    from reviewer.core.importer import import_paths
+
+    early = photo_factory(taken=datetime(2018, 4, 7, 10, 0))     # 08:00 UTC
+    late = photo_factory(taken=datetime(2018, 4, 7, 14, 0))      # 12:00 UTC
+    import_paths(case, [early, late, photo_factory(taken=None)])
+    names = dict(case.conn.execute("SELECT id, original_name FROM evidence").fetchall())
+    found = list_evidence_ids(case, EvidenceFilter(taken_from="2018-04-07T07:30:00Z",
+                                                   taken_to="2018-04-07T08:30:00Z"))
+    assert [names[i] for i in found] == [early.name]
+    found = list_evidence_ids(case, EvidenceFilter(taken_from="2018-04-07T10:00:00+02:00",
+                                                   taken_to="2018-04-07T12:00:00Z"))
+    assert sorted(names[i] for i in found) == sorted([early.name, late.name])

@@ -15,7 +15,14 @@ from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from reviewer.core import mercator
 from reviewer.core.geotime import GeoTime
-from reviewer.ui.map.raster import HALO, argb, draw_canvas, stamp
+from reviewer.ui.map.raster import (
+    HALO,
+    argb,
+    draw_canvas,
+    padded_canvas,
+    stamp_padded,
+    unpadded,
+)
 
 WORLD = QRectF(-mercator.HALF_WORLD, -mercator.HALF_WORLD, 2 * mercator.HALF_WORLD,
                2 * mercator.HALF_WORLD)
@@ -46,15 +53,17 @@ class PointsLayer(QGraphicsItem):
         device = painter.device()
         transform = painter.worldTransform()
         width, height = device.width(), device.height()
-        canvas = np.zeros((height, width), dtype=np.uint32)
+        canvas = padded_canvas(width, height)
         px = np.rint(self.xs * transform.m11() + transform.dx()).astype(np.int64)
         py = np.rint(self.ys * transform.m22() + transform.dy()).astype(np.int64)
-        visible = (px > -3) & (px < width + 3) & (py > -3) & (py < height + 3)
-        stamp(canvas, px[visible], py[visible], argb("white"), HALO)
+        # Dots whose centre is on screen (their halo stays inside the canvas's margin).
+        visible = np.flatnonzero((px >= 0) & (px < width) & (py >= 0) & (py < height))
+        px, py, kinds = px[visible], py[visible], self.kinds[visible]
+        stamp_padded(canvas, px, py, argb("white"), HALO)
         for code, colour in enumerate(KIND_COLOURS):
-            chosen = visible & (self.kinds == code)
-            stamp(canvas, px[chosen], py[chosen], argb(colour))
-        draw_canvas(painter, canvas)
+            chosen = kinds == code
+            stamp_padded(canvas, px[chosen], py[chosen], argb(colour))
+        draw_canvas(painter, unpadded(canvas))
         chosen = self.selected[~np.isnan(self.all_xs[self.selected])][:MAX_SELECTED_RINGS]
         if len(chosen):
             sx = self.all_xs[chosen] * transform.m11() + transform.dx()
