@@ -21,7 +21,6 @@ from reviewer.ui.map.raster import (
     draw_canvas,
     padded_canvas,
     stamp_padded,
-    unpadded,
 )
 
 WORLD = QRectF(-mercator.HALF_WORLD, -mercator.HALF_WORLD, 2 * mercator.HALF_WORLD,
@@ -31,6 +30,8 @@ SELECTED = "#ffd400"
 TRACK = QColor(224, 123, 0, 200)
 INCIDENT = QColor(200, 30, 30)
 MAX_SELECTED_RINGS = 2000
+MANY_TRACKS = 100
+ARROW_TRACK_PX = 40
 
 
 class PointsLayer(QGraphicsItem):
@@ -63,7 +64,7 @@ class PointsLayer(QGraphicsItem):
         for code, colour in enumerate(KIND_COLOURS):
             chosen = kinds == code
             stamp_padded(canvas, px[chosen], py[chosen], argb(colour))
-        draw_canvas(painter, unpadded(canvas))
+        draw_canvas(painter, canvas)
         chosen = self.selected[~np.isnan(self.all_xs[self.selected])][:MAX_SELECTED_RINGS]
         if len(chosen):
             sx = self.all_xs[chosen] * transform.m11() + transform.dx()
@@ -101,16 +102,20 @@ class TracksLayer(QGraphicsItem):
               widget: QWidget | None = None) -> None:
         scale = painter.worldTransform().m11()
         exposed = option.exposedRect
+        shown = [(box, polygon) for box, polygon in self.tracks
+                 if box.adjusted(-1, -1, 1, 1).intersects(exposed)
+                 and max(box.width(), box.height()) * scale >= 3]
+        # A track smaller than 3 px is hidden by its dots. Many tracks at once are drawn
+        # without antialiasing (a fifth of the cost) and without arrows (too small to read).
+        many = len(shown) > MANY_TRACKS
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, not many)
         pen = QPen(TRACK, 2.0)
         pen.setCosmetic(True)
         painter.setPen(pen)
-        for box, polygon in self.tracks:
-            if not box.adjusted(-1, -1, 1, 1).intersects(exposed):
-                continue
-            if max(box.width(), box.height()) * scale < 3:
-                continue          # a track smaller than its dots: the dots say it all
+        for box, polygon in shown:
             painter.drawPolyline(polygon)
-            self._arrow(painter, polygon, scale)
+            if not many or max(box.width(), box.height()) * scale >= ARROW_TRACK_PX:
+                self._arrow(painter, polygon, scale)
 
     @staticmethod
     def _arrow(painter: QPainter, polygon: QPolygonF, scale: float) -> None:

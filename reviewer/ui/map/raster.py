@@ -19,16 +19,6 @@ def argb(colour: str | QColor) -> np.uint32:
     return np.uint32(QColor(colour).rgba())
 
 
-def stamp(canvas: np.ndarray, xs: np.ndarray, ys: np.ndarray, colour: np.uint32,
-          shape=DOT) -> None:
-    """Set the pixels of a dot at each (x, y) (device pixels, clipped to the canvas)."""
-    height, width = canvas.shape
-    for dx, dy in shape:
-        x, y = xs + dx, ys + dy
-        keep = (x >= 0) & (x < width) & (y >= 0) & (y < height)
-        canvas[y[keep], x[keep]] = colour
-
-
 PAD = 2     # the canvas's margin: a dot's pixels never fall outside it, so no clipping
 
 
@@ -47,14 +37,11 @@ def stamp_padded(canvas: np.ndarray, xs: np.ndarray, ys: np.ndarray, colour: np.
         flat[at + (dy * stride + dx)] = colour
 
 
-def unpadded(canvas: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(canvas[PAD:-PAD, PAD:-PAD])
-
-
 def draw_canvas(painter: QPainter, canvas: np.ndarray) -> None:
-    """Draw the canvas over the painter's device at (0, 0), in device pixels."""
-    height, width = canvas.shape
-    image = QImage(canvas.data, width, height, width * 4,
+    """Draw a padded canvas (its margin left out) over the painter's device at (0, 0)."""
+    height, stride = canvas.shape[0] - 2 * PAD, canvas.shape[1]
+    inside = canvas.reshape(-1)[PAD * stride + PAD:]      # a view: nothing copied
+    image = QImage(inside, stride - 2 * PAD, height, stride * 4,
                    QImage.Format.Format_ARGB32_Premultiplied)
     painter.save()
     painter.resetTransform()

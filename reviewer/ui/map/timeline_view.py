@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QToolTip, QWidget
 from reviewer.core.geotime import GeoTime, incident_span
 from reviewer.ui.map import time_axis
 from reviewer.ui.map.map_layers import INCIDENT, KIND_COLOURS, SELECTED
-from reviewer.ui.map.raster import argb, draw_canvas, stamp
+from reviewer.ui.map.raster import argb, draw_canvas, padded_canvas, stamp_padded
 
 AXIS_PX = 26
 LANES = ("Photos", "Frames", "Videos", "Incidents", "No trustworthy time")
@@ -187,11 +187,11 @@ class TimelineView(QWidget):
         px, py = np.rint(xs).astype(np.int64), np.rint(ys).astype(np.int64)
         dots = data.kind != 2
         dots[self._untimed] = True
-        canvas = np.zeros((self.height(), self.width()), dtype=np.uint32)
-        visible = (px >= -2) & (px <= self.width() + 2)
+        canvas = padded_canvas(self.width(), self.height())
+        visible = (px >= 0) & (px < self.width()) & (py >= 0) & (py < self.height())
         for code, colour in enumerate(KIND_COLOURS):
             chosen = visible & dots & (data.kind == code)
-            stamp(canvas, px[chosen], py[chosen], argb(colour))
+            stamp_padded(canvas, px[chosen], py[chosen], argb(colour))
         draw_canvas(painter, canvas)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(DISAGREE, 1.5))
