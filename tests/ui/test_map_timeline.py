@@ -218,3 +218,4 @@ def test_the_time_span_filter_is_on_the_utc_moment(case, photo_factory):
     found = list_evidence_ids(case, EvidenceFilter(taken_from="2018-04-07T10:00:00+02:00",
                                                    taken_to="2018-04-07T12:00:00Z"))
     assert sorted(names[i] for i in found) == sorted([early.name, late.name])
+

@@ -82,8 +82,8 @@ class GeoPanes(QObject):
                        self.session.failed.emit)
 
     def _arrived(self, data: GeoTime, load: int) -> None:
-        if load != self._loads:
-            return                  # a newer read is on its way
+        if load != self._loads or self._closed:
+            return                  # a newer read is on its way, or the case was closed
         first = self.data is None
         self.data = data
         self.map.set_data(data, fit=first)
