@@ -93,6 +93,8 @@ class TracksLayer(QGraphicsItem):
             box = QRectF(float(tx.min()), float(ty.min()), float(np.ptp(tx)),
                          float(np.ptp(ty)))
             self.tracks.append((box, polygon))
+        # So that option.exposedRect is the part on screen, not the whole world.
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemUsesExtendedStyleOption)
         self.setZValue(5)
 
     def boundingRect(self) -> QRectF:

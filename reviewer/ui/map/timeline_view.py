@@ -99,9 +99,9 @@ class TimelineView(QWidget):
         """Every item's (x, y) in pixels; untimed items spread along their own lane."""
         data = self.data
         xs = self.x_of(data.time).astype(np.float64)
-        lane = np.full(len(data), 2, dtype=np.int64)
-        lane[np.isin(data.kind, LANE_KINDS[0])] = 0
-        lane[data.kind == 1] = 0 + 1
+        lane = np.full(len(data), 2, dtype=np.int64)          # videos
+        for number, kinds in LANE_KINDS.items():
+            lane[np.isin(data.kind, kinds)] = number
         if len(self._untimed):
             lane[self._untimed] = len(LANES) - 1
             xs[self._untimed] = (np.arange(len(self._untimed)) + 0.5) * self.width() / len(
