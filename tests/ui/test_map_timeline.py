@@ -219,3 +219,12 @@ def test_the_time_span_filter_is_on_the_utc_moment(case, photo_factory):
                                                    taken_to="2018-04-07T12:00:00Z"))
     assert sorted(names[i] for i in found) == sorted([early.name, late.name])
 
+
+
+def test_hovering_a_point_names_the_item_and_its_time(window, qtbot, placed_case):
+    path, ids = placed_case
+    geo = _open(window, qtbot, path)
+    text = geo.map.tooltip_at(geo.map.point_of(ids["north.jpg"]))
+    assert text.splitlines() == ["north.jpg (photo)", "2018-04-07 08:00:00 UTC",
+                                 "local 2018-04-07 10:00:00 (+02:00)", "33.60000, 36.25000"]
+    assert geo.map.tooltip_at(QPoint(3, 60)) == ""

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QHelpEvent,
     QImage,
     QMouseEvent,
     QPainter,
@@ -23,7 +25,7 @@ from PySide6.QtGui import (
     QPolygonF,
     QWheelEvent,
 )
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QWidget
+from PySide6.QtWidgets import QGraphicsScene, QGraphicsView, QToolTip, QWidget
 
 from reviewer.core import mercator
 from reviewer.core.geotime import GeoTime, in_polygon, nearest
@@ -60,6 +62,8 @@ class MapView(QGraphicsView):
         self._last: QPoint | None = None
         self._lasso: list[QPointF] | None = None
         self._moved = False
+        # Names an item for the hover tooltip (the panes look it up in the case).
+        self.describe: Callable[[str], str] | None = None
         self.scale(1 / 2000, 1 / 2000)
 
     # -- contents -----------------------------------------------------------
@@ -147,6 +151,27 @@ class MapView(QGraphicsView):
         if math.isnan(self.xs[i]):
             return None
         return self.mapFromScene(QPointF(float(self.xs[i]), float(self.ys[i])))
+
+    def tooltip_at(self, at: QPoint) -> str:
+        """What a hover over `at` (viewport pixels) names: the nearest item, if close."""
+        if self.data is None or self.describe is None:
+            return ""
+        spot = self.mapToScene(at)
+        found = nearest(self.xs, self.ys, spot.x(), spot.y(), PICK_PX * self.scene_per_pixel())
+        if found is None:
+            return ""
+        lat, lon = self.data.lat[found], self.data.lon[found]
+        return f"{self.describe(self.data.ids[found])}\n{lat:.5f}, {lon:.5f}"
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            text = self.tooltip_at(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
 
     # -- mouse ------------------------------------------------------------------
     def wheelEvent(self, event: QWheelEvent) -> None:

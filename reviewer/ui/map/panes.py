@@ -13,11 +13,13 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from reviewer.core.errors import ReviewerError
+from reviewer.core.evidence import get_evidence
 from reviewer.core.geotime import GeoTime, load_geotime
 from reviewer.core.mbtiles import Basemap
 from reviewer.ui.browser import EvidenceBrowser
 from reviewer.ui.map.map_view import MapView
-from reviewer.ui.map.time_axis import iso
+from reviewer.ui.map.time_axis import iso, moment_text
 from reviewer.ui.map.timeline_view import TimelineView
 from reviewer.ui.session import CaseSession
 from reviewer.ui.workers import Job, Jobs
@@ -39,6 +41,7 @@ class GeoPanes(QObject):
         self._loads = 0
         self._closed = False
         self.map_pane = self._map_pane()
+        self.map.describe = self.describe
         self.map.selectionChanged.connect(self._picked)
         self.map.areaSelected.connect(self.areaChosen)
         self.timeline.selectionChanged.connect(self._picked)
@@ -93,6 +96,18 @@ class GeoPanes(QObject):
         self.status.setText(f"{placed} of {len(data)} items have a position; drag pans,"
                             " wheel zooms, click picks, Shift+drag lassoes")
         self.loaded.emit()
+
+    def describe(self, evidence_id: str) -> str:
+        """An item as a hover names it: its name, kind and capture time."""
+        try:
+            row = get_evidence(self.session.case, evidence_id)
+        except ReviewerError:
+            return evidence_id
+        index = self.data.index_of.get(evidence_id) if self.data else None
+        when = (moment_text(float(self.data.time[index]), self.data.offsets[index])
+                if index is not None and self.data.time[index] == self.data.time[index]
+                else "no trustworthy capture time")
+        return f"{row.original_name} ({row.kind})\n{when}"
 
     def set_basemap(self, basemap: Basemap | None) -> None:
         self.map.set_basemap(basemap)
