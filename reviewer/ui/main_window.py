@@ -44,7 +44,7 @@ from reviewer.ui.help import (
 )
 from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.key_dialog import KeyDialog, unlock_key
-from reviewer.ui.map.basemap_dialog import add_geo_docks, choose_basemap
+from reviewer.ui.map.docks import add_geo_docks, choose_basemap
 from reviewer.ui.map.panes import GeoPanes
 from reviewer.ui.qt_logging import quiet_image_decoders
 from reviewer.ui.session import CaseSession
@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(regions, similar_items)
         regions.raise_()
         if self.geo is not None:
-            self._add_geo_docks(self.geo)
+            self.docks += add_geo_docks(self, self.geo, self.docks_menu)
         # A third of the window, so a laptop screen keeps most of its width for the image.
         self.resizeDocks([regions], [min(540, self.width() * 36 // 100)],
                          Qt.Orientation.Horizontal)
@@ -362,16 +362,15 @@ class MainWindow(QMainWindow):
                          [self.height() * 50 // 100, self.height() * 40 // 100],
                          Qt.Orientation.Vertical)
 
-    def _add_geo_docks(self, geo: GeoPanes) -> None:
-        self.docks += add_geo_docks(self, geo, self.docks_menu)
-
     def open_basemap_dialog(self) -> None:
         basemap = choose_basemap(self, self.settings.last_folder())
         if basemap is not None:
-            self.basemap = basemap
+            previous, self.basemap = self.basemap, basemap
             if self.geo is not None:
                 self.geo.set_basemap(basemap)
                 self._raise_dock("Map")
+            if previous is not None:
+                previous.close()
             self.statusBar().showMessage(f"Basemap: {basemap.name}, read offline", 8000)
 
     def _raise_dock(self, title: str) -> None:
