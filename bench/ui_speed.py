@@ -887,9 +887,12 @@ def report(info: dict, startups: list[dict], session: dict, command: str) -> Non
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dir", type=Path, default=Path("/tmp/ui_bench"),
+    parser.add_argument("--dir", type=Path, default=None,
                         help="where the photos and the case are made and reused"
-                             " (default /tmp/ui_bench)")
+                             " (default /tmp/ui_bench, with --geo /tmp/ui_bench_geo)")
+    parser.add_argument("--geo", action="store_true",
+                        help="instead: the map and the timeline on 100,000 items and"
+                             " 1,000,000 regions (bench/ui_speed_geo.py)")
     parser.add_argument("--startup-runs", type=int, default=3,
                         help="fresh processes timed for start-up (default 3)")
     parser.add_argument("--no-scroll", action="store_true",
@@ -898,10 +901,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="write a cProfile of the UI thread per phase into DIR")
     parser.add_argument("--rebuild", action="store_true",
                         help="make the case again (the generated photos are kept)")
-    parser.add_argument("--child", choices=("startup", "session"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", choices=("startup", "session", "geo"),
+                        help=argparse.SUPPRESS)
     parser.add_argument("--t0", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    folder = args.dir.resolve()
+    geo = args.geo or args.child == "geo"
+    folder = (args.dir or Path("/tmp/ui_bench_geo" if geo else "/tmp/ui_bench")).resolve()
+    if geo:
+        import ui_speed_geo
+
+        if args.child:
+            return ui_speed_geo.child_main(folder, args.t0)
+        return ui_speed_geo.main(folder, args.rebuild, args.startup_runs)
     if args.profile is not None:
         args.profile = args.profile.resolve()
         args.profile.mkdir(parents=True, exist_ok=True)

@@ -325,6 +325,36 @@ def shoot_merge(shots: Shots, window, package: Path, scratch: Path) -> None:
     result.close()
 
 
+def shoot_map(shots: Shots, window, case_path: Path) -> None:
+    """The map on the colonnade (a flight track, the incident's circle) and the timeline."""
+    from reviewer.core.case import open_case
+    from reviewer.core.frames import extract_frames
+    from reviewer.core.mercator import project
+
+    window.open_case(case_path)
+    geo = window.geo
+    with open_case(case_path, actor="Investigator A") as case:
+        video = case.conn.execute("SELECT id FROM evidence WHERE kind = 'video'").fetchone()[0]
+        extract_frames(case, video, every_s=1.0)
+    window.session.evidenceChanged.emit()
+    shots.wait_for(lambda: geo.data is not None and geo.data.tracks, "the flight track")
+    window._raise_dock("Map")
+    dock = next(d for d in window.docks if d.windowTitle() == "Map")
+    dock.setFloating(True)                  # a bigger picture than the docked pane
+    dock.resize(1100, 600)
+    shots.settle(0.3)
+    geo.map.resetTransform()
+    geo.map.scale(1 / 0.75, 1 / 0.75)       # about 0.6 m of ground a pixel
+    x, y = project(34.55098, 38.26885)
+    geo.map.centerOn(float(x), float(y))
+    shots.save(geo.map_pane, "map.png")
+    dock.setFloating(False)
+    window._raise_dock("Timeline")
+    geo.timeline.resize(1100, 300)
+    geo.timeline.fit_all()
+    shots.save(geo.timeline, "timeline.png")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=str(Path(__file__).parent / "screenshots"))
@@ -368,6 +398,7 @@ def main() -> None:
         shoot_duplicates(shots, window, by_name, scratch)
         shoot_dialogs(shots, window)
         shoot_merge(shots, window, package, scratch)
+        shoot_map(shots, window, case_path)
         window.close()
     print(f"{len(shots.saved)} screenshots written to {out}: {', '.join(shots.saved)}")
 

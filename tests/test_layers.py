@@ -135,4 +135,4 @@ def test_background_jobs_start_only_through_the_one_runner():
     assert starting == []
     runs = {name for name, text in _sources("ui").items() if "Jobs()" in text}
     assert runs == {"reviewer/ui/job_runner.py", "reviewer/ui/workspace.py",
-                    "reviewer/ui/compare/compare_window.py"}
+                    "reviewer/ui/compare/compare_window.py", "reviewer/ui/map/panes.py"}

@@ -105,6 +105,10 @@ class EvidenceFilter:
     untagged: bool = False
     has_gps: bool | None = None
     verification: str | None = None   # one status of provenance.VERIFICATION_STATUSES
+    # A span of capture time in UTC (ISO 8601), brushed on the timeline: items whose
+    # trustworthy time (taken_at_utc) falls in it, ends included.
+    taken_from: str | None = None
+    taken_to: str | None = None
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -137,6 +141,9 @@ class EvidenceFilter:
         if self.verification:
             clauses.append("e.verification = ?")
             params.append(self.verification)
+        if self.taken_from or self.taken_to:
+            clauses.append("julianday(e.taken_at_utc) BETWEEN julianday(?) AND julianday(?)")
+            params += [self.taken_from or "0000-01-01", self.taken_to or "9999-12-31"]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def region_where(self) -> tuple[str, list[Any]]:

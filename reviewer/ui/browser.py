@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import (
+    QItemSelection,
     QItemSelectionModel,
     QModelIndex,
     QPersistentModelIndex,
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QListView,
+    QPushButton,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -196,6 +198,11 @@ class FilterBar(QWidget):
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
             combo.setMinimumContentsLength(6)
+        # A span brushed on the timeline, shown (and cleared) here like any other filter.
+        self.time_span: tuple[str, str] | None = None
+        self.span_button = QPushButton(visible=False, toolTip="Only items captured in the"
+                                       " span brushed on the timeline; click to clear")
+        self.span_button.clicked.connect(lambda: self.set_time_span(None))
         self.untagged = QCheckBox("Untagged")
         self.has_gps = QCheckBox("Has GPS")
         # Text and the two ticks above, the three choices below: narrow enough for a
@@ -209,6 +216,7 @@ class FilterBar(QWidget):
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
         bottom.addWidget(self.verification, 1)
+        bottom.addWidget(self.span_button)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -218,6 +226,14 @@ class FilterBar(QWidget):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.untagged, self.has_gps):
             box.toggled.connect(self._emit)
+
+    def set_time_span(self, span: tuple[str, str] | None) -> None:
+        """Filter on capture time in UTC (ISO 8601 ends), or stop doing so (None)."""
+        self.time_span = span
+        self.span_button.setVisible(span is not None)
+        if span is not None:
+            self.span_button.setText(f"{span[0][:16]} – {span[1][:16]} ✕".replace("T", " "))
+        self._emit()
 
     def set_choices_later(self, *_: object) -> None:
         self.set_choices(self.session)
@@ -236,6 +252,8 @@ class FilterBar(QWidget):
             box.blockSignals(True)
             box.setChecked(False)
             box.blockSignals(False)
+        self.time_span = None
+        self.span_button.setVisible(False)
         self._emit()
 
     def set_choices(self, session: CaseSession) -> None:
@@ -260,7 +278,9 @@ class FilterBar(QWidget):
                               text=self.text.text().strip() or None,
                               untagged=self.untagged.isChecked(),
                               has_gps=True if self.has_gps.isChecked() else None,
-                              verification=self.verification.currentData())
+                              verification=self.verification.currentData(),
+                              taken_from=self.time_span[0] if self.time_span else None,
+                              taken_to=self.time_span[1] if self.time_span else None)
 
     def _emit(self) -> None:
         self.changed.emit(self.current())
@@ -341,6 +361,27 @@ class EvidenceBrowser(QWidget):
 
     def selected_ids(self) -> list[str]:
         return [index.data(IdRole) for index in self.view.selectionModel().selectedIndexes()]
+
+    def select_ids(self, evidence_ids: list[str]) -> int:
+        """Select these items (those the filter shows), the first made current; how many."""
+        rows = sorted(r for r in (self.model.row_of(i) for i in evidence_ids) if r is not None)
+        selection = QItemSelection()
+        run_start = previous = None
+        for row in [*rows, None]:
+            if row is not None and previous is not None and row == previous + 1:
+                previous = row
+                continue
+            if run_start is not None:
+                selection.select(self.model.index(run_start), self.model.index(previous))
+            run_start = previous = row
+        chosen = self.view.selectionModel()
+        if rows:
+            first = self.model.row_of(evidence_ids[0])
+            current = self.model.index(first if first is not None else rows[0])
+            chosen.setCurrentIndex(current, QItemSelectionModel.SelectionFlag.NoUpdate)
+            self.view.scrollTo(current)
+        chosen.select(selection, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        return len(rows)
 
     def select(self, evidence_id: str) -> bool:
         row = self.model.row_of(evidence_id)

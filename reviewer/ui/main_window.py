@@ -44,6 +44,8 @@ from reviewer.ui.help import (
 )
 from reviewer.ui.job_runner import JobBar, JobRunner
 from reviewer.ui.key_dialog import KeyDialog, unlock_key
+from reviewer.ui.map.docks import add_geo_docks, choose_basemap
+from reviewer.ui.map.panes import GeoPanes
 from reviewer.ui.qt_logging import quiet_image_decoders
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
@@ -76,6 +78,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session: CaseSession | None = None
         self.workspace: CaseWorkspace | None = None
+        self.geo: GeoPanes | None = None
+        self.basemap = None          # the MBTiles file opened, kept across cases
         self.key_dialog: KeyDialog | None = None
         self.docks: list[QDockWidget] = []
         self.job_bar = JobBar()
@@ -128,6 +132,7 @@ class MainWindow(QMainWindow):
         self.case_actions.extend(sharing)
         menu.addAction(self._action("Verify p&ackage…", self.share.verify_package_dialog))
         menu.addAction(self._action("Open packa&ge as a new case…", self.open_package_dialog))
+        menu.addAction(self._action("Open &basemap (MBTiles)…", self.open_basemap_dialog))
         menu.addSeparator()
         close = self._action("&Close case", self.close_case, QKeySequence.StandardKey.Close)
         menu.addAction(close)
@@ -254,6 +259,8 @@ class MainWindow(QMainWindow):
         session.notice.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.workspace = CaseWorkspace(session)
         self.workspace.set_blur_graphic(self.settings.blur_graphic)
+        self.geo = GeoPanes(session, self.workspace.browser, self)
+        self.geo.set_basemap(self.basemap)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)
         # Restored once the new docks have been laid out: restored into docks never shown,
@@ -311,6 +318,9 @@ class MainWindow(QMainWindow):
             self.removeDockWidget(dock)
             dock.deleteLater()
         self.docks.clear()
+        if self.geo is not None:
+            self.geo.shutdown()
+            self.geo = None
         if self.workspace is not None:
             self.workspace.shutdown()
         self.session.close()
@@ -347,6 +357,8 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(regions, metadata)
         self.tabifyDockWidget(regions, similar_items)
         regions.raise_()
+        if self.geo is not None:
+            self.docks += add_geo_docks(self, self.geo, self.docks_menu)
         # A third of the window, so a laptop screen keeps most of its width for the image.
         self.resizeDocks([regions], [min(540, self.width() * 36 // 100)],
                          Qt.Orientation.Horizontal)
@@ -354,6 +366,17 @@ class MainWindow(QMainWindow):
         self.resizeDocks([regions, incidents],
                          [self.height() * 50 // 100, self.height() * 40 // 100],
                          Qt.Orientation.Vertical)
+
+    def open_basemap_dialog(self) -> None:
+        basemap = choose_basemap(self, self.settings.last_folder())
+        if basemap is not None:
+            previous, self.basemap = self.basemap, basemap
+            if self.geo is not None:
+                self.geo.set_basemap(basemap)
+                self._raise_dock("Map")
+            if previous is not None:
+                previous.close()
+            self.statusBar().showMessage(f"Basemap: {basemap.name}, read offline", 8000)
 
     def _raise_dock(self, title: str) -> None:
         for dock in self.docks:

@@ -1,0 +1,1 @@
+"""The map and timeline panes: where and when items were captured, linked to the browser."""
