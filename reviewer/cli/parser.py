@@ -134,6 +134,19 @@ def build_parser() -> Parser:
                      help="only items with a GPS position")
     gps.add_argument("--no-gps", dest="has_gps", action="store_const", const=False,
                      help="only items without one")
+    lst.add_argument("--search", metavar="WORDS",
+                     help="only items where every word (as a word start) is in their name,"
+                          " note, camera, tags' notes and labels, or incidents' text")
+    lst.add_argument("--from", dest="time_from", metavar="DATE",
+                     help="only items taken at or after DATE (UTC, 2024-05-01[T12:00:00Z])")
+    lst.add_argument("--to", dest="time_to", metavar="DATE",
+                     help="only items taken up to DATE (a bare date: its whole day)")
+    lst.add_argument("--bbox", metavar="W,S,E,N",
+                     help="only items whose GPS position is in this box (degrees)")
+    lst.add_argument("--camera", metavar="C", help="only items whose camera make or model"
+                                                   " contains C")
+    lst.add_argument("--damaged", action="store_const", const=True,
+                     help="only items kept though damaged as received")
 
     show = commands.add_parser("show", parents=[common],
                                help="one item: metadata, every EXIF tag, its regions")

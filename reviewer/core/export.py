@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer import __version__
-from reviewer.core import leftovers
+from reviewer.core import leftovers, search
 from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
@@ -349,6 +349,8 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             prune(conn, selection.incidents)
             drop_unshared_context(conn)
             redact_paths(conn)
+            # Made again from what is kept: no word of a left-out incident or item stays.
+            search.rebuild_clean(conn)
             history = prune_history(conn, case.id, private_of(str(case.path.absolute())))
             report.history = {"records": history.kept, "of": history.total,
                               "records_left_out": history.left_out}

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from reviewer.core import search
+
 # "EVRV": lets `open` tell a case database from any other SQLite file.
 APPLICATION_ID = 0x45565256
 
@@ -334,6 +336,11 @@ def _migrate_to_8(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def _migrate_to_12(conn: sqlite3.Connection) -> None:
+    # Full-text search (core/search.py): derived from the tables, kept by triggers.
+    search.create(conn)
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
@@ -344,6 +351,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: _migrate_to_6,
     7: _migrate_to_7,
     8: _migrate_to_8,
+    12: _migrate_to_12,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)
