@@ -15,8 +15,8 @@ from typing import Any
 from reviewer.core.case import Case, Transaction
 from reviewer.core.ids import resolve_id
 from reviewer.core.names import from_record
-from reviewer.core.search import matching_clause
 from reviewer.core.rows import ColumnAccess, as_records, first_record
+from reviewer.core.search import matching_clause
 
 KINDS = ("photo", "video", "frame", "derived")
 
