@@ -171,7 +171,11 @@ class FilterBar(QWidget):
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.text = QLineEdit(placeholderText="Filter by name or note…", clearButtonEnabled=True)
+        self.text = QLineEdit(placeholderText="Search names, notes, tags, incidents…",
+                              clearButtonEnabled=True,
+                              toolTip="Items where every word you type begins a word of"
+                                      " their name, note, camera, tags' notes and labels,"
+                                      " or incidents' titles, descriptions and sources")
         self.label = QComboBox(toolTip="Only items tagged with this label")
         self.incident = QComboBox(toolTip="Only items in this incident")
         self.kind = QComboBox(toolTip="Only items of this kind")
@@ -185,12 +189,14 @@ class FilterBar(QWidget):
             combo.setMinimumContentsLength(6)
         self.untagged = QCheckBox("Untagged")
         self.has_gps = QCheckBox("Has GPS")
+        self.damaged = QCheckBox("Damaged", toolTip="Only items kept though damaged as received")
         # Text and the two ticks above, the three choices below: narrow enough for a
         # laptop, where the browser shares the width with the viewer and the panels.
         top = QHBoxLayout()
         top.addWidget(self.text, 1)
         top.addWidget(self.untagged)
         top.addWidget(self.has_gps)
+        top.addWidget(self.damaged)
         bottom = QHBoxLayout()
         bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
@@ -202,7 +208,7 @@ class FilterBar(QWidget):
         self.text.textChanged.connect(self._emit)
         for combo in (self.label, self.incident, self.kind):
             combo.currentIndexChanged.connect(self._emit)
-        for box in (self.untagged, self.has_gps):
+        for box in (self.untagged, self.has_gps, self.damaged):
             box.toggled.connect(self._emit)
 
     def set_choices_later(self, *_: object) -> None:
@@ -218,7 +224,7 @@ class FilterBar(QWidget):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
-        for box in (self.untagged, self.has_gps):
+        for box in (self.untagged, self.has_gps, self.damaged):
             box.blockSignals(True)
             box.setChecked(False)
             box.blockSignals(False)
@@ -243,9 +249,10 @@ class FilterBar(QWidget):
     def current(self) -> EvidenceFilter:
         return EvidenceFilter(kind=self.kind.currentData(), label=self.label.currentData(),
                               incident=self.incident.currentData(),
-                              text=self.text.text().strip() or None,
+                              search=self.text.text().strip() or None,
                               untagged=self.untagged.isChecked(),
-                              has_gps=True if self.has_gps.isChecked() else None)
+                              has_gps=True if self.has_gps.isChecked() else None,
+                              damaged=True if self.damaged.isChecked() else None)
 
     def _emit(self) -> None:
         self.changed.emit(self.current())

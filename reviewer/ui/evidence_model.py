@@ -44,6 +44,9 @@ class EvidenceModel(QAbstractListModel):
         thumbnails.ready.connect(self._on_thumbnail)
         session.regionsChanged.connect(self._on_regions_changed)
         session.evidenceChanged.connect(self.reload)
+        # Incident and label text is searched: an edit there can move items in or out.
+        session.incidentsChanged.connect(self._reload_if_searching)
+        session.labelsChanged.connect(self._reload_if_searching)
         self.reload()
 
     # -- contents ----------------------------------------------------------
@@ -134,8 +137,13 @@ class EvidenceModel(QAbstractListModel):
                     index = self.index(at)
                     self.dataChanged.emit(index, index, [ThumbnailRole])
 
+    def _reload_if_searching(self) -> None:
+        if self.filter.search:
+            self.reload()
+
     def _on_regions_changed(self, evidence_id: str) -> None:
-        if not evidence_id or self.filter.label or self.filter.untagged or self.filter.incident:
+        if not evidence_id or self.filter.label or self.filter.untagged or self.filter.incident \
+                or self.filter.search:
             self.reload()    # the item may now enter or leave the filtered set
             return
         at = self._row_of.get(evidence_id)

@@ -1,0 +1,52 @@
+"""The browser's search box: a word from a tag note or an incident shows its item."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from reviewer.core.case import open_case
+from reviewer.core.incidents import add_incident, link_to_incident
+from reviewer.core.regions import add_region
+
+
+def _ids_by_name(small_case) -> dict[str, str]:
+    with open_case(small_case, actor="setup") as case:
+        return dict(case.conn.execute("SELECT original_name, id FROM evidence").fetchall())
+
+
+def test_typing_a_word_from_a_tag_note_shows_its_item(window, qtbot, small_case):
+    ids = _ids_by_name(small_case)
+    with open_case(small_case, actor="setup") as case:
+        add_region(case, ids["photo_0001.jpg"], "crater", "point", {"x": 5, "y": 5},
+                   note="Impact crater near the bakery's door")
+        incident = add_incident(case, "Shelling of Tariq street")
+        link_to_incident(case, incident.id, evidence_ids=[ids["photo_0002.jpg"]])
+    window.open_case(small_case)
+    model = window.workspace.model
+    search = window.workspace.browser.filters.text
+    assert model.rowCount() == 3
+    qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(search, "baker")
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3000)
+    assert model.ids() == [ids["photo_0001.jpg"]]
+    search.clear()
+    qtbot.keyClicks(search, "tariq")
+    qtbot.waitUntil(lambda: model.ids() == [ids["photo_0002.jpg"]], timeout=3000)
+    # Query syntax typed by hand is just text: no error, nothing matches.
+    search.clear()
+    qtbot.keyClicks(search, 'AND( "')
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=3000)
+    search.clear()
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
+
+
+def test_the_damaged_tick_narrows_the_grid(window, qtbot, small_case):
+    window.open_case(small_case)
+    filters = window.workspace.browser.filters
+    model = window.workspace.model
+    assert model.rowCount() == 3
+    filters.damaged.click()
+    assert filters.damaged.isChecked()
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=3000)
+    filters.damaged.click()
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
