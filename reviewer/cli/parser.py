@@ -229,6 +229,15 @@ def build_parser() -> Parser:
                         help="with a package: also check that the sender's history still"
                              " holds what packages from the same case merged into CASE showed")
 
+    export_map = commands.add_parser(
+        "export-map", parents=[common],
+        help="items, flight tracks and incidents with their times as KML (Google Earth)"
+             " or GeoJSON (QGIS)")
+    export_map.add_argument("case", metavar="CASE")
+    export_map.add_argument("out", metavar="OUT.kml|OUT.geojson")
+    export_map.add_argument("--incident", action="append", default=[], metavar="ID",
+                            help="only this incident and its items (repeat for several)")
+
     export = commands.add_parser("export", parents=[common],
                                  help="write a package (ZIP) to share the case or some incidents")
     export.add_argument("case", metavar="CASE")
@@ -393,4 +402,5 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
-            "unpack", "conflicts", "key", "similar")
+            "unpack", "conflicts", "key", "similar",
+            "export-map")

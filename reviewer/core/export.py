@@ -33,6 +33,9 @@ from reviewer.core.errors import MediaError, PackageError
 from reviewer.core.incidents import resolve_incident_id
 from reviewer.core.merkle import audit_tree
 from reviewer.core.names import from_record
+from reviewer.core.map_export import geojson as map_geojson
+from reviewer.core.map_export import kml as map_kml
+from reviewer.core.map_export import map_features
 from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
 from reviewer.core.package_history import (
     drop_unshared_context,
@@ -389,6 +392,10 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                 writer.add_bytes("data/regions.csv", regions_csv(view, raw=raw_csv))
                 writer.add_bytes("data/incidents.csv", incidents_csv(view, raw=raw_csv))
                 writer.add_bytes("data/incidents.geojson", incidents_geojson(view))
+                # For Google Earth and QGIS: items, flight tracks, incidents with times.
+                shown = map_features(view)
+                writer.add_bytes("data/map.kml", map_kml(shown, view.meta("title") or "case"))
+                writer.add_bytes("data/map.geojson", map_geojson(shown))
                 progress(Progress(len(rows) + 2, total, "data"))
                 for name, data in render_report(view, package, files):
                     writer.add_bytes(name, data, zipfile.ZIP_STORED if name.endswith(".jpg")
