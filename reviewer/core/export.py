@@ -31,11 +31,11 @@ from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
 from reviewer.core.incidents import resolve_incident_id
-from reviewer.core.merkle import audit_tree
-from reviewer.core.names import from_record
 from reviewer.core.map_export import geojson as map_geojson
 from reviewer.core.map_export import kml as map_kml
 from reviewer.core.map_export import map_features
+from reviewer.core.merkle import audit_tree
+from reviewer.core.names import from_record
 from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
 from reviewer.core.package_history import (
     drop_unshared_context,
