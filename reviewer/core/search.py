@@ -77,11 +77,14 @@ _TRIGGERS: dict[str, tuple[str, str]] = {
 def create(conn: sqlite3.Connection) -> None:
     """Make the index, its triggers, and the documents of the items already there
     (schema migration 12)."""
-    conn.execute(f"CREATE TABLE {KEYS} (n INTEGER PRIMARY KEY,"
+    # Idempotent: a case copied back to an older version number keeps its tables.
+    conn.execute(f"CREATE TABLE IF NOT EXISTS {KEYS} (n INTEGER PRIMARY KEY,"
                  " evidence_id TEXT NOT NULL UNIQUE)")
     # remove_diacritics: 'Hama' finds 'Ḥamā' as transliterations differ.
-    conn.execute(f"CREATE VIRTUAL TABLE {TEXT} USING fts5(body,"
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {TEXT} USING fts5(body,"
                  " tokenize = 'unicode61 remove_diacritics 2')")
+    for name in [*_TRIGGERS, "evidence_delete"]:
+        conn.execute(f"DROP TRIGGER IF EXISTS search_{name}")
     for name, (when, items) in _TRIGGERS.items():
         conn.execute(f"CREATE TRIGGER search_{name} {when} BEGIN {_refresh(items)} END")
     conn.execute(f"""CREATE TRIGGER search_evidence_delete AFTER DELETE ON evidence BEGIN

@@ -261,12 +261,14 @@ def linked_rows(hashes: np.ndarray, threshold: int, *, cancel: CancelFlag | None
     if brute_force:
         return _linked_rows_brute(hashes, threshold, cancel)
     found_a, found_b = [], []
-    joins = [(0, 0), (1, 1)] + [(0, cut) for cut in range(2, phash.HASHES)]
-    for probe, other in joins:
-        a, b = similar_index.near_pairs(hashes[probe], hashes[other], threshold,
-                                        stop=cancel.is_set)
+    # The whole against the other's whole and cuts in one index (row = position mod n),
+    # the centre against centres in another.
+    wholes_and_cuts = np.concatenate([hashes[0], *hashes[2:]])
+    for probe, others in ((hashes[0], wholes_and_cuts), (hashes[1], hashes[1])):
+        a, b = similar_index.near_pairs(probe, others, threshold, stop=cancel.is_set)
         if cancel.is_set():
             return None
+        b = b % count
         keep = a != b
         found_a.append(a[keep])
         found_b.append(b[keep])

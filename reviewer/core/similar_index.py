@@ -1,11 +1,11 @@
 """Near pairs among many 64-bit hashes without comparing every pair: multi-index hashing.
 
 Cut each hash into CHUNKS pieces of 16 bits. Two hashes at most `threshold` bits apart
-differ, by the pigeonhole principle, in at most `threshold // CHUNKS` bits of at least
-one piece. So for each piece, every hash is looked up in a table of the other hashes
-by that piece (and that piece with up to `threshold // CHUNKS` bits flipped), and only
-the candidates found there are compared in full. With a threshold of 12: 697 look-ups
-per piece, each finding about n / 65,536 candidates instead of n.
+differ, by the pigeonhole principle, in at most `radii(threshold)[i]` bits of at least
+one piece i. So for each piece, every hash is looked up in a table of the other hashes
+by that piece (and that piece with up to that many bits flipped), and only the
+candidates found there are compared in full. With a threshold of 12: 1,108 look-ups in
+all, each finding about n / 65,536 candidates instead of n.
 
 The result is exactly the brute force's (tests/core/test_similar_index.py): every pair
 within the threshold, no other. Plain numpy; no Qt, no database.
@@ -18,25 +18,39 @@ from itertools import combinations
 
 import numpy as np
 
-CHUNKS = 4
-_BITS = 64 // CHUNKS
-_BUCKETS = 1 << _BITS
+CHUNKS = 4                # pieces of 16 bits; 3 pieces (21, 21, 22) for large sets
+_LARGE = 1 << 18          # targets from which the longer pieces pay for their look-ups
 _BLOCK = 1 << 22          # candidates compared at once: bounded memory on clustered hashes
 _MAX_RADIUS = 5           # beyond this per piece, look-ups cost more than the brute force
 
 
-def _flips(radius: int) -> np.ndarray:
-    """Every 16-bit mask with at most `radius` bits set."""
+def widths(targets: int) -> list[int]:
+    """The pieces' widths in bits: as many bits as the targets need to spread over a
+    piece's values (about one per bucket), in four pieces or three."""
+    return [21, 21, 22] if targets >= _LARGE else [16] * CHUNKS
+
+
+def _flips(width: int, radius: int) -> np.ndarray:
+    """Every `width`-bit mask with at most `radius` bits set."""
     masks = [0]
     for count in range(1, radius + 1):
-        for bits in combinations(range(_BITS), count):
+        for bits in combinations(range(width), count):
             masks.append(sum(1 << bit for bit in bits))
     return np.array(masks, dtype=np.int64)
 
 
+def radii(threshold: int, pieces: int = CHUNKS) -> list[int]:
+    """The bits each piece may differ by so that one of them must hold for two hashes
+    at most `threshold` apart: (t_i + 1) summed over the pieces is threshold + 1 (if
+    every piece differed by more, the whole would differ by more than the threshold).
+    -1: that piece is not looked up. 12 -> [3, 2, 2, 2]."""
+    base, extra = divmod(threshold + 1, pieces)
+    return [base - 1 + (1 if piece < extra else 0) for piece in range(pieces)]
+
+
 def usable(threshold: int) -> bool:
     """Whether the index is worth it for this threshold (else compare every pair)."""
-    return threshold // CHUNKS <= _MAX_RADIUS
+    return max(radii(threshold)) <= _MAX_RADIUS
 
 
 def near_pairs(queries: np.ndarray, targets: np.ndarray, threshold: int,
@@ -45,21 +59,27 @@ def near_pairs(queries: np.ndarray, targets: np.ndarray, threshold: int,
     apart, each pair once; empty arrays if `stop()` turns true on the way."""
     found_q: list[np.ndarray] = []
     found_t: list[np.ndarray] = []
-    masks = _flips(threshold // CHUNKS)
-    for chunk in range(CHUNKS):
-        shift = np.uint64(chunk * _BITS)
-        key_t = ((targets >> shift) & np.uint64(_BUCKETS - 1)).astype(np.int64)
+    sizes = widths(len(targets))
+    offsets = np.cumsum([0, *sizes])
+    for piece, radius in enumerate(radii(threshold, len(sizes))):
+        if radius < 0:
+            continue
+        width = sizes[piece]
+        buckets = 1 << width
+        shift = np.uint64(offsets[piece])
+        key_t = ((targets >> shift) & np.uint64(buckets - 1)).astype(np.int64)
         order = np.argsort(key_t, kind="stable")
-        starts = np.zeros(_BUCKETS + 1, dtype=np.int64)
-        np.cumsum(np.bincount(key_t, minlength=_BUCKETS), out=starts[1:])
-        key_q = ((queries >> shift) & np.uint64(_BUCKETS - 1)).astype(np.int64)
-        for mask in masks:
+        ordered = targets[order]     # a bucket's hashes side by side: read in place
+        starts = np.zeros(buckets + 1, dtype=np.int64)
+        np.cumsum(np.bincount(key_t, minlength=buckets), out=starts[1:])
+        key_q = ((queries >> shift) & np.uint64(buckets - 1)).astype(np.int64)
+        for mask in _flips(width, radius):
             if stop():
                 return np.empty(0, np.int64), np.empty(0, np.int64)
             keys = key_q ^ mask
             low = starts[keys]
             counts = starts[keys + 1] - low
-            _compare(queries, targets, threshold, order, low, counts, found_q, found_t)
+            _compare(queries, ordered, threshold, order, low, counts, found_q, found_t)
     if not found_q:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     # A pair close in several pieces was found once per piece: keep it once.
@@ -67,7 +87,7 @@ def near_pairs(queries: np.ndarray, targets: np.ndarray, threshold: int,
     return pairs[0], pairs[1]
 
 
-def _compare(queries: np.ndarray, targets: np.ndarray, threshold: int, order: np.ndarray,
+def _compare(queries: np.ndarray, ordered: np.ndarray, threshold: int, order: np.ndarray,
              low: np.ndarray, counts: np.ndarray, found_q: list[np.ndarray],
              found_t: list[np.ndarray]) -> None:
     """Compare each query with the targets of its bucket, in blocks of at most _BLOCK."""
@@ -84,12 +104,11 @@ def _compare(queries: np.ndarray, targets: np.ndarray, threshold: int, order: np
         sizes = counts[rows]
         q = np.repeat(rows, sizes)
         # Positions low[row] .. low[row] + size - 1 for each query, as one array.
-        before = np.repeat(np.cumsum(sizes) - sizes, sizes)
-        t = order[np.repeat(low[rows], sizes) + np.arange(len(q)) - before]
-        near = np.bitwise_count(queries[q] ^ targets[t]) <= threshold
+        at = np.repeat(low[rows] - (np.cumsum(sizes) - sizes), sizes) + np.arange(len(q))
+        near = np.bitwise_count(queries[q] ^ ordered[at]) <= threshold
         if near.any():
             found_q.append(q[near])
-            found_t.append(t[near])
+            found_t.append(order[at[near]])
         begin = stop_at
 
 

@@ -76,7 +76,7 @@ def test_identical_hashes_in_one_bucket_are_compared_in_blocks(monkeypatch):
     monkeypatch.setattr(similar_index, "_BLOCK", 1000)
     same = np.full(300, 0x0123456789ABCDEF, dtype=np.uint64)
     q, t = similar_index.near_pairs(same, same, 12)
-    assert len(q) == 300 * 300
+    assert len(set(zip(q.tolist(), t.tolist(), strict=True))) == 300 * 300
 
 
 def test_components_match_a_plain_union_find():
@@ -107,3 +107,13 @@ def test_a_cancel_stops_the_search():
             return True
 
     assert linked_rows(hashes, 12, cancel=Stopped(), brute_force=False) is None
+
+
+def test_the_three_long_pieces_of_large_sets_find_the_same_pairs(monkeypatch):
+    hashes = generated(6)
+    brute = linked_rows(hashes, 12, brute_force=True)
+    monkeypatch.setattr(similar_index, "_LARGE", 0)      # as for 262,144 hashes and more
+    assert similar_index.widths(10) == [21, 21, 22]
+    index = linked_rows(hashes, 12, brute_force=False)
+    assert brute is not None and index is not None
+    assert _pairs(index) == _pairs(brute)
