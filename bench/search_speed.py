@@ -7,8 +7,8 @@ search.create (not timed). Then times the core query both front ends call,
 `list_evidence_ids(case, EvidenceFilter(...))` (the ids in display order: what the
 browser's model holds), for a common word, a rare word, search plus box plus dates, and
 filters alone; each against the baseline measured in the same run: the unfiltered
-listing (every id in display order; `SELECT count(*) FROM evidence` printed beside it). Target (issue 16): under 150 ms.
-A measurement, not a test: it exits 0 whatever the result.
+listing (every id in display order; `SELECT count(*) FROM evidence` printed beside it).
+Target (issue 16): under 150 ms. A measurement, not a test: it exits 0 whatever the result.
 
     python bench/search_speed.py [--items 100000] [--tags-per-item 10] [--keep DIR]
 """
