@@ -205,17 +205,31 @@ class FilterBar(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(bottom)
+        # Set by the map and the timeline (set_area, set_period), not by a widget here.
+        self.area: tuple[float, float, float, float] | None = None
+        self.period: tuple[str | None, str | None] = (None, None)
         self.text.textChanged.connect(self._emit)
         for combo in (self.label, self.incident, self.kind):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.untagged, self.has_gps, self.damaged):
             box.toggled.connect(self._emit)
 
+    def set_area(self, bbox: tuple[float, float, float, float] | None) -> None:
+        """Only items positioned in this box (west, south, east, north): the map's hook."""
+        self.area = bbox
+        self._emit()
+
+    def set_period(self, start: str | None, end: str | None) -> None:
+        """Only items taken from `start` to `end` (UTC, ISO 8601): the timeline's hook."""
+        self.period = (start, end)
+        self._emit()
+
     def set_choices_later(self, *_: object) -> None:
         self.set_choices(self.session)
 
     def reset(self) -> None:
         """Show everything again (to reveal an item a filter hides)."""
+        self.area, self.period = None, (None, None)
         for widget in (self.text,):
             widget.blockSignals(True)
             widget.clear()
@@ -252,7 +266,9 @@ class FilterBar(QWidget):
                               search=self.text.text().strip() or None,
                               untagged=self.untagged.isChecked(),
                               has_gps=True if self.has_gps.isChecked() else None,
-                              damaged=True if self.damaged.isChecked() else None)
+                              damaged=True if self.damaged.isChecked() else None,
+                              bbox=self.area, time_from=self.period[0],
+                              time_to=self.period[1])
 
     def _emit(self) -> None:
         self.changed.emit(self.current())

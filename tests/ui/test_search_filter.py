@@ -50,3 +50,21 @@ def test_the_damaged_tick_narrows_the_grid(window, qtbot, small_case):
     qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=3000)
     filters.damaged.click()
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
+
+
+def test_the_map_and_timeline_hooks_narrow_with_the_search(window, qtbot, small_case):
+    ids = _ids_by_name(small_case)       # two photos at the fixture's GPS, one without
+    window.open_case(small_case)
+    filters = window.workspace.browser.filters
+    model = window.workspace.model
+    filters.set_area((37.0, 36.0, 37.3, 36.3))
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=3000)
+    assert ids["photo_0002.jpg"] not in model.ids()
+    filters.set_period("2024-03-02", "2024-03-31")       # the photos were taken on 1 March
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=3000)
+    filters.set_period("2024-03-01", "2024-03-01")
+    qtbot.mouseClick(filters.text, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(filters.text, "photo_0001")
+    qtbot.waitUntil(lambda: model.ids() == [ids["photo_0001.jpg"]], timeout=3000)
+    filters.reset()
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
