@@ -20,6 +20,9 @@ def cmd_export_map(args: argparse.Namespace) -> int:
         except ValueError as error:
             error_line("export-map", str(error))
             return USAGE_ERROR
+        except OSError as error:     # no such folder, no permission, disk full
+            error_line(str(args.out), f"cannot be written: {error.strerror or error}")
+            return USAGE_ERROR
     for warning in report.warnings:
         error_line(None, warning, level="warning")
     if args.json:

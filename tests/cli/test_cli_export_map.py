@@ -118,3 +118,10 @@ def test_every_package_carries_both_map_files(cli, demo_case, tmp_path):
             (tmp_path / Path(name).name).write_bytes(package.read(name))
     assert "Feature Count: 8" in layers(ogrinfo(tmp_path / "map.kml"))["Items"]
     assert "Feature Count: 10" in ogrinfo(tmp_path / "map.geojson")
+
+
+def test_an_unwritable_place_is_one_line_and_leaves_nothing(cli, demo_case, tmp_path):
+    out = tmp_path / "no such folder" / "map.kml"
+    result = cli("export-map", demo_case, out, expect=2)
+    assert len(result.error_lines) == 1 and "cannot be written" in result.stderr
+    assert str(out) in result.stderr and not out.parent.exists()
