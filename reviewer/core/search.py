@@ -181,3 +181,14 @@ def check_time(text: str) -> str:
         raise ValueError(f"{text!r} is not a date or UTC time like 2024-05-01 or"
                          " 2024-05-01T12:00:00Z")
     return text.strip().replace(" ", "T")
+
+
+def cameras(conn: sqlite3.Connection) -> list[tuple[str | None, str | None]]:
+    """Every (make, model) the case's items were taken with, for a camera filter's list."""
+    return conn.execute("SELECT DISTINCT make, model FROM evidence WHERE make IS NOT NULL"
+                        " OR model IS NOT NULL ORDER BY make, model").fetchall()
+
+
+def camera_value(make: str | None, model: str | None) -> str:
+    """What EvidenceFilter.camera looks for to find that camera's items."""
+    return f"{make or ''} {model or ''}".strip()

@@ -17,9 +17,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer.core.evidence import KINDS, EvidenceFilter
+from reviewer.core.evidence import KINDS, EvidenceFilter, camera_name
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
+from reviewer.core.search import camera_value, cameras
 from reviewer.ui.damage_bar import DAMAGED_COLOUR
 from reviewer.ui.evidence_model import EvidenceModel, IdRole, LabelsRole, RowRole, ThumbnailRole
 from reviewer.ui.session import CaseSession
@@ -179,10 +180,11 @@ class FilterBar(QWidget):
         self.label = QComboBox(toolTip="Only items tagged with this label")
         self.incident = QComboBox(toolTip="Only items in this incident")
         self.kind = QComboBox(toolTip="Only items of this kind")
+        self.camera = QComboBox(toolTip="Only items taken with this camera")
         self.kind.addItem("Any kind", None)
         for kind in KINDS:
             self.kind.addItem(kind.capitalize(), kind)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.camera):
             # Long incident titles must not widen the browser at the viewer's expense.
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -201,6 +203,7 @@ class FilterBar(QWidget):
         bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
+        bottom.addWidget(self.camera, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
@@ -209,7 +212,7 @@ class FilterBar(QWidget):
         self.area: tuple[float, float, float, float] | None = None
         self.period: tuple[str | None, str | None] = (None, None)
         self.text.textChanged.connect(self._emit)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.camera):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.untagged, self.has_gps, self.damaged):
             box.toggled.connect(self._emit)
@@ -234,7 +237,7 @@ class FilterBar(QWidget):
             widget.blockSignals(True)
             widget.clear()
             widget.blockSignals(False)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.camera):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
@@ -250,6 +253,9 @@ class FilterBar(QWidget):
             (self.label, "Any label", [(lb.name, lb.id) for lb in list_labels(session.case)]),
             (self.incident, "Any incident",
              [(row.title, row.id) for row in list_incidents(session.case)]),
+            (self.camera, "Any camera",
+             [(camera_name(make, model), camera_value(make, model))
+              for make, model in cameras(session.case.conn)]),
         ):
             chosen = combo.currentData()
             combo.blockSignals(True)
@@ -267,7 +273,7 @@ class FilterBar(QWidget):
                               untagged=self.untagged.isChecked(),
                               has_gps=True if self.has_gps.isChecked() else None,
                               damaged=True if self.damaged.isChecked() else None,
-                              bbox=self.area, time_from=self.period[0],
+                              camera=self.camera.currentData(), bbox=self.area, time_from=self.period[0],
                               time_to=self.period[1])
 
     def _emit(self) -> None:
@@ -303,6 +309,8 @@ class EvidenceBrowser(QWidget):
         self.view.selectionModel().currentChanged.connect(self._on_current)
         model.modelReset.connect(self._after_reset)
         self.filters.set_choices(model.session)
+        # An import can bring a camera the list does not have yet.
+        model.session.evidenceChanged.connect(self.filters.set_choices_later)
         self._keep: str = ""
         self._shown: str = ""
         self._after_reset()     # the model was filled before we listened

@@ -68,3 +68,27 @@ def test_the_map_and_timeline_hooks_narrow_with_the_search(window, qtbot, small_
     qtbot.waitUntil(lambda: model.ids() == [ids["photo_0001.jpg"]], timeout=3000)
     filters.reset()
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
+
+
+def test_the_camera_list_narrows_to_that_camera(window, qtbot, tmp_path, photo_factory):
+    from reviewer.core.case import create_case
+    from reviewer.core.importer import import_paths
+
+    case = create_case(tmp_path / "cams", title="Cameras", actor="setup")
+    import_paths(case, [photo_factory(make="Canon", model="Canon EOS 40D"),
+                        photo_factory(make="Apple", model="iPhone 12"),
+                        photo_factory(make="Apple", model="iPhone 12")])
+    folder = case.path
+    case.close()
+    window.open_case(folder)
+    filters = window.workspace.browser.filters
+    model = window.workspace.model
+    names = [filters.camera.itemText(i) for i in range(filters.camera.count())]
+    assert names == ["Any camera", "Apple iPhone 12", "Canon EOS 40D"]
+    filters.camera.setFocus()
+    qtbot.keyClick(filters.camera, Qt.Key.Key_Down)        # to "Apple iPhone 12"
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=3000)
+    qtbot.keyClick(filters.camera, Qt.Key.Key_Down)        # to "Canon EOS 40D"
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3000)
+    qtbot.keyClick(filters.camera, Qt.Key.Key_Home)
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
