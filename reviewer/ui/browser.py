@@ -273,8 +273,8 @@ class FilterBar(QWidget):
                               untagged=self.untagged.isChecked(),
                               has_gps=True if self.has_gps.isChecked() else None,
                               damaged=True if self.damaged.isChecked() else None,
-                              camera=self.camera.currentData(), bbox=self.area, time_from=self.period[0],
-                              time_to=self.period[1])
+                              camera=self.camera.currentData(), bbox=self.area,
+                              time_from=self.period[0], time_to=self.period[1])
 
     def _emit(self) -> None:
         self.changed.emit(self.current())
