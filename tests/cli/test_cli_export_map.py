@@ -125,3 +125,21 @@ def test_an_unwritable_place_is_one_line_and_leaves_nothing(cli, demo_case, tmp_
     result = cli("export-map", demo_case, out, expect=2)
     assert len(result.error_lines) == 1 and "cannot be written" in result.stderr
     assert str(out) in result.stderr and not out.parent.exists()
+
+
+def test_a_partial_package_maps_only_the_shared_incident(cli, demo_case, tmp_path):
+    incidents = cli("incident", "list", demo_case, "--json").json()["incidents"]
+    shared, private = incidents[0], incidents[1]
+    out = tmp_path / "partial.zip"
+    cli("export", demo_case, out, "--incident", shared["id"], "--no-media")
+    with zipfile.ZipFile(out) as package:
+        (tmp_path / "map.geojson").write_bytes(package.read("data/map.geojson"))
+        kml_text = package.read("data/map.kml").decode("utf-8")
+    features = json.loads((tmp_path / "map.geojson").read_text(encoding="utf-8"))["features"]
+    titles = {f["properties"]["name"] for f in features
+              if f["properties"]["feature"] == "incident"}
+    assert titles == {shared["title"]} and private["title"] not in kml_text
+    whole = cli("export-map", demo_case, tmp_path / "all.geojson", "--json").json()
+    items = [f for f in features if f["properties"]["feature"] == "item"]
+    assert 0 < len(items) < whole["items"]
+    assert "Feature Count" in ogrinfo(tmp_path / "map.geojson")
