@@ -57,6 +57,7 @@ from reviewer.core.labels import (
 from reviewer.core.package_data import COORDINATE_DIGITS, tidy_number
 from reviewer.core.package_verify import verify_target
 from reviewer.core.regions import add_region, list_regions
+from reviewer.core.search import check_time, parse_bbox
 from reviewer.core.shape import Point, Polygon, Rect, parse_box, parse_point, parse_polygon
 from reviewer.core.verify import verify_case
 
@@ -164,14 +165,29 @@ def _list_cells(item: Evidence, matching: bool) -> list[str]:
             item.original_name + damaged]
 
 
+def _search_filters(args: argparse.Namespace) -> dict[str, Any]:
+    """--search, --from/--to, --bbox, --camera, --damaged as EvidenceFilter fields
+    (ValueError naming the bad option's value)."""
+    return {"search": args.search, "camera": args.camera, "damaged": args.damaged,
+            "time_from": check_time(args.time_from) if args.time_from else None,
+            "time_to": check_time(args.time_to) if args.time_to else None,
+            "bbox": parse_bbox(args.bbox) if args.bbox else None}
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     with opened_case(args) as case:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
         # A label the case lacks is an error (naming the labels), not an empty listing.
         label = find_label(case, args.label) if args.label else None
+        try:
+            narrowing = _search_filters(args)
+        except ValueError as error:
+            error_line("list", str(error))
+            return USAGE_ERROR
         where = EvidenceFilter(kind=args.kind, label=label.id if label else None,
                                incident=incident, text=args.text, untagged=args.untagged,
-                               has_gps=args.has_gps, verification=args.verification)
+                               has_gps=args.has_gps, verification=args.verification,
+                               **narrowing)
         rows = list_evidence(case, where)
     if args.json:
         print_json({"evidence": [row.to_json() for row in rows]})

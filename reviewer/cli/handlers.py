@@ -14,6 +14,7 @@ from reviewer.cli import (
     commands_conflicts,
     commands_keys,
     commands_provenance,
+    commands_map,
     commands_share,
     commands_similar,
 )
@@ -34,4 +35,5 @@ def _joined(*tables: dict[str, Handler]) -> dict[str, Handler]:
 HANDLERS = _joined(commands.HANDLERS, commands_share.HANDLERS, commands_compare.HANDLERS,
                    commands_conflicts.HANDLERS, commands_keys.HANDLERS,
                    commands_annotations.HANDLERS, commands_similar.HANDLERS,
-                   commands_provenance.HANDLERS)
+                   commands_provenance.HANDLERS,
+                   commands_map.HANDLERS)

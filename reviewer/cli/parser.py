@@ -143,6 +143,19 @@ def build_parser() -> Parser:
                      help="only items with a GPS position")
     gps.add_argument("--no-gps", dest="has_gps", action="store_const", const=False,
                      help="only items without one")
+    lst.add_argument("--search", metavar="WORDS",
+                     help="only items where every word (as a word start) is in their name,"
+                          " note, camera, tags' notes and labels, or incidents' text")
+    lst.add_argument("--from", dest="time_from", metavar="DATE",
+                     help="only items taken at or after DATE (UTC, 2024-05-01[T12:00:00Z])")
+    lst.add_argument("--to", dest="time_to", metavar="DATE",
+                     help="only items taken up to DATE (a bare date: its whole day)")
+    lst.add_argument("--bbox", metavar="W,S,E,N",
+                     help="only items whose GPS position is in this box (degrees)")
+    lst.add_argument("--camera", metavar="C", help="only items whose camera make or model"
+                                                   " contains C")
+    lst.add_argument("--damaged", action="store_const", const=True,
+                     help="only items kept though damaged as received")
 
     show = commands.add_parser("show", parents=[common],
                                help="one item: metadata, every EXIF tag, its regions")
@@ -230,6 +243,15 @@ def build_parser() -> Parser:
     verify.add_argument("--case", dest="against", metavar="CASE",
                         help="with a package: also check that the sender's history still"
                              " holds what packages from the same case merged into CASE showed")
+
+    export_map = commands.add_parser(
+        "export-map", parents=[common],
+        help="items, flight tracks and incidents with their times as KML (Google Earth)"
+             " or GeoJSON (QGIS)")
+    export_map.add_argument("case", metavar="CASE")
+    export_map.add_argument("out", metavar="OUT.kml|OUT.geojson")
+    export_map.add_argument("--incident", action="append", default=[], metavar="ID",
+                            help="only this incident and its items (repeat for several)")
 
     export = commands.add_parser("export", parents=[common],
                                  help="write a package (ZIP) to share the case or some incidents")
@@ -396,4 +418,4 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
-            "unpack", "conflicts", "key", "similar", "item", "vocabulary")
+            "unpack", "conflicts", "key", "similar", "item", "vocabulary", "export-map")

@@ -16,6 +16,7 @@ from reviewer.core.case import Case, Transaction
 from reviewer.core.ids import resolve_id
 from reviewer.core.names import from_record
 from reviewer.core.rows import ColumnAccess, as_records, first_record
+from reviewer.core.search import matching_clause
 
 KINDS = ("photo", "video", "frame", "derived")
 
@@ -109,10 +110,19 @@ class EvidenceFilter:
     # trustworthy time (taken_at_utc) falls in it, ends included.
     taken_from: str | None = None
     taken_to: str | None = None
+    # Full-text search (core/search.py): every word, as a prefix, in what is written about
+    # the item: name, note, camera, its tags' notes and labels, its incidents' text.
+    search: str | None = None
+    time_from: str | None = None      # capture time (UTC, ISO 8601) from this, inclusive
+    time_to: str | None = None        # ... to this; a bare date includes its whole day
+    bbox: tuple[float, float, float, float] | None = None   # west, south, east, north
+    camera: str | None = None         # in the camera's make or model
+    damaged: bool | None = None       # kept as received though damaged (or not)
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        self._more_where(clauses, params)
         if self.kind:
             clauses.append("e.kind = ?")
             params.append(self.kind)
@@ -146,6 +156,39 @@ class EvidenceFilter:
             params += [self.taken_from or "0000-01-01", self.taken_to or "9999-12-31"]
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
+    def _more_where(self, clauses: list[str], params: list[Any]) -> None:
+        """The search and the filters the map, the timeline and `list` add."""
+        if self.search:
+            clause, words = matching_clause(self.search)
+            if clause:
+                clauses.append(clause)
+                params += words
+        taken = "coalesce(e.taken_at_utc, e.taken_at)"
+        if self.time_from:
+            clauses.append(f"{taken} >= ?")
+            params.append(self.time_from)
+        if self.time_to:
+            bare_date = len(self.time_to) == 10
+            clauses.append(f"{taken} < date(?, '+1 day')" if bare_date else f"{taken} <= ?")
+            params.append(self.time_to)
+        if self.bbox:
+            west, south, east, north = self.bbox
+            clauses.append("e.gps_lat BETWEEN ? AND ?")
+            params += [south, north]
+            if west <= east:
+                clauses.append("e.gps_lon BETWEEN ? AND ?")
+                params += [west, east]
+            else:   # across the antimeridian
+                clauses.append("(e.gps_lon >= ? OR e.gps_lon <= ?)")
+                params += [west, east]
+        if self.camera:
+            clauses.append("(coalesce(e.make, '') || ' ' || coalesce(e.model, ''))"
+                           " LIKE ? ESCAPE '\\'")
+            params.append("%" + _escape_like(self.camera) + "%")
+        if self.damaged is not None:
+            clauses.append("e.damaged = ?")
+            params.append(int(self.damaged))
+
     def region_where(self) -> tuple[str, list[Any]]:
         """What makes an item's region `r` match the label and incident asked for ("" where
         neither is): with both, a region of that label attached to that incident."""
@@ -160,6 +203,10 @@ class EvidenceFilter:
                            " WHERE incident_id = ?)")
             params.append(self.incident)
         return " AND ".join(clauses), params
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 # Items in capture-time order, each video's kept frames right after it (by frame).

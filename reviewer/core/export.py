@@ -25,12 +25,15 @@ from pathlib import Path
 from typing import Any
 
 from reviewer import __version__
-from reviewer.core import leftovers
+from reviewer.core import leftovers, search
 from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
 from reviewer.core.incidents import resolve_incident_id
+from reviewer.core.map_export import geojson as map_geojson
+from reviewer.core.map_export import kml as map_kml
+from reviewer.core.map_export import map_features
 from reviewer.core.merkle import audit_tree
 from reviewer.core.names import from_record
 from reviewer.core.package_data import incidents_csv, incidents_geojson, regions_csv
@@ -350,6 +353,8 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             prune(conn, selection.incidents)
             drop_unshared_context(conn)
             redact_paths(conn)
+            # Made again from what is kept: no word of a left-out incident or item stays.
+            search.rebuild_clean(conn)
             history = prune_history(conn, case.id, private_of(str(case.path.absolute())))
             report.history = {"records": history.kept, "of": history.total,
                               "records_left_out": history.left_out}
@@ -389,6 +394,10 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                 writer.add_bytes("data/incidents.csv", incidents_csv(view, raw=raw_csv))
                 writer.add_bytes("data/incidents.geojson", incidents_geojson(view))
                 writer.add_bytes(PROVENANCE_DOCUMENT, provenance_jsonld(view, package))
+                # For Google Earth and QGIS: items, flight tracks, incidents with times.
+                shown = map_features(view)
+                writer.add_bytes("data/map.kml", map_kml(shown, view.meta("title") or "case"))
+                writer.add_bytes("data/map.geojson", map_geojson(shown))
                 progress(Progress(len(rows) + 2, total, "data"))
                 for name, data in render_report(view, package, files):
                     writer.add_bytes(name, data, zipfile.ZIP_STORED if name.endswith(".jpg")

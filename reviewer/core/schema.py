@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 
+from reviewer.core import search
+
 # "EVRV": lets `open` tell a case database from any other SQLite file.
 APPLICATION_ID = 0x45565256
 
@@ -398,6 +400,9 @@ def _migrate_to_11(conn: sqlite3.Connection) -> None:
     replay.ensure_capture(conn)
     conn.executemany("INSERT INTO vocabulary (id, kind, term, description) VALUES (?, ?, ?, ?)",
                      seed_rows())
+def _migrate_to_12(conn: sqlite3.Connection) -> None:
+    # Full-text search (core/search.py): derived from the tables, kept by triggers.
+    search.create(conn)
 
 
 # MIGRATIONS[n] takes the schema from n - 1 to n.
@@ -411,6 +416,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     7: _migrate_to_7,
     8: _migrate_to_8,
     11: _migrate_to_11,
+    12: _migrate_to_12,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

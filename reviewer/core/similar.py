@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from reviewer.core import imaging, phash, video
+from reviewer.core import imaging, phash, similar_index, video
 from reviewer.core.case import Case, Transaction, open_case
 from reviewer.core.changes import NO_CHANGES, Changes, added, record_changes, removed
 from reviewer.core.errors import MediaError, NotFoundError
@@ -217,27 +217,14 @@ def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD, *,
     """
     table = _table(case)
     count = len(table.ids)
-    parent = list(range(count))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
     cancel = cancel or NeverCancel()
-    for row in range(count):
-        if row % 1024 == 0 and cancel.is_set():
-            return []
-        near = np.nonzero(phash.distances(table.hashes[:, row], table.hashes[:, row + 1:])
-                          <= threshold)[0]
-        for other in near:
-            a, b = root(row), root(row + 1 + int(other))
-            if a != b:
-                parent[b] = a
+    linked = linked_rows(table.hashes, threshold, cancel=cancel)
+    if linked is None:
+        return []
+    roots = similar_index.components(count, *linked)
     members: dict[int, set[str]] = {}
-    for row in range(count):
-        members.setdefault(root(row), set()).add(table.ids[row])
+    for row, root in enumerate(roots.tolist()):
+        members.setdefault(root, set()).add(table.ids[row])
     marked = _best_sources(case)
     order = {row[0]: n for n, row in enumerate(case.conn.execute(
         "SELECT id FROM evidence ORDER BY imported_at, coalesce(taken_at_utc, taken_at),"
@@ -252,6 +239,57 @@ def groups(case: Case, threshold: int = phash.DEFAULT_THRESHOLD, *,
                       key=lambda item: (item.distance, order.get(item.id, 0)))
         result.append([SimilarItem(first, 0, first in marked), *rest])
     return sorted(result, key=lambda group: (-len(group), group[0].id))
+
+
+# Under this many hashes, comparing every pair is quicker than building the index.
+_BRUTE_FORCE_BELOW = 3000
+
+
+def linked_rows(hashes: np.ndarray, threshold: int, *, cancel: CancelFlag | None = None,
+                brute_force: bool | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """Every pair of rows of `hashes` (HASHES, n) whose pictures are at most `threshold`
+    bits apart (as phash.distances measures), as two arrays; None when cancelled.
+
+    The distance is the smallest over whole-whole, centre-centre and whole-cut (either
+    way round), so the pairs are the union of those joins, each found by the
+    multi-index (similar_index.py) instead of every pair (`brute_force`: the reference).
+    """
+    cancel = cancel or NeverCancel()
+    count = hashes.shape[1]
+    if brute_force is None:
+        brute_force = count < _BRUTE_FORCE_BELOW or not similar_index.usable(threshold)
+    if brute_force:
+        return _linked_rows_brute(hashes, threshold, cancel)
+    found_a, found_b = [], []
+    # The whole against the other's whole and cuts in one index (row = position mod n),
+    # the centre against centres in another.
+    wholes_and_cuts = np.concatenate([hashes[0], *hashes[2:]])
+    for probe, others in ((hashes[0], wholes_and_cuts), (hashes[1], hashes[1])):
+        a, b = similar_index.near_pairs(probe, others, threshold, stop=cancel.is_set)
+        if cancel.is_set():
+            return None
+        b = b % count
+        keep = a != b
+        found_a.append(a[keep])
+        found_b.append(b[keep])
+    return np.concatenate(found_a), np.concatenate(found_b)
+
+
+def _linked_rows_brute(hashes: np.ndarray, threshold: int, cancel: CancelFlag
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    count = hashes.shape[1]
+    found_a, found_b = [], []
+    for row in range(count):
+        if row % 1024 == 0 and cancel.is_set():
+            return None
+        near = np.nonzero(phash.distances(hashes[:, row], hashes[:, row + 1:])
+                          <= threshold)[0]
+        if len(near):
+            found_a.append(np.full(len(near), row, dtype=np.int64))
+            found_b.append(near.astype(np.int64) + row + 1)
+    if not found_a:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(found_a), np.concatenate(found_b)
 
 
 def group_of(case: Case, evidence_id: str, threshold: int = phash.DEFAULT_THRESHOLD

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer.core.evidence import KINDS, EvidenceFilter
+from reviewer.core.evidence import KINDS, EvidenceFilter, camera_name
 from reviewer.core.incidents import list_incidents
 from reviewer.core.labels import list_labels
 from reviewer.core.provenance import VERIFICATION_STATUSES
+from reviewer.core.search import camera_value, cameras
 from reviewer.ui.damage_bar import DAMAGED_COLOUR
 from reviewer.ui.evidence_model import EvidenceModel, IdRole, LabelsRole, RowRole, ThumbnailRole
 from reviewer.ui.session import CaseSession
@@ -182,7 +183,11 @@ class FilterBar(QWidget):
     def __init__(self, session: CaseSession, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
-        self.text = QLineEdit(placeholderText="Filter by name or note…", clearButtonEnabled=True)
+        self.text = QLineEdit(placeholderText="Search names, notes, tags, incidents…",
+                              clearButtonEnabled=True,
+                              toolTip="Items where every word you type begins a word of"
+                                      " their name, note, camera, tags' notes and labels,"
+                                      " or incidents' titles, descriptions and sources")
         self.label = QComboBox(toolTip="Only items tagged with this label")
         self.incident = QComboBox(toolTip="Only items in this incident")
         self.kind = QComboBox(toolTip="Only items of this kind")
@@ -190,10 +195,11 @@ class FilterBar(QWidget):
         self.verification.addItem("Any status", None)
         for status in VERIFICATION_STATUSES:
             self.verification.addItem(status.capitalize(), status)
+        self.camera = QComboBox(toolTip="Only items taken with this camera")
         self.kind.addItem("Any kind", None)
         for kind in KINDS:
             self.kind.addItem(kind.capitalize(), kind)
-        for combo in (self.label, self.incident, self.kind, self.verification):
+        for combo in (self.label, self.incident, self.kind, self.verification, self.camera):
             # Long incident titles must not widen the browser at the viewer's expense.
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -203,28 +209,40 @@ class FilterBar(QWidget):
         self.span_button = QPushButton(visible=False, toolTip="Only items captured in the"
                                        " span brushed on the timeline; click to clear")
         self.span_button.clicked.connect(lambda: self.set_time_span(None))
+        # An area lassoed on the map, the same way.
+        self.area_button = QPushButton(visible=False, toolTip="Only items positioned in the"
+                                       " area drawn on the map; click to clear")
+        self.area_button.clicked.connect(lambda: self.set_area(None))
         self.untagged = QCheckBox("Untagged")
         self.has_gps = QCheckBox("Has GPS")
+        self.damaged = QCheckBox("Damaged", toolTip="Only items kept though damaged as received")
         # Text and the two ticks above, the three choices below: narrow enough for a
         # laptop, where the browser shares the width with the viewer and the panels.
         top = QHBoxLayout()
         top.addWidget(self.text, 1)
         top.addWidget(self.untagged)
         top.addWidget(self.has_gps)
+        top.addWidget(self.damaged)
         bottom = QHBoxLayout()
         bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
         bottom.addWidget(self.verification, 1)
+        bottom.addWidget(self.camera, 1)
         bottom.addWidget(self.span_button)
+        bottom.addWidget(self.area_button)
+        bottom.addWidget(self.camera, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(bottom)
+        # Set by the map and the timeline (set_area, set_period), not by a widget here.
+        self.area: tuple[float, float, float, float] | None = None
+        self.period: tuple[str | None, str | None] = (None, None)
         self.text.textChanged.connect(self._emit)
-        for combo in (self.label, self.incident, self.kind, self.verification):
+        for combo in (self.label, self.incident, self.kind, self.verification, self.camera):
             combo.currentIndexChanged.connect(self._emit)
-        for box in (self.untagged, self.has_gps):
+        for box in (self.untagged, self.has_gps, self.damaged):
             box.toggled.connect(self._emit)
 
     def set_time_span(self, span: tuple[str, str] | None) -> None:
@@ -235,25 +253,41 @@ class FilterBar(QWidget):
             self.span_button.setText(f"{span[0][:16]} – {span[1][:16]} ✕".replace("T", " "))
         self._emit()
 
+    def set_area(self, bbox: tuple[float, float, float, float] | None) -> None:
+        """Only items positioned in this box (west, south, east, north): the map's hook."""
+        self.area = bbox
+        self.area_button.setVisible(bbox is not None)
+        if bbox is not None:
+            west, south, east, north = bbox
+            self.area_button.setText(f"{south:.3f},{west:.3f} – {north:.3f},{east:.3f} ✕")
+        self._emit()
+
+    def set_period(self, start: str | None, end: str | None) -> None:
+        """Only items taken from `start` to `end` (UTC, ISO 8601): the timeline's hook."""
+        self.period = (start, end)
+        self._emit()
+
     def set_choices_later(self, *_: object) -> None:
         self.set_choices(self.session)
 
     def reset(self) -> None:
         """Show everything again (to reveal an item a filter hides)."""
+        self.area, self.period = None, (None, None)
         for widget in (self.text,):
             widget.blockSignals(True)
             widget.clear()
             widget.blockSignals(False)
-        for combo in (self.label, self.incident, self.kind, self.verification):
+        for combo in (self.label, self.incident, self.kind, self.verification, self.camera):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
-        for box in (self.untagged, self.has_gps):
+        for box in (self.untagged, self.has_gps, self.damaged):
             box.blockSignals(True)
             box.setChecked(False)
             box.blockSignals(False)
         self.time_span = None
         self.span_button.setVisible(False)
+        self.area_button.setVisible(False)
         self._emit()
 
     def set_choices(self, session: CaseSession) -> None:
@@ -262,6 +296,9 @@ class FilterBar(QWidget):
             (self.label, "Any label", [(lb.name, lb.id) for lb in list_labels(session.case)]),
             (self.incident, "Any incident",
              [(row.title, row.id) for row in list_incidents(session.case)]),
+            (self.camera, "Any camera",
+             [(camera_name(make, model), camera_value(make, model))
+              for make, model in cameras(session.case.conn)]),
         ):
             chosen = combo.currentData()
             combo.blockSignals(True)
@@ -275,12 +312,15 @@ class FilterBar(QWidget):
     def current(self) -> EvidenceFilter:
         return EvidenceFilter(kind=self.kind.currentData(), label=self.label.currentData(),
                               incident=self.incident.currentData(),
-                              text=self.text.text().strip() or None,
+                              search=self.text.text().strip() or None,
                               untagged=self.untagged.isChecked(),
                               has_gps=True if self.has_gps.isChecked() else None,
                               verification=self.verification.currentData(),
                               taken_from=self.time_span[0] if self.time_span else None,
-                              taken_to=self.time_span[1] if self.time_span else None)
+                              taken_to=self.time_span[1] if self.time_span else None,
+                              damaged=True if self.damaged.isChecked() else None,
+                              camera=self.camera.currentData(), bbox=self.area,
+                              time_from=self.period[0], time_to=self.period[1])
 
     def _emit(self) -> None:
         self.changed.emit(self.current())
@@ -317,6 +357,8 @@ class EvidenceBrowser(QWidget):
         model.modelReset.connect(self._after_reset)
         self._selected: list[str] = []
         self.filters.set_choices(model.session)
+        # An import can bring a camera the list does not have yet.
+        model.session.evidenceChanged.connect(self.filters.set_choices_later)
         self._keep: str = ""
         self._shown: str = ""
         self._after_reset()     # the model was filled before we listened

@@ -50,6 +50,9 @@ class EvidenceModel(QAbstractListModel):
         # Graphic items' thumbnails are blurred until revealed (ui/graphic.py).
         self.graphic = GraphicGuard()
         self.graphic.changed.connect(self._on_revealed)
+        # Incident and label text is searched: an edit there can move items in or out.
+        session.incidentsChanged.connect(self._reload_if_searching)
+        session.labelsChanged.connect(self._reload_if_searching)
         self.reload()
 
     # -- contents ----------------------------------------------------------
@@ -156,8 +159,13 @@ class EvidenceModel(QAbstractListModel):
                     index = self.index(at)
                     self.dataChanged.emit(index, index, [ThumbnailRole])
 
+    def _reload_if_searching(self) -> None:
+        if self.filter.search:
+            self.reload()
+
     def _on_regions_changed(self, evidence_id: str) -> None:
-        if not evidence_id or self.filter.label or self.filter.untagged or self.filter.incident:
+        if not evidence_id or self.filter.label or self.filter.untagged or self.filter.incident \
+                or self.filter.search:
             self.reload()    # the item may now enter or leave the filtered set
             return
         at = self._row_of.get(evidence_id)

@@ -260,6 +260,10 @@ class MainWindow(QMainWindow):
         self.workspace = CaseWorkspace(session)
         self.workspace.set_blur_graphic(self.settings.blur_graphic)
         self.geo = GeoPanes(session, self.workspace.browser, self)
+        # A lasso on the map narrows Evidence to its area (the filter bar's button clears it).
+        filters = self.workspace.browser.filters
+        self.geo.areaChosen.connect(
+            lambda south, west, north, east: filters.set_area((west, south, east, north)))
         self.geo.set_basemap(self.basemap)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)

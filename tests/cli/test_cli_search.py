@@ -1,0 +1,52 @@
+"""`reviewer list --search … [--from --to --bbox --camera --damaged]` on the demo case."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def _ids(result) -> set[str]:
+    return {row["id"] for row in result.json()["evidence"]}
+
+
+def test_a_word_from_a_tag_note_lists_its_item(cli, demo_case):
+    everything = cli("list", demo_case, "--json").json()["evidence"]
+    found = cli("list", demo_case, "--search", "capital", "--json").json()["evidence"]
+    # "stump, drums and capital on the ground": the toppled columns' notes, on the after photo.
+    assert found and len(found) < len(everything)
+    assert any(row["regions"] > 0 for row in found)
+    lines = cli("list", demo_case, "--search", "capital").stdout.splitlines()
+    assert lines[-1].startswith(f"{len(found)} item(s)")
+
+
+def test_filters_narrow_and_combine(cli, demo_case):
+    rows = cli("list", demo_case, "--json").json()["evidence"]
+    placed = [row for row in rows if row["gps_lat"] is not None]
+    assert placed, "the demo case has positioned items"
+    lat, lon = placed[0]["gps_lat"], placed[0]["gps_lon"]
+    box = f"{lon - 0.0001},{lat - 0.0001},{lon + 0.0001},{lat + 0.0001}"
+    inside = _ids(cli("list", demo_case, "--bbox", box, "--json"))
+    assert placed[0]["id"] in inside and len(inside) < len(rows)
+    assert _ids(cli("list", demo_case, "--from", "2999-01-01", "--json")) == set()
+    assert _ids(cli("list", demo_case, "--to", "1900-01-01", "--json")) == set()
+    assert _ids(cli("list", demo_case, "--camera", "no such camera", "--json")) == set()
+    assert _ids(cli("list", demo_case, "--damaged", "--json")) == set()
+
+
+@pytest.mark.parametrize("text", ['"', "AND(", "*", 'col:"x', "NEAR("])
+def test_search_syntax_is_never_a_traceback(cli, demo_case, text):
+    result = cli("list", demo_case, "--search", text, "--json")
+    assert "evidence" in result.json()
+
+
+@pytest.mark.parametrize(("option", "value", "reason"), [
+    ("--bbox", "1,2,3", "W,S,E,N"),
+    ("--bbox", "east,2,3,4", "number"),
+    ("--bbox", "0,60,1,50", "latitudes"),
+    ("--from", "last tuesday", "not a date"),
+    ("--to", "2024-13", "not a date"),
+])
+def test_a_bad_filter_is_one_line(cli, demo_case, option, value, reason):
+    result = cli("list", demo_case, option, value, expect=2)
+    assert len(result.error_lines) == 1 and reason in result.stderr
+    assert result.stderr.startswith("error: list: ")
