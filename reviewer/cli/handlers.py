@@ -13,8 +13,8 @@ from reviewer.cli import (
     commands_compare,
     commands_conflicts,
     commands_keys,
-    commands_provenance,
     commands_map,
+    commands_provenance,
     commands_share,
     commands_similar,
 )
