@@ -71,16 +71,17 @@ class ShareActions(QObject):
                               session.path.parent, selected_incidents, self.window)
         if dialog.exec():
             self.start_export(dialog.out_path(), dialog.incidents(), dialog.media.isChecked(),
-                              replace=dialog.replace)
+                              replace=dialog.replace, title=dialog.package_title())
 
     def start_export(self, out: Path, incidents: list[str], media: bool, *,
-                     replace: bool = False) -> bool:
-        """Export in the background; an existing `out` is replaced only if `replace`."""
+                     replace: bool = False, title: str | None = None) -> bool:
+        """Export in the background; an existing `out` is replaced only if `replace`;
+        `title`: a partial package's own title."""
         session = self._session()
         if session is None:
             return False
         return self._run("Exporting", Job(jobs.export_job, session.path, session.actor, out,
-                                          incidents, media, replace), self._exported,
+                                          incidents, media, replace, title), self._exported,
                          "Export failed")
 
     def _exported(self, report: ExportReport) -> None:
