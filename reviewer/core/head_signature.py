@@ -98,10 +98,13 @@ def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
     check.signed = True
     if actual != signed_head:
         seq = signed_head.split(":", 1)[0]
+        now = actual.split(":", 1)[0] if actual else "nothing"
+        # Same length, another last hash: rewritten, not cut (the words say which).
+        how = (f"record {seq} is not the one signed: records were rewritten" if now == seq
+               else f"signed up to record {seq}, the log now ends at {now}: records were"
+                    " removed or rewritten")
         check.problems.append(
-            f"the audit log is not the one {data.get('name')} signed (signed up to record"
-            f" {seq}, the log now ends at {actual.split(':', 1)[0] if actual else 'nothing'}):"
-            " records were removed or rewritten")
+            f"the audit log is not the one {data.get('name')} signed ({how})")
     return check
 
 
