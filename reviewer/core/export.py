@@ -280,6 +280,8 @@ def export_case(
                                     " nothing was written")
         title = checked_title(title)
     case.signer  # noqa: B018 -- unlock the key first: a wrong passphrase costs no export
+    if not selection.whole_case:
+        _refuse_login_name(case, out)
     report = ExportReport()
     leftovers.sweep_parts(out.parent, ".zip")   # of exports killed before they finished
     part = temporary_beside(out)   # published by _publish: never over a file unless --force
@@ -438,6 +440,17 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
         raise PackageError(case.db_path, f"cannot read the case for export: {error}") from error
     finally:
         conn.close()
+
+
+def _refuse_login_name(case: Case, out: Path) -> None:
+    """A key still named after the OS login (made without asking, in a script) would put
+    the login in every row and record of a partial package, which must not carry it."""
+    login = private_of(str(case.path.absolute())).login
+    if login and case.signer.name == login:
+        raise PackageError(out, f"your key is still named after your login ({login}), which a"
+                                " package of some incidents must not carry: choose the name"
+                                " others will see with reviewer key rename NAME; nothing was"
+                                " written")
 
 
 def _relabel(conn: sqlite3.Connection, package_id: str, title: str, signer: Identity,

@@ -139,6 +139,7 @@ def test_a_full_disk_during_export_leaves_no_package(cli: Cli, new_case, tmp_pat
 
 def test_incidents_are_named_by_the_short_ids_the_listings_print(cli: Cli, new_case,
                                                                  photo_factory, tmp_path):
+    cli("key", "new", "--name", "Carol Reed")    # not the login: a partial package may go
     case = new_case("carol")
     cli("import", case, photo_factory(), photo_factory())
     first, second = (row["id"] for row in cli("list", case, "--json").json()["evidence"])
@@ -250,7 +251,16 @@ def test_a_partial_export_says_what_it_left_out_and_verify_what_it_proved(
 
 
 def test_a_partial_package_gets_the_title_the_sender_gives_it(cli: Cli, new_case, tmp_path):
+    import getpass
+
     case = new_case("Operation Nightjar Qzx")
+    if cli("key", "list").stdout.split("\n")[1].split()[1] == getpass.getuser():
+        # Bad input: a key still named after the login (made without asking) is refused.
+        refused = cli("export", case, tmp_path / "x.zip", "--incident", cli(
+            "incident", "add", case, "--title", "Probe", "--json").json()["id"], expect=2)
+        assert "still named after your login" in refused.stderr
+        assert not (tmp_path / "x.zip").exists()
+        cli("key", "rename", "Dana Field")
     shared = cli("incident", "add", case, "--title", "Shared", "--json").json()["id"]
     package = tmp_path / "shared.zip"
     printed = cli("export", case, package, "--incident", shared, "--title", "For the editor",

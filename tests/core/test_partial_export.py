@@ -375,3 +375,21 @@ def test_a_whole_package_after_partial_ones_is_held_to_the_heads_merged_from_the
                    for p in problems), problems
     finally:
         target.close()
+
+
+def test_a_key_still_named_after_the_login_cannot_send_a_partial_package(
+        tmp_path, monkeypatch):
+    """Made without asking (a script), the key took the OS login as its name: a partial
+    package would carry it in every row and record, so it is refused until renamed."""
+    monkeypatch.setenv("LOGNAME", LOGIN)
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "script-config"))
+    case = create_case(tmp_path / "c.case", actor=LOGIN)
+    try:
+        incident = add_incident(case, "Shared")
+        out = tmp_path / "p.zip"
+        with pytest.raises(PackageError, match=f"still named after your login \\({LOGIN}\\)"):
+            export_case(case, out, incidents=[incident.id])
+        assert not out.exists()
+        export_case(case, tmp_path / "whole.zip")          # the whole case: for a colleague
+    finally:
+        case.close()
