@@ -34,7 +34,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             report = export_case(case, args.out, incidents=args.incident,
                                  media=not args.no_media, progress=bar, cancel=cancel,
-                                 overwrite=args.force, raw_csv=args.raw_csv)
+                                 overwrite=args.force, raw_csv=args.raw_csv,
+                                 title=args.title)
         finally:
             bar.close()
     if args.json:
@@ -56,6 +57,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                       f" {left['evidence']} item(s), {left['regions']} tag(s),"
                       f" {left['comparisons']} comparison(s), {left['labels']} label(s);"
                       " original paths reduced to file names.")
+                print(f"Package title: {report.title}; package id {report.case_id} (the"
+                      " case's own title and id are not in it).")
     if report.cancelled:
         return cancelled("the export stopped; no package was written")
     return OK if report.ok else PARTIAL

@@ -259,6 +259,9 @@ def build_parser() -> Parser:
     export.add_argument("out", metavar="OUT.zip")
     export.add_argument("--incident", action="append", default=[], metavar="ID",
                         help="only this incident, its tags and items (repeat for several)")
+    export.add_argument("--title", metavar="T",
+                        help="with --incident: the package's title (default: the titles of"
+                             " the incidents it holds); the case's own title and id stay home")
     export.add_argument("--no-media", action="store_true",
                         help="leave the originals out (records, report and data only)")
     export.add_argument("--force", action="store_true",

@@ -30,7 +30,9 @@ from reviewer.core.atomic import temporary_beside
 from reviewer.core.case import Case
 from reviewer.core.clock import utc_now
 from reviewer.core.errors import MediaError, PackageError
+from reviewer.core.head_signature import sign_head
 from reviewer.core.incidents import resolve_incident_id
+from reviewer.core.keys import Identity
 from reviewer.core.map_export import geojson as map_geojson
 from reviewer.core.map_export import kml as map_kml
 from reviewer.core.map_export import map_features
@@ -43,6 +45,12 @@ from reviewer.core.package_history import (
     prune_history,
     redact_paths,
     tree_summary,
+)
+from reviewer.core.package_identity import (
+    TITLE_LIMIT,
+    checked_title,
+    default_package_title,
+    partial_package_id,
 )
 from reviewer.core.package_signature import manifest_signer, sign_manifest
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
@@ -67,6 +75,9 @@ class ExportReport:
     # Audit records in the package ("records") of the case's ("of"); why others were not.
     history: dict[str, Any] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)   # table -> rows not in it
+    # The id and title the package carries: the case's, or a partial package's own.
+    case_id: str | None = None
+    title: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -76,7 +87,8 @@ class ExportReport:
         return {"path": self.path, "manifest_sha256": self.manifest_sha256,
                 "files": self.files, "bytes": self.bytes, "counts": self.counts,
                 "missing": self.missing, "cancelled": self.cancelled,
-                "history": self.history, "left_out": self.left_out}
+                "history": self.history, "left_out": self.left_out,
+                "case_id": self.case_id, "title": self.title}
 
 
 class _Cancelled(Exception):
@@ -241,7 +253,7 @@ def _check_incidents(case: Case, incidents: Sequence[str]) -> list[str]:
 def export_case(
     case: Case, out: str | Path, *, incidents: Sequence[str] = (), media: bool = True,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
-    overwrite: bool = True, raw_csv: bool = False,
+    overwrite: bool = True, raw_csv: bool = False, title: str | None = None,
 ) -> ExportReport:
     """Write the package `out` (a .zip) of the whole case or of `incidents`.
 
@@ -251,6 +263,8 @@ def export_case(
     finished package is put in place: an existing file is never touched);
     MediaError when an original in the case no longer matches its recorded hash.
     `raw_csv` writes data/*.csv exactly as stored, without the spreadsheet-formula guard.
+    `title`: a partial package's title (package_identity.py; default: its incidents'
+    titles); a partial package never carries the case's title or id.
     """
     cancel = cancel or NeverCancel()
     out = Path(out)
@@ -261,14 +275,24 @@ def export_case(
     if not overwrite and (out.exists() or out.is_symlink()):
         raise _exists(out)
     selection = Selection(_check_incidents(case, incidents), media)
+    if title is not None:
+        if selection.whole_case:
+            raise PackageError(out, "a title is chosen for a package of some incidents"
+                                    " (--incident); a whole-case package has the case's own")
+        if checked_title(title) is None:
+            raise PackageError(out, f"a package title is 1 to {TITLE_LIMIT} characters;"
+                                    " nothing was written")
+        title = checked_title(title)
     case.signer  # noqa: B018 -- unlock the key first: a wrong passphrase costs no export
+    if not selection.whole_case:
+        _refuse_login_name(case, out)
     report = ExportReport()
     leftovers.sweep_parts(out.parent, ".zip")   # of exports killed before they finished
     part = temporary_beside(out)   # published by _publish: never over a file unless --force
     try:
         with leftovers.scratch_dir("export") as scratch:
             manifest = _write_package(case, part, scratch, selection, report, progress,
-                                      cancel, raw_csv)
+                                      cancel, raw_csv, title)
         _publish(part, out, overwrite)
     except _Cancelled:
         _discard(part)
@@ -338,7 +362,8 @@ def _publish(part: Path, out: Path, overwrite: bool) -> None:
 
 def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                    report: ExportReport, progress: ProgressCallback,
-                   cancel: CancelFlag, raw_csv: bool = False) -> str:
+                   cancel: CancelFlag, raw_csv: bool = False, title: str | None = None
+                   ) -> str:
     """Write the whole ZIP to `part`; return the SHA-256 of its manifest."""
     db_copy = scratch / DATABASE
     conn = snapshot_database(case, db_copy)
@@ -349,15 +374,20 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
         linked_sources = {item_id: from_record(path, exact) for item_id, path, exact in
                           conn.execute("SELECT id, linked_path, linked_path_hex FROM evidence"
                                        " WHERE stored_path IS NULL")}
+        now = utc_now()
         if not selection.whole_case:
             prune(conn, selection.incidents)
             drop_unshared_context(conn)
             redact_paths(conn)
             # Made again from what is kept: no word of a left-out incident or item stays.
             search.rebuild_clean(conn)
-            history = prune_history(conn, case.id, private_of(str(case.path.absolute())))
+            history = prune_history(conn, private_of(str(case.path.absolute())))
             report.history = {"records": history.kept, "of": history.total,
                               "records_left_out": history.left_out}
+            # Neither the case's title nor its id travels (package_identity.py).
+            _relabel(conn, partial_package_id(case.id), title or default_package_title(
+                [t for (t,) in conn.execute("SELECT title FROM incidents ORDER BY created_at")]),
+                case.signer, now)
         else:
             report.history = {"records": tree.size, "of": tree.size, "records_left_out": {}}
         # Deleted rows must not linger in free pages of a file handed to someone else.
@@ -370,10 +400,10 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                          for table in ("evidence", "regions", "incidents", "attachments")}
         kept = _counts(conn)
         report.left_out = {table: whole[table] - kept[table] for table in whole}
-        now = utc_now()
+        report.case_id, report.title = view.id, view.title
         package = {
-            "format": FORMAT, "format_version": FORMAT_VERSION, "case_id": case.id,
-            "case_title": case.title, "exporter": case.actor, "exported_at": now,
+            "format": FORMAT, "format_version": FORMAT_VERSION, "case_id": view.id,
+            "case_title": view.title, "exporter": case.actor, "exported_at": now,
             "app_version": __version__, "schema_version": SCHEMA_VERSION,
             "selection": selection.to_dict(), "counts": report.counts,
             "audit_head": view.meta("audit_head"),
@@ -410,7 +440,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                 manifest = json.dumps(package, indent=1, ensure_ascii=False).encode("utf-8")
                 zf.writestr(writer._info(MANIFEST, zipfile.ZIP_DEFLATED, len(manifest)),
                             manifest)
-                for name, data in sign_manifest(case.signer, manifest, case.id, now).items():
+                for name, data in sign_manifest(case.signer, manifest, view.id, now).items():
                     zf.writestr(writer._info(name, zipfile.ZIP_DEFLATED, len(data)), data)
             finally:
                 writer.close()
@@ -421,6 +451,30 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
         raise PackageError(case.db_path, f"cannot read the case for export: {error}") from error
     finally:
         conn.close()
+
+
+def _refuse_login_name(case: Case, out: Path) -> None:
+    """A key still named after the OS login (made without asking, in a script) would put
+    the login in every row and record of a partial package, which must not carry it."""
+    login = private_of(str(case.path.absolute())).login
+    if login and case.signer.name == login:
+        raise PackageError(out, f"your key is still named after your login ({login}), which a"
+                                " package of some incidents must not carry: choose the name"
+                                " others will see with reviewer key rename NAME; nothing was"
+                                " written")
+
+
+def _relabel(conn: sqlite3.Connection, package_id: str, title: str, signer: Identity,
+             at: str) -> None:
+    """Give a partial package's snapshot its own id and title, and sign its head (the
+    case's head signature covers the case's id, which stays home) for that id."""
+    conn.execute("BEGIN")
+    conn.executemany("UPDATE meta SET value = ? WHERE key = ?",
+                     [(package_id, "case_id"), (title, "title")])
+    head = conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
+    if head and head[0]:
+        sign_head(conn, signer, head[0], at)
+    conn.execute("COMMIT")
 
 
 def _counts(conn: sqlite3.Connection) -> dict[str, int]:

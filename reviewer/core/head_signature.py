@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from reviewer.core.keys import Identity, fingerprint_of, trust_of
 from reviewer.core.merkle import proven_hash
+from reviewer.core.package_identity import partial_package_id
 
 META_KEY = "audit_head_signature"
 # An actor the signing app wrote: "NAME (FINGERPRINT)".
@@ -97,10 +98,13 @@ def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
     check.signed = True
     if actual != signed_head:
         seq = signed_head.split(":", 1)[0]
+        now = actual.split(":", 1)[0] if actual else "nothing"
+        # Same length, another last hash: rewritten, not cut (the words say which).
+        how = (f"record {seq} is not the one signed: records were rewritten" if now == seq
+               else f"signed up to record {seq}, the log now ends at {now}: records were"
+                    " removed or rewritten")
         check.problems.append(
-            f"the audit log is not the one {data.get('name')} signed (signed up to record"
-            f" {seq}, the log now ends at {actual.split(':', 1)[0] if actual else 'nothing'}):"
-            " records were removed or rewritten")
+            f"the audit log is not the one {data.get('name')} signed ({how})")
     return check
 
 
@@ -110,10 +114,13 @@ def history_rewritten(case_conn: sqlite3.Connection, source: sqlite3.Connection)
     source_id = source.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
     if source_id is None:
         return None
+    # A partial package carries an id derived from its case's (package_identity.py): a
+    # whole-case package after partial ones is linked to them through it.
     earlier = case_conn.execute(
         "SELECT merged_at, json_extract(summary, '$.exported_at'),"
         " json_extract(summary, '$.audit_log.head') FROM merges"
-        " WHERE source_case_id = ? ORDER BY merged_at", (source_id[0],)).fetchall()
+        " WHERE source_case_id IN (?, ?) ORDER BY merged_at",
+        (source_id[0], partial_package_id(source_id[0]))).fetchall()
     for merged_at, exported_at, head in earlier:
         if not head or ":" not in head:
             continue

@@ -538,7 +538,7 @@ class _Merger:
         self.report.merge_id = self.merge_id
 
 
-# Words of the refusals below, for a front end that offers to accept the signer.
+# Words of the refusals below (front ends decide by UntrustedSignerError, not by these).
 UNSIGNED_MARK = "is not signed, so who sent it cannot be checked"
 UNTRUSTED_MARK = "a key not trusted here"
 

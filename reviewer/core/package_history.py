@@ -96,11 +96,13 @@ def _reason_to_leave_out(row: tuple, ids: set[str], hashes: set[str],
     return None
 
 
-def prune_history(conn: sqlite3.Connection, case_id: str, private: Private) -> SharedHistory:
+def prune_history(conn: sqlite3.Connection, private: Private) -> SharedHistory:
     """Keep only the records about what the (pruned) snapshot holds, each with its proof.
 
-    `private`: text that must not travel (the case folder, the OS login)."""
-    ids = {case_id}
+    `private`: text that must not travel (the case folder, the OS login). The case's own
+    id is not among the shared ids: records about the case as a whole (its creation with
+    its title, its exports) stay home, and the package has an id of its own."""
+    ids: set[str] = set()
     for table in ("incidents", "regions", "evidence", "attachments", "comparisons", "labels",
                   "verifications", "vocabulary"):
         ids |= {row[0] for row in conn.execute(f"SELECT id FROM {table}")}

@@ -40,6 +40,7 @@ from reviewer.core.package_zip import (
     unsafe_name,
 )
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
+from reviewer.core.replay import PARTIAL_TABLES, compare, replay
 from reviewer.core.schema import APPLICATION_ID, AUDIT_TRIGGERS, SCHEMA_VERSION
 from reviewer.core.verify import VerifyReport
 
@@ -329,6 +330,11 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
         head = check_head(conn, meta.get("audit_head") if partial else None)
         for detail in head.problems:
             problem("signature", detail)
+        # The tables against the history they carry: a row edited after signing, then the
+        # manifest signed again by another key, is named here, whoever signed.
+        for item in compare(conn, replay(conn), PARTIAL_TABLES if partial else None):
+            problem("history", item.detail, id="/".join(str(k) for k in item.key),
+                    table=item.table)
         if partial and not history.problems:
             signed_at = (head.signer or {}).get("at") or manifest.get("exported_at")
             report.notes.append({"kind": "partial_history", "path": DATABASE, "detail": (

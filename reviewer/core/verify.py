@@ -81,12 +81,15 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
                 cancel: CancelFlag | None = None) -> VerifyReport:
     cancel = cancel or NeverCancel()
     report = VerifyReport()
-    _check_database(case, report)
-    _check_audit(case, report)
-    # The replay is Python work on one core; hashing mostly waits on the disk in threads
-    # that release the GIL: run them side by side (the replay on a connection of its own).
-    history_pool = ThreadPoolExecutor(max_workers=1)
-    history = history_pool.submit(_replay_apart, case.db_path)
+    # Everything at once, each on a connection of its own: SQLite's own checks run in C
+    # without the GIL, the replay is Python on one core, the chain walk too, and hashing
+    # waits on the disk or hashes without the GIL; run one after another they left a
+    # core idle (docs/performance.md).
+    side = ThreadPoolExecutor(max_workers=2)
+    history = side.submit(_replay_apart, case.db_path)
+    database = side.submit(_database_problems, case.db_path)
+    audit = VerifyReport()
+    _check_audit(case, audit)
     cursor = case.conn.execute(
         "SELECT id, sha256, bytes, original_name, stored_path, linked_path, linked_path_hex"
         " FROM evidence ORDER BY stored_path, linked_path")
@@ -118,22 +121,33 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
                 report.cancelled = True
                 pool.shutdown(cancel_futures=True)
                 break
+    # Problems in the order a reader expects them: database, audit, files, history.
+    report.problems[:0] = database.result() + audit.problems
+    report.notes[:0] = audit.notes
+    report.signer = audit.signer
     _note_unreferenced(case, {r["stored_path"] for r in rows if r["stored_path"]}, report)
     _report_history(case, report, *history.result())
-    history_pool.shutdown()
+    side.shutdown()
     _note_import_leftovers(case, report)
     return report
 
 
-def _check_database(case: Case, report: VerifyReport) -> None:
-    where = str(case.db_path)
-    result = [row[0] for row in case.conn.execute("PRAGMA integrity_check")]
-    if result != ["ok"]:
-        for line in result[:20]:
-            report.problems.append({"kind": "database", "path": where, "detail": line})
-    for table, rowid, parent, _ in case.conn.execute("PRAGMA foreign_key_check"):
-        report.problems.append({"kind": "database", "path": where,
-                                "detail": f"{table} row {rowid} points to a missing {parent}"})
+def _database_problems(db_path: Path) -> list[dict[str, Any]]:
+    """SQLite's integrity and foreign-key checks, on a read-only connection of their own."""
+    where = str(db_path)
+    problems: list[dict[str, Any]] = []
+    conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            problems += [{"kind": "database", "path": where, "detail": line}
+                         for line in result[:20]]
+        for table, rowid, parent, _ in conn.execute("PRAGMA foreign_key_check"):
+            problems.append({"kind": "database", "path": where,
+                             "detail": f"{table} row {rowid} points to a missing {parent}"})
+    finally:
+        conn.close()
+    return problems
 
 
 def _check_audit(case: Case, report: VerifyReport) -> None:

@@ -14,7 +14,7 @@ from reviewer.core.case import open_case
 from reviewer.core.frames import FrameReport, extract_frames
 from reviewer.core.importer import ImportReport, import_paths
 from reviewer.core.progress import CancelFlag, ProgressCallback
-from reviewer.ui.workers import Job, Jobs
+from reviewer.ui.workers import Job, JobFailure, Jobs
 
 
 def _import_job(case_path: Path, actor: str, paths: list[str], *, progress: ProgressCallback,
@@ -59,7 +59,7 @@ class JobRunner(QObject):
         self.job: Job | None = None
         self.title = ""
         self._on_finished: Callable[[Any], None] | None = None
-        self._on_failed: Callable[[str], None] | None = None
+        self._on_failed: Callable[[JobFailure], None] | None = None
         bar.cancel.clicked.connect(self.cancel)
 
     @property
@@ -77,8 +77,10 @@ class JobRunner(QObject):
                          Job(_extract_job, case_path, actor, video_id, every_s, scenes))
 
     def run(self, title: str, job: Job, finished: Callable[[Any], None],
-            failed: Callable[[str], None]) -> bool:
-        """Any other long job, its result going to `finished` (not the finished signal)."""
+            failed: Callable[[JobFailure], None]) -> bool:
+        """Any other long job, its result going to `finished` (not the finished signal) and
+        its failure, with the error itself for a caller that decides by its type, to
+        `failed`."""
         if not self._run(title, job):
             return False
         self._on_finished, self._on_failed = finished, failed
@@ -95,7 +97,7 @@ class JobRunner(QObject):
         self.bar.bar.setRange(0, 0)
         self.bar.cancel.setEnabled(True)
         self.bar.show()
-        self.jobs.run(job, self._finished, self._failed)
+        self.jobs.run(job, self._finished, failure=self._failed)
         return True
 
     def cancel(self) -> None:
@@ -122,10 +124,10 @@ class JobRunner(QObject):
         else:
             self.finished.emit(report)
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, failure: JobFailure) -> None:
         self.job = None
         self.bar.hide()
         if self._on_failed is not None:
-            self._on_failed(message)
+            self._on_failed(failure)
         else:
-            self.failed.emit(message)
+            self.failed.emit(failure.message)

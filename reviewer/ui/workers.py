@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -22,10 +23,19 @@ from reviewer.core.errors import ReviewerError
 from reviewer.core.progress import Progress
 
 
+@dataclass(frozen=True)
+class JobFailure:
+    """Why a job stopped: the line the user reads and the error itself, so that a caller
+    deciding what to offer next (merge anyway?) checks the error's type, not its words."""
+
+    message: str
+    error: ReviewerError | None = None     # None: an unexpected exception (on stderr)
+
+
 class JobSignals(QObject):
     progress = Signal(int, int, str)      # done, total, current item
     finished = Signal(object)             # the function's result
-    failed = Signal(str)                  # one line for the user
+    failed = Signal(object)               # a JobFailure
 
 
 class Job(QRunnable):
@@ -50,10 +60,10 @@ class Job(QRunnable):
             result = self.function(*self.args, progress=self._report, cancel=self.cancel_flag,
                                    **self.kwargs)
         except ReviewerError as error:
-            self.signals.failed.emit(str(error))
+            self.signals.failed.emit(JobFailure(str(error), error))
         except Exception as error:  # shown to the user as one line, details on stderr
             traceback.print_exc()
-            self.signals.failed.emit(f"unexpected {type(error).__name__}: {error}")
+            self.signals.failed.emit(JobFailure(f"unexpected {type(error).__name__}: {error}"))
         else:
             self.signals.finished.emit(result)
         finally:
@@ -73,17 +83,22 @@ class Jobs:
         self.running: list[Job] = []
 
     def run(self, job: Job, finished: Callable[[Any], None],
-            failed: Callable[[str], None]) -> Job:
-        """Start `job`; its result goes to `finished`, its one-line failure to `failed`."""
+            failed: Callable[[str], None] | None = None, *,
+            failure: Callable[[JobFailure], None] | None = None) -> Job:
+        """Start `job`; its result goes to `finished`, its one-line failure to `failed`
+        (or the whole JobFailure, with the error to check by type, to `failure`)."""
         self.running.append(job)
 
         def done(result: Any) -> None:
             self._forget(job)
             finished(result)
 
-        def fail(message: str) -> None:
+        def fail(stopped: JobFailure) -> None:
             self._forget(job)
-            failed(message)
+            if failure is not None:
+                failure(stopped)
+            elif failed is not None:
+                failed(stopped.message)
 
         job.signals.finished.connect(done)
         job.signals.failed.connect(fail)

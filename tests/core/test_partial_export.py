@@ -13,16 +13,20 @@ from package_support import edit_database, read_package, rewrite_package, rows
 
 from reviewer.core import keys
 from reviewer.core.case import create_case
+from reviewer.core.errors import PackageError
 from reviewer.core.export import export_case
 from reviewer.core.importer import import_paths
 from reviewer.core.incidents import add_incident, link_evidence, update_incident
 from reviewer.core.labels import add_label
 from reviewer.core.merge import merge_package
 from reviewer.core.merkle import build_tree, leaf_hash, verify_inclusion
+from reviewer.core.package_identity import partial_package_id
 from reviewer.core.package_verify import verify_package
 from reviewer.core.regions import add_region
 
 LOGIN = "zq7login"
+# A case's title can name what is not shared (an operation, a place): it stays home too.
+CASE_TITLE = "Operation Qarnet Vexhollow"
 SECRET = {"title": "Quarry Massacre Zeta", "description": "witness Omar Vantablack saw it",
           "place_name": "Kafr Zirbalqo", "sources": "Telegram channel qqzzsecret"}
 
@@ -57,7 +61,7 @@ def sender(tmp_path, monkeypatch, photo_factory):
     monkeypatch.setenv("LOGNAME", LOGIN)
     monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "ada-config"))
     home = tmp_path / "home" / LOGIN
-    case = create_case(home / "cases" / "ops.case", title="Operations", actor="Ada Field")
+    case = create_case(home / "cases" / "ops.case", title=CASE_TITLE, actor="Ada Field")
     def photo(where: str) -> Path:
         made = photo_factory(Path(where).name)
         target = home / where
@@ -102,7 +106,8 @@ def _export(sender, tmp_path) -> Path:
 def test_a_partial_package_holds_nothing_of_what_is_not_shared(sender, tmp_path):
     case, _, home = sender
     secrets = [*SECRET.values(), "first draft", "hidden note", "Secret Label Kappa",
-               "hidden_checkpoint_qx", "hidden_linked_qy", str(home), str(case.path), LOGIN]
+               "hidden_checkpoint_qx", "hidden_linked_qy", str(home), str(case.path), LOGIN,
+               CASE_TITLE, "Qarnet", case.id, case.id.replace("-", "")]
     for row in rows(case, "SELECT sha256 FROM evidence WHERE original_name LIKE 'hidden%'"):
         secrets += [row["sha256"], row["sha256"].upper()]
     out = _export(sender, tmp_path)
@@ -114,6 +119,12 @@ def test_a_partial_package_holds_nothing_of_what_is_not_shared(sender, tmp_path)
     # What is shared is there, with its provable history.
     assert b"Cylinder on a roof" in files["case.sqlite"]
     assert b"shared_cylinder.jpg" in files["case.sqlite"]
+    # Its own id and title: by default the titles of the incidents it holds.
+    manifest = json.loads(files["manifest.json"])
+    assert manifest["case_id"] == partial_package_id(case.id) != case.id
+    assert manifest["case_title"] == "Cylinder on a roof"
+    assert b"Cylinder on a roof</h1>" in files["report/index.html"] or \
+        b"Cylinder on a roof" in files["report/index.html"].split(b"</h1>")[0]
     linked = json.loads(files["manifest.json"])["linked_originals"]
     assert [(e["linked_path"], e["included"]) for e in linked] == [("shared_linked.jpg", True)]
     assert files[linked[0]["path"]] == (home / "archive" / "shared_linked.jpg").read_bytes()
@@ -220,7 +231,7 @@ def test_a_partial_package_merges_into_a_case_with_another_key(sender, tmp_path,
             ["Cylinder on a roof"]
         merged = rows(target, "SELECT source_case_id, summary FROM merges")
         summary = json.loads(merged[0]["summary"])
-        assert merged[0]["source_case_id"] == case.id
+        assert merged[0]["source_case_id"] == partial_package_id(case.id)
         # The sender's head is recorded, as for any package (history checks later rely on it).
         assert summary["audit_log"]["head"] == json.loads(
             read_package(out)[0]["manifest.json"])["audit_head"]
@@ -278,7 +289,8 @@ def test_a_partial_package_opens_as_a_new_case_that_merged_it(sender, tmp_path):
     with unpack_package(out, tmp_path / "opened.case", actor="Bashir") as opened:
         assert opened.id != case.id      # its own history: the sender's is only partly here
         assert [r["id"] for r in rows(opened, "SELECT id FROM incidents")] == [incident]
-        assert rows(opened, "SELECT source_case_id FROM merges")[0]["source_case_id"] == case.id
+        assert rows(opened, "SELECT source_case_id FROM merges")[0]["source_case_id"] == \
+            partial_package_id(case.id)
         assert verify_case(opened).ok
 
 
@@ -305,3 +317,79 @@ def test_a_shared_linked_original_in_a_non_utf8_folder_leaves_its_folder_home(
     linked = json.loads(files["manifest.json"])["linked_originals"]
     assert [e["linked_path"] for e in linked] == ["linked_shot.jpg"]
     assert files[linked[0]["path"]] == photo.read_bytes()
+
+
+def test_the_sender_chooses_a_partial_package_title(sender, tmp_path):
+    case, incident, _ = sender
+    out = tmp_path / "titled.zip"
+    report = export_case(case, out, incidents=[incident], title="  Douma  roof cylinder ")
+    assert report.title == "Douma roof cylinder"
+    assert report.case_id == partial_package_id(case.id)
+    files, _ = read_package(out)
+    assert json.loads(files["manifest.json"])["case_title"] == "Douma roof cylinder"
+    assert b"Douma roof cylinder" in files["report/index.html"]
+    assert not any(CASE_TITLE.encode() in data for data in files.values())
+    assert verify_package(out).ok
+    # The signature's comment, which minisign prints, names the package, not the case.
+    assert case.id.encode() not in files["manifest.json.minisig"]
+
+
+@pytest.mark.parametrize("title, words", [
+    ("", "1 to 200 characters"), ("x" * 201, "1 to 200 characters")])
+def test_a_package_title_that_cannot_travel_is_refused_before_anything_is_written(
+        sender, tmp_path, title, words):
+    case, incident, _ = sender
+    out = tmp_path / "bad.zip"
+    with pytest.raises(PackageError, match=words):
+        export_case(case, out, incidents=[incident], title=title)
+    assert not out.exists()
+
+
+def test_a_title_is_chosen_only_for_a_partial_package(sender, tmp_path):
+    case, _, _ = sender
+    with pytest.raises(PackageError, match="package of some incidents"):
+        export_case(case, tmp_path / "whole.zip", title="Anything")
+    assert not (tmp_path / "whole.zip").exists()
+
+
+def test_a_whole_package_after_partial_ones_is_held_to_the_heads_merged_from_them(
+        sender, tmp_path, monkeypatch):
+    """The partial packages carry a derived id; the check links the case's own id to it."""
+    case, _, _ = sender
+    first = _export(sender, tmp_path)
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "bashir-config"))
+    target = create_case(tmp_path / "bashir.case", title="Partner", actor="Bashir")
+    try:
+        assert merge_package(target, first, accept_untrusted=True).ok
+        head_seq = int(json.loads(read_package(first)[0]["manifest.json"])["audit_head"]
+                       .split(":")[0])
+        monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "ada-config"))
+        whole = tmp_path / "whole.zip"
+        export_case(case, whole)
+        assert verify_package(whole, against=target.conn).ok
+        rewritten = rewrite_package(whole, tmp_path / "rewritten.zip", lambda files: edit_database(
+            files, tmp_path, "DROP TRIGGER IF EXISTS audit_append_only_update",
+            f"UPDATE audit SET hash = '{'0' * 64}' WHERE seq = {head_seq}"), remanifest=True)
+        problems = verify_package(rewritten, against=target.conn).problems
+        assert any(p["kind"] == "history" and "history rewritten since" in p["detail"]
+                   for p in problems), problems
+    finally:
+        target.close()
+
+
+def test_a_key_still_named_after_the_login_cannot_send_a_partial_package(
+        tmp_path, monkeypatch):
+    """Made without asking (a script), the key took the OS login as its name: a partial
+    package would carry it in every row and record, so it is refused until renamed."""
+    monkeypatch.setenv("LOGNAME", LOGIN)
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "script-config"))
+    case = create_case(tmp_path / "c.case", actor=LOGIN)
+    try:
+        incident = add_incident(case, "Shared")
+        out = tmp_path / "p.zip"
+        with pytest.raises(PackageError, match=f"still named after your login \\({LOGIN}\\)"):
+            export_case(case, out, incidents=[incident.id])
+        assert not out.exists()
+        export_case(case, tmp_path / "whole.zip")          # the whole case: for a colleague
+    finally:
+        case.close()

@@ -228,3 +228,39 @@ def test_signatures_minisign_makes_check_here(tmp_path):
         assert signature.algorithm == (b"Ed" if legacy else b"ED")
         with pytest.raises(minisign.MinisignError):
             minisign.verify(b"evidencE", signature, key)
+
+
+@pytest.mark.parametrize("partial", [False, True])
+def test_rows_edited_then_signed_again_by_another_key_are_named_and_never_merged(
+        sender, tmp_path, monkeypatch, partial):
+    """Mallory edits an incident in Amal's package and signs the manifest with her own
+    key: the signature is valid (untrusted), but the tables no longer match the history
+    Amal signed, and verify names the row; merge refuses even an accepted signer."""
+    from reviewer.core.incidents import list_incidents
+    from reviewer.core.package_signature import manifest_signer, sign_manifest
+
+    [incident] = list_incidents(sender)
+    package = tmp_path / "sent.zip"
+    export_case(sender, package, incidents=[incident.id] if partial else ())
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "mallory-config"))
+    mallory = keys.create_identity("Mallory")
+
+    def forge(files: dict[str, bytes]) -> None:
+        edit_database(files, tmp_path, "UPDATE incidents SET title = 'Nothing happened'")
+
+    bad = rewrite_package(package, tmp_path / "resigned.zip", forge, remanifest=True)
+    files = read_package(bad)[0]
+    manifest = json.loads(files["manifest.json"])
+    manifest["signer"] = manifest_signer(mallory)
+    files["manifest.json"] = json.dumps(manifest).encode()
+    files.update(sign_manifest(mallory, files["manifest.json"], manifest["case_id"],
+                               manifest["exported_at"]))
+    resigned = tmp_path / "resigned-2.zip"
+    rewrite_package(bad, resigned, lambda f: f.update(files), remanifest=False)
+    report = verify_package(resigned)
+    assert report.signer["name"] == "Mallory" and report.signer["status"] == "valid"
+    assert [p["detail"] for p in report.problems] == [
+        f"incidents {incident.id}: title is \"Nothing happened\", the history says"
+        " \"Shelling of the market\""]
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        _refused(target, resigned, accept_untrusted=True)

@@ -97,3 +97,37 @@ def test_a_package_from_an_untrusted_signer_is_merged_only_when_the_user_says_so
     with open_case(tmp_path / "mine.case") as case:
         assert [i.title if hasattr(i, "title") else i["title"]
                 for i in list_incidents(case)] == ["Shelling"]
+
+
+def test_an_altered_package_is_refused_without_merge_anyway_whatever_its_name(
+        window, qtbot, tmp_path, monkeypatch):
+    """The dialog decides by the refusal's type: a file name holding the words of the
+    untrusted-signer refusal must not turn an altered package into a 'merge anyway?'."""
+    import zipfile
+
+    from reviewer.core.export import export_case
+    from reviewer.core.merge import UNTRUSTED_MARK
+
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "sender-config"))
+    with create_case(tmp_path / "sender", actor="Bashir") as sender:
+        add_incident(sender, "Shelling")
+        export_case(sender, tmp_path / "sent.zip")
+    altered = tmp_path / f"{UNTRUSTED_MARK}.zip"
+    with zipfile.ZipFile(tmp_path / "sent.zip") as source, \
+            zipfile.ZipFile(altered, "w") as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "report/index.html":
+                data = data.replace(b"Shelling", b"Shellinh")
+            target.writestr(info, data)
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "my-config"))
+    create_case(tmp_path / "mine", actor="Investigator A").close()
+    window.open_case(tmp_path / "mine.case")
+    window.share.start_merge(altered)
+    qtbot.waitUntil(lambda: not window.share.runner.busy, timeout=30000)
+    boxes = [b for b in window.findChildren(QMessageBox) if b.isVisible()]
+    assert [b.windowTitle() for b in boxes] == ["Merge refused"]
+    assert UNTRUSTED_MARK in boxes[0].text()       # the name is in the line, as it should be
+    assert window.share.last_dialog is None          # no "merge anyway?" question
+    boxes[0].close()
+    assert list_incidents(window.session.case) == []

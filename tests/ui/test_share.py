@@ -132,7 +132,11 @@ def test_export_dialog_takes_the_whole_case_or_ticked_incidents(qtbot, tmp_path)
     dialog = ExportDialog(incidents, "My case: Douma", tmp_path, ["b"])
     qtbot.addWidget(dialog)
     assert dialog.some.isChecked() and dialog.incidents() == ["b"]
+    # A partial package's file is named after its own title: the case's stays home.
+    assert dialog.out_path().name.startswith("Two-")
+    dialog.whole.setChecked(True)
     assert dialog.out_path().name.startswith("My_case__Douma-")
+    dialog.some.setChecked(True)
     dialog.list.item(1).setCheckState(Qt.CheckState.Unchecked)
     dialog.accept()                                    # nothing ticked: stays open
     assert dialog.result() == 0 and "tick at least one" in dialog.some.text()
@@ -150,7 +154,8 @@ def test_export_dialog_says_what_is_and_is_not_in_the_package(qtbot, tmp_path):
     text = dialog.contents.text()
     assert "In the package: 1 incident(s), their tags and the items" in text
     assert "only their history" in text and "the other 2 incident(s)" in text
-    assert "and the case's title" in text          # the title travels: the sender may rename
+    assert "the package title below" in text
+    assert "the case's title and id (the package has an id of its own)" in text
     assert "your folders (items keep their file names only)" in text
     first = dialog.list.visualItemRect(dialog.list.item(0)).center()
     qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
@@ -227,3 +232,44 @@ def test_verify_the_open_case_names_a_row_edited_with_sqlite3(window, qtbot, sma
     assert "FAILS verification" in _heading(dialog)
     assert "rows not explained" in _heading(dialog)
     assert 'taken_at is "1999-01-01T00:00:00", the history says' in dialog.text.toPlainText()
+
+
+def test_the_sender_titles_a_partial_package_in_the_export_dialog(window, qtbot, small_case,
+                                                                  tmp_path):
+    """The title field follows the ticked incidents until the user types one; an empty
+    title keeps the dialog open; the package carries the typed title, not the case's."""
+    import json
+
+    window.open_case(small_case)
+    case = window.session.case
+    add_incident(case, "Roof strike")
+    add_incident(case, "Market fire")
+    incidents = list_incidents(case)
+    dialog = ExportDialog(incidents, case.title, tmp_path, None, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.title.isEnabled()                     # whole case: the case's title
+    qtbot.mouseClick(dialog.some, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, dialog.some.height() // 2))
+    first = dialog.list.visualItemRect(dialog.list.item(0)).center()
+    qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    qtbot.keyClick(dialog.list, Qt.Key.Key_Space)
+    assert dialog.title.isEnabled() and dialog.title.text() == incidents[0].title
+    dialog.title.selectAll()
+    qtbot.keyClick(dialog.title, Qt.Key.Key_Delete)
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "1 to 200 characters" in dialog.title_label.text()
+    qtbot.keyClicks(dialog.title, "For the tribunal")
+    qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok),
+                     Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible() and dialog.package_title() == "For the tribunal"
+    assert window.share.start_export(dialog.out_path(), dialog.incidents(), True,
+                                     title=dialog.package_title())
+    _wait_for_dialog(window, qtbot)
+    with zipfile.ZipFile(dialog.out_path()) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        everything = b"".join(zf.read(n) for n in zf.namelist())
+    assert manifest["case_title"] == "For the tribunal" and manifest["case_id"] != case.id
+    assert case.title.encode() not in everything and case.id.encode() not in everything

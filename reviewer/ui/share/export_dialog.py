@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core.incidents import Incident
+from reviewer.core.package_identity import checked_title, default_package_title
 from reviewer.ui.file_choice import choose_to_save, may_replace, with_suffix
 
 
@@ -39,10 +40,11 @@ def package_contents(incidents: int, chosen: int, whole: bool, media: bool) -> s
                 " see all of it.")
     others = incidents - chosen
     return (f"In the package: {chosen} incident(s), their tags and the items they tag or link,"
-            f" {files}, only their history, each record with its proof, and the case's"
-            f" title. Not in it:"
+            f" {files}, only their history, each record with its proof, and the package"
+            f" title below. Not in it:"
             f" the other {others} incident(s) and whatever only they use (their tags, items,"
-            " labels of your own, their history), the packages you merged, your folders"
+            " labels of your own, their history), the case's title and id (the package has"
+            " an id of its own), the packages you merged, your folders"
             " (items keep their file names only). The recipient sees counts of what was"
             " left out, never names.")
 
@@ -69,11 +71,24 @@ class ExportDialog(QDialog):
         self.media = QCheckBox("Include the media (originals, frames, made images), byte for"
                                " byte")
         self.media.setChecked(True)
+        # A partial package's title: the case's could name what is not shared.
+        self.title = QLineEdit()
+        self.title.setPlaceholderText("the titles of the chosen incidents")
+        self._title_edited = False
+        self.title.textEdited.connect(self._title_typed)
+        self._case_title = title
+        self._folder = folder
         self.path = QLineEdit(str(folder / default_package_name(title)))
+        self._path_edited = False
+        self.path.textEdited.connect(self._path_typed)
         self._asked: Path | None = None
         self.replace = False
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
+        title_row = QHBoxLayout()
+        self.title_label = QLabel("Package title")
+        title_row.addWidget(self.title_label)
+        title_row.addWidget(self.title, 1)
         row = QHBoxLayout()
         row.addWidget(QLabel("Save as"))
         row.addWidget(self.path, 1)
@@ -98,6 +113,7 @@ class ExportDialog(QDialog):
         layout = QVBoxLayout(self)
         for widget in (self.whole, self.some, self.list, self.media):
             layout.addWidget(widget)
+        layout.addLayout(title_row)
         layout.addLayout(row)
         layout.addWidget(self.contents)
         layout.addWidget(note)
@@ -107,6 +123,32 @@ class ExportDialog(QDialog):
     def _describe(self, *_: object) -> None:
         self.contents.setText(package_contents(self.list.count(), len(self.incidents()),
                                                self.whole.isChecked(), self.media.isChecked()))
+        partial = not self.whole.isChecked()
+        self.title.setEnabled(partial)
+        self.title_label.setEnabled(partial)
+        if not self._title_edited:
+            self.title.setText(default_package_title(self._chosen_titles()) if partial
+                               else "")
+        if not self._path_edited and self._asked is None:
+            # The file's name travels too: a partial package's follows its own title.
+            name = self.package_title() if partial else self._case_title
+            self.path.setText(str(self._folder / default_package_name(name)))
+
+    def _chosen_titles(self) -> list[str]:
+        return [self.list.item(i).text() for i in range(self.list.count())
+                if self.list.item(i).checkState() == Qt.CheckState.Checked]
+
+    def _title_typed(self, _text: str) -> None:
+        self._title_edited = True
+
+    def _path_typed(self, _text: str) -> None:
+        self._path_edited = True
+
+    def package_title(self) -> str | None:
+        """The partial package's title as typed (None for a whole-case package)."""
+        if self.whole.isChecked():
+            return None
+        return self.title.text()
 
     def _browse(self) -> None:
         chosen = choose_to_save(self, "Save the package as", self.path.text(),
@@ -127,6 +169,9 @@ class ExportDialog(QDialog):
     def accept(self) -> None:
         if self.some.isChecked() and not self.incidents():
             self.some.setText("Only these incidents (tick at least one):")
+            return
+        if self.some.isChecked() and checked_title(self.title.text()) is None:
+            self.title_label.setText("Package title (1 to 200 characters):")
             return
         if not may_replace(self, self.out_path(), self._asked):
             return

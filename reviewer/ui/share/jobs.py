@@ -15,11 +15,11 @@ from reviewer.core.verify import VerifyReport, verify_case
 
 
 def export_job(case_path: Path, actor: str, out: Path, incidents: list[str], media: bool,
-               replace: bool, *, progress: ProgressCallback, cancel: CancelFlag
-               ) -> ExportReport:
+               replace: bool, title: str | None = None, *, progress: ProgressCallback,
+               cancel: CancelFlag) -> ExportReport:
     with open_case(case_path, actor=actor) as case:
         return export_case(case, out, incidents=incidents, media=media, progress=progress,
-                           cancel=cancel, overwrite=replace)
+                           cancel=cancel, overwrite=replace, title=title)
 
 
 def annotations_job(case_path: Path, actor: str, out: Path, fmt: str, labels: list[str],

@@ -14,11 +14,12 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from reviewer.core.annotations.export import AnnotationReport
+from reviewer.core.errors import UntrustedSignerError
 from reviewer.core.export import ExportReport
 from reviewer.core.incidents import list_incidents
 from reviewer.core.keys import signed_by_line
 from reviewer.core.labels import list_labels
-from reviewer.core.merge import UNSIGNED_MARK, UNTRUSTED_MARK, MergeReport
+from reviewer.core.merge import MergeReport
 from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
 from reviewer.ui.job_runner import JobRunner
@@ -27,7 +28,7 @@ from reviewer.ui.settings import AppSettings
 from reviewer.ui.share import jobs
 from reviewer.ui.share.annotations_dialog import AnnotationsDialog
 from reviewer.ui.share.export_dialog import ExportDialog
-from reviewer.ui.workers import Job
+from reviewer.ui.workers import Job, JobFailure
 from reviewer.wording import describe_counts, kind_word, near_duplicate_line
 
 PACKAGE_FILTER = "Evidence package (*.zip)"
@@ -70,16 +71,17 @@ class ShareActions(QObject):
                               session.path.parent, selected_incidents, self.window)
         if dialog.exec():
             self.start_export(dialog.out_path(), dialog.incidents(), dialog.media.isChecked(),
-                              replace=dialog.replace)
+                              replace=dialog.replace, title=dialog.package_title())
 
     def start_export(self, out: Path, incidents: list[str], media: bool, *,
-                     replace: bool = False) -> bool:
-        """Export in the background; an existing `out` is replaced only if `replace`."""
+                     replace: bool = False, title: str | None = None) -> bool:
+        """Export in the background; an existing `out` is replaced only if `replace`;
+        `title`: a partial package's own title."""
         session = self._session()
         if session is None:
             return False
         return self._run("Exporting", Job(jobs.export_job, session.path, session.actor, out,
-                                          incidents, media, replace), self._exported,
+                                          incidents, media, replace, title), self._exported,
                          "Export failed")
 
     def _exported(self, report: ExportReport) -> None:
@@ -161,14 +163,15 @@ class ShareActions(QObject):
                          Job(jobs.merge_job, session.path, session.actor, package,
                              accept_untrusted),
                          self._merged, "Merge refused",
-                         lambda message: self._merge_refused(package, message))
+                         lambda failure: self._merge_refused(package, failure))
 
-    def _merge_refused(self, package: Path, message: str) -> None:
-        """An unsigned or untrusted package: say who signed it and let the user decide."""
-        if UNTRUSTED_MARK not in message and UNSIGNED_MARK not in message:
-            self._error("Merge refused", message)
+    def _merge_refused(self, package: Path, failure: JobFailure) -> None:
+        """An unsigned or untrusted package: say who signed it and let the user decide.
+        Any other refusal (altered, wrongly signed, rewritten history) is final."""
+        if not isinstance(failure.error, UntrustedSignerError):
+            self._error("Merge refused", failure.message)
             return
-        reason = message.split("; nothing was changed")[0]
+        reason = failure.message.split("; nothing was changed")[0]
         box = QMessageBox(QMessageBox.Icon.Question, "Merge from an untrusted signer?",
                           f"{reason}.\n\nMerge it anyway? Only if you know where it came"
                           " from (trust the sender's key with reviewer key import and"
@@ -284,9 +287,9 @@ class ShareActions(QObject):
     # -- plumbing -------------------------------------------------------------------
 
     def _run(self, title: str, job: Job, finished: Callable, failure_title: str,
-             failed: Callable[[str], None] | None = None) -> bool:
+             failed: Callable[[JobFailure], None] | None = None) -> bool:
         started = self.runner.run(title, job, finished, failed or (
-            lambda message: self._error(failure_title, message)))
+            lambda failure: self._error(failure_title, failure.message)))
         if not started:
             self._status("Another job is running: wait for it or cancel it.")
         return started
