@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from reviewer import __version__
 from reviewer.cli.support import USAGE_ERROR
+from reviewer.core.credentials import FILTERS as CREDENTIAL_FILTERS
 from reviewer.core.evidence import KINDS
 from reviewer.core.incidents import STATUSES
 
@@ -134,6 +135,9 @@ def build_parser() -> Parser:
                      help="only items with a GPS position")
     gps.add_argument("--no-gps", dest="has_gps", action="store_const", const=False,
                      help="only items without one")
+    lst.add_argument("--credentials", choices=CREDENTIAL_FILTERS, metavar="STATE",
+                     help="only items with Content Credentials in this state: "
+                          + ", ".join(CREDENTIAL_FILTERS) + " (any: some; none: none)")
 
     show = commands.add_parser("show", parents=[common],
                                help="one item: metadata, every EXIF tag, its regions")
@@ -249,7 +253,19 @@ def build_parser() -> Parser:
     _add_conflict_commands(commands, common)
     _add_key_commands(commands, common)
     _add_similar_command(commands, common)
+    _add_save_copy_command(commands, common)
     return parser
+
+
+def _add_save_copy_command(commands: argparse._SubParsersAction,
+                           common: argparse.ArgumentParser) -> None:
+    copy = commands.add_parser(
+        "save-copy", parents=[common],
+        help="write a frame or a comparison picture for sharing, with Content Credentials"
+             " signed by your key (the case's item is unchanged)")
+    copy.add_argument("case", metavar="CASE")
+    copy.add_argument("evidence_id", metavar="ID", help="a frame or a derived item")
+    copy.add_argument("out", metavar="OUT.png")
 
 
 def _add_annotation_command(commands: argparse._SubParsersAction,
@@ -380,4 +396,4 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
-            "unpack", "conflicts", "key", "similar")
+            "unpack", "conflicts", "key", "similar", "save-copy")

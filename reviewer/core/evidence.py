@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.core.case import Case, Transaction
+from reviewer.core.credentials import filter_clause
 from reviewer.core.ids import resolve_id
 from reviewer.core.names import from_record
 from reviewer.core.rows import ColumnAccess, as_records, first_record
@@ -92,6 +93,7 @@ class EvidenceFilter:
     text: str | None = None           # in original name or note
     untagged: bool = False
     has_gps: bool | None = None
+    credentials: str | None = None    # 'any', 'none' or a state (core/credentials.FILTERS)
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -121,6 +123,10 @@ class EvidenceFilter:
             clauses.append("e.gps_lat IS NOT NULL")
         elif self.has_gps is False:
             clauses.append("e.gps_lat IS NULL")
+        if self.credentials:
+            clause, values = filter_clause(self.credentials)
+            clauses.append(clause)
+            params += values
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def region_where(self) -> tuple[str, list[Any]]:
