@@ -185,3 +185,20 @@ def test_a_proofmode_bundle_is_recognised_its_files_kept_and_said_unchecked(
                      "proofmode_proof": "IMG_0001.jpg.proof.csv"}
     assert describe(row).startswith("ProofMode bundle: OpenPGP signature present, not checked")
     assert verify_case(case).ok
+
+
+def test_the_report_says_each_items_credentials_and_what_ours_prove(case, tmp_path):
+    from package_support import read_package
+
+    from reviewer.core.export import export_case
+
+    import_paths(case, [corpus_path(VALID), corpus_path(ALTERED)])
+    out = tmp_path / "package.zip"
+    export_case(case, out)
+    files, _ = read_package(out)
+    html = files["report/index.html"].decode("utf-8")
+    assert ("Content Credentials: signed by C2PA Signer (issued by C2PA Test Signing Cert) at"
+            " 2024-08-06T21:53:37+00:00, valid signature, untrusted signer") in html
+    assert "INVALID: assertion.dataHash.mismatch" in html
+    assert "proves this investigator's installation signed them" in html
+    assert "not an identity any C2PA trust list knows" in html
