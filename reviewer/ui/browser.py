@@ -165,6 +165,15 @@ def _placed(texts: list[str], colours: list[QColor], widths: list[int]
     return placed
 
 
+# The credentials filter's choices: what people read, what EvidenceFilter takes.
+CREDENTIAL_CHOICES = (
+    ("Any credentials", None), ("With Content Credentials", "any"),
+    ("No credentials", "none"), ("Credentials valid", "valid"),
+    ("Credentials untrusted", "untrusted"), ("Credentials INVALID", "invalid"),
+    ("Credentials not read", "unreadable"), ("ProofMode, unchecked", "unchecked"),
+)
+
+
 class FilterBar(QWidget):
     changed = Signal(object)   # EvidenceFilter
 
@@ -178,7 +187,11 @@ class FilterBar(QWidget):
         self.kind.addItem("Any kind", None)
         for kind in KINDS:
             self.kind.addItem(kind.capitalize(), kind)
-        for combo in (self.label, self.incident, self.kind):
+        self.credentials = QComboBox(
+            toolTip="Only items whose Content Credentials (C2PA, ProofMode) are in this state")
+        for text, value in CREDENTIAL_CHOICES:
+            self.credentials.addItem(text, value)
+        for combo in (self.label, self.incident, self.kind, self.credentials):
             # Long incident titles must not widen the browser at the viewer's expense.
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -195,12 +208,13 @@ class FilterBar(QWidget):
         bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
+        bottom.addWidget(self.credentials, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(bottom)
         self.text.textChanged.connect(self._emit)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.credentials):
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.untagged, self.has_gps):
             box.toggled.connect(self._emit)
@@ -214,7 +228,7 @@ class FilterBar(QWidget):
             widget.blockSignals(True)
             widget.clear()
             widget.blockSignals(False)
-        for combo in (self.label, self.incident, self.kind):
+        for combo in (self.label, self.incident, self.kind, self.credentials):
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
@@ -245,7 +259,8 @@ class FilterBar(QWidget):
                               incident=self.incident.currentData(),
                               text=self.text.text().strip() or None,
                               untagged=self.untagged.isChecked(),
-                              has_gps=True if self.has_gps.isChecked() else None)
+                              has_gps=True if self.has_gps.isChecked() else None,
+                              credentials=self.credentials.currentData())
 
     def _emit(self) -> None:
         self.changed.emit(self.current())
