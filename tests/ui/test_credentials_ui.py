@@ -59,3 +59,42 @@ def test_filter_on_credentials_and_read_them_in_the_metadata_panel(
     qtbot.waitUntil(lambda: window.workspace.current_id == index.data(RowRole)["id"],
                     timeout=5000)
     assert window.workspace.metadata.credentials.text() == "none"
+
+
+def test_a_frame_is_saved_as_a_signed_copy_from_the_app(window, qtbot, tmp_path, photo_factory):
+    import json
+
+    import c2pa
+    from PySide6.QtWidgets import QLabel, QMessageBox
+
+    from reviewer.core.evidence import EvidenceFilter, list_evidence
+    from reviewer.core.frames import keep_frame
+    from tests.core.test_frames import _make_clip
+
+    case = create_case(tmp_path / "flight", actor="setup")
+    import_paths(case, [_make_clip(tmp_path / "clip", frames=30), photo_factory("p.jpg")])
+    (video,) = list_evidence(case, EvidenceFilter(kind="video"))
+    frame_id = keep_frame(case, video.id, 12).id
+    photo_id = list_evidence(case, EvidenceFilter(kind="photo"))[0].id
+    path = case.path
+    case.close()
+    window.open_case(path)
+    qtbot.waitUntil(window.workspace.splitter.isVisible, timeout=5000)
+
+    out = tmp_path / "frame12.png"
+    assert window.share.start_signed_copy(frame_id, out)
+    qtbot.waitUntil(lambda: window.share.last_dialog is not None
+                    and window.share.last_dialog.isVisible(), timeout=30000)
+    heading = " ".join(label.text() for label in window.share.last_dialog.findChildren(QLabel))
+    assert "c2pa.cropped" in heading and "installation" in heading
+    with open(out, "rb") as handle, c2pa.Reader("image/png", handle) as reader:
+        assert reader.get_validation_state() == "Valid"
+        failures = json.loads(reader.json())["validation_results"]["activeManifest"]["failure"]
+    assert [f["code"] for f in failures] == ["signingCredential.untrusted"]
+
+    # An original is shared as received: refused with one line, nothing written.
+    refused = tmp_path / "photo.png"
+    assert window.share.start_signed_copy(photo_id, refused)
+    qtbot.waitUntil(lambda: any(box.isVisible() and "share the original itself" in box.text()
+                                for box in window.findChildren(QMessageBox)), timeout=30000)
+    assert not refused.exists()
