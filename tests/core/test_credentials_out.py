@@ -108,6 +108,7 @@ def test_a_covered_image_lists_the_original_by_hash_and_each_covered_area(tmp_pa
     (ingredient,) = manifest["ingredients"]
     assert ingredient["instance_id"] == f"sha256:{sha}" and ingredient["title"] == "street.jpg"
     assert "thumbnail" not in ingredient        # no picture of the uncovered original
+    assert "thumbnail" not in manifest          # nor a claim thumbnail (made for speed)
     actions = _actions(manifest)
     assert [a["action"] for a in actions] == ["c2pa.opened", "c2pa.edited"]
     assert "c2pa.redacted" not in json.dumps(manifest)
