@@ -202,3 +202,44 @@ def test_the_report_says_each_items_credentials_and_what_ours_prove(case, tmp_pa
     assert "INVALID: assertion.dataHash.mismatch" in html
     assert "proves this investigator's installation signed them" in html
     assert "not an identity any C2PA trust list knows" in html
+
+
+def test_a_signed_png_and_a_signed_mp4_are_read_through_their_own_structures(
+        case, tmp_path):
+    """A PNG (caBX chunk) and an MP4 (C2PA uuid box) signed by this installation's key
+    import as untrusted (no trust list knows the root), named after the key."""
+    import c2pa
+
+    from reviewer.core.credentials_certs import signing_chain
+    from reviewer.core.credentials_out import Ingredient, action, sign_derivative
+    from tests.core.test_frames import _make_clip
+
+    sender = case.signer
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "PNG")
+    png = tmp_path / "signed" / "shared.png"
+    png.parent.mkdir()
+    sign_derivative(buffer.getvalue(), png, mime="image/png", identity=sender,
+                    ingredients=[Ingredient("x.jpg", "ab" * 32, "image/jpeg")],
+                    actions=[action("c2pa.edited")])
+
+    clip = _make_clip(tmp_path / "clip", frames=10)
+    mp4 = png.parent / "clip.mp4"
+    chain = signing_chain(sender)
+    with c2pa.Signer.from_callback(lambda data: sender.sign(bytes(data)),
+                                   c2pa.C2paSigningAlg.ED25519, chain.pem(), None) as signer, \
+            c2pa.Builder({"claim_generator_info": [{"name": "test"}], "title": "clip.mp4",
+                          "assertions": [{"label": "c2pa.actions.v2", "data": {"actions": [
+                              {"action": "c2pa.created", "digitalSourceType":
+                               "http://cv.iptc.org/newscodes/digitalsourcetype/"
+                               "digitalCapture"}]}}]}) as builder, \
+            open(clip, "rb") as source, open(mp4, "w+b") as target:
+        builder.sign(signer, "video/mp4", source, target)
+
+    report = import_paths(case, [png, mp4])
+    ids = _by_name(report)
+    assert set(ids) == {"shared.png", "clip.mp4"}
+    for name in ids:
+        (row,) = credentials_of(case, ids[name])
+        assert row["state"] == "untrusted", (name, row)
+        assert row["signer"] == f"{sender.name} ({sender.fingerprint})"
