@@ -245,3 +245,28 @@ def test_a_signed_png_and_a_signed_mp4_are_read_through_their_own_structures(
         (row,) = credentials_of(case, ids[name])
         assert row["state"] == "untrusted", (name, row)
         assert row["signer"] == f"{sender.name} ({sender.fingerprint})"
+
+
+def test_a_case_from_before_credentials_is_migrated_and_verifies(tmp_path, photo_factory):
+    from reviewer.core.case import create_case, open_case
+    from reviewer.core.schema import SCHEMA_VERSION
+
+    folder = tmp_path / "old.case"
+    case = create_case(folder, actor="tester")
+    import_paths(case, [photo_factory("old.jpg")])
+    case.close()
+    # The case as version 8 left it: no credentials table.
+    conn = sqlite3.connect(folder / "case.sqlite")
+    conn.executescript("DROP TABLE credentials;"
+                       " UPDATE meta SET value = '8' WHERE key = 'schema_version';")
+    conn.close()
+    case = open_case(folder)
+    try:
+        assert case.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"
+                                 ).fetchone()[0] == str(SCHEMA_VERSION)
+        report = import_paths(case, [corpus_path(VALID)])
+        (row,) = credentials_of(case, report.imported[0]["id"])
+        assert row["state"] == "untrusted"
+        assert verify_case(case).ok, verify_case(case).problems
+    finally:
+        case.close()
