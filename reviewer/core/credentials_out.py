@@ -9,7 +9,8 @@ actions taken as C2PA names them:
 - `c2pa.opened`   the original the derivative was made from (its parentOf ingredient)
 - `c2pa.placed`   another item drawn into it (a comparison's second picture)
 - `c2pa.cropped`  a frame taken from a video (a temporal region: that moment), or a crop
-- `c2pa.edited`   areas covered (redaction), each region described (`changes`)
+- `c2pa.edited`   areas covered (redaction), each region described (`changes`: a
+                  rectangle, region_change, or a polygon, polygon_change)
 - `c2pa.orientation` the picture turned
 
 C2PA's `c2pa.redacted` means removing an assertion from an ingredient's manifest, not
@@ -66,6 +67,19 @@ def region_change(x: float, y: float, width: float, height: float,
     change: dict[str, Any] = {"region": [{"type": "spatial", "shape": {
         "type": "rectangle", "unit": "pixel", "origin": {"x": float(x), "y": float(y)},
         "width": float(width), "height": float(height)}}]}
+    if description:
+        change["description"] = description
+    return change
+
+
+def polygon_change(points: list[tuple[float, float]], description: str = "") -> dict[str, Any]:
+    """A C2PA region of interest: a polygon in pixels (a covered area drawn by hand)."""
+    xs, ys = [float(x) for x, _ in points], [float(y) for _, y in points]
+    # The library wants the bounding box too (origin, width, height), as for a rectangle.
+    change: dict[str, Any] = {"region": [{"type": "spatial", "shape": {
+        "type": "polygon", "unit": "pixel", "origin": {"x": min(xs), "y": min(ys)},
+        "width": max(xs) - min(xs), "height": max(ys) - min(ys),
+        "vertices": [{"x": x, "y": y} for x, y in zip(xs, ys, strict=True)]}}]}
     if description:
         change["description"] = description
     return change

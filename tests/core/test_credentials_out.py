@@ -22,6 +22,7 @@ from reviewer.core.credentials_out import (
     ASSERTION,
     Ingredient,
     action,
+    polygon_change,
     region_change,
     sign_derivative,
 )
@@ -101,7 +102,9 @@ def test_a_covered_image_lists_the_original_by_hash_and_each_covered_area(tmp_pa
         buffer.getvalue(), out, mime="image/jpeg", identity=identity,
         ingredients=[Ingredient("street.jpg", sha, "image/jpeg", "item-1")],
         actions=[action("c2pa.edited", description="areas covered with an opaque fill",
-                        changes=[region_change(10, 20, 100, 50, "person (face)")])])
+                        changes=[region_change(10, 20, 100, 50, "person (face)"),
+                                 polygon_change([(200, 10), (260, 10), (230, 60)],
+                                                "street sign")])])
     assert copy.sha256 == hashlib.sha256(out.read_bytes()).hexdigest()
 
     manifest, _ = read_back(out)
@@ -112,8 +115,9 @@ def test_a_covered_image_lists_the_original_by_hash_and_each_covered_area(tmp_pa
     actions = _actions(manifest)
     assert [a["action"] for a in actions] == ["c2pa.opened", "c2pa.edited"]
     assert "c2pa.redacted" not in json.dumps(manifest)
-    (change,) = actions[1]["changes"]
-    assert change["description"] == "person (face)"
+    change, sign = actions[1]["changes"]
+    assert change["description"] == "person (face)" and sign["description"] == "street sign"
+    assert sign["region"][0]["shape"]["vertices"][2] == {"x": 230.0, "y": 60.0}
     shape = change["region"][0]["shape"]
     assert (shape["origin"], shape["width"], shape["height"]) == (
         {"x": 10.0, "y": 20.0}, 100.0, 50.0)
