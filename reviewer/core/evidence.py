@@ -215,7 +215,9 @@ def camera_name(make: str | None, model: str | None) -> str:
 _SUMMARY_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
-    " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex, e.display_rotation"
+    " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex, e.display_rotation,"
+    " (SELECT group_concat(c.state) FROM credentials c WHERE c.evidence_id = e.id)"
+    " AS credentials"
     " FROM evidence e"
     " WHERE e.id IN ({})"
 )

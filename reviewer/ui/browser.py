@@ -92,13 +92,29 @@ class EvidenceDelegate(QStyledItemDelegate):
 MORE_COLOUR = QColor(90, 90, 90, 220)
 
 
+# Content Credentials on a thumbnail: CR (C2PA: signature matches, signer on no trust
+# list), CR ✓ (on a trust list), CR ✗ (the file does not match), CR ? (not read),
+# PROOF (a ProofMode bundle, signature not checked).
+CREDENTIAL_BADGES = {
+    "valid": ("CR ✓", QColor(20, 110, 60, 220)),
+    "untrusted": ("CR", QColor(40, 80, 140, 220)),
+    "invalid": ("CR ✗", QColor(170, 20, 20, 230)),
+    "unreadable": ("CR ?", QColor(150, 90, 0, 230)),
+    "unchecked": ("PROOF", QColor(90, 60, 130, 220)),
+}
+
+
 def item_badges(row: dict, labels: dict) -> list[tuple[str, QColor]]:
-    """A thumbnail's badges in order: kind, DAMAGED, GPS, then labels by count."""
+    """A thumbnail's badges in order: kind, DAMAGED, GPS, credentials, then labels by
+    count."""
     badges = [(row["kind"].upper(), QColor(40, 40, 40, 200))]
     if row.get("damaged"):
         badges.append(("DAMAGED", DAMAGED_COLOUR))
     if row["gps_lat"] is not None:
         badges.append(("GPS", QColor(20, 110, 60, 220)))
+    for state in (row.get("credentials") or "").split(","):
+        if state in CREDENTIAL_BADGES:
+            badges.append(CREDENTIAL_BADGES[state])
     for name, (count, colour) in sorted(labels.items(), key=lambda kv: -kv[1][0]):
         badges.append((f"{count} {name}", QColor(colour)))
     return badges

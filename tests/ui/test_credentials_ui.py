@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 
 from reviewer.core.case import create_case
 from reviewer.core.importer import import_paths
-from reviewer.ui.browser import CREDENTIAL_CHOICES
+from reviewer.ui.browser import CREDENTIAL_CHOICES, item_badges
 from reviewer.ui.evidence_model import RowRole
 from tests.conftest import corpus_path
 
@@ -43,6 +43,8 @@ def test_filter_on_credentials_and_read_them_in_the_metadata_panel(
                      pos=view.visualRect(index).center())
     qtbot.waitUntil(lambda: window.workspace.current_id == index.data(RowRole)["id"],
                     timeout=5000)
+    badges = [text for text, _colour in item_badges(index.data(RowRole), {})]
+    assert "CR ✗" in badges
     line = window.workspace.metadata.credentials.text()
     assert line.startswith("Content Credentials: signed by C2PA Signer")
     assert "INVALID: assertion.dataHash.mismatch" in line
@@ -59,6 +61,8 @@ def test_filter_on_credentials_and_read_them_in_the_metadata_panel(
     qtbot.waitUntil(lambda: window.workspace.current_id == index.data(RowRole)["id"],
                     timeout=5000)
     assert window.workspace.metadata.credentials.text() == "none"
+    assert not [text for text, _colour in item_badges(index.data(RowRole), {})
+                if text.startswith(("CR", "PROOF"))]
 
 
 def test_a_frame_is_saved_as_a_signed_copy_from_the_app(window, qtbot, tmp_path, photo_factory):
