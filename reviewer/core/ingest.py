@@ -284,7 +284,12 @@ def _credentials(source: Path, fmt: str, case_path: Path, owner_pid: int,
     if bundle:
         found.append(credentials_in.read_proofmode(bundle))
         for role, path in bundle.items():
-            sha256, size, part = _copy_in(path, case_path, False, owner_pid)
+            try:
+                sha256, size, part = _copy_in(path, case_path, False, owner_pid)
+            except OSError as error:   # an unreadable sidecar must not refuse the photo
+                warnings.append(f"ProofMode file {path.name} not kept: cannot read it"
+                                f" ({error.strerror or error})")
+                continue
             attachments.append({
                 "role": f"proofmode_{role}", "part": str(part), "sha256": sha256,
                 "bytes": size, "ext": path.suffix.lower().lstrip("."),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import c2pa
-from cli_support import one_error_line
+from cli_support import one_error_line, privilege_drop
 
 from tests.conftest import corpus_path
 
@@ -55,3 +55,22 @@ def test_save_copy_signs_a_comparison_and_refuses_an_original(cli, tmp_path, pho
     line = one_error_line(refused)
     assert "share the original itself" in line
     assert not (tmp_path / "orig.png").exists()
+
+
+def test_an_unreadable_proofmode_file_is_a_warning_not_a_refused_photo(
+        cli, tmp_path, photo_factory):
+    prefix = privilege_drop(tmp_path)
+    case = tmp_path / "c.case"
+    cli("new", case)
+    photo = photo_factory("IMG_0002.jpg")
+    signature = photo.with_name(photo.name + ".asc")
+    signature.write_text("-----BEGIN PGP SIGNATURE-----\n")
+    signature.chmod(0)
+    try:
+        document = cli("import", case, photo, "--json", expect=1, prefix=prefix).json()
+    finally:
+        signature.chmod(0o600)
+    assert [i["path"] for i in document["imported"]] == [str(photo)]
+    (warning,) = document["warnings"]
+    assert warning["warning"].startswith(
+        "ProofMode file IMG_0002.jpg.asc not kept: cannot read it")

@@ -270,3 +270,4 @@ def test_a_case_from_before_credentials_is_migrated_and_verifies(tmp_path, photo
         assert verify_case(case).ok, verify_case(case).problems
     finally:
         case.close()
+
