@@ -27,6 +27,8 @@ from reviewer.cli.support import (
 from reviewer.cli.terminal import Column, ProgressBar, print_json, table
 from reviewer.core.bidi import escape_controls
 from reviewer.core.case import create_case, open_case
+from reviewer.core.credentials import credentials_of
+from reviewer.core.credentials import describe as describe_credentials
 from reviewer.core.errors import ImportStoppedError
 from reviewer.core.evidence import (
     Evidence,
@@ -187,6 +189,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         where = EvidenceFilter(kind=args.kind, label=label.id if label else None,
                                incident=incident, text=args.text, untagged=args.untagged,
                                has_gps=args.has_gps, verification=args.verification,
+                               credentials=args.credentials,
                                **narrowing)
         rows = list_evidence(case, where)
     if args.json:
@@ -231,7 +234,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         item = get_evidence(case, args.evidence_id)
         row = item.to_json()
         document = {**row, "exif": evidence_exif(case, item.id),
-                    "regions": [r.to_dict() for r in list_regions(case, item.id)]}
+                    "regions": [r.to_dict() for r in list_regions(case, item.id)],
+                    "credentials": credentials_of(case, item.id)}
     if args.json:
         print_json(document)
     else:
@@ -242,6 +246,8 @@ def cmd_show(args: argparse.Namespace) -> int:
                 value = tidy_number(value, COORDINATE_DIGITS)
             if value not in (None, ""):
                 print(f"{key:>16}: {escape_controls(str(value))}")
+        for found in document["credentials"]:
+            print(f"{'credentials':>16}: {escape_controls(describe_credentials(found))}")
         print(f"{'regions':>16}: {len(document['regions'])}")
         for region in document["regions"]:
             print(_region_lines(region))

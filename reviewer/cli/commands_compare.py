@@ -78,7 +78,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if "export" in document:
         export = document["export"]
         print(f"Exported the {args.mode} view to {export['path']} ({export['width']}x"
-              f"{export['height']}), kept in the case as item {export['evidence_id']}")
+              f"{export['height']}) with Content Credentials signed by your key (this"
+              f" installation's, on no C2PA trust list), kept in the case as item"
+              f" {export['evidence_id']} (its pixels, without the credentials)")
     return code
 
 

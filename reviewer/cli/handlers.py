@@ -12,6 +12,7 @@ from reviewer.cli import (
     commands_annotations,
     commands_compare,
     commands_conflicts,
+    commands_credentials,
     commands_keys,
     commands_map,
     commands_provenance,
@@ -36,4 +37,5 @@ HANDLERS = _joined(commands.HANDLERS, commands_share.HANDLERS, commands_compare.
                    commands_conflicts.HANDLERS, commands_keys.HANDLERS,
                    commands_annotations.HANDLERS, commands_similar.HANDLERS,
                    commands_provenance.HANDLERS,
-                   commands_map.HANDLERS)
+                   commands_map.HANDLERS,
+                   commands_credentials.HANDLERS)

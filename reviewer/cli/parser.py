@@ -11,6 +11,7 @@ from typing import NoReturn
 from reviewer import __version__
 from reviewer.cli.parser_provenance import add_provenance_commands
 from reviewer.cli.support import USAGE_ERROR
+from reviewer.core.credentials import FILTERS as CREDENTIAL_FILTERS
 from reviewer.core.evidence import KINDS
 from reviewer.core.incidents import STATUSES
 from reviewer.core.provenance import VERIFICATION_STATUSES
@@ -156,6 +157,9 @@ def build_parser() -> Parser:
                                                    " contains C")
     lst.add_argument("--damaged", action="store_const", const=True,
                      help="only items kept though damaged as received")
+    lst.add_argument("--credentials", choices=CREDENTIAL_FILTERS, metavar="STATE",
+                     help="only items with Content Credentials in this state: "
+                          + ", ".join(CREDENTIAL_FILTERS) + " (any: some; none: none)")
 
     show = commands.add_parser("show", parents=[common],
                                help="one item: metadata, every EXIF tag, its regions")
@@ -290,7 +294,19 @@ def build_parser() -> Parser:
     _add_key_commands(commands, common)
     add_provenance_commands(commands, common, Parser)
     _add_similar_command(commands, common)
+    _add_save_copy_command(commands, common)
     return parser
+
+
+def _add_save_copy_command(commands: argparse._SubParsersAction,
+                           common: argparse.ArgumentParser) -> None:
+    copy = commands.add_parser(
+        "save-copy", parents=[common],
+        help="write a frame or a comparison picture for sharing, with Content Credentials"
+             " signed by your key (the case's item is unchanged)")
+    copy.add_argument("case", metavar="CASE")
+    copy.add_argument("evidence_id", metavar="ID", help="a frame or a derived item")
+    copy.add_argument("out", metavar="OUT.png")
 
 
 def _add_annotation_command(commands: argparse._SubParsersAction,
@@ -421,4 +437,5 @@ def _add_key_commands(commands: argparse._SubParsersAction,
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
-            "unpack", "conflicts", "key", "similar", "item", "vocabulary", "export-map")
+            "unpack", "conflicts", "key", "similar", "item", "vocabulary", "export-map",
+            "save-copy")

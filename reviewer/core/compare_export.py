@@ -8,6 +8,7 @@ bytes, and the case keeps one item for it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,13 +16,13 @@ from pathlib import Path
 from PIL import Image
 
 from reviewer import __version__
-from reviewer.core.atomic import write_atomically
 from reviewer.core.case import Case
 from reviewer.core.compare_render import MAX_WIDTH, MIN_WIDTH, MODES, render_comparison
 from reviewer.core.comparisons import Comparison, get_comparison, image_item, item_pixels
+from reviewer.core.credentials_out import Ingredient, action, sign_derivative
 from reviewer.core.derived import Source, add_derived_image, encode_png
 from reviewer.core.difference import DEFAULT_THRESHOLD
-from reviewer.core.errors import MediaError, ValidationError
+from reviewer.core.errors import ValidationError
 from reviewer.core.evidence import Evidence
 
 DEFAULT_WIDTH = 2400
@@ -73,8 +74,9 @@ def check_export(mode: str = "side", width: int = DEFAULT_WIDTH,
                  out_path: str | Path | None = None) -> None:
     """Refuse a view, width or file an export cannot use, before anything is drawn or saved.
 
-    The file is a PNG, byte for byte the picture kept in the case (so its SHA-256 finds
-    it there): its name must end in .png, in a folder that exists and may be written.
+    The file is a PNG, the picture kept in the case plus its Content Credentials (which
+    name the kept picture's SHA-256): its name must end in .png, in a folder that exists
+    and may be written.
     """
     if mode not in MODES:
         raise ValidationError(mode, f"unknown view: choose one of {', '.join(MODES)}")
@@ -86,8 +88,9 @@ def check_export(mode: str = "side", width: int = DEFAULT_WIDTH,
     if path.is_dir():
         raise ValidationError(path, "is a folder: give a file name ending in .png")
     if path.suffix.lower() != ".png":
-        raise ValidationError(path, "the picture is written as PNG, the same bytes as the copy"
-                                    " kept in the case: give a name ending in .png")
+        raise ValidationError(path, "the picture is written as PNG, the copy kept in the case"
+                                    " with its Content Credentials: give a name ending in"
+                                    " .png")
     folder = path.parent
     if not folder.is_dir():
         raise ValidationError(path, "the folder to write the picture in does not exist")
@@ -109,8 +112,6 @@ def export_comparison(case: Case, comparison_id: str, mode: str = "side",
         comparison.transform, mode, width, caption=caption_lines(comparison, before, after, mode),
         swipe_at=swipe_at, threshold=threshold)
     path = Path(out_path) if out_path is not None else None
-    if path is not None:
-        _write_file(path, image)
     row = None
     if store:
         recipe = {"mode": mode, "width": width, "transform": comparison.transform,
@@ -126,12 +127,26 @@ def export_comparison(case: Case, comparison_id: str, mode: str = "side",
             [Source(before.id, before.sha256, "before"),
              Source(after.id, after.sha256, "after")],
             recipe, comparison_id=comparison.id, action="comparison.export")
+    if path is not None:
+        _write_file(case, path, image, comparison, before, after, mode, row)
     return Exported(image, row, path)
 
 
-def _write_file(path: Path, image: Image.Image) -> None:
-    """Write the PNG under a temporary name and rename it: never a half-written file."""
-    try:
-        write_atomically(path, encode_png(image))
-    except OSError as error:
-        raise MediaError(path, f"cannot write the picture: {error.strerror or error}") from error
+def _write_file(case: Case, path: Path, image: Image.Image, comparison: Comparison,
+                before: Evidence, after: Evidence, mode: str, row: Evidence | None) -> None:
+    """The shared PNG: the case's picture with Content Credentials naming both images by
+    hash (docs/credentials.md), written under a temporary name and renamed."""
+    data = encode_png(image)
+    sign_derivative(
+        data, path, mime="image/png", identity=case.signer,
+        ingredients=[Ingredient(before.original_name, before.sha256, before.mime or "",
+                                before.id, "parentOf"),
+                     Ingredient(after.original_name, after.sha256, after.mime or "",
+                                after.id, "componentOf")],
+        actions=[action("c2pa.edited", description=(
+            f"before/after comparison, {mode} view, drawn with its caption"))],
+        details={"comparison_id": comparison.id, "view": mode,
+                 "case_item": {"id": row.id if row else None,
+                               "sha256": hashlib.sha256(data).hexdigest(),
+                               "note": "the picture kept in the case: these pixels, without"
+                                       " this manifest"}})

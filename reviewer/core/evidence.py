@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reviewer.core.case import Case, Transaction
+from reviewer.core.credentials import filter_clause
 from reviewer.core.ids import resolve_id
 from reviewer.core.names import from_record
 from reviewer.core.rows import ColumnAccess, as_records, first_record
@@ -118,6 +119,7 @@ class EvidenceFilter:
     bbox: tuple[float, float, float, float] | None = None   # west, south, east, north
     camera: str | None = None         # in the camera's make or model
     damaged: bool | None = None       # kept as received though damaged (or not)
+    credentials: str | None = None    # 'any', 'none' or a state (core/credentials.FILTERS)
 
     def where(self) -> tuple[str, list[Any]]:
         clauses: list[str] = []
@@ -154,6 +156,10 @@ class EvidenceFilter:
         if self.taken_from or self.taken_to:
             clauses.append("julianday(e.taken_at_utc) BETWEEN julianday(?) AND julianday(?)")
             params += [self.taken_from or "0000-01-01", self.taken_to or "9999-12-31"]
+        if self.credentials:
+            clause, values = filter_clause(self.credentials)
+            clauses.append(clause)
+            params += values
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
     def _more_where(self, clauses: list[str], params: list[Any]) -> None:
@@ -281,7 +287,9 @@ _SUMMARY_SQL = (
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
     " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex, e.display_rotation,"
     " e.verification, e.graphic OR EXISTS (SELECT 1 FROM regions r JOIN labels l"
-    " ON l.id = r.label_id WHERE r.evidence_id = e.id AND l.graphic) AS graphic"
+    " ON l.id = r.label_id WHERE r.evidence_id = e.id AND l.graphic) AS graphic,"
+    " (SELECT group_concat(c.state) FROM credentials c WHERE c.evidence_id = e.id)"
+    " AS credentials"
     " FROM evidence e"
     " WHERE e.id IN ({})"
 )

@@ -25,6 +25,7 @@ from pathlib import Path
 from reviewer.core import media_store, worker_exit
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
+from reviewer.core.credentials_in import insert_credentials, is_proofmode_sidecar
 from reviewer.core.discover import VIDEO_SUFFIXES, discover, media_suffix
 from reviewer.core.errors import DiskFullError, ImportStoppedError, MediaError
 from reviewer.core.ingest import Failed, Prepared, prepare_photo, prepare_video
@@ -77,9 +78,15 @@ def import_paths(
     # A drone's SRT beside its video is imported with it, not skipped.
     videos = {(p.parent, p.stem) for p in found.files if p.suffix.lower() in VIDEO_SUFFIXES}
     report.hidden.extend(display_name(h) for h in found.hidden)
+    # ProofMode's signature and proof files beside a photo come with it too.
+    media_names: dict[Path, set[str]] = {}
+    for path in found.files:
+        media_names.setdefault(path.parent, set()).add(path.name)
     report.skipped.extend(display_name(s) for s in found.skipped
                           if not (Path(s).suffix.lower() == ".srt"
-                                  and (Path(s).parent, Path(s).stem) in videos))
+                                  and (Path(s).parent, Path(s).stem) in videos)
+                          and not is_proofmode_sidecar(
+                              Path(s), media_names.get(Path(s).parent, set())))
     media_store.sweep_abandoned_parts(case.path)
 
     files = [str(path) for path in found.files]
@@ -325,6 +332,9 @@ def _insert(tx: Transaction, case: Case, item: Prepared) -> dict:
         details["damaged"] = item.fields.get("damage_reason")
     if hashed:
         details["picture_hashes"] = hashed["hashes"]
+    if item.credentials:
+        insert_credentials(tx.conn, evidence_id, item.credentials, tx.at)
+        details["credentials"] = {c.standard: c.state for c in item.credentials}
     tx.record("evidence.import", evidence_id, details)
     for attachment in item.attachments:
         _attach(tx, case, evidence_id, attachment)

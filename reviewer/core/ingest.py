@@ -19,7 +19,18 @@ from typing import Any
 
 from PIL import Image
 
-from reviewer.core import damage, gpmf, imaging, media_store, phash, quicktime, quiet, srt, video
+from reviewer.core import (
+    credentials_in,
+    damage,
+    gpmf,
+    imaging,
+    media_store,
+    phash,
+    quicktime,
+    quiet,
+    srt,
+    video,
+)
 from reviewer.core.atomic import write_atomically
 from reviewer.core.discover import media_suffix
 from reviewer.core.errors import MediaError
@@ -44,6 +55,7 @@ class Prepared:
     kind: str = "photo"
     attachments: list[dict[str, object]] = field(default_factory=list)
     picture_hash: phash.PictureHash | None = None   # None: the hash could not be made
+    credentials: list[credentials_in.Credentials] = field(default_factory=list)
 
 
 @dataclass
@@ -96,10 +108,12 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         suffix = media_suffix(source).lstrip(".")
         if suffix and suffix not in _SUFFIXES_FOR.get(fmt, {ext}):
             warnings.append(f"the content is {fmt} but the name ends in .{suffix}")
+        attachments, found = _credentials(source, fmt, Path(case_path), owner_pid, warnings)
         return Prepared(path, sha256, size, str(part) if part else None, link, fmt, ext,
                         info.mime if info else imaging.mime_for(fmt),
                         info.width if info else None, info.height if info else None,
-                        fields, metadata.tags, warnings, picture_hash=picture_hash)
+                        fields, metadata.tags, warnings, attachments=attachments,
+                        picture_hash=picture_hash, credentials=found)
     except MediaError as error:
         media_store.discard(part)
         return Failed(path, error.reason)
@@ -203,6 +217,10 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         attachments, telemetry = _telemetry_attachment(source, Path(case_path), owner_pid,
                                                        info.duration_s, warnings)
         parts.extend(str(a["part"]) for a in attachments)
+        bundle, found = _credentials(source, ext_of(source), Path(case_path), owner_pid,
+                                     warnings)
+        parts.extend(str(a["part"]) for a in bundle)
+        attachments += bundle
         container = quicktime.read_quicktime(source)
         warnings.extend(container.warnings)
         if telemetry is None:
@@ -231,7 +249,7 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
                         mimetypes.guess_type(f"x.{ext}")[0] or "video/" + ext, info.width,
                         info.height, fields, container.tags, warnings, "video", attachments,
                         _picture_hash(phash.hash_frame, first.image) if first is not None
-                        else None)
+                        else None, found)
     except MediaError as error:
         for leftover in parts:
             media_store.discard(leftover)
@@ -246,6 +264,39 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         for leftover in parts:
             media_store.discard(leftover)
         return Failed(path, f"unexpected {type(error).__name__} while reading: {error}")
+
+
+def ext_of(source: Path) -> str:
+    return media_suffix(source).lstrip(".").lower()
+
+
+def _credentials(source: Path, fmt: str, case_path: Path, owner_pid: int,
+                 warnings: list[str]) -> tuple[list[dict[str, object]],
+                                               list[credentials_in.Credentials]]:
+    """The file's C2PA manifest and ProofMode bundle (its files kept as attachments);
+    what needs a look becomes a warning. Never raises for the credentials' sake."""
+    found = []
+    c2pa = credentials_in.read_c2pa(source, fmt)
+    if c2pa is not None:
+        found.append(c2pa)
+    attachments: list[dict[str, object]] = []
+    bundle = credentials_in.proofmode_files(source)
+    if bundle:
+        found.append(credentials_in.read_proofmode(bundle))
+        for role, path in bundle.items():
+            try:
+                sha256, size, part = _copy_in(path, case_path, False, owner_pid)
+            except OSError as error:   # an unreadable sidecar must not refuse the photo
+                warnings.append(f"ProofMode file {path.name} not kept: cannot read it"
+                                f" ({error.strerror or error})")
+                continue
+            attachments.append({
+                "role": f"proofmode_{role}", "part": str(part), "sha256": sha256,
+                "bytes": size, "ext": path.suffix.lower().lstrip("."),
+                "original_name": path.name, "original_path": str(path.absolute()),
+                "details": {"standard": "proofmode"}})
+    warnings.extend(w for w in (c.warning() for c in found) if w)
+    return attachments, found
 
 
 def _probe_or_damage(source: Path) -> tuple[video.VideoInfo | None, video.Frame | None, dict]:

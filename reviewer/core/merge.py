@@ -345,6 +345,7 @@ class _Merger:
                                        " evidence_id = ?", (incoming,)).fetchall()
             self.conn.executemany("INSERT INTO exif (evidence_id, tag, value) VALUES (?, ?, ?)",
                                   exif)
+            _copy_credentials(self.source, self.conn, incoming)
             self.evidence[incoming] = incoming
             self.inserted_evidence.add(incoming)
             self.record("evidence.merge", incoming, {"sha256": row["sha256"], "kind": row["kind"],
@@ -567,3 +568,14 @@ def merged_audit_records(case: Case, merge_id: str) -> list[dict[str, Any]]:
     if hashlib.sha256(data).hexdigest() != log["sha256"]:
         raise PackageMismatchError(path, "the merged audit log changed since the merge")
     return [json.loads(line) for line in data.decode("utf-8").splitlines()]
+
+
+def _copy_credentials(source: sqlite3.Connection, conn: sqlite3.Connection,
+                      evidence_id: str) -> None:
+    """An item's Content Credentials come with it (a package from before schema 10 has
+    none: its items' credentials are read again only by a new import of the file)."""
+    if source.execute("SELECT 1 FROM sqlite_master WHERE name = 'credentials'").fetchone():
+        for row in _rows(source, "SELECT * FROM credentials WHERE evidence_id = ?",
+                         (evidence_id,)):
+            _insert(conn, "credentials", row)
+

@@ -40,6 +40,7 @@ TRACKED: dict[str, tuple[str, ...]] = {
     "merge_conflicts": ("id",),
     "verifications": ("id",),
     "vocabulary": ("id",),
+    "credentials": ("evidence_id", "standard"),
 }
 _TABLE_OF_KIND = {kind: table for kind, (table, _) in KINDS.items()}
 SNAPSHOT_ACTION = "case.snapshot"

@@ -23,6 +23,8 @@ from reviewer.core.case import Case
 from reviewer.core.compare_export import describe_alignment
 from reviewer.core.compare_render import render_comparison
 from reviewer.core.comparisons import item_pixels, list_comparisons
+from reviewer.core.credentials import credentials_of
+from reviewer.core.credentials import describe as describe_credentials
 from reviewer.core.errors import MediaError, ValidationError
 from reviewer.core.evidence import Evidence, camera_name, list_evidence, media_path
 from reviewer.core.imaging import (
@@ -220,6 +222,7 @@ def render_report(view: Case, package: dict[str, Any], files: dict[str, str | No
         row["parent_name"] = by_id[row["parent_id"]]["original_name"] if row["parent_id"] in \
             by_id else None
         row["file"] = files.get(row["id"])
+        row["credentials"] = [describe_credentials(c) for c in credentials_of(view, row["id"])]
         row["missing"] = package["selection"]["media"] and not row["file"]
     region_by_id = {r.id: r for r in regions}
     for row in items:

@@ -336,6 +336,31 @@ def _migrate_to_8(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V10 = """
+-- Content Credentials found in an item at import (core/credentials_in.py): a C2PA
+-- manifest and its validation, or a ProofMode bundle. No row: none found.
+CREATE TABLE credentials (
+    evidence_id TEXT NOT NULL REFERENCES evidence (id),
+    standard TEXT NOT NULL CHECK (standard IN ('c2pa', 'proofmode')),
+    state TEXT NOT NULL CHECK (state IN ('valid', 'untrusted', 'invalid', 'unreadable',
+                                         'unchecked')),
+    codes TEXT NOT NULL DEFAULT '[]',
+    signer TEXT,
+    issuer TEXT,
+    signed_at TEXT,
+    generator TEXT,
+    reason TEXT,
+    manifest TEXT,
+    manifest_chars INTEGER NOT NULL DEFAULT 0,
+    read_at TEXT NOT NULL,
+    PRIMARY KEY (evidence_id, standard)
+) WITHOUT ROWID;
+"""
+
+
+def _migrate_to_10(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_V10):
+        conn.execute(statement)
 _V11 = """
 -- Provenance and verification of each item (docs/provenance.md): where it came from and
 -- how far it has been verified. Text fields are '' when unknown, as elsewhere; a source
@@ -415,6 +440,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: _migrate_to_6,
     7: _migrate_to_7,
     8: _migrate_to_8,
+    10: _migrate_to_10,
     11: _migrate_to_11,
     12: _migrate_to_12,
 }

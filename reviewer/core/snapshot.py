@@ -114,6 +114,7 @@ def prune(conn: sqlite3.Connection, incidents: Sequence[str]) -> dict[str, int]:
         "DELETE FROM comparisons WHERE id NOT IN (SELECT id FROM keep_comparisons)",
         "DELETE FROM attachments WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
         "DELETE FROM exif WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
+        "DELETE FROM credentials WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
         "DELETE FROM picture_hashes WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
         "DELETE FROM best_sources WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
         "DELETE FROM verifications WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",

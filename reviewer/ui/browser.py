@@ -104,13 +104,29 @@ class EvidenceDelegate(QStyledItemDelegate):
 MORE_COLOUR = QColor(90, 90, 90, 220)
 
 
+# Content Credentials on a thumbnail: CR (C2PA: signature matches, signer on no trust
+# list), CR ✓ (on a trust list), CR ✗ (the file does not match), CR ? (not read),
+# PROOF (a ProofMode bundle, signature not checked).
+CREDENTIAL_BADGES = {
+    "valid": ("CR ✓", QColor(20, 110, 60, 220)),
+    "untrusted": ("CR", QColor(40, 80, 140, 220)),
+    "invalid": ("CR ✗", QColor(170, 20, 20, 230)),
+    "unreadable": ("CR ?", QColor(150, 90, 0, 230)),
+    "unchecked": ("PROOF", QColor(90, 60, 130, 220)),
+}
+
+
 def item_badges(row: dict, labels: dict) -> list[tuple[str, QColor]]:
-    """A thumbnail's badges in order: kind, DAMAGED, GPS, then labels by count."""
+    """A thumbnail's badges in order: kind, DAMAGED, GPS, credentials, then labels by
+    count."""
     badges = [(row["kind"].upper(), QColor(40, 40, 40, 200))]
     if row.get("damaged"):
         badges.append(("DAMAGED", DAMAGED_COLOUR))
     if row["gps_lat"] is not None:
         badges.append(("GPS", QColor(20, 110, 60, 220)))
+    for state in (row.get("credentials") or "").split(","):
+        if state in CREDENTIAL_BADGES:
+            badges.append(CREDENTIAL_BADGES[state])
     for name, (count, colour) in sorted(labels.items(), key=lambda kv: -kv[1][0]):
         badges.append((f"{count} {name}", QColor(colour)))
     return badges
@@ -177,6 +193,15 @@ def _placed(texts: list[str], colours: list[QColor], widths: list[int]
     return placed
 
 
+# The credentials filter's choices: what people read, what EvidenceFilter takes.
+CREDENTIAL_CHOICES = (
+    ("Any credentials", None), ("With Content Credentials", "any"),
+    ("No credentials", "none"), ("Credentials valid", "valid"),
+    ("Credentials untrusted", "untrusted"), ("Credentials INVALID", "invalid"),
+    ("Credentials not read", "unreadable"), ("ProofMode, unchecked", "unchecked"),
+)
+
+
 class FilterBar(QWidget):
     changed = Signal(object)   # EvidenceFilter
 
@@ -199,7 +224,11 @@ class FilterBar(QWidget):
         self.kind.addItem("Any kind", None)
         for kind in KINDS:
             self.kind.addItem(kind.capitalize(), kind)
-        for combo in (self.label, self.incident, self.kind, self.verification, self.camera):
+        self.credentials = QComboBox(
+            toolTip="Only items whose Content Credentials (C2PA, ProofMode) are in this state")
+        for text, value in CREDENTIAL_CHOICES:
+            self.credentials.addItem(text, value)
+        for combo in self._combos():
             # Long incident titles must not widen the browser at the viewer's expense.
             combo.setSizeAdjustPolicy(
                 QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -227,23 +256,32 @@ class FilterBar(QWidget):
         bottom.addWidget(self.kind, 1)
         bottom.addWidget(self.label, 1)
         bottom.addWidget(self.incident, 1)
-        bottom.addWidget(self.verification, 1)
-        bottom.addWidget(self.camera, 1)
-        bottom.addWidget(self.span_button)
-        bottom.addWidget(self.area_button)
-        bottom.addWidget(self.camera, 1)
+        more = QHBoxLayout()
+        more.addWidget(self.verification, 1)
+        more.addWidget(self.camera, 1)
+        more.addWidget(self.credentials, 1)
+        spans = QHBoxLayout()
+        spans.addWidget(self.span_button)
+        spans.addWidget(self.area_button)
+        spans.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(top)
         layout.addLayout(bottom)
+        layout.addLayout(more)
+        layout.addLayout(spans)
         # Set by the map and the timeline (set_area, set_period), not by a widget here.
         self.area: tuple[float, float, float, float] | None = None
         self.period: tuple[str | None, str | None] = (None, None)
         self.text.textChanged.connect(self._emit)
-        for combo in (self.label, self.incident, self.kind, self.verification, self.camera):
+        for combo in self._combos():
             combo.currentIndexChanged.connect(self._emit)
         for box in (self.untagged, self.has_gps, self.damaged):
             box.toggled.connect(self._emit)
+
+    def _combos(self) -> tuple[QComboBox, ...]:
+        return (self.label, self.incident, self.kind, self.verification, self.camera,
+                self.credentials)
 
     def set_time_span(self, span: tuple[str, str] | None) -> None:
         """Filter on capture time in UTC (ISO 8601 ends), or stop doing so (None)."""
@@ -277,7 +315,7 @@ class FilterBar(QWidget):
             widget.blockSignals(True)
             widget.clear()
             widget.blockSignals(False)
-        for combo in (self.label, self.incident, self.kind, self.verification, self.camera):
+        for combo in self._combos():
             combo.blockSignals(True)
             combo.setCurrentIndex(0)
             combo.blockSignals(False)
@@ -320,7 +358,8 @@ class FilterBar(QWidget):
                               taken_to=self.time_span[1] if self.time_span else None,
                               damaged=True if self.damaged.isChecked() else None,
                               camera=self.camera.currentData(), bbox=self.area,
-                              time_from=self.period[0], time_to=self.period[1])
+                              time_from=self.period[0], time_to=self.period[1],
+                              credentials=self.credentials.currentData())
 
     def _emit(self) -> None:
         self.changed.emit(self.current())

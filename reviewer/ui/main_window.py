@@ -127,6 +127,8 @@ class MainWindow(QMainWindow):
                 self._selected_incidents())),
             self._action("&Merge package…", self.share.merge_dialog),
             self._action("&Verify case", self.share.verify_case),
+            self._action("Save a si&gned copy for sharing…", lambda: self.share.signed_copy_dialog(
+                self.workspace.current_id if self.workspace else None)),
         ]
         menu.addActions(sharing)
         self.case_actions.extend(sharing)

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.core.credentials import credentials_of
+from reviewer.core.credentials import describe as describe_credentials
 from reviewer.core.evidence import camera_name, evidence_exif, get_evidence
 from reviewer.ui.damage_bar import damage_text
 from reviewer.ui.provenance_form import ProvenanceForm
@@ -99,6 +101,10 @@ class MetadataPanel(QWidget):
         gps_row.addWidget(self.gps, 1)
         gps_row.addWidget(self.copy_gps)
         form.addRow("GPS", gps_row)
+        # Content Credentials as `show` and the report word them (core/credentials.py).
+        self.credentials = QLabel(wordWrap=True, objectName="credentials")
+        self.credentials.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Credentials", self.credentials)
         self.search = QLineEdit(placeholderText="Search EXIF tags and values…",
                                 clearButtonEnabled=True)
         self.tags = QStandardItemModel(0, 2)
@@ -143,6 +149,7 @@ class MetadataPanel(QWidget):
             for label in self.values.values():
                 label.clear()
             self.gps.clear()
+            self.credentials.clear()
             self._position = ""
             return
         row = get_evidence(self.session.case, evidence_id)
@@ -168,6 +175,10 @@ class MetadataPanel(QWidget):
             self._position = ""
             self.gps.setText("none")
         self.copy_gps.setEnabled(bool(self._position))
+        found = credentials_of(self.session.case, evidence_id)
+        self.credentials.setText("\n".join(describe_credentials(c) for c in found) or "none")
+        bad = any(c["state"] in ("invalid", "unreadable") for c in found)
+        self.credentials.setStyleSheet("color: #a11; font-weight: 600;" if bad else "")
         for tag, value in evidence_exif(self.session.case, evidence_id).items():
             self.tags.appendRow([QStandardItem(tag), QStandardItem(value)])
 

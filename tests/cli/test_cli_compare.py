@@ -69,7 +69,11 @@ def test_export_writes_the_png_and_keeps_it_in_the_case(cli, pair_case, tmp_path
         assert picture.format == "PNG" and picture.width == 800
     derived = cli("list", case, "--kind", "derived", "--json").json()["evidence"]
     assert [row["id"] for row in derived] == [document["export"]["evidence_id"]]
-    assert derived[0]["sha256"] == sha256(out) == document["export"]["sha256"]
+    assert derived[0]["sha256"] == document["export"]["sha256"] != sha256(out)
+    # The shared file is the kept picture with Content Credentials: the same pixels.
+    stored = case / derived[0]["stored_path"]
+    with Image.open(out) as shared, Image.open(stored) as kept:
+        assert np.array_equal(np.asarray(shared), np.asarray(kept))
     [(sources,)] = query(case, "SELECT sources FROM derivations WHERE comparison_id = ?",
                          (document["id"],))
     assert items["after.jpg"]["sha256"] in sources

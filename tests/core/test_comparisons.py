@@ -174,8 +174,11 @@ def test_export_is_stored_as_derived_evidence_that_verify_rehashes(case, pair, t
     row = exported.evidence
     assert row["kind"] == "derived" and row["mime"] == "image/png"
     data = (case.path / row["stored_path"]).read_bytes()
-    assert hashlib.sha256(data).hexdigest() == row["sha256"] == hashlib.sha256(
-        out.read_bytes()).hexdigest()
+    assert hashlib.sha256(data).hexdigest() == row["sha256"]
+    # The shared file is the kept picture plus its Content Credentials (same pixels).
+    with Image.open(out) as shared, Image.open(case.path / row["stored_path"]) as kept:
+        assert np.array_equal(np.asarray(shared), np.asarray(kept))
+    assert b"caBX" in out.read_bytes() and b"caBX" not in data
     with Image.open(out) as picture:
         assert picture.width == 900 == row["width"] and picture.height == row["height"]
     assert thumbnail_path(case.path, row["sha256"]).is_file()

@@ -123,9 +123,10 @@ def test_an_older_case_is_migrated_and_hashed_by_rebuild(tmp_path, corpus):
     case = create_case(folder, actor="tester")
     import_paths(case, [corpus / ORIGINAL, corpus / UNRELATED])
     case.close()
-    # The case as version 7 left it: no hash tables.
+    # The case as version 7 left it: no hash tables (nor the later credentials table).
     conn = sqlite3.connect(folder / "case.sqlite")
     conn.executescript("DROP TABLE picture_hashes; DROP TABLE best_sources;"
+                       " DROP TABLE credentials;"
                        " UPDATE meta SET value = '7' WHERE key = 'schema_version';")
     # Nor what schema 11 added (provenance, verification, vocabulary).
     conn.executescript(

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from reviewer.core.annotations.export import AnnotationReport, export_annotations
 from reviewer.core.case import open_case
+from reviewer.core.credentials_out import SignedCopy
+from reviewer.core.credentials_share import save_shared_copy
 from reviewer.core.export import ExportReport, export_case
 from reviewer.core.merge import MergeReport, merge_package
 from reviewer.core.package_verify import verify_package
@@ -53,3 +55,10 @@ def unpack_job(package: Path, target: Path, actor: str, *, progress: ProgressCal
     with unpack_package(package, target, actor=actor, progress=progress,
                         cancel=cancel) as case:
         return case.path
+
+
+def signed_copy_job(case_path: Path, actor: str, evidence_id: str, out: Path, *,
+                    progress: ProgressCallback, cancel: CancelFlag) -> SignedCopy:
+    del progress, cancel   # one picture: too short to report or stop
+    with open_case(case_path, actor=actor) as case:
+        return save_shared_copy(case, evidence_id, out)

@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from reviewer.core.annotations.export import AnnotationReport
+from reviewer.core.credentials_out import PROVES, SignedCopy
 from reviewer.core.errors import UntrustedSignerError
 from reviewer.core.export import ExportReport
 from reviewer.core.incidents import list_incidents
@@ -22,6 +23,7 @@ from reviewer.core.labels import list_labels
 from reviewer.core.merge import MergeReport
 from reviewer.core.verify import VerifyReport
 from reviewer.ui.dialogs import ProblemsDialog
+from reviewer.ui.file_choice import choose_to_save
 from reviewer.ui.job_runner import JobRunner
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
@@ -283,6 +285,36 @@ class ShareActions(QObject):
                          Job(jobs.unpack_job, package, target, session_actor),
                          lambda path: self.caseUnpacked.emit(str(path)),
                          "Cannot open the package")
+
+    # -- a signed copy for sharing (docs/credentials.md) ------------------------------
+
+    def signed_copy_dialog(self, evidence_id: str | None) -> None:
+        session = self._session()
+        if session is None or not evidence_id:
+            self._status("Choose a frame or a comparison picture first.")
+            return
+        out = choose_to_save(self.window, "Save a signed copy for sharing",
+                             str(session.path.parent), "PNG picture (*.png)", ".png")
+        if out is not None:
+            self.start_signed_copy(evidence_id, out)
+
+    def start_signed_copy(self, evidence_id: str, out: Path) -> bool:
+        """Write a frame's or derived picture's copy with Content Credentials, off-thread."""
+        session = self._session()
+        if session is None:
+            return False
+        return self._run("Signing a copy", Job(jobs.signed_copy_job, session.path,
+                                               session.actor, evidence_id, out),
+                         self._signed_copy_written, "Cannot save a signed copy")
+
+    def _signed_copy_written(self, copy: SignedCopy) -> None:
+        self._show("Signed copy", (
+            f"<b>Written:</b> {html.escape(str(copy.path))}<br>SHA-256"
+            f" <code>{copy.sha256}</code><br>Its Content Credentials name the item it was"
+            f" made from by hash and what was done ({html.escape(', '.join(copy.actions))})."
+            f"<br>They are {html.escape(PROVES)}: a C2PA reader shows them as valid,"
+            " untrusted."), [])
+        self._status(f"Saved a signed copy: {copy.path}")
 
     # -- plumbing -------------------------------------------------------------------
 
