@@ -54,6 +54,7 @@ from reviewer.core.public_data import (
     round_position,
 )
 from reviewer.core.redact_render import RENDERER_VERSION, Rendered, render_redacted
+from reviewer.core.redaction import mark_reviewed_in
 from reviewer.core.redaction import undecided as undecided_of
 from reviewer.core.regions import Region, list_regions
 
@@ -76,16 +77,18 @@ class PublicExportReport:
     precision: str = "1km"
     images: list[dict[str, Any]] = field(default_factory=list)   # original -> published
     skipped: list[dict[str, str]] = field(default_factory=list)  # id, name, reason
+    failed: list[dict[str, str]] = field(default_factory=list)   # could not be rendered
     removed: list[str] = field(default_factory=list)
     cancelled: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.skipped and not self.cancelled
+        return not self.failed and not self.cancelled
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "precision": self.precision, "images": self.images,
-                "skipped": self.skipped, "removed": self.removed, "cancelled": self.cancelled}
+                "skipped": self.skipped, "failed": self.failed, "removed": self.removed,
+                "cancelled": self.cancelled}
 
 
 # -- choosing ------------------------------------------------------------------------------
@@ -262,7 +265,9 @@ def export_public(
                 made = _write(case, part, scratch, items, report, precision, actors,
                               progress, cancel)
             report.path = str(out)
-            _record(case, out, made, report, precision, actors)
+            # Publishing an undecided item as it is was a person's decision: recorded.
+            decided_now = sorted(open_ones) if undecided == "include" else []
+            _record(case, out, made, report, precision, actors, decided_now)
     except _Cancelled:
         report.cancelled = True
     return report
@@ -284,18 +289,18 @@ def _write(case: Case, part: Path, scratch: Path, items: list[Evidence],
             if cancel.is_set():
                 raise _Cancelled
             if isinstance(result, BaseException):
-                report.skipped.append(_skip(item, f"cannot be rendered: {result}"))
+                report.failed.append(_skip(item, f"cannot be rendered: {result}"))
                 continue
             name = f"images/image-{len(made) + 1:03d}.{'png' if result.format == 'PNG' else 'jpg'}"
             zf.write(result.data_path, name, zipfile.ZIP_STORED)
             made.append(result)
             published.append(_published(case, result, name, precision, incident_ids))
-            progress(Progress(done, len(items) + 1, item.original_name, len(report.skipped)))
+            progress(Progress(done, len(items) + 1, item.original_name, len(report.failed)))
         if cancel.is_set():
             raise _Cancelled
         if not made:
             raise ValidationError(str(part), "nothing could be published: "
-                                  + "; ".join(s["reason"] for s in report.skipped))
+                                  + "; ".join(f["reason"] for f in report.failed))
         incidents = [public_incident(get_incident(case, i), precision, actors)
                      for i in dict.fromkeys(incident_ids)]
         now = utc_now()
@@ -316,7 +321,7 @@ def _write(case: Case, part: Path, scratch: Path, items: list[Evidence],
                     + [{"path": name, "sha256": hashlib.sha256(data).hexdigest()}
                        for name, data in files.items()]}
         zf.writestr("manifest.json", _json(manifest), zipfile.ZIP_DEFLATED)
-        progress(Progress(len(items) + 1, len(items) + 1, "report", len(report.skipped)))
+        progress(Progress(len(items) + 1, len(items) + 1, "report", len(report.failed)))
     return made
 
 
@@ -342,11 +347,12 @@ def _published(case: Case, made: _Made, name: str, precision: str,
 # -- the private record --------------------------------------------------------------------
 
 def _record(case: Case, out: Path, made: list[_Made], report: PublicExportReport,
-            precision: str, actors: bool) -> None:
+            precision: str, actors: bool, decided_now: list[str]) -> None:
     """Each derivative as a derived item linked to its original, and one publish record."""
     parts: list[Path] = []
     try:
         with case.write() as tx:
+            mark_reviewed_in(tx, decided_now)
             for index, one in enumerate(made, 1):
                 name = f"image-{index:03d}.{'png' if one.format == 'PNG' else 'jpg'}"
                 derived_id = _store_derivative(case, tx, one, parts)
@@ -357,7 +363,8 @@ def _record(case: Case, out: Path, made: list[_Made], report: PublicExportReport
             tx.record("case.publish", None, {
                 "package": out.name, "package_sha256": media_store.sha256_file(out),
                 "precision": precision, "actors": actors, "images": report.images,
-                "skipped": report.skipped, "renderer": RENDERER_VERSION})
+                "skipped": report.skipped, "failed": report.failed,
+                "renderer": RENDERER_VERSION})
     finally:
         for part in parts:
             media_store.discard(part)

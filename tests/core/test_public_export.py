@@ -222,6 +222,9 @@ def test_items_with_no_redaction_decided_are_named_and_the_caller_chooses(case, 
     assert skipped.skipped[0]["id"] == c.id
     included = export_public(case, tmp_path / "q.zip", undecided="include")
     assert len(included.images) == 3
+    # The decision to publish c as it is, is recorded: it is decided from now on.
+    export_public(case, tmp_path / "r.zip")
+    assert verify_case(case).ok
 
 
 def test_an_item_that_no_longer_decodes_is_named_and_the_others_published(case, photo_factory,
@@ -234,7 +237,8 @@ def test_an_item_that_no_longer_decodes_is_named_and_the_others_published(case, 
     stored.write_bytes(b"\xff\xd8\xff\xe0 not a jpeg any more")
     report = export_public(case, tmp_path / "p.zip", item_ids=[good.id, bad.id])
     assert [i["original_id"] for i in report.images] == [good.id]
-    assert report.skipped[0]["id"] == bad.id and "cannot be rendered" in report.skipped[0]["reason"]
+    assert not report.ok
+    assert report.failed[0]["id"] == bad.id and "cannot be rendered" in report.failed[0]["reason"]
     with zipfile.ZipFile(tmp_path / "p.zip") as zf:
         assert [n for n in zf.namelist() if n.startswith("images/")] == ["images/image-001.jpg"]
 
