@@ -200,6 +200,8 @@ def _region_lines(region: dict[str, Any], width: int = 100) -> str:
                            width, initial_indent=" " * 18, subsequent_indent=" " * 27)]
     if region["confidence"] is not None:
         lines.append(f"{'':>27}confidence: {region['confidence']:g}")
+    if region.get("redact"):
+        lines.append(f"{'':>27}redacted in public exports ({region['redact_method']})")
     paragraphs = [escape_controls(line) for line in region["note"].splitlines() if line.strip()]
     for number, paragraph in enumerate(paragraphs):
         # Not broken inside a word: a URL in a note stays one piece to copy.

@@ -49,6 +49,7 @@ def test_tag_redact_and_public_export_at_1km(cli, street_case, tmp_path):
     sign = cli("tag", case, street, "--label", "vehicle", "--box", "380,60,300,61",
                "--redact").stdout
     assert "redacted (fill) in public exports" in sign
+    assert "redacted in public exports (fill)" in cli("show", case, street).stdout
     kept = cli("tag", case, street, "--label", "person", "--box", "1,1,5,5", "--no-redact",
                "--json").json()
     assert kept["redact"] is False
