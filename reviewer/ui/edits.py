@@ -123,6 +123,27 @@ class SetRedaction(EditCommand):
         return region_ops.set_redact_in(tx, self.region_ids, not self.redact)
 
 
+class SetRedactionMethod(EditCommand):
+    """Cover the regions (marked redact) by fill, blur or pixelation: one undo step."""
+
+    def __init__(self, session: CaseSession, regions: list[region_ops.Region],
+                 method: str) -> None:
+        changing = [region for region in regions if region.redact_method != method]
+        super().__init__(session, f"Redaction by {method}: {len(changing)} region(s)")
+        self.before = {region.id: (region.redact, region.redact_method) for region in changing}
+        self.method = method
+
+    def apply(self, tx: Transaction) -> Changes:
+        return region_ops.set_redact_in(tx, list(self.before), True, self.method)
+
+    def revert(self, tx: Transaction) -> Changes:
+        changes = Changes()
+        for region_id, (redact, method) in self.before.items():
+            changes |= region_ops.update_region_in(tx, region_id, redact=redact,
+                                                   redact_method=method)
+        return changes
+
+
 class RotateDisplay(EditCommand):
     """Turn an image's display (and its regions) by quarter turns; the original stays."""
 

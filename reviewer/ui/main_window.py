@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
                               "Shift+X")
         edit.addAction(redact)
         self.case_actions.append(redact)
+        method = self._action("Redaction &method of selected regions…", self._redaction_method)
+        edit.addAction(method)
+        self.case_actions.append(method)
         edit.addSeparator()
         labels = self._action("&Label vocabulary…", self.labels_dialog)
         edit.addAction(labels)
@@ -404,6 +407,14 @@ class MainWindow(QMainWindow):
             message = self.workspace.toggle_redaction()
             if message:
                 self.statusBar().showMessage(message, 8000)
+
+    def _redaction_method(self) -> None:
+        if self.workspace is not None:
+            from reviewer.ui.share.public_dialog import ask_redaction_method
+
+            method = ask_redaction_method(self)
+            if method:
+                self.statusBar().showMessage(self.workspace.set_redaction_method(method), 8000)
 
     def _publish(self) -> None:
         """File ▸ Export for publication: the selected items (none: every item)."""

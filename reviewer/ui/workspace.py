@@ -42,6 +42,7 @@ from reviewer.ui.edits import (
     RelabelRegions,
     RotateDisplay,
     SetRedaction,
+    SetRedactionMethod,
     region_values,
 )
 from reviewer.ui.evidence_model import EvidenceModel
@@ -398,6 +399,17 @@ class CaseWorkspace(QObject):
             return ""
         return (f"{len(regions)} region(s) marked for redaction: covered in public exports"
                 if redact else f"{len(regions)} region(s) no longer redacted")
+
+    def set_redaction_method(self, method: str) -> str:
+        """Cover the selected regions this way (marking them redact): one undo step."""
+        regions = [get_region(self.session.case, region_id)
+                   for region_id in self.regions.selected_ids()]
+        regions = [region for region in regions if region.shape != "point"]
+        if not regions:
+            return "Select regions first (Select tool, click; Shift+click for more)"
+        if not self.session.push(SetRedactionMethod(self.session, regions, method)):
+            return ""
+        return f"{len(regions)} region(s) redacted by {method} in public exports"
 
     def relabel_selected(self, label_id: str) -> None:
         regions = [get_region(self.session.case, region_id)

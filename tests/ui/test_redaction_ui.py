@@ -133,3 +133,36 @@ def test_export_for_publication_names_undecided_items_and_leaves_them_out(window
             "images/image-001.jpg"]
     # The derivative is an item of the case now, shown in the browser.
     qtbot.waitUntil(lambda: window.workspace.model.rowCount() == 4, timeout=5000)
+
+
+def test_the_method_menu_warns_and_sets_blur_in_one_undo_step(window, qtbot, small_case):
+    from PySide6.QtWidgets import QInputDialog
+
+    with open_case(small_case, actor="setup") as case:
+        evidence_id = list_evidence(case)[0].id
+        add_region(case, evidence_id, "debris", "rect", {"x": 100, "y": 100, "w": 150, "h": 150})
+    window.open_case(small_case)
+    viewer = _wait_image(qtbot, window)
+    window.set_tool("select")
+    qtbot.mouseClick(viewer.viewport(), Qt.MouseButton.LeftButton,
+                     pos=viewer.mapFromScene(170, 170))
+    assert len(viewer.selected_ids()) == 1
+    seen: list[str] = []
+
+    def choose_blur() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QInputDialog)
+        seen.append(dialog.labelText())
+        dialog.setTextValue("Blur (non-text areas only)")
+        dialog.accept()
+
+    QTimer.singleShot(0, choose_blur)
+    action = next(a for menu in window.menuBar().actions() if menu.menu()
+                  for a in menu.menu().actions() if a.text().startswith("Redaction &method"))
+    action.trigger()
+    assert seen and "can be reversed or read" in seen[0]
+    [region] = _regions(small_case)
+    assert region.redact and region.redact_method == "blur"
+    window.session.undo_stack.undo()
+    [region] = _regions(small_case)
+    assert not region.redact and region.redact_method == "fill"

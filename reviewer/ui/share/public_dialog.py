@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMessageBox,
@@ -34,6 +35,7 @@ from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.core.public_data import PRECISIONS
 from reviewer.core.public_export import PublicExportReport, choose_items, export_public
 from reviewer.core.redaction import undecided
+from reviewer.core.regions import SOFT_METHOD_WARNING
 from reviewer.ui.file_choice import choose_to_save, may_replace, with_suffix
 from reviewer.ui.workers import Job
 
@@ -141,6 +143,21 @@ class PublishDialog(QDialog):
             return
         self.replace = self.out_path().exists()
         super().accept()
+
+
+METHOD_TEXT = {"fill": "Opaque fill (hides for good)",
+               "blur": "Blur (non-text areas only)",
+               "pixelate": "Pixelate (non-text areas only)"}
+
+
+def ask_redaction_method(parent: QWidget) -> str | None:
+    """Fill, blur or pixelate, with the warning that the last two can be undone or read."""
+    text, ok = QInputDialog.getItem(
+        parent, "Redaction method", f"How to cover the selected regions.\nWarning: "
+        f"{SOFT_METHOD_WARNING}.", list(METHOD_TEXT.values()), 0, False)
+    if not ok:
+        return None
+    return next(key for key, value in METHOD_TEXT.items() if value == text)
 
 
 def ask_about_undecided(parent: QWidget, items: list[Evidence]) -> str | None:
