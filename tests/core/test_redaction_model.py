@@ -97,3 +97,27 @@ def test_a_redaction_box_partly_outside_the_image_is_clamped_to_it(case, items):
     plain = add_region(case, items[0].id, "vehicle", "point", {"x": 5, "y": 5})
     with pytest.raises(ValidationError, match="a point covers nothing"):
         update_region(case, plain.id, redact=True)
+
+
+def test_a_partial_package_carries_only_its_items_redaction_reviews(case, items, tmp_path):
+    import zipfile
+
+    from reviewer.core.export import export_case
+    from reviewer.core.incidents import add_incident, link_evidence, link_region
+    from reviewer.core.package_verify import verify_package
+
+    mark_reviewed(case, [items[0].id, items[1].id])
+    region = add_region(case, items[0].id, "vehicle", "rect", RECT, redact=True)
+    incident = add_incident(case, "Market")
+    link_evidence(case, incident.id, items[0].id)
+    link_region(case, incident.id, region.id)
+    out = tmp_path / "part.zip"
+    export_case(case, out, incidents=[incident.id])
+    with zipfile.ZipFile(out) as zf:
+        (tmp_path / "db.sqlite").write_bytes(zf.read("case.sqlite"))
+    raw = sqlite3.connect(tmp_path / "db.sqlite")
+    assert [r[0] for r in raw.execute("SELECT evidence_id FROM redaction_reviews")] == [
+        items[0].id]
+    assert raw.execute("SELECT redact FROM regions WHERE id = ?", (region.id,)).fetchone() == (1,)
+    raw.close()
+    assert verify_package(out).ok, verify_package(out).problems
