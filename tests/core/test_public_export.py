@@ -4,6 +4,7 @@ positions rounded, undecided items named, and the private case told what was pub
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -289,3 +290,33 @@ def test_cancel_leaves_no_package_and_records_nothing(case, photo_factory, tmp_p
     assert case.conn.execute("SELECT count(*) FROM evidence WHERE kind = 'derived'"
                              ).fetchone()[0] == 0
     assert not case.conn.execute("SELECT 1 FROM audit WHERE action = 'case.publish'").fetchone()
+
+
+def test_a_video_is_published_as_the_frames_taken_from_it(case, tmp_path):
+    from mp4_support import make_clip
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=50, fps=25)
+    import_paths(case, [clip], frames_every=1.0)
+    video = next(i for i in list_evidence(case) if i.kind == "video")
+    frames = [i for i in list_evidence(case) if i.kind == "frame"]
+    assert frames
+    for frame in frames:
+        add_region(case, frame.id, "vehicle", "rect", {"x": 0, "y": 0, "w": 40, "h": 40},
+                   redact=True)
+    report = export_public(case, tmp_path / "p.zip", item_ids=[video.id])
+    assert sorted(i["original_id"] for i in report.images) == sorted(f.id for f in frames)
+    with zipfile.ZipFile(tmp_path / "p.zip") as zf:
+        first = Image.open(io.BytesIO(zf.read("images/image-001.jpg")))
+        assert np.asarray(first.convert("L"))[2:38, 2:38].max() <= 12
+
+
+def test_a_video_with_no_frames_is_named_not_published(case, tmp_path, photo_factory):
+    from mp4_support import make_clip
+
+    import_paths(case, [make_clip(tmp_path / "clip.mp4"), photo_factory()])
+    video = next(i for i in list_evidence(case) if i.kind == "video")
+    photo = next(i for i in list_evidence(case) if i.kind == "photo")
+    mark_reviewed(case, [photo.id])
+    report = export_public(case, tmp_path / "p.zip", item_ids=[video.id, photo.id])
+    assert [i["original_id"] for i in report.images] == [photo.id]
+    assert report.skipped[0]["id"] == video.id and "frames" in report.skipped[0]["reason"]
