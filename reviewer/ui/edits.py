@@ -11,6 +11,7 @@ from typing import Any
 from reviewer.core import conflicts as conflict_ops
 from reviewer.core import incidents as incident_ops
 from reviewer.core import labels as label_ops
+from reviewer.core import redaction as redaction_ops
 from reviewer.core import regions as region_ops
 from reviewer.core import rotation as rotation_ops
 from reviewer.core.case import Transaction
@@ -142,6 +143,26 @@ class SetRedactionMethod(EditCommand):
             changes |= region_ops.update_region_in(tx, region_id, redact=redact,
                                                    redact_method=method)
         return changes
+
+
+class MarkReviewed(EditCommand):
+    """Record that items were looked at for redaction and need nothing (more) covered."""
+
+    def __init__(self, session: CaseSession, evidence_ids: list[str]) -> None:
+        super().__init__(session, f"Reviewed for redaction: {len(evidence_ids)} item(s)")
+        self.evidence_ids = evidence_ids
+        self.marked: list[str] = []
+
+    def apply(self, tx: Transaction) -> Changes:
+        changes = redaction_ops.mark_reviewed_in(tx, self.evidence_ids)
+        self.marked = [str(key) for key in changes.ids("redaction_review")]
+        return changes
+
+    def unchanged(self) -> str:
+        return "Already reviewed for redaction: nothing to record"
+
+    def revert(self, tx: Transaction) -> Changes:
+        return redaction_ops.unmark_reviewed_in(tx, self.marked)
 
 
 class RotateDisplay(EditCommand):

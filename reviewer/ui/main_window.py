@@ -150,6 +150,11 @@ class MainWindow(QMainWindow):
                               "Shift+X")
         edit.addAction(redact)
         self.case_actions.append(redact)
+        reviewed = self._action("Mark selected items re&viewed: nothing to redact",
+                                lambda: self._status(self.workspace.mark_reviewed()
+                                                     if self.workspace else ""))
+        edit.addAction(reviewed)
+        self.case_actions.append(reviewed)
         method = self._action("Redaction &method of selected regions…", self._redaction_method)
         edit.addAction(method)
         self.case_actions.append(method)
@@ -407,6 +412,10 @@ class MainWindow(QMainWindow):
             message = self.workspace.toggle_redaction()
             if message:
                 self.statusBar().showMessage(message, 8000)
+
+    def _status(self, message: str) -> None:
+        if message:
+            self.statusBar().showMessage(message, 8000)
 
     def _redaction_method(self) -> None:
         if self.workspace is not None:

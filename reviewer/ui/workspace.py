@@ -39,6 +39,7 @@ from reviewer.ui.edits import (
     AddRegion,
     DeleteRegions,
     EditRegion,
+    MarkReviewed,
     RelabelRegions,
     RotateDisplay,
     SetRedaction,
@@ -410,6 +411,14 @@ class CaseWorkspace(QObject):
         if not self.session.push(SetRedactionMethod(self.session, regions, method)):
             return ""
         return f"{len(regions)} region(s) redacted by {method} in public exports"
+
+    def mark_reviewed(self) -> str:
+        """The selected items need nothing (more) covered: one undo step."""
+        ids = self.browser.selected_ids()
+        if not ids or not self.session.push(MarkReviewed(self.session, ids)):
+            return ""
+        return (f"{len(ids)} item(s) marked reviewed for redaction: a public export takes"
+                " them without asking")
 
     def relabel_selected(self, label_id: str) -> None:
         regions = [get_region(self.session.case, region_id)

@@ -166,3 +166,20 @@ def test_the_method_menu_warns_and_sets_blur_in_one_undo_step(window, qtbot, sma
     window.session.undo_stack.undo()
     [region] = _regions(small_case)
     assert not region.redact and region.redact_method == "fill"
+
+
+def test_marking_selected_items_reviewed_makes_them_decided_and_undo_takes_it_back(
+        window, qtbot, small_case):
+    from reviewer.core.redaction import undecided
+
+    window.open_case(small_case)
+    _wait_image(qtbot, window)
+    chosen = window.workspace.browser.selected_ids()
+    assert len(chosen) == 1
+    action = next(a for menu in window.menuBar().actions() if menu.menu()
+                  for a in menu.menu().actions() if a.text().startswith("Mark selected items re"))
+    action.trigger()
+    assert undecided(window.session.case, chosen) == []
+    assert "marked reviewed for redaction" in window.statusBar().currentMessage()
+    window.session.undo_stack.undo()
+    assert undecided(window.session.case, chosen) == chosen
