@@ -32,6 +32,7 @@ from reviewer.core.case import create_case
 from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
+from reviewer.ui import redaction_actions
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.help import (
@@ -121,7 +122,7 @@ class MainWindow(QMainWindow):
                 self._selected_incidents()), "Ctrl+Shift+E"),
             self._action("Export a&nnotations…", lambda: self.share.annotations_dialog(
                 self._selected_incidents())),
-            self._action("Export for p&ublication…", self._publish),
+            redaction_actions.publish_action(self),
             self._action("&Merge package…", self.share.merge_dialog),
             self._action("&Verify case", self.share.verify_case),
         ]
@@ -146,18 +147,9 @@ class MainWindow(QMainWindow):
                               QKeySequence.StandardKey.Delete)
         edit.addAction(delete)
         self.case_actions.append(delete)
-        redact = self._action("Re&dact selected regions (or unredact)", self._toggle_redaction,
-                              "Shift+X")
-        edit.addAction(redact)
-        self.case_actions.append(redact)
-        reviewed = self._action("Mark selected items re&viewed: nothing to redact",
-                                lambda: self._status(self.workspace.mark_reviewed()
-                                                     if self.workspace else ""))
-        edit.addAction(reviewed)
-        self.case_actions.append(reviewed)
-        method = self._action("Redaction &method of selected regions…", self._redaction_method)
-        edit.addAction(method)
-        self.case_actions.append(method)
+        redacting = redaction_actions.edit_actions(self)
+        edit.addActions(redacting)
+        self.case_actions.extend(redacting)
         edit.addSeparator()
         labels = self._action("&Label vocabulary…", self.labels_dialog)
         edit.addAction(labels)
@@ -406,32 +398,6 @@ class MainWindow(QMainWindow):
             self.workspace.viewer.set_tool(tool)
         for action in self.tool_group.actions():
             action.setChecked(action.data() == tool)
-
-    def _toggle_redaction(self) -> None:
-        if self.workspace is not None:
-            message = self.workspace.toggle_redaction()
-            if message:
-                self.statusBar().showMessage(message, 8000)
-
-    def _status(self, message: str) -> None:
-        if message:
-            self.statusBar().showMessage(message, 8000)
-
-    def _redaction_method(self) -> None:
-        if self.workspace is not None:
-            from reviewer.ui.share.public_dialog import ask_redaction_method
-
-            method = ask_redaction_method(self)
-            if method:
-                self.statusBar().showMessage(self.workspace.set_redaction_method(method), 8000)
-
-    def _publish(self) -> None:
-        """File ▸ Export for publication: the selected items (none: every item)."""
-        if self.workspace is not None:
-            from reviewer.ui.share.public_dialog import publish
-
-            publish(self, self.share, self.workspace.session,
-                    self.workspace.browser.selected_ids())
 
     def _label_key(self, key: str) -> None:
         if self.workspace is None:
