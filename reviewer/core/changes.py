@@ -30,6 +30,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "best_source": ("best_sources", ("evidence_id",)),
     "verification": ("verifications", ("id",)),
     "vocabulary": ("vocabulary", ("id",)),
+    "redaction_review": ("redaction_reviews", ("evidence_id",)),
 }
 
 Key = str | tuple[str, ...]

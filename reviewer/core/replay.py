@@ -41,6 +41,7 @@ TRACKED: dict[str, tuple[str, ...]] = {
     "verifications": ("id",),
     "vocabulary": ("id",),
     "credentials": ("evidence_id", "standard"),
+    "redaction_reviews": ("evidence_id",),
 }
 _TABLE_OF_KIND = {kind: table for kind, (table, _) in KINDS.items()}
 SNAPSHOT_ACTION = "case.snapshot"

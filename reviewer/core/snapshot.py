@@ -118,6 +118,7 @@ def prune(conn: sqlite3.Connection, incidents: Sequence[str]) -> dict[str, int]:
         "DELETE FROM picture_hashes WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
         "DELETE FROM best_sources WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
         "DELETE FROM verifications WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
+        "DELETE FROM redaction_reviews WHERE evidence_id NOT IN (SELECT id FROM keep_evidence)",
         "DELETE FROM evidence WHERE id NOT IN (SELECT id FROM keep_evidence)",
     ]
     conn.execute("BEGIN")

@@ -47,8 +47,8 @@ class LabelsDialog(QDialog):
         self.list = QListWidget()
         buttons = QVBoxLayout()
         actions = (("Add…", self.add), ("Rename…", self.rename), ("Colour…", self.recolour),
-                   ("Shortcut…", self.set_shortcut), ("Merge into…", self.merge),
-                   ("Graphic on/off", self.toggle_graphic))
+                   ("Shortcut…", self.set_shortcut), ("Redact by default", self.toggle_redact),
+                   ("Graphic on/off", self.toggle_graphic), ("Merge into…", self.merge))
         for text, slot in actions:
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -69,8 +69,9 @@ class LabelsDialog(QDialog):
         graphic = graphic_label_ids(self.session.case)
         for label in list_labels(self.session.case):
             key = f"[{label.shortcut}] " if label.shortcut else ""
-            # Shown after the name, so rename's "text after the key" stays the name.
-            item = QListWidgetItem(swatch(label.colour), f"{key}{label.name}")
+            # Marks after the name, so rename's "text after the key" stays the name.
+            redact = " · redact" if label.redact_default else ""
+            item = QListWidgetItem(swatch(label.colour), f"{key}{label.name}{redact}")
             if label.id in graphic:
                 item.setText(f"{item.text()}{GRAPHIC_MARK}")
                 item.setData(Qt.ItemDataRole.UserRole + 1, True)
@@ -103,7 +104,7 @@ class LabelsDialog(QDialog):
             return
         name, ok = QInputDialog.getText(self, "Rename label", "New name:",
                                         text=self.list.currentItem().text().split("] ")[-1]
-                                        .removesuffix(GRAPHIC_MARK))
+                                        .removesuffix(GRAPHIC_MARK).removesuffix(" · redact"))
         if ok and name.strip():
             self._apply(EditLabel(self.session, label_id, "Rename label", name=name.strip()))
 
@@ -132,6 +133,17 @@ class LabelsDialog(QDialog):
         if item is not None:
             self._apply(SetLabelGraphic(self.session, self._current_id(),
                                         not item.data(Qt.ItemDataRole.UserRole + 1)))
+
+    def toggle_redact(self) -> None:
+        """New regions with this label are covered in public exports (or no longer)."""
+        label_id = self._current_id()
+        if not label_id:
+            return
+        now = next(lb for lb in list_labels(self.session.case) if lb.id == label_id)
+        self._apply(EditLabel(self.session, label_id,
+                              "Label: no redaction by default" if now.redact_default
+                              else "Label: redact by default",
+                              redact_default=not now.redact_default))
 
     def merge(self) -> None:
         source = self._current_id()

@@ -11,6 +11,7 @@ from typing import Any
 from reviewer.core import conflicts as conflict_ops
 from reviewer.core import incidents as incident_ops
 from reviewer.core import labels as label_ops
+from reviewer.core import redaction as redaction_ops
 from reviewer.core import regions as region_ops
 from reviewer.core import rotation as rotation_ops
 from reviewer.core.case import Transaction
@@ -21,13 +22,15 @@ from reviewer.ui.session import CaseSession, EditCommand
 
 class AddRegion(EditCommand):
     def __init__(self, session: CaseSession, evidence_id: str, label_id: str, shape: str,
-                 geometry: dict[str, Any], incident_id: str | None = None) -> None:
+                 geometry: dict[str, Any], incident_id: str | None = None,
+                 redact: bool | None = None) -> None:
         # What undo says: "Undo Tag gas cylinder (box)", in the user's words.
         label = label_ops.find_label(session.case, label_id).name
         super().__init__(session, f"Tag {label} ({shape_noun(shape)})")
         self.evidence_id = evidence_id
         self.args = (label_id, shape, geometry)
         self.incident_id = incident_id
+        self.redact = redact        # None: as the label says
         self.region: region_ops.Region | None = None
 
     def apply(self, tx: Transaction) -> Changes:
@@ -35,7 +38,7 @@ class AddRegion(EditCommand):
             return region_ops.restore_region_in(
                 tx, self.region, [self.incident_id] if self.incident_id else [])
         changes = region_ops.add_region_in(tx, self.evidence_id, *self.args,
-                                           incident_id=self.incident_id)
+                                           incident_id=self.incident_id, redact=self.redact)
         self.region = region_ops.get_region(tx, str(changes.ids("region")[0]))
         return changes
 
@@ -99,6 +102,67 @@ class RelabelRegions(EditCommand):
         for region_id, label_id in self.before.items():
             changes |= region_ops.update_region_in(tx, region_id, label=label_id)
         return changes
+
+
+class SetRedaction(EditCommand):
+    """Mark (or unmark) regions for redaction: one undo step however many there are."""
+
+    def __init__(self, session: CaseSession, regions: list[region_ops.Region],
+                 redact: bool) -> None:
+        # A point marks a spot and covers nothing: left out of a redaction.
+        changing = [region for region in regions if region.redact != redact
+                    and not (redact and region.shape == "point")]
+        super().__init__(session, f"{'Redact' if redact else 'Unredact'}"
+                                  f" {len(changing)} region(s)")
+        self.region_ids = [region.id for region in changing]
+        self.redact = redact
+
+    def apply(self, tx: Transaction) -> Changes:
+        return region_ops.set_redact_in(tx, self.region_ids, self.redact)
+
+    def revert(self, tx: Transaction) -> Changes:
+        return region_ops.set_redact_in(tx, self.region_ids, not self.redact)
+
+
+class SetRedactionMethod(EditCommand):
+    """Cover the regions (marked redact) by fill, blur or pixelation: one undo step."""
+
+    def __init__(self, session: CaseSession, regions: list[region_ops.Region],
+                 method: str) -> None:
+        changing = [region for region in regions if region.redact_method != method]
+        super().__init__(session, f"Redaction by {method}: {len(changing)} region(s)")
+        self.before = {region.id: (region.redact, region.redact_method) for region in changing}
+        self.method = method
+
+    def apply(self, tx: Transaction) -> Changes:
+        return region_ops.set_redact_in(tx, list(self.before), True, self.method)
+
+    def revert(self, tx: Transaction) -> Changes:
+        changes = Changes()
+        for region_id, (redact, method) in self.before.items():
+            changes |= region_ops.update_region_in(tx, region_id, redact=redact,
+                                                   redact_method=method)
+        return changes
+
+
+class MarkReviewed(EditCommand):
+    """Record that items were looked at for redaction and need nothing (more) covered."""
+
+    def __init__(self, session: CaseSession, evidence_ids: list[str]) -> None:
+        super().__init__(session, f"Reviewed for redaction: {len(evidence_ids)} item(s)")
+        self.evidence_ids = evidence_ids
+        self.marked: list[str] = []
+
+    def apply(self, tx: Transaction) -> Changes:
+        changes = redaction_ops.mark_reviewed_in(tx, self.evidence_ids)
+        self.marked = [str(key) for key in changes.ids("redaction_review")]
+        return changes
+
+    def unchanged(self) -> str:
+        return "Already reviewed for redaction: nothing to record"
+
+    def revert(self, tx: Transaction) -> Changes:
+        return redaction_ops.unmark_reviewed_in(tx, self.marked)
 
 
 class RotateDisplay(EditCommand):

@@ -32,6 +32,7 @@ from reviewer.core.case import create_case
 from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
+from reviewer.ui import redaction_actions
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.help import (
@@ -55,7 +56,7 @@ from reviewer.ui.window_fit import media_file_filter, resize_to_fit
 from reviewer.ui.workspace import CaseWorkspace
 
 TOOLS = (("select", "Select", "V"), ("rect", "Rectangle", "R"), ("polygon", "Polygon", "P"),
-         ("point", "Point", "T"))
+         ("point", "Point", "T"), ("redact", "Redact box", "X"))
 
 
 class WelcomePage(QWidget):
@@ -125,6 +126,7 @@ class MainWindow(QMainWindow):
                 self._selected_incidents()), "Ctrl+Shift+E"),
             self._action("Export a&nnotations…", lambda: self.share.annotations_dialog(
                 self._selected_incidents())),
+            redaction_actions.publish_action(self),
             self._action("&Merge package…", self.share.merge_dialog),
             self._action("&Verify case", self.share.verify_case),
             self._action("Save a si&gned copy for sharing…", lambda: self.share.signed_copy_dialog(
@@ -152,6 +154,9 @@ class MainWindow(QMainWindow):
                               QKeySequence.StandardKey.Delete)
         edit.addAction(delete)
         self.case_actions.append(delete)
+        redacting = redaction_actions.edit_actions(self)
+        edit.addActions(redacting)
+        self.case_actions.extend(redacting)
         edit.addSeparator()
         labels = self._action("&Label vocabulary…", self.labels_dialog)
         edit.addAction(labels)

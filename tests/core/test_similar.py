@@ -15,6 +15,7 @@ from reviewer.core.case import create_case, open_case
 from reviewer.core.export import export_case
 from reviewer.core.frames import extract_frames
 from reviewer.core.importer import import_paths
+from reviewer.core.labels import list_labels, update_label
 from reviewer.core.merge import merge_package
 from reviewer.core.schema import versions_after
 from reviewer.core.verify import verify_case
@@ -122,6 +123,10 @@ def test_an_older_case_is_migrated_and_hashed_by_rebuild(tmp_path, corpus):
     folder = tmp_path / "old.case"
     case = create_case(folder, actor="tester")
     import_paths(case, [corpus / ORIGINAL, corpus / UNRELATED])
+    # Version 7 had no redaction: no label redacted by default (as the history says).
+    for label in list_labels(case):
+        if label.redact_default:
+            update_label(case, label.id, redact_default=False)
     case.close()
     # The case as version 7 left it: no hash tables (nor the later credentials table).
     conn = sqlite3.connect(folder / "case.sqlite")
@@ -137,6 +142,11 @@ def test_an_older_case_is_migrated_and_hashed_by_rebuild(tmp_path, corpus):
             "verification"))
         + " ALTER TABLE labels DROP COLUMN graphic; ALTER TABLE incidents DROP COLUMN"
           " violation; ALTER TABLE incidents DROP COLUMN munitions;")
+    # Nor what schema 9 added (redaction).
+    conn.executescript(
+        "DROP TABLE redaction_reviews; ALTER TABLE regions DROP COLUMN redact;"
+        " ALTER TABLE regions DROP COLUMN redact_method;"
+        " ALTER TABLE labels DROP COLUMN redact_default;")
     conn.close()
     assert versions_after(7)[0] == 8
     case = open_case(folder)
