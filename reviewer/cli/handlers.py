@@ -12,6 +12,7 @@ from reviewer.cli import (
     commands_annotations,
     commands_compare,
     commands_conflicts,
+    commands_faces,
     commands_keys,
     commands_share,
     commands_similar,
@@ -32,4 +33,5 @@ def _joined(*tables: dict[str, Handler]) -> dict[str, Handler]:
 
 HANDLERS = _joined(commands.HANDLERS, commands_share.HANDLERS, commands_compare.HANDLERS,
                    commands_conflicts.HANDLERS, commands_keys.HANDLERS,
-                   commands_annotations.HANDLERS, commands_similar.HANDLERS)
+                   commands_annotations.HANDLERS, commands_similar.HANDLERS,
+                   commands_faces.HANDLERS)

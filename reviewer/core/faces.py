@@ -16,6 +16,7 @@ a 12-MP photo well under a second, at the cost of faces smaller than about
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections.abc import Iterable
@@ -37,6 +38,7 @@ from reviewer.core.imaging import (
     open_image,
     orient,
     to_displayable,
+    tolerating_truncation,
     turn,
 )
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
@@ -173,10 +175,17 @@ def _nms(boxes: np.ndarray, scores: np.ndarray, iou: float) -> list[int]:
     return keep
 
 
-def decode_for_detection(path: Path, rotation: int = 0, side: int = DETECT_SIDE
-                         ) -> np.ndarray:
+def decode_for_detection(path: Path, rotation: int = 0, side: int = DETECT_SIDE, *,
+                         damaged: bool = False) -> np.ndarray:
     """The picture upright (orientation, then the display rotation), RGB, its long side
-    at most `side`: decoded at reduced scale where the format allows (JPEG)."""
+    at most `side`: decoded at reduced scale where the format allows (JPEG). With
+    `damaged` (an item kept flagged so), the pixels of a cut-short file that decode: they
+    are what would be published, so their faces are looked for too."""
+    with tolerating_truncation() if damaged else contextlib.nullcontext():
+        return _decode_for_detection(path, rotation, side)
+
+
+def _decode_for_detection(path: Path, rotation: int, side: int) -> np.ndarray:
     try:
         image = open_image(path)
     except FileNotFoundError as error:
@@ -216,13 +225,31 @@ def suggest_for_item(case: Case, item: Evidence, threshold: float = DEFAULT_THRE
         raise ReviewerError(item.original_name, "a video: keep frames of it as items and"
                             " suggest faces on the frames (reviewer import CASE VIDEO"
                             " --frames-every SECONDS, or K in the app)")
-    pixels = decode_for_detection(media_path(case, item), item.display_rotation)
+    try:
+        pixels = decode_for_detection(media_path(case, item), item.display_rotation,
+                                      damaged=bool(item.damaged))
+    except MediaError as error:
+        if item.damaged:
+            raise ReviewerError(item.original_name, "kept damaged and no pixels of it"
+                                f" decode ({item.damage_reason or error.reason})") from error
+        raise
     height, width = pixels.shape[:2]
     fx = (item.width or width) / width
     fy = (item.height or height) / height
-    found = [FaceSuggestion(item.id, x * fx, y * fy, w * fx, h * fy, score)
+    found = [FaceSuggestion(item.id, *_inside(x * fx, y * fy, w * fx, h * fy,
+                                              item.width or width, item.height or height),
+                            round(score, 4))
              for x, y, w, h, score in detect_faces(pixels, threshold)]
     return sorted(found, key=lambda s: -s.score)
+
+
+def _inside(x: float, y: float, w: float, h: float, width: int, height: int
+            ) -> tuple[float, float, float, float]:
+    """A box rounded to 0.1 px and kept within the image, as a region must be."""
+    x0 = min(max(0.0, round(x, 1)), width - 1.0)
+    y0 = min(max(0.0, round(y, 1)), height - 1.0)
+    x1, y1 = min(float(width), round(x + w, 1)), min(float(height), round(y + h, 1))
+    return (x0, y0, max(x1 - x0, 1.0), max(y1 - y0, 1.0))
 
 
 def suggest_faces(case: Case, evidence_ids: Iterable[str], *,
