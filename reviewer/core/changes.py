@@ -28,6 +28,7 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "comparison": ("comparisons", ("id",)),
     "merge_conflict": ("merge_conflicts", ("id",)),
     "best_source": ("best_sources", ("evidence_id",)),
+    "redaction_review": ("redaction_reviews", ("evidence_id",)),
 }
 
 Key = str | tuple[str, ...]

@@ -6,7 +6,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from reviewer.core.changes import NO_CHANGES, Changes, added, record_changes, removed, updated
@@ -34,6 +34,8 @@ class Label:
     colour: str
     shortcut: str | None
     description: str
+    # New regions with this label are marked redact unless told otherwise ("person").
+    redact_default: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -44,29 +46,35 @@ def default_label_id(name: str) -> str:
 
 
 def add_default_labels(tx: Transaction) -> None:
+    # A case made at an older schema (as tests make them) has no redact_default column.
+    redacting = any(row[1] == "redact_default"
+                    for row in tx.conn.execute("PRAGMA table_info(labels)"))
     for item in load_json("labels.json")["labels"]:
         _insert(tx, Label(default_label_id(item["name"]), item["name"], item["colour"],
-                          item["shortcut"], item["description"]))
+                          item["shortcut"], item["description"],
+                          redacting and bool(item.get("redact_default", False))))
 
 
 def _insert(tx: Transaction, label: Label, *, created_at: str | None = None,
             created_by: str | None = None) -> Changes:
-    tx.conn.execute(
-        "INSERT INTO labels (id, name, colour, shortcut, description, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (label.id, label.name, label.colour, label.shortcut, label.description,
-         created_at or tx.at, created_by or tx.actor),
-    )
+    row = {"id": label.id, "name": label.name, "colour": label.colour,
+           "shortcut": label.shortcut, "description": label.description,
+           "created_at": created_at or tx.at, "created_by": created_by or tx.actor}
+    if label.redact_default:   # written only when set: older schemas lack the column
+        row["redact_default"] = 1
+    tx.conn.execute(f"INSERT INTO labels ({', '.join(row)})"
+                    f" VALUES ({', '.join('?' * len(row))})", list(row.values()))
     changes = added(tx.conn, "label", label.id)
     record_changes(tx, "label.add", changes, label.id, label.to_dict())
     return changes
 
 
 def _labels(cursor: sqlite3.Cursor) -> list[Label]:
-    return as_records(Label, cursor)
+    return [replace(label, redact_default=bool(label.redact_default))
+            for label in as_records(Label, cursor)]
 
 
-_COLUMNS = "id, name, colour, shortcut, description"
+_COLUMNS = "id, name, colour, shortcut, description, redact_default"
 
 
 def list_labels(case: Case | Transaction) -> list[Label]:
@@ -107,16 +115,17 @@ def _check(name: str, colour: str | None) -> None:
 
 def add_label(
     case: Case, name: str, colour: str | None = None, shortcut: str | None = None,
-    description: str = "",
+    description: str = "", *, redact_default: bool = False,
 ) -> Label:
     with case.write() as tx:
-        changes = add_label_in(tx, name, colour, shortcut, description)
+        changes = add_label_in(tx, name, colour, shortcut, description,
+                               redact_default=redact_default)
     return find_label(case, str(changes.ids("label", "added")[0]))
 
 
 def add_label_in(
     tx: Transaction, name: str, colour: str | None = None, shortcut: str | None = None,
-    description: str = "",
+    description: str = "", *, redact_default: bool = False,
 ) -> Changes:
     _check(name, colour)
     check_shortcut(shortcut)
@@ -126,7 +135,8 @@ def add_label_in(
     if colour is None:
         count = tx.conn.execute("SELECT count(*) FROM labels").fetchone()[0]
         colour = _SPARE_COLOURS[count % len(_SPARE_COLOURS)]
-    label = Label(str(uuid.uuid4()), name.strip(), colour, shortcut, description)
+    label = Label(str(uuid.uuid4()), name.strip(), colour, shortcut, description,
+                  bool(redact_default))
     changes = NO_CHANGES
     if shortcut is not None:
         changes |= _release_shortcut(tx, shortcut)
@@ -150,21 +160,24 @@ def _release_shortcut(tx: Transaction, shortcut: str) -> Changes:
 def update_label(
     case: Case, label_id: str, *, name: str | None = None, colour: str | None = None,
     shortcut: str | None = None, description: str | None = None,
+    redact_default: bool | None = None,
 ) -> Label:
     with case.write() as tx:
         update_label_in(tx, label_id, name=name, colour=colour, shortcut=shortcut,
-                        description=description)
+                        description=description, redact_default=redact_default)
     return find_label(case, label_id)
 
 
 def update_label_in(
     tx: Transaction, label_id: str, *, name: str | None = None, colour: str | None = None,
     shortcut: str | None = None, description: str | None = None,
+    redact_default: bool | None = None,
 ) -> Changes:
     old = find_label(tx, label_id)
     new = Label(old.id, (name or old.name).strip(), colour or old.colour,
                 shortcut if shortcut is not None else old.shortcut,
-                description if description is not None else old.description)
+                description if description is not None else old.description,
+                old.redact_default if redact_default is None else bool(redact_default))
     if shortcut is not None:
         check_shortcut(shortcut)   # a key kept from an older version stays as it is
     return put_label_in(tx, new)
@@ -182,8 +195,10 @@ def put_label_in(tx: Transaction, new: Label) -> Changes:
     if new.shortcut and new.shortcut != old.shortcut:
         changes |= _release_shortcut(tx, new.shortcut)
     tx.conn.execute(
-        "UPDATE labels SET name = ?, colour = ?, shortcut = ?, description = ? WHERE id = ?",
-        (new.name, new.colour, new.shortcut, new.description, old.id),
+        "UPDATE labels SET name = ?, colour = ?, shortcut = ?, description = ?,"
+        " redact_default = ? WHERE id = ?",
+        (new.name, new.colour, new.shortcut, new.description, int(new.redact_default),
+         old.id),
     )
     changed = {k: [v, getattr(new, k)] for k, v in old.to_dict().items()
                if getattr(new, k) != v}
@@ -233,7 +248,8 @@ def merge_labels_in(tx: Transaction, source_id: str, target_id: str) -> Changes:
 def restore_label_in(tx: Transaction, row: Mapping[str, Any]) -> Changes:
     """Put back a label as it was stored (same id and creation): undo of a delete or a
     merge, redo of an add. Its shortcut, if another label took it meanwhile, comes back."""
-    label = Label(row["id"], row["name"], row["colour"], row["shortcut"], row["description"])
+    label = Label(row["id"], row["name"], row["colour"], row["shortcut"], row["description"],
+                  bool(row.get("redact_default", 0)))
     changes = NO_CHANGES
     if label.shortcut:
         changes |= _release_shortcut(tx, label.shortcut)

@@ -32,6 +32,9 @@ class Region:
     created_by: str
     updated_at: str
     updated_by: str
+    # Covered in every public derivative of the image, and how (REDACT_METHODS).
+    redact: bool = False
+    redact_method: str = "fill"
 
     @property
     def shape_value(self) -> Shape:
@@ -48,14 +51,15 @@ class Region:
 
 _SELECT = (
     "SELECT r.id, r.evidence_id, r.label_id, l.name AS label, r.shape, r.geometry,"
-    " r.confidence, r.note, r.created_at, r.created_by, r.updated_at, r.updated_by"
-    " FROM regions r JOIN labels l ON l.id = r.label_id"
+    " r.confidence, r.note, r.created_at, r.created_by, r.updated_at, r.updated_by,"
+    " r.redact, r.redact_method FROM regions r JOIN labels l ON l.id = r.label_id"
 )
 
 
 def _regions(cursor: sqlite3.Cursor) -> list[Region]:
     # Geometry is stored as JSON text; a Region holds it parsed.
-    return [replace(region, geometry=json.loads(region.geometry))  # type: ignore[arg-type]
+    return [replace(region, geometry=json.loads(region.geometry),  # type: ignore[arg-type]
+                    redact=bool(region.redact))
             for region in as_records(Region, cursor)]
 
 
@@ -79,6 +83,18 @@ def list_regions(case: Case | Transaction, evidence_id: str | None = None) -> li
                                       (evidence_id,)))
 
 
+# An opaque fill hides for good. Blur and pixelation can be reversed or read (text above
+# all): offered as options for non-text areas, with this warning wherever they are picked.
+REDACT_METHODS = ("fill", "blur", "pixelate")
+SOFT_METHOD_WARNING = ("blur and pixelation can be reversed or read (text, faces, plates):"
+                       " use them only for non-text areas; an opaque fill hides for good")
+
+
+def check_redact_method(method: str) -> None:
+    if method not in REDACT_METHODS:
+        raise ValidationError(method, "a redaction method is one of " + ", ".join(REDACT_METHODS))
+
+
 def _check_confidence(confidence: float | None) -> None:
     if confidence is not None and not 0 <= confidence <= 1:
         raise ValidationError(str(confidence), "confidence is a number from 0 to 1")
@@ -87,24 +103,26 @@ def _check_confidence(confidence: float | None) -> None:
 def add_region(
     case: Case, evidence_id: str, label: str, shape: str, geometry: dict[str, Any], *,
     confidence: float | None = None, note: str = "", incident_id: str | None = None,
-    region_id: str | None = None,
+    region_id: str | None = None, redact: bool | None = None, redact_method: str = "fill",
 ) -> Region:
     """Tag a region (see add_region_in); returns it."""
     with case.write() as tx:
         changes = add_region_in(tx, evidence_id, label, shape, geometry,
                                 confidence=confidence, note=note, incident_id=incident_id,
-                                region_id=region_id)
+                                region_id=region_id, redact=redact,
+                                redact_method=redact_method)
     return get_region(case, str(changes.ids("region")[0]))
 
 
 def add_region_in(
     tx: Transaction, evidence_id: str, label: str, shape: str, geometry: dict[str, Any], *,
     confidence: float | None = None, note: str = "", incident_id: str | None = None,
-    region_id: str | None = None,
+    region_id: str | None = None, redact: bool | None = None, redact_method: str = "fill",
 ) -> Changes:
     """Tag a region; `region_id` lets undo/redo put back the very same region.
 
     Regions are drawn on images (photos, frames, derived images), never on a video.
+    `redact` None takes the label's "redact by default" flag.
     """
     evidence = get_evidence(tx, evidence_id)
     if evidence.kind == "video":
@@ -115,24 +133,37 @@ def add_region_in(
     figure = validated(shape, geometry, evidence.width, evidence.height)
     clean = figure.to_json()
     _check_confidence(confidence)
+    check_redact_method(redact_method)
+    covered = the_label.redact_default if redact is None else bool(redact)
     x, y, w, h = figure.bounds()
     region_id = region_id or new_id()
-    tx.conn.execute(
-        "INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h,"
-        " confidence, note, created_at, created_by, updated_at, updated_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (region_id, evidence.id, the_label.id, shape, json.dumps(clean), x, y, w, h,
-         confidence, note, tx.at, tx.actor, tx.at, tx.actor),
-    )
+    _insert_region(tx, {
+        "id": region_id, "evidence_id": evidence.id, "label_id": the_label.id,
+        "shape": shape, "geometry": json.dumps(clean), "x": x, "y": y, "w": w, "h": h,
+        "confidence": confidence, "note": note, "created_at": tx.at,
+        "created_by": tx.actor, "updated_at": tx.at, "updated_by": tx.actor,
+    }, covered, redact_method)
     changes = added(tx.conn, "region", region_id)
     record_changes(tx, "region.add", changes, region_id, {
         "evidence_id": evidence.id, "label": the_label.name, "shape": shape,
-        "geometry": clean, "confidence": confidence, "note": note})
+        "geometry": clean, "confidence": confidence, "note": note,
+        **({"redact": redact_method} if covered else {})})
     if incident_id:
         from reviewer.core.incidents import link_region_in
 
         changes |= link_region_in(tx, incident_id, region_id)
     return changes
+
+
+def _insert_region(tx: Transaction, row: dict[str, Any], redact: bool, method: str) -> None:
+    # The redaction columns are written only when they differ from their defaults, so a
+    # region stored by a case at an older schema reads the same.
+    if redact:
+        row["redact"] = 1
+    if method != "fill":
+        row["redact_method"] = method
+    tx.conn.execute(f"INSERT INTO regions ({', '.join(row)})"
+                    f" VALUES ({', '.join('?' * len(row))})", list(row.values()))
 
 
 _UNSET: Any = object()
@@ -141,21 +172,24 @@ _UNSET: Any = object()
 def update_region(
     case: Case, region_id: str, *, label: str | None = None, shape: str | None = None,
     geometry: dict[str, Any] | None = None, confidence: float | None = _UNSET,
-    note: str | None = None, tx: Transaction | None = None,
+    note: str | None = None, tx: Transaction | None = None, redact: bool | None = None,
+    redact_method: str | None = None,
 ) -> Region:
     """Change a region; with `tx`, as one step of a write the caller has open."""
     with case.write_within(tx) as tx:
         update_region_in(tx, region_id, label=label, shape=shape, geometry=geometry,
-                         confidence=confidence, note=note)
+                         confidence=confidence, note=note, redact=redact,
+                         redact_method=redact_method)
     return get_region(case, region_id)
 
 
 def update_region_in(
     tx: Transaction, region_id: str, *, label: str | None = None, shape: str | None = None,
     geometry: dict[str, Any] | None = None, confidence: float | None = _UNSET,
-    note: str | None = None,
+    note: str | None = None, redact: bool | None = None, redact_method: str | None = None,
 ) -> Changes:
-    """Change a region's label, shape, geometry, confidence or note."""
+    """Change a region's label, shape, geometry, confidence, note or redaction (None: as
+    it was; a new label does not change whether a region is redacted)."""
     old = get_region(tx, region_id)
     evidence = get_evidence(tx, old.evidence_id)
     new_label = find_label(tx, label) if label is not None else None
@@ -165,13 +199,17 @@ def update_region_in(
     clean = figure.to_json()
     new_confidence = old.confidence if confidence is _UNSET else confidence
     _check_confidence(new_confidence)
+    new_redact = old.redact if redact is None else bool(redact)
+    new_method = old.redact_method if redact_method is None else redact_method
+    check_redact_method(new_method)
     x, y, w, h = figure.bounds()
     tx.conn.execute(
         "UPDATE regions SET label_id = ?, shape = ?, geometry = ?, x = ?, y = ?, w = ?,"
-        " h = ?, confidence = ?, note = ?, updated_at = ?, updated_by = ? WHERE id = ?",
+        " h = ?, confidence = ?, note = ?, updated_at = ?, updated_by = ?, redact = ?,"
+        " redact_method = ? WHERE id = ?",
         (new_label.id if new_label else old.label_id, new_shape, json.dumps(clean),
          x, y, w, h, new_confidence, old.note if note is None else note,
-         tx.at, tx.actor, region_id),
+         tx.at, tx.actor, int(new_redact), new_method, region_id),
     )
     changed: dict[str, Any] = {}
     if new_label and new_label.id != old.label_id:
@@ -182,6 +220,10 @@ def update_region_in(
         changed["confidence"] = [old.confidence, new_confidence]
     if note is not None and note != old.note:
         changed["note"] = [old.note, note]
+    if new_redact != old.redact:
+        changed["redact"] = [old.redact, new_redact]
+    if new_method != old.redact_method:
+        changed["redact_method"] = [old.redact_method, new_method]
     changes = updated(tx.conn, "region", region_id)
     record_changes(tx, "region.update", changes, region_id, {"changed": changed})
     return changes
@@ -193,6 +235,18 @@ def relabel_regions_in(tx: Transaction, region_ids: list[str], label: str) -> Ch
     for region_id in region_ids:
         if get_region(tx, region_id).label_id != find_label(tx, label).id:
             changes |= update_region_in(tx, region_id, label=label)
+    return changes
+
+
+def set_redact_in(tx: Transaction, region_ids: list[str], redact: bool,
+                  method: str | None = None) -> Changes:
+    """Mark (or unmark) several regions for redaction: one edit, each region's change in
+    the log. Regions already so are left alone."""
+    changes = NO_CHANGES
+    for region_id in region_ids:
+        region = get_region(tx, region_id)
+        if region.redact != redact or (method is not None and method != region.redact_method):
+            changes |= update_region_in(tx, region_id, redact=redact, redact_method=method)
     return changes
 
 
@@ -235,14 +289,13 @@ def restore_region_in(tx: Transaction, region: Region, incidents: list[str]) -> 
     from reviewer.core.incidents import link_region_in
 
     x, y, w, h = region.bbox
-    tx.conn.execute(
-        "INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h,"
-        " confidence, note, created_at, created_by, updated_at, updated_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (region.id, region.evidence_id, region.label_id, region.shape,
-         json.dumps(region.geometry), x, y, w, h, region.confidence, region.note,
-         region.created_at, region.created_by, tx.at, tx.actor),
-    )
+    _insert_region(tx, {
+        "id": region.id, "evidence_id": region.evidence_id, "label_id": region.label_id,
+        "shape": region.shape, "geometry": json.dumps(region.geometry),
+        "x": x, "y": y, "w": w, "h": h, "confidence": region.confidence,
+        "note": region.note, "created_at": region.created_at,
+        "created_by": region.created_by, "updated_at": tx.at, "updated_by": tx.actor,
+    }, region.redact, region.redact_method)
     changes = added(tx.conn, "region", region.id)
     record_changes(tx, "region.restore", changes, region.id,
                    {"evidence_id": region.evidence_id, "incidents": incidents})

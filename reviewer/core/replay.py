@@ -38,6 +38,7 @@ TRACKED: dict[str, tuple[str, ...]] = {
     "derivations": ("evidence_id",),
     "merges": ("id",),
     "merge_conflicts": ("id",),
+    "redaction_reviews": ("evidence_id",),
 }
 _TABLE_OF_KIND = {kind: table for kind, (table, _) in KINDS.items()}
 SNAPSHOT_ACTION = "case.snapshot"

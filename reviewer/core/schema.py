@@ -334,6 +334,31 @@ def _migrate_to_8(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+_V9 = """
+-- Redaction (publishing safely): a region marked `redact` is covered in every public
+-- derivative of its image; `redact_method` is how (an opaque fill unless the investigator
+-- chose blur or pixelation, which can be reversed or read: for non-text areas only).
+ALTER TABLE regions ADD COLUMN redact INTEGER NOT NULL DEFAULT 0 CHECK (redact IN (0, 1));
+ALTER TABLE regions ADD COLUMN redact_method TEXT NOT NULL DEFAULT 'fill'
+    CHECK (redact_method IN ('fill', 'blur', 'pixelate'));
+-- A label whose new regions are marked redact unless told otherwise (e.g. "person").
+ALTER TABLE labels ADD COLUMN redact_default INTEGER NOT NULL DEFAULT 0
+    CHECK (redact_default IN (0, 1));
+-- Items an investigator looked at for redaction and found nothing (more) to cover: with
+-- a redact region, they are "decided" and a public export takes them without asking.
+CREATE TABLE redaction_reviews (
+    evidence_id TEXT PRIMARY KEY REFERENCES evidence (id),
+    reviewed_at TEXT NOT NULL,
+    reviewed_by TEXT NOT NULL
+) WITHOUT ROWID;
+"""
+
+
+def _migrate_to_9(conn: sqlite3.Connection) -> None:
+    for statement in _split_sql(_V9):
+        conn.execute(statement)
+
+
 # MIGRATIONS[n] takes the schema from n - 1 to n.
 MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     1: _migrate_to_1,
@@ -344,6 +369,7 @@ MIGRATIONS: dict[int, Callable[[sqlite3.Connection], None]] = {
     6: _migrate_to_6,
     7: _migrate_to_7,
     8: _migrate_to_8,
+    9: _migrate_to_9,
 }
 
 SCHEMA_VERSION = max(MIGRATIONS)

@@ -112,7 +112,9 @@ def test_a_replaced_original_with_its_row_updated_is_named(tagged, photo_factory
      "evidence {item}: taken_at is \"1999-01-01T00:00:00\", the history says"),
     ("UPDATE exif SET value = 'Forged' WHERE evidence_id = '{item}'",
      "exif {item}/"),
-    ("INSERT INTO regions SELECT 'extra-region', evidence_id, label_id, shape, geometry, x, y,"
+    ("INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h, confidence,"
+     " note, created_at, created_by, updated_at, updated_by)"
+     " SELECT 'extra-region', evidence_id, label_id, shape, geometry, x, y,"
      " w, h, confidence, note, created_at, created_by, updated_at, updated_by"
      " FROM regions WHERE id = '{region}'",
      "regions extra-region: not in the history (added outside the app)"),
@@ -152,10 +154,14 @@ def test_an_older_case_is_migrated_with_a_signed_snapshot(tmp_path, monkeypatch,
         with create_case(tmp_path / "old", actor="early") as old:
             import_paths(old, [photo_factory()])
             item = list_evidence(old)[0]
-            add_region(old, item.id, "person", "rect", RECT)
-    # What the old version wrote by hand (before every record carried after-states).
+    # A region as that version stored it (today's reads know later columns), then what it
+    # wrote by hand (before every record carried after-states).
     _sql(type("C", (), {"db_path": tmp_path / "old.case" / "case.sqlite"}),
-         "UPDATE regions SET note = 'from before'")
+         "INSERT INTO regions (id, evidence_id, label_id, shape, geometry, x, y, w, h, note,"
+         " created_at, created_by, updated_at, updated_by) SELECT 'r1', ?, id, 'rect',"
+         " '{}', 1, 2, 3, 4, '', '2020', 'early', '2020', 'early' FROM labels"
+         " WHERE name = 'person'", "UPDATE regions SET note = 'from before'",
+         params=(item.id,))
     with open_case(tmp_path / "old", actor="migrator") as case:
         snapshot = case.conn.execute(
             "SELECT at FROM audit WHERE action = 'case.snapshot'").fetchall()
