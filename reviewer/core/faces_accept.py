@@ -27,12 +27,14 @@ def face_note(suggestion: FaceSuggestion) -> str:
 def accept_faces_in(tx: Transaction, suggestions: Iterable[FaceSuggestion], *,
                     label: str = FACE_LABEL) -> Changes:
     """Add each suggestion (as it is, or as the investigator adjusted it) as a redaction
-    region of `label`; its score is the region's confidence. One edit: one undo step."""
+    region of `label`, covered by an opaque fill (whatever the label's default: a face is
+    the kind of area blur and pixelation fail to hide); its score is the region's
+    confidence. One edit: one undo step."""
     changes = NO_CHANGES
     for suggestion in suggestions:
         changes |= add_region_in(
             tx, suggestion.evidence_id, label, "rect",
             {"x": suggestion.x, "y": suggestion.y, "w": suggestion.w, "h": suggestion.h},
             confidence=round(min(max(suggestion.score, 0.0), 1.0), 4),
-            note=face_note(suggestion))
+            note=face_note(suggestion), redact=True, redact_method="fill")
     return changes

@@ -44,9 +44,9 @@ def test_accept_adds_redaction_regions_in_one_audited_edit(cli: Cli, faces_case)
                    "--json").json()
     (region,) = document["accepted"]
     assert region["evidence_id"] == face and "face suggested by CenterFace" in region["note"]
-    rows = query(case, "SELECT r.evidence_id, l.name, r.confidence FROM regions r"
-                       " JOIN labels l ON l.id = r.label_id")
-    assert rows == [(face, "person", region["confidence"])]
+    rows = query(case, "SELECT r.evidence_id, l.name, r.confidence, r.redact,"
+                       " r.redact_method FROM regions r JOIN labels l ON l.id = r.label_id")
+    assert rows == [(face, "person", region["confidence"], 1, "fill")]
     assert query(case, "SELECT count(*) FROM audit WHERE action = 'region.add'") == [(1,)]
     assert "INTACT" in cli("verify", case).stdout
     # The region changed behind the app's back is named by verify.

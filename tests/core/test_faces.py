@@ -135,3 +135,24 @@ def test_cancel_stops_before_the_next_item(case, corpus):
 def test_a_suggestion_reads_back_as_json(case, corpus):
     found = FaceSuggestion("id", 1.0, 2.0, 3.0, 4.0, 0.9)
     assert found.to_json()["score"] == 0.9 and found.to_json()["evidence_id"] == "id"
+
+
+def test_accepting_makes_redaction_regions_in_one_edit_that_verify_replays(case, corpus):
+    from dataclasses import replace
+
+    from reviewer.core.faces_accept import accept_faces_in
+    from reviewer.core.regions import list_regions
+    from reviewer.core.verify import verify_case
+
+    (item,) = _import(case, corpus / ONE_FACE)
+    (found,) = suggest_faces(case, [item]).suggestions[item]
+    adjusted = replace(found, x=found.x - 10, w=found.w + 20)     # the person widened it
+    with case.write() as tx:
+        changes = accept_faces_in(tx, [adjusted])
+    (region,) = list_regions(case, item)
+    assert [c.key for c in changes.of("region", "added")] == [region.id]
+    assert region.redact and region.redact_method == "fill" and region.label == "person"
+    assert region.bbox == pytest.approx(adjusted.box)
+    assert region.confidence == pytest.approx(found.score, abs=1e-4)
+    assert "CenterFace" in region.note and "score" in region.note
+    assert verify_case(case).ok
