@@ -33,6 +33,7 @@ from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
+from reviewer.ui.face_suggestions import FaceSuggestions, attach_face_suggestions, face_actions
 from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.help import (
     OTHER_KEYS,
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.settings = settings or AppSettings()
         self.session: CaseSession | None = None
         self.workspace: CaseWorkspace | None = None
+        self.faces: FaceSuggestions | None = None
         self.key_dialog: KeyDialog | None = None
         self.docks: list[QDockWidget] = []
         self.job_bar = JobBar()
@@ -177,6 +179,10 @@ class MainWindow(QMainWindow):
                                            "Ctrl+Shift+C")
         view.addAction(self.compare_action)
         self.case_actions.append(self.compare_action)
+        view.addSeparator()
+        self.face_actions = face_actions(self, lambda: self.faces)
+        view.addActions(self.face_actions)
+        self.case_actions += self.face_actions
         self.docks_menu = view.addMenu("&Panels")
 
         self.toolbar = QToolBar("Tools")
@@ -249,6 +255,7 @@ class MainWindow(QMainWindow):
         session.failed.connect(lambda message: self._error("Change not saved", message))
         session.notice.connect(lambda message: self.statusBar().showMessage(message, 8000))
         self.workspace = CaseWorkspace(session)
+        self.faces = attach_face_suggestions(self, self.workspace, session, self.jobs)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)
         # Restored once the new docks have been laid out: restored into docks never shown,
@@ -311,6 +318,7 @@ class MainWindow(QMainWindow):
         self.session.close()
         self.session = None
         self.workspace = None
+        self.faces = None
         self._show_no_case()
 
     def _show_no_case(self) -> None:
