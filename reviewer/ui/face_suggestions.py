@@ -21,6 +21,8 @@ from PySide6.QtWidgets import QMainWindow
 from reviewer.core import regions as region_ops
 from reviewer.core.case import Transaction, open_case
 from reviewer.core.changes import Changes
+from reviewer.core.errors import ReviewerError
+from reviewer.core.evidence import get_evidence
 from reviewer.core.faces import FaceReport, FaceSuggestion, suggest_faces
 from reviewer.core.faces_accept import accept_faces_in
 from reviewer.core.progress import CancelFlag, ProgressCallback
@@ -91,6 +93,7 @@ class FaceSuggestions(QObject):
         self.current_id = current_id
         self.chosen = chosen          # the items selected in the browser, else the one shown
         self.pending: dict[str, dict[int, FaceSuggestion]] = {}
+        self._turn: dict[str, int] = {}      # each item's display rotation when looked at
         self._next_key = 0
         viewer.suggestionAccepted.connect(self.accept)
         viewer.suggestionRejected.connect(self.reject)
@@ -109,6 +112,8 @@ class FaceSuggestions(QObject):
         return self.suggest(self.chosen())
 
     def _found(self, report: FaceReport) -> None:
+        for evidence_id in report.suggestions:
+            self._turn[evidence_id] = self._rotation(evidence_id)
         for evidence_id, suggestions in report.suggestions.items():
             waiting = self.pending.setdefault(evidence_id, {})
             for suggestion in suggestions:
@@ -132,9 +137,19 @@ class FaceSuggestions(QObject):
 
     def show(self, evidence_id: str) -> None:
         """Show the suggestions waiting on the item now in the viewer."""
+        if evidence_id in self.pending and self._rotation(evidence_id) != self._turn.get(
+                evidence_id):
+            # Turned since they were found: their boxes are for the old display.
+            self.pending.pop(evidence_id)
         waiting = self.pending.get(evidence_id, {})
         self.viewer.show_suggestions([
             SuggestionDisplay(key, s.x, s.y, s.w, s.h, s.score) for key, s in waiting.items()])
+
+    def _rotation(self, evidence_id: str) -> int:
+        try:
+            return get_evidence(self.session.case, evidence_id).display_rotation
+        except ReviewerError:
+            return 0
 
     def waiting(self, evidence_id: str) -> list[FaceSuggestion]:
         return list(self.pending.get(evidence_id, {}).values())

@@ -191,3 +191,19 @@ def test_cancel_stops_the_search(window, qtbot, tmp_path, corpus):
     assert message.startswith("Stopped: "), message
     looked_at = int(message.split("suggested on ")[1].split(" ")[0])
     assert looked_at < len(ids)
+
+
+def test_suggestions_found_before_a_turn_are_dropped(window, qtbot, faces_case):
+    """Turning the display (Ctrl+R) moves every pixel: boxes found before are wrong."""
+    path, ids = faces_case
+    face = ids[Path(ONE_FACE).name]
+    window.open_case(path)
+    workspace = window.workspace
+    workspace.browser.select(face)
+    _suggest(window, qtbot, 1)
+    QTest.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: workspace.viewer.image_rect().width() == 1200)
+    workspace.browser.select(ids[Path(NO_FACE).name])
+    workspace.browser.select(face)
+    assert workspace.viewer.suggestions_shown() == []
+    assert window.faces.waiting(face) == []
