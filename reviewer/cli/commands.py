@@ -56,7 +56,7 @@ from reviewer.core.labels import (
 )
 from reviewer.core.package_data import COORDINATE_DIGITS, tidy_number
 from reviewer.core.package_verify import verify_target
-from reviewer.core.regions import add_region, list_regions
+from reviewer.core.regions import SOFT_METHOD_WARNING, add_region, list_regions
 from reviewer.core.shape import Point, Polygon, Rect, parse_box, parse_point, parse_polygon
 from reviewer.core.verify import verify_case
 
@@ -200,6 +200,8 @@ def _region_lines(region: dict[str, Any], width: int = 100) -> str:
                            width, initial_indent=" " * 18, subsequent_indent=" " * 27)]
     if region["confidence"] is not None:
         lines.append(f"{'':>27}confidence: {region['confidence']:g}")
+    if region.get("redact"):
+        lines.append(f"{'':>27}redacted in public exports ({region['redact_method']})")
     paragraphs = [escape_controls(line) for line in region["note"].splitlines() if line.strip()]
     for number, paragraph in enumerate(paragraphs):
         # Not broken inside a word: a URL in a note stays one piece to copy.
@@ -246,13 +248,18 @@ def cmd_tag(args: argparse.Namespace) -> int:
         incident = resolve_incident_id(case, args.incident) if args.incident else None
         region = add_region(case, get_evidence(case, args.evidence_id).id, args.label, shape,
                             geom, confidence=args.confidence, note=args.note,
-                            incident_id=incident)
+                            incident_id=incident, redact=args.redact,
+                            redact_method=args.redact_method)
+    if region.redact and region.redact_method != "fill":
+        error_line(region.id, SOFT_METHOD_WARNING, level="warning")
     if args.json:
         print_json(region.to_dict())
     else:
         print(f"Tagged region {region.id} ({escape_controls(region.label)}, {region.shape}) on"
               f" {region.evidence_id}" + (f", linked to incident {args.incident}"
-                                          if args.incident else ""))
+                                          if args.incident else "")
+              + (f"; redacted ({region.redact_method}) in public exports" if region.redact
+                 else ""))
     return OK
 
 
@@ -360,7 +367,8 @@ def cmd_label(args: argparse.Namespace) -> int:
         if args.label_command == "add":
             check_shortcut(args.shortcut)
             holder = label_with_shortcut(case, args.shortcut) if args.shortcut else None
-            label = add_label(case, args.name, args.colour, args.shortcut, args.description)
+            label = add_label(case, args.name, args.colour, args.shortcut, args.description,
+                              redact_default=args.redact_default)
             document: Any = {**label.to_dict(),
                              "shortcut_taken_from": holder.to_dict() if holder else None}
             text = f"Added label {label.name!r} ({label.colour}) id {label.id}"

@@ -29,6 +29,10 @@ def is_package(path: str) -> bool:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if getattr(args, "public", False):
+        from reviewer.cli.commands_publish import cmd_export_public
+
+        return cmd_export_public(args)
     with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Exporting")
         try:

@@ -151,6 +151,12 @@ def build_parser() -> Parser:
     tag.add_argument("--incident", metavar="ID", help="also attach the region to this incident")
     tag.add_argument("--note", default="")
     tag.add_argument("--confidence", type=float, metavar="0..1")
+    tag.add_argument("--redact", action=argparse.BooleanOptionalAction, default=None,
+                     help="cover the region in public exports (default: as its label says;"
+                          " 'person' does)")
+    tag.add_argument("--redact-method", choices=("fill", "blur", "pixelate"), default="fill",
+                     help="how: an opaque fill (default); blur and pixelation can be reversed"
+                          " or read, use them only for non-text areas")
 
     rotate = commands.add_parser(
         "rotate", parents=[common],
@@ -201,6 +207,9 @@ def build_parser() -> Parser:
                       help="the key (1 to 9) that picks this label while tagging; a key"
                            " another label has moves to this one")
     ladd.add_argument("--description", default="")
+    ladd.add_argument("--redact-default", action="store_true",
+                      help="regions with this label are covered in public exports unless"
+                           " tagged --no-redact")
 
     demo = commands.add_parser("demo", parents=[common],
                                help="make a demo case (generated photos, tags, incidents) in DIR;"
@@ -231,6 +240,7 @@ def build_parser() -> Parser:
                         help="write data/*.csv exactly as stored, for scripts (by default a"
                              " text cell starting with = + - @ tab or CR gets a leading '"
                              " so spreadsheets do not run it)")
+    _public_options(export)
 
     merge = commands.add_parser("merge", parents=[common],
                                 help="verify a package and add what is new to a case")
@@ -397,6 +407,27 @@ def _add_key_commands(commands: argparse._SubParsersAction,
     rename = actions.add_parser("rename", parents=[common],
                                 help="change the name your key signs with")
     rename.add_argument("name", metavar="NAME")
+
+
+def _public_options(export: argparse.ArgumentParser) -> None:
+    """Export for publication: redacted copies only (docs/redaction.md)."""
+    export.add_argument("--public", action="store_true",
+                        help="export for publication: redacted copies of the images, every"
+                             " metadata block stripped, never the originals or the case file")
+    export.add_argument("--precision", choices=("exact", "100m", "1km", "10km", "none"),
+                        default="1km", help="with --public: how precise published positions"
+                                            " are (default 1km)")
+    export.add_argument("--item", action="append", default=[], metavar="ID",
+                        help="with --public: only this item (repeat; a video stands for its"
+                             " frames)")
+    export.add_argument("--actors", action="store_true",
+                        help="with --public: name the investigators (default: left out)")
+    undecided = export.add_mutually_exclusive_group()
+    undecided.add_argument("--allow-undecided", action="store_true",
+                           help="with --public: publish items with no redaction decided as"
+                                " they are (recorded as your decision)")
+    undecided.add_argument("--skip-undecided", action="store_true",
+                           help="with --public: leave items with no redaction decided out")
 
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",

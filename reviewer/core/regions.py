@@ -95,6 +95,24 @@ def check_redact_method(method: str) -> None:
         raise ValidationError(method, "a redaction method is one of " + ", ".join(REDACT_METHODS))
 
 
+def redaction_geometry(kind: str, geometry: dict[str, Any], width: int | None,
+                       height: int | None) -> dict[str, Any]:
+    """A redaction region's geometry clamped to the image: a box dragged past the edge
+    means "cover up to the edge". A point covers nothing, and neither does a region
+    wholly outside the image: both are refused with the reason."""
+    figure = shape_from(kind, geometry)
+    if figure.is_marker:
+        raise ValidationError(kind, "a point covers nothing: draw a box or a polygon over"
+                                    " what must be redacted")
+    if not width or not height:
+        return geometry
+    inside = figure.clamped(width, height)
+    if inside.is_empty():
+        raise ValidationError(kind, f"the region lies outside the image ({width}x{height}"
+                                    " pixels): nothing of it could be covered")
+    return inside.to_json()
+
+
 def _check_confidence(confidence: float | None) -> None:
     if confidence is not None and not 0 <= confidence <= 1:
         raise ValidationError(str(confidence), "confidence is a number from 0 to 1")
@@ -130,11 +148,15 @@ def add_region_in(
             "a video cannot be tagged: keep a frame of it as an item and tag the frame"
             " (reviewer import CASE VIDEO --frames-every SECONDS, or K in the app)"))
     the_label = find_label(tx, label)
+    # A label's default covers areas; a point with that label just marks a spot.
+    covered = (the_label.redact_default and shape != "point") if redact is None \
+        else bool(redact)
+    if covered:
+        geometry = redaction_geometry(shape, geometry, evidence.width, evidence.height)
     figure = validated(shape, geometry, evidence.width, evidence.height)
     clean = figure.to_json()
     _check_confidence(confidence)
     check_redact_method(redact_method)
-    covered = the_label.redact_default if redact is None else bool(redact)
     x, y, w, h = figure.bounds()
     region_id = region_id or new_id()
     _insert_region(tx, {
@@ -194,12 +216,15 @@ def update_region_in(
     evidence = get_evidence(tx, old.evidence_id)
     new_label = find_label(tx, label) if label is not None else None
     new_shape = shape or old.shape
-    figure = validated(new_shape, geometry if geometry is not None else old.geometry,
-                       evidence.width, evidence.height)
+    new_geometry = geometry if geometry is not None else old.geometry
+    new_redact = old.redact if redact is None else bool(redact)
+    if new_redact and (redact or geometry is not None or shape is not None):
+        new_geometry = redaction_geometry(new_shape, new_geometry, evidence.width,
+                                          evidence.height)
+    figure = validated(new_shape, new_geometry, evidence.width, evidence.height)
     clean = figure.to_json()
     new_confidence = old.confidence if confidence is _UNSET else confidence
     _check_confidence(new_confidence)
-    new_redact = old.redact if redact is None else bool(redact)
     new_method = old.redact_method if redact_method is None else redact_method
     check_redact_method(new_method)
     x, y, w, h = figure.bounds()

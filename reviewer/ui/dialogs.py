@@ -43,7 +43,8 @@ class LabelsDialog(QDialog):
         self.list = QListWidget()
         buttons = QVBoxLayout()
         actions = (("Add…", self.add), ("Rename…", self.rename), ("Colour…", self.recolour),
-                   ("Shortcut…", self.set_shortcut), ("Merge into…", self.merge))
+                   ("Shortcut…", self.set_shortcut), ("Redact by default", self.toggle_redact),
+                   ("Merge into…", self.merge))
         for text, slot in actions:
             button = QPushButton(text)
             button.clicked.connect(slot)
@@ -63,7 +64,8 @@ class LabelsDialog(QDialog):
         self.list.clear()
         for label in list_labels(self.session.case):
             key = f"[{label.shortcut}] " if label.shortcut else ""
-            item = QListWidgetItem(swatch(label.colour), f"{key}{label.name}")
+            redact = " · redact" if label.redact_default else ""
+            item = QListWidgetItem(swatch(label.colour), f"{key}{label.name}{redact}")
             item.setData(Qt.ItemDataRole.UserRole, label.id)
             item.setToolTip(label.description)
             self.list.addItem(item)
@@ -92,7 +94,8 @@ class LabelsDialog(QDialog):
         if not label_id:
             return
         name, ok = QInputDialog.getText(self, "Rename label", "New name:",
-                                        text=self.list.currentItem().text().split("] ")[-1])
+                                        text=self.list.currentItem().text().split("] ")[-1]
+                                        .removesuffix(" · redact"))
         if ok and name.strip():
             self._apply(EditLabel(self.session, label_id, "Rename label", name=name.strip()))
 
@@ -114,6 +117,17 @@ class LabelsDialog(QDialog):
         if ok and key.strip():
             self._apply(EditLabel(self.session, label_id, "Label shortcut",
                                   shortcut=key.strip()))
+
+    def toggle_redact(self) -> None:
+        """New regions with this label are covered in public exports (or no longer)."""
+        label_id = self._current_id()
+        if not label_id:
+            return
+        now = next(lb for lb in list_labels(self.session.case) if lb.id == label_id)
+        self._apply(EditLabel(self.session, label_id,
+                              "Label: no redaction by default" if now.redact_default
+                              else "Label: redact by default",
+                              redact_default=not now.redact_default))
 
     def merge(self) -> None:
         source = self._current_id()

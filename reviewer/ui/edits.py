@@ -21,13 +21,15 @@ from reviewer.ui.session import CaseSession, EditCommand
 
 class AddRegion(EditCommand):
     def __init__(self, session: CaseSession, evidence_id: str, label_id: str, shape: str,
-                 geometry: dict[str, Any], incident_id: str | None = None) -> None:
+                 geometry: dict[str, Any], incident_id: str | None = None,
+                 redact: bool | None = None) -> None:
         # What undo says: "Undo Tag gas cylinder (box)", in the user's words.
         label = label_ops.find_label(session.case, label_id).name
         super().__init__(session, f"Tag {label} ({shape_noun(shape)})")
         self.evidence_id = evidence_id
         self.args = (label_id, shape, geometry)
         self.incident_id = incident_id
+        self.redact = redact        # None: as the label says
         self.region: region_ops.Region | None = None
 
     def apply(self, tx: Transaction) -> Changes:
@@ -35,7 +37,7 @@ class AddRegion(EditCommand):
             return region_ops.restore_region_in(
                 tx, self.region, [self.incident_id] if self.incident_id else [])
         changes = region_ops.add_region_in(tx, self.evidence_id, *self.args,
-                                           incident_id=self.incident_id)
+                                           incident_id=self.incident_id, redact=self.redact)
         self.region = region_ops.get_region(tx, str(changes.ids("region")[0]))
         return changes
 
@@ -99,6 +101,26 @@ class RelabelRegions(EditCommand):
         for region_id, label_id in self.before.items():
             changes |= region_ops.update_region_in(tx, region_id, label=label_id)
         return changes
+
+
+class SetRedaction(EditCommand):
+    """Mark (or unmark) regions for redaction: one undo step however many there are."""
+
+    def __init__(self, session: CaseSession, regions: list[region_ops.Region],
+                 redact: bool) -> None:
+        # A point marks a spot and covers nothing: left out of a redaction.
+        changing = [region for region in regions if region.redact != redact
+                    and not (redact and region.shape == "point")]
+        super().__init__(session, f"{'Redact' if redact else 'Unredact'}"
+                                  f" {len(changing)} region(s)")
+        self.region_ids = [region.id for region in changing]
+        self.redact = redact
+
+    def apply(self, tx: Transaction) -> Changes:
+        return region_ops.set_redact_in(tx, self.region_ids, self.redact)
+
+    def revert(self, tx: Transaction) -> Changes:
+        return region_ops.set_redact_in(tx, self.region_ids, not self.redact)
 
 
 class RotateDisplay(EditCommand):

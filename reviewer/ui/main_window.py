@@ -54,7 +54,7 @@ from reviewer.ui.window_fit import media_file_filter, resize_to_fit
 from reviewer.ui.workspace import CaseWorkspace
 
 TOOLS = (("select", "Select", "V"), ("rect", "Rectangle", "R"), ("polygon", "Polygon", "P"),
-         ("point", "Point", "T"))
+         ("point", "Point", "T"), ("redact", "Redact box", "X"))
 
 
 class WelcomePage(QWidget):
@@ -123,6 +123,7 @@ class MainWindow(QMainWindow):
                 self._selected_incidents()), "Ctrl+Shift+E"),
             self._action("Export a&nnotations…", lambda: self.share.annotations_dialog(
                 self._selected_incidents())),
+            self._action("Export for p&ublication…", self._publish),
             self._action("&Merge package…", self.share.merge_dialog),
             self._action("&Verify case", self.share.verify_case),
         ]
@@ -147,6 +148,10 @@ class MainWindow(QMainWindow):
                               QKeySequence.StandardKey.Delete)
         edit.addAction(delete)
         self.case_actions.append(delete)
+        redact = self._action("Re&dact selected regions (or unredact)", self._toggle_redaction,
+                              "Shift+X")
+        edit.addAction(redact)
+        self.case_actions.append(redact)
         edit.addSeparator()
         labels = self._action("&Label vocabulary…", self.labels_dialog)
         edit.addAction(labels)
@@ -401,6 +406,20 @@ class MainWindow(QMainWindow):
             self.workspace.viewer.set_tool(tool)
         for action in self.tool_group.actions():
             action.setChecked(action.data() == tool)
+
+    def _toggle_redaction(self) -> None:
+        if self.workspace is not None:
+            message = self.workspace.toggle_redaction()
+            if message:
+                self.statusBar().showMessage(message, 8000)
+
+    def _publish(self) -> None:
+        """File ▸ Export for publication: the selected items (none: every item)."""
+        if self.workspace is not None:
+            from reviewer.ui.share.public_dialog import publish
+
+            publish(self, self.share, self.workspace.session,
+                    self.workspace.browser.selected_ids())
 
     def _label_key(self, key: str) -> None:
         if self.workspace is None:

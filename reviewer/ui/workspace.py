@@ -41,6 +41,7 @@ from reviewer.ui.edits import (
     EditRegion,
     RelabelRegions,
     RotateDisplay,
+    SetRedaction,
     region_values,
 )
 from reviewer.ui.evidence_model import EvidenceModel
@@ -54,6 +55,7 @@ from reviewer.ui.similar_panel import DuplicatesView, SimilarPanel
 from reviewer.ui.thumbnails import ThumbnailCache
 from reviewer.ui.video_view import VideoView
 from reviewer.ui.viewer import ImageView, RegionDisplay
+from reviewer.ui.viewer.drawing import REDACT_TOOL
 from reviewer.ui.workers import Job, Jobs
 
 
@@ -287,8 +289,9 @@ class CaseWorkspace(QObject):
                                     for label in list_labels(self.session.case)}
         conflicts = panel.conflicts if panel.evidence_id == evidence_id else {}
         return [RegionDisplay(r.id, r.shape, r.geometry,
-                              f"⚠ {r.label}" if r.id in conflicts else r.label,
-                              colours.get(r.label_id, "#ff0000")) for r in regions]
+                              (f"⚠ {r.label}" if r.id in conflicts else r.label)
+                              + (" · redact" if r.redact else ""),
+                              colours.get(r.label_id, "#ff0000"), r.redact) for r in regions]
 
     def _turned_maybe(self) -> None:
         """The item on screen was turned (or turned back): show it anew, turned."""
@@ -342,7 +345,10 @@ class CaseWorkspace(QObject):
         if not self.current_id or not label_id:
             self.viewer.set_regions(self._displays(self.current_id))
             return
-        command = AddRegion(self.session, self.current_id, label_id, shape, geometry)
+        # The Redact tool's boxes are covered in public exports whatever the label.
+        redact = True if self.viewer.tool() == REDACT_TOOL else None
+        command = AddRegion(self.session, self.current_id, label_id, shape, geometry,
+                            redact=redact)
         if not self.session.push(command):
             self.viewer.set_regions(self._displays(self.current_id))
         elif command.region:
@@ -379,6 +385,19 @@ class CaseWorkspace(QObject):
             return f"Relabelled {len(selected)} selected region(s) as “{name}” (Ctrl+Z undoes)"
         return (f"Label for the next shape: “{name}” (to relabel a shape, click it with the"
                 " Select tool first)")
+
+    def toggle_redaction(self) -> str:
+        """Mark the selected regions redact, or unmark them if all are: one undo step.
+        Returns what happened, for the status bar."""
+        selected = self.regions.selected_ids()
+        if not selected:
+            return "Select regions first (Select tool, click; Shift+click for more)"
+        regions = [get_region(self.session.case, region_id) for region_id in selected]
+        redact = not all(region.redact for region in regions)
+        if not self.session.push(SetRedaction(self.session, regions, redact)):
+            return ""
+        return (f"{len(regions)} region(s) marked for redaction: covered in public exports"
+                if redact else f"{len(regions)} region(s) no longer redacted")
 
     def relabel_selected(self, label_id: str) -> None:
         regions = [get_region(self.session.case, region_id)

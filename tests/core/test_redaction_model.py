@@ -81,3 +81,19 @@ def test_verify_replays_redaction_edits_and_names_a_flag_changed_behind_its_back
     problems = [p["detail"] for p in verify_case(case).problems if p["kind"] == "history"]
     assert any(region.id in p and "redact is 0" in p for p in problems), problems
     assert any(items[1].id in p and "removed outside the app" in p for p in problems)
+
+
+def test_a_redaction_box_partly_outside_the_image_is_clamped_to_it(case, items):
+    """Bad input: a redaction region partly outside the image (640x480) covers up to the
+    edge; one wholly outside, or a point, is refused with the reason."""
+    region = add_region(case, items[0].id, "vehicle", "rect",
+                        {"x": 600, "y": -20, "w": 100, "h": 60}, redact=True)
+    assert region.geometry == {"x": 600, "y": 0, "w": 40, "h": 40}
+    with pytest.raises(ValidationError, match="outside the image"):
+        add_region(case, items[0].id, "vehicle", "rect",
+                   {"x": 700, "y": 10, "w": 10, "h": 10}, redact=True)
+    with pytest.raises(ValidationError, match="a point covers nothing"):
+        add_region(case, items[0].id, "vehicle", "point", {"x": 5, "y": 5}, redact=True)
+    plain = add_region(case, items[0].id, "vehicle", "point", {"x": 5, "y": 5})
+    with pytest.raises(ValidationError, match="a point covers nothing"):
+        update_region(case, plain.id, redact=True)

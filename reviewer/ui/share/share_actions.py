@@ -283,6 +283,16 @@ class ShareActions(QObject):
 
     # -- plumbing -------------------------------------------------------------------
 
+    # What other sharing dialogs (public_dialog.py) use of this one's runner and display.
+    def run_job(self, title: str, job: Job, finished: Callable, failure_title: str) -> bool:
+        return self._run(title, job, finished, failure_title)
+
+    def show_result(self, title: str, heading: str, lines: list[str]) -> None:
+        self._show(title, heading, lines)
+
+    def show_status(self, message: str) -> None:
+        self._status(message)
+
     def _run(self, title: str, job: Job, finished: Callable, failure_title: str,
              failed: Callable[[str], None] | None = None) -> bool:
         started = self.runner.run(title, job, finished, failed or (

@@ -206,5 +206,8 @@ class _PolygonTool:
         return True
 
 
-# Tools are named after the kind of shape they draw.
-DRAWING_TOOLS = {Rect.kind: _RectTool(), Polygon.kind: _PolygonTool(), Point.kind: _PointTool()}
+# Tools are named after the kind of shape they draw; "redact" draws a box that the window
+# marks for redaction (covered in public exports).
+REDACT_TOOL = "redact"
+DRAWING_TOOLS = {Rect.kind: _RectTool(), Polygon.kind: _PolygonTool(), Point.kind: _PointTool(),
+                 REDACT_TOOL: _RectTool()}

@@ -50,6 +50,7 @@ class RegionDisplay:
     geometry: dict
     label: str
     colour: str           # "#rrggbb"
+    redact: bool = False  # covered in public exports: drawn hatched black
     shape_value: Shape = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -69,6 +70,11 @@ def fill_brush(colour: str, selected: bool) -> QBrush:
     fill = QColor(colour)
     fill.setAlpha(80 if selected else 40)
     return QBrush(fill)
+
+
+# A region to be redacted: dense black hatching, distinct from any label's tint, with the
+# picture still faintly visible under it so the investigator can check what it covers.
+REDACT_BRUSH = QBrush(QColor("#000000"), Qt.BrushStyle.Dense3Pattern)
 
 
 @lru_cache(maxsize=256)
@@ -155,7 +161,8 @@ class RegionGraphics:
     # -- what the window changes ---------------------------------------------------
 
     def update(self, region: RegionDisplay) -> None:
-        restyle = (region.label, region.colour) != (self.region.label, self.region.colour)
+        restyle = ((region.label, region.colour, region.redact)
+                   != (self.region.label, self.region.colour, self.region.redact))
         reshape = region.shape_value != self.shape
         if region.shape != self.region.shape:      # rare: handles and dot/outline differ
             self._drop_handles(self.shape_item.scene())
@@ -205,6 +212,8 @@ class RegionGraphics:
     def _brush(self) -> QBrush:
         if self.shape.is_marker:
             return solid_brush(self.region.colour)
+        if self.region.redact:       # what a public export covers: hatched black, always
+            return REDACT_BRUSH
         if self.selected or not self.crowded:
             return fill_brush(self.region.colour, self.selected)
         return QBrush(Qt.BrushStyle.NoBrush)
