@@ -156,3 +156,35 @@ def test_accepting_makes_redaction_regions_in_one_edit_that_verify_replays(case,
     assert region.confidence == pytest.approx(found.score, abs=1e-4)
     assert "CenterFace" in region.note and "score" in region.note
     assert verify_case(case).ok
+
+
+def test_an_accepted_face_is_covered_in_the_export_for_publication(case, corpus, tmp_path):
+    """The issue's trial: the suggested face accepted, exported for publication; no
+    pixel of the face survives in the published image, the original is untouched."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    from reviewer.core.evidence import media_path
+    from reviewer.core.faces_accept import accept_faces_in
+    from reviewer.core.media_store import sha256_file
+    from reviewer.core.public_export import export_public
+
+    (item,) = _import(case, corpus / ONE_FACE)
+    (found,) = suggest_faces(case, [item]).suggestions[item]
+    with case.write() as tx:
+        accept_faces_in(tx, [found])
+    package = tmp_path / "public.zip"
+    export_public(case, package, precision="1km")
+    with zipfile.ZipFile(package) as zf:
+        published = np.asarray(Image.open(io.BytesIO(zf.read("images/image-001.jpg")))
+                               .convert("L"), dtype=float)
+    original = np.asarray(Image.open(corpus / ONE_FACE).convert("L"), dtype=float)
+    x, y, w, h = (round(v) for v in found.box)
+    inner = (slice(y + 3, y + h - 3), slice(x + 3, x + w - 3))   # clear of JPEG ringing
+    assert original[inner].std() > 20          # a face: detail
+    assert published[inner].std() < 3          # covered: one flat fill
+    assert abs(published[10:100, 10:100] - original[10:100, 10:100]).mean() < 8
+    stored = get_evidence(case, item)
+    assert sha256_file(media_path(case, stored)) == stored.sha256
