@@ -53,6 +53,7 @@ def cmd_suggest_faces(args: argparse.Namespace) -> int:
                   for item_id, found in report.suggestions.items()],
         "errors": [{"id": subject, "error": reason} for subject, reason in report.errors],
         "accepted": accepted,
+        "covered": report.covered,
     }
     if args.json:
         print_json(document)
@@ -72,6 +73,9 @@ def _print(document: dict[str, Any], accept: bool) -> None:
         for s in found:
             print(f"  box {s['x']:g},{s['y']:g},{s['w']:g},{s['h']:g}  score {s['score']:.2f}")
     total = sum(len(item["suggestions"]) for item in document["items"])
+    if document["covered"]:
+        print(f"{document['covered']} face(s) already covered by redaction regions are not"
+              " listed.")
     if accept:
         print(f"Accepted {len(document['accepted'])} suggestion(s) as redaction regions.")
     elif total:

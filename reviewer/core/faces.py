@@ -84,11 +84,13 @@ class FaceSuggestion:
 @dataclass
 class FaceReport:
     """Suggestions per item (in the order asked; an item with none has an empty list),
-    the items that could not be looked at (subject, reason), and whether it stopped."""
+    the items that could not be looked at (subject, reason), whether it stopped, and how
+    many faces were left out because a redaction region already covers them."""
 
     suggestions: dict[str, list[FaceSuggestion]] = field(default_factory=dict)
     errors: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
+    covered: int = 0
 
     @property
     def all(self) -> list[FaceSuggestion]:
@@ -272,11 +274,34 @@ def suggest_faces(case: Case, evidence_ids: Iterable[str], *,
             progress(Progress(done + 1, len(ids), evidence_id, len(report.errors)))
             continue
         try:
-            report.suggestions[item.id] = suggest_for_item(case, item, threshold)
+            found = suggest_for_item(case, item, threshold)
         except ReviewerError as error:
             report.errors.append((item.original_name, _reason(error, item)))
+        else:
+            # Asked again after accepting some, the person sees only what is still open
+            # (and --accept run twice does not cover a face twice).
+            boxes = _redacted_boxes(case, item.id)
+            report.suggestions[item.id] = [s for s in found if not _inside_any(s, boxes)]
+            report.covered += len(found) - len(report.suggestions[item.id])
         progress(Progress(done + 1, len(ids), item.original_name, len(report.errors)))
     return report
+
+
+def _redacted_boxes(case: Case, evidence_id: str) -> list[tuple[float, ...]]:
+    return [tuple(row) for row in case.conn.execute(
+        "SELECT x, y, w, h FROM regions WHERE evidence_id = ? AND redact = 1",
+        (evidence_id,))]
+
+
+def _inside_any(suggestion: FaceSuggestion, boxes: list[tuple[float, ...]]) -> bool:
+    """Is at least 80 % of the suggestion's box inside one of `boxes`?"""
+    x, y, w, h = suggestion.box
+    for bx, by, bw, bh in boxes:
+        inter = (max(0.0, min(x + w, bx + bw) - max(x, bx))
+                 * max(0.0, min(y + h, by + bh) - max(y, by)))
+        if inter >= 0.8 * w * h:
+            return True
+    return False
 
 
 def _reason(error: ReviewerError, item: Evidence) -> str:

@@ -115,7 +115,7 @@ class FaceSuggestions(QObject):
         for evidence_id in report.suggestions:
             self._turn[evidence_id] = self._rotation(evidence_id)
         for evidence_id, suggestions in report.suggestions.items():
-            waiting = self.pending.setdefault(evidence_id, {})
+            waiting = self.pending[evidence_id] = {}     # looked at anew: these replace
             for suggestion in suggestions:
                 waiting[self._next_key] = suggestion
                 self._next_key += 1
@@ -126,6 +126,8 @@ class FaceSuggestions(QObject):
                    f" item{'' if items == 1 else 's'}")
         summary += (": Enter or a double click accepts the highlighted one, Delete rejects"
                     " it, drag to adjust" if faces else "")
+        if report.covered:
+            summary += f" ({report.covered} already covered by redaction regions)"
         if report.cancelled:
             summary = f"Stopped: {summary}"
         self.found.emit(summary, [f"{subject}: {reason}" for subject, reason in report.errors])

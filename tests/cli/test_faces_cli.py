@@ -49,6 +49,12 @@ def test_accept_adds_redaction_regions_in_one_audited_edit(cli: Cli, faces_case)
     assert rows == [(face, "person", region["confidence"], 1, "fill")]
     assert query(case, "SELECT count(*) FROM audit WHERE action = 'region.add'") == [(1,)]
     assert "INTACT" in cli("verify", case).stdout
+    # Asked again, the covered face is not suggested twice, nor accepted twice.
+    again = cli("suggest-faces", case, face, "--accept", "--json").json()
+    assert again["items"][0]["suggestions"] == [] and again["covered"] == 1
+    assert again["accepted"] == []
+    assert "1 face(s) already covered" in cli("suggest-faces", case, face).stdout
+    assert query(case, "SELECT count(*) FROM regions") == [(1,)]
     # The region changed behind the app's back is named by verify.
     raw = sqlite3.connect(case / "case.sqlite", isolation_level=None)
     raw.execute("UPDATE regions SET w = w / 2")

@@ -97,6 +97,9 @@ def test_a_face_is_suggested_adjusted_by_a_drag_and_accepted_as_one_undo_step(
     assert viewer.suggestions_shown() == []
     with open_case(path, actor="check") as case:
         assert verify_case(case).ok
+    # Asked again: the face now covered is not suggested a second time.
+    _suggest(window, qtbot, 0)
+    assert "(1 already covered by redaction regions)" in window.statusBar().currentMessage()
 
 
 def test_a_rejected_suggestion_writes_nothing_and_a_double_click_accepts(
