@@ -30,7 +30,7 @@ from PIL import Image
 
 from reviewer.core import quiet
 from reviewer.core.case import Case
-from reviewer.core.errors import MediaError, NotFoundError, ReviewerError
+from reviewer.core.errors import MediaError, NotFoundError, ReviewerError, ValidationError
 from reviewer.core.evidence import Evidence, get_evidence, media_path
 from reviewer.core.imaging import (
     _decode_with_opencv,
@@ -260,6 +260,8 @@ def suggest_faces(case: Case, evidence_ids: Iterable[str], *,
                   cancel: CancelFlag | None = None) -> FaceReport:
     """Face suggestions on each item; an item that cannot be looked at (no such id, a
     video, a file that does not decode) is one error and the others go on."""
+    if not 0 < threshold <= 1:
+        raise ValidationError(f"{threshold:g}", "a threshold is a score above 0 and at most 1")
     cancel = cancel or NeverCancel()
     ids = list(evidence_ids)
     report = FaceReport()

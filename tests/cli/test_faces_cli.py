@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from cli_support import Cli, query
+from cli_support import Cli, one_error_line, query
 
 ONE_FACE = "faces/official_portrait_one_face.jpg"
 NO_FACE = "photos_gps/nikon_coolpix_p6000_DSCN0010.jpg"
@@ -94,3 +94,10 @@ def test_bad_items_are_one_line_each_and_the_others_go_on(cli: Cli, new_case, co
     assert all(line.startswith("error: ") for line in lines)
     assert len(result.json()["accepted"]) == 1
     assert query(case, "SELECT count(*) FROM regions") == [(1,)]
+
+
+def test_a_threshold_out_of_range_is_one_line_and_exit_2(cli: Cli, faces_case):
+    case, ids = faces_case
+    result = cli("suggest-faces", case, ids["official_portrait_one_face.jpg"], "--threshold",
+                 "1.5", expect=2)
+    one_error_line(result, "1.5", "threshold")
