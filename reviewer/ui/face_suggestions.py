@@ -210,7 +210,7 @@ def face_actions(window: QMainWindow, faces: Callable[[], FaceSuggestions | None
     made = []
     for text, method, key in (
             ("Suggest &faces to redact", "suggest_chosen", "Ctrl+Shift+F"),
-            ("Accept all face suggestions on this image", "accept_all", None),
+            ("Accept all face suggestions on this image", "accept_all", "Ctrl+Shift+Return"),
             ("Reject all face suggestions on this image", "reject_all", None)):
         action = QAction(text, window)
         if key:

@@ -210,3 +210,17 @@ def test_suggestions_found_before_a_turn_are_dropped(window, qtbot, faces_case):
     workspace.browser.select(face)
     assert workspace.viewer.suggestions_shown() == []
     assert window.faces.waiting(face) == []
+
+
+def test_accept_all_takes_every_suggestion_of_the_image_in_one_undo_step(
+        window, qtbot, faces_case):
+    path, ids = faces_case
+    face = ids[Path(ONE_FACE).name]
+    window.open_case(path)
+    workspace = window.workspace
+    workspace.browser.select(face)
+    _suggest(window, qtbot, 1)
+    QTest.keyClick(window, Qt.Key.Key_Return, CTRL_SHIFT)   # View ▸ Accept all …
+    qtbot.waitUntil(lambda: len(_regions(path, face)) == 1)
+    assert workspace.viewer.suggestions_shown() == []
+    assert window.session.undo_stack.undoText() == "Accept 1 face suggestion"
