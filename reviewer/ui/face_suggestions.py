@@ -120,6 +120,8 @@ class FaceSuggestions(QObject):
                 waiting[self._next_key] = suggestion
                 self._next_key += 1
         self.show(self.current_id())
+        if self.viewer.suggestions_shown() and self.viewer.isVisible():
+            self.viewer.setFocus()     # Enter and Delete decide: they go to the viewer
         faces = len(report.all)
         items = len(report.suggestions)
         summary = (f"{faces} face{'' if faces == 1 else 's'} suggested on {items}"

@@ -109,9 +109,10 @@ def test_a_rejected_suggestion_writes_nothing_and_a_double_click_accepts(
     viewer = workspace.viewer
     with open_case(path, actor="check") as case:
         records = case.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    workspace.browser.view.setFocus()          # where the item was chosen
     _suggest(window, qtbot, 1)
-    viewer.setFocus()
-    QTest.keyClick(viewer, Qt.Key.Key_Delete)
+    assert viewer.hasFocus()                   # the suggestions came: the keys go there
+    QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Delete)
     assert viewer.suggestions_shown() == []
     with open_case(path, actor="check") as case:
         assert case.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == records
