@@ -40,14 +40,19 @@ class _Graphics:
         self.box.setZValue(_Z)
         self.under = QGraphicsRectItem()          # the black dashes' white ground
         self.under.setZValue(_Z - 0.1)
-        self.text = QGraphicsSimpleTextItem()
-        self.text.setZValue(_Z)
-        self.text.setFlag(self.text.GraphicsItemFlag.ItemIgnoresTransformations)
+        # The score on a dark plate, the same size at any zoom, readable on any photo.
+        self.plate = QGraphicsRectItem()
+        self.plate.setZValue(_Z)
+        self.plate.setFlag(self.plate.GraphicsItemFlag.ItemIgnoresTransformations)
+        self.plate.setBrush(QBrush(QColor(0, 0, 0, 190)))
+        self.plate.setPen(QPen(Qt.PenStyle.NoPen))
+        self.text = QGraphicsSimpleTextItem(self.plate)
         font = QFont()
         font.setBold(True)
         self.text.setFont(font)
         self.text.setBrush(QBrush(QColor("#ffffff")))
-        for item in (self.under, self.box, self.text):
+        self.text.setPos(3, 1)
+        for item in (self.under, self.box, self.plate):
             scene.addItem(item)
         self.current = False
         self.place(suggestion)
@@ -58,7 +63,9 @@ class _Graphics:
         self.box.setRect(rect)
         self.under.setRect(rect)
         self.text.setText(f"face? {suggestion.score:.2f}")
-        self.text.setPos(rect.left(), rect.top())
+        size = self.text.boundingRect()
+        self.plate.setRect(0, 0, size.width() + 6, size.height() + 2)
+        self.plate.setPos(rect.left(), rect.top())
         self.style()
 
     def style(self) -> None:
@@ -72,7 +79,7 @@ class _Graphics:
         self.under.setPen(ground)
 
     def remove(self, scene: QGraphicsScene) -> None:
-        for item in (self.under, self.box, self.text):
+        for item in (self.under, self.box, self.plate):
             scene.removeItem(item)
 
 
