@@ -49,7 +49,8 @@ def _street_photo(folder: Path) -> Path:
     exif = camera_exif("TestCam", "Street 1", None, None, (36.20213, 37.13437, 410.0), 1)
     image.save(path, "JPEG", quality=95, exif=exif, icc_profile=icc)
     thumb = folder / "thumb.jpg"
-    Image.new("RGB", (160, 120), (255, 0, 0)).save(thumb, "JPEG")
+    noise = np.random.default_rng(5).integers(0, 255, (120, 160, 3), dtype=np.uint8)
+    Image.fromarray(noise).save(thumb, "JPEG")       # its coded data is its own
     subprocess.run(["exiftool", "-q", "-overwrite_original", f"-ThumbnailImage<={thumb}",
                     "-SerialNumber=SN-778899", "-XMP-dc:Creator=Witness Name",
                     "-IPTC:By-line=Witness Name", str(path)], check=True)
@@ -149,6 +150,11 @@ def test_publication_at_1km_leaves_no_redacted_pixel_no_metadata_and_keeps_icc(s
     for leak in ("GPS", "SN-778899", "Witness", "Thumbnail", "TestCam", "Street 1"):
         assert leak not in text, leak
     assert any(key.startswith("ICC") for key in tags)          # colour profile kept
+    thumbnail = (tmp_path / "in" / "thumb.jpg").read_bytes()
+    scan = thumbnail[-300:-2]                      # the thumbnail's own coded pixels
+    assert scan in media_path(case, item).read_bytes()     # the original carries it
+    assert scan not in published.read_bytes()
+    assert published.read_bytes().count(b"\xff\xd8") == 1     # one picture: no embedded JPEG
     pixels = np.asarray(Image.open(published).convert("RGB")).astype(int)
     original = np.asarray(Image.open(media_path(case, item)).convert("RGB")).astype(int)
     for x, y, w, h in (person.bbox, sign.bbox):
