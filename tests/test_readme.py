@@ -39,6 +39,10 @@ def test_resources_are_inside_the_built_wheel(tmp_path):
     assert "reviewer/resources/labels.json" in shipped
     assert "reviewer/resources/report/index.html.j2" in shipped
     assert "reviewer/resources/icons/app-256.png" in shipped
+    # The face detector, with its licence and source note (resources/models/README.md).
+    assert {"reviewer/resources/models/centerface.onnx",
+            "reviewer/resources/models/centerface.LICENSE",
+            "reviewer/resources/models/README.md"} <= set(shipped)
     assert [name for name in shipped if name not in names] == []
     # pyproject lists the packages: one forgotten there would be missing from the wheel.
     code = sorted(path.relative_to(REPO).as_posix() for path in (REPO / "reviewer").rglob("*.py"))

@@ -13,6 +13,7 @@ from reviewer.cli import (
     commands_compare,
     commands_conflicts,
     commands_credentials,
+    commands_faces,
     commands_keys,
     commands_map,
     commands_provenance,
@@ -38,4 +39,5 @@ HANDLERS = _joined(commands.HANDLERS, commands_share.HANDLERS, commands_compare.
                    commands_annotations.HANDLERS, commands_similar.HANDLERS,
                    commands_provenance.HANDLERS,
                    commands_map.HANDLERS,
-                   commands_credentials.HANDLERS)
+                   commands_credentials.HANDLERS,
+                   commands_faces.HANDLERS)

@@ -305,6 +305,7 @@ def build_parser() -> Parser:
     add_provenance_commands(commands, common, Parser)
     _add_similar_command(commands, common)
     _add_save_copy_command(commands, common)
+    _add_faces_command(commands, common)
     return parser
 
 
@@ -317,6 +318,26 @@ def _add_save_copy_command(commands: argparse._SubParsersAction,
     copy.add_argument("case", metavar="CASE")
     copy.add_argument("evidence_id", metavar="ID", help="a frame or a derived item")
     copy.add_argument("out", metavar="OUT.png")
+
+
+def _add_faces_command(commands: argparse._SubParsersAction,
+                       common: argparse.ArgumentParser) -> None:
+    default_threshold = 0.5   # faces.DEFAULT_THRESHOLD, a literal: the parser loads no OpenCV
+    faces = commands.add_parser(
+        "suggest-faces", parents=[common],
+        help="list the faces the detector suggests redacting on photos and frames;"
+             " --accept adds them as redaction regions")
+    faces.add_argument("case", metavar="CASE")
+    faces.add_argument("evidence_ids", metavar="ID", nargs="+",
+                       help="items to look at (photos, frames; for a video, its frames)")
+    faces.add_argument("--accept", action="store_true",
+                       help="add every suggestion as a redaction region (one edit, in the"
+                            " history)")
+    faces.add_argument("--label", default="person",
+                       help="the label of accepted regions (default: person)")
+    faces.add_argument("--threshold", type=float, default=default_threshold, metavar="S",
+                       help=f"lowest detector score suggested, 0-1 (default"
+                            f" {default_threshold})")
 
 
 def _add_annotation_command(commands: argparse._SubParsersAction,
@@ -469,4 +490,4 @@ def _public_options(export: argparse.ArgumentParser) -> None:
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",
             "demo", "compare", "comparisons", "export", "export-annotations", "merge",
             "unpack", "conflicts", "key", "similar", "item", "vocabulary", "export-map",
-            "save-copy")
+            "save-copy", "suggest-faces")

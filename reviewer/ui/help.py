@@ -29,6 +29,10 @@ OTHER_KEYS = (
     ("Tagging", "Ctrl+click, Shift+drag", "Add to the selection"),
     ("Tagging", "Enter / Backspace", "Finish the polygon / remove its last point"),
     ("Tagging", "Escape", "Cancel the drawing, or clear the selection"),
+    ("Face suggestions", "Enter, double click", "Accept the highlighted suggestion (a"
+                                                " redaction region)"),
+    ("Face suggestions", "Delete / Backspace", "Reject it (nothing is written)"),
+    ("Face suggestions", "Drag it, drag its corner", "Move it, resize it before accepting"),
     ("Video", "Left / Right", "One frame back / forward"),
     ("Video", "Shift+Left / Shift+Right", "One second back / forward"),
     ("Video", "Space", "Play / pause"),

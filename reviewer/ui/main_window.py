@@ -34,6 +34,7 @@ from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
 from reviewer.ui import redaction_actions
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
+from reviewer.ui.face_suggestions import FaceSuggestions, attach_face_suggestions, face_actions
 from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.help import (
     OTHER_KEYS,
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.workspace: CaseWorkspace | None = None
         self.geo: GeoPanes | None = None
         self.basemap = None          # the MBTiles file opened, kept across cases
+        self.faces: FaceSuggestions | None = None
         self.key_dialog: KeyDialog | None = None
         self.docks: list[QDockWidget] = []
         self.job_bar = JobBar()
@@ -193,6 +195,10 @@ class MainWindow(QMainWindow):
                                    checked=self.settings.blur_graphic)
         self.blur_action.toggled.connect(self._set_blur)
         view.addAction(self.blur_action)
+        view.addSeparator()
+        self.face_actions = face_actions(self, lambda: self.faces)
+        view.addActions(self.face_actions)
+        self.case_actions += self.face_actions
         self.docks_menu = view.addMenu("&Panels")
 
         self.toolbar = QToolBar("Tools")
@@ -272,6 +278,7 @@ class MainWindow(QMainWindow):
         self.geo.areaChosen.connect(
             lambda south, west, north, east: filters.set_area((west, south, east, north)))
         self.geo.set_basemap(self.basemap)
+        self.faces = attach_face_suggestions(self, self.workspace, session, self.jobs)
         self.setCentralWidget(self.workspace.splitter)
         self._build_docks(self.workspace)
         # Restored once the new docks have been laid out: restored into docks never shown,
@@ -337,6 +344,7 @@ class MainWindow(QMainWindow):
         self.session.close()
         self.session = None
         self.workspace = None
+        self.faces = None
         self._show_no_case()
 
     def _show_no_case(self) -> None:

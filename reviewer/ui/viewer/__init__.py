@@ -6,5 +6,6 @@ Nothing here knows about cases or the database.
 
 from reviewer.ui.viewer.image_view import ImageView
 from reviewer.ui.viewer.region_items import RegionDisplay
+from reviewer.ui.viewer.suggestion_layer import SuggestionDisplay
 
-__all__ = ["ImageView", "RegionDisplay"]
+__all__ = ["ImageView", "RegionDisplay", "SuggestionDisplay"]

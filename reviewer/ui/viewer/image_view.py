@@ -7,7 +7,9 @@ selectionChanged); the window decides, stores, and hands regions back.
 
 Keys: F fit, Z 100 %, + and - zoom, Space+drag pan, arrows nudge the selection
 (Shift: 10 px), Delete/Backspace ask to delete it, Escape cancels. Digits and every
-other key are left to the window.
+other key are left to the window. Face suggestions (suggestion_layer.py), when shown:
+a click picks one, a drag moves it (its corner resizes it), Enter or a double click
+accepts it, Delete/Backspace rejects it (when no region is selected).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QFrame, QGraphicsScene, QGraphicsView, QWidget
 
@@ -27,6 +29,7 @@ from reviewer.ui.viewer.image_layer import ImageLayer
 from reviewer.ui.viewer.loader import ImageLoader
 from reviewer.ui.viewer.region_items import RegionDisplay
 from reviewer.ui.viewer.region_layer import RegionLayer
+from reviewer.ui.viewer.suggestion_layer import SuggestionDisplay, SuggestionLayer
 
 TOOLS = ("select", *DRAWING_TOOLS)
 _NOT_PLAIN = (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
@@ -41,6 +44,8 @@ class ImageView(QGraphicsView):
     imageLoaded = Signal(bool)               # True: full resolution shown; False: it failed
     imageShown = Signal(float)               # decoded pixels shown, per image pixel (1.0: full)
     viewChanged = Signal()                   # zoom or scroll moved: another part shows
+    suggestionAccepted = Signal(object)      # SuggestionDisplay (as adjusted): Enter, dbl-click
+    suggestionRejected = Signal(int)         # key: Delete/Backspace on the highlighted one
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -60,6 +65,7 @@ class ImageView(QGraphicsView):
 
         self._image = ImageLayer(scene)
         self._regions = RegionLayer(scene)
+        self._suggestions = SuggestionLayer(scene)
         self._drawing = DrawingController(scene, self._drawn)
         self._editing = EditController(self._regions, self.regionChanged.emit,
                                        self._selection_changed)
@@ -91,6 +97,7 @@ class ImageView(QGraphicsView):
         self._editing.cancel()
         if self._regions.clear():
             self._selection_changed()
+        self._suggestions.set_suggestions([])
         self._size_scene(width, height)
         if error is not None:
             self._failed(error)
@@ -110,6 +117,7 @@ class ImageView(QGraphicsView):
         self.scene().setSceneRect(self._image.rect())
         self._drawing.set_bounds(width, height)
         self._editing.width, self._editing.height = width, height
+        self._suggestions.width, self._suggestions.height = float(width), float(height)
         self.fit_to_window()
 
     def image_error(self) -> str | None:
@@ -169,6 +177,22 @@ class ImageView(QGraphicsView):
 
     def _selection_changed(self) -> None:
         self.selectionChanged.emit(list(self._regions.selection))
+
+    # -- face suggestions ---------------------------------------------------------------
+
+    def show_suggestions(self, suggestions: list[SuggestionDisplay]) -> None:
+        """Show these suggestions (dashed, with their score); the first is highlighted."""
+        self._suggestions.set_suggestions(suggestions)
+
+    def suggestions_shown(self) -> list[SuggestionDisplay]:
+        return self._suggestions.shown()
+
+    def current_suggestion(self) -> SuggestionDisplay | None:
+        key = self._suggestions.current
+        return self._suggestions.items[key].suggestion if key is not None else None
+
+    def remove_suggestion(self, key: int) -> None:
+        self._suggestions.remove(key)
 
     def _drawn(self, shape: Shape) -> None:
         self._regions.add_sketch(shape)
@@ -320,7 +344,10 @@ class ImageView(QGraphicsView):
             self._start_pan(position, clears_selection=False)
         elif button == Qt.MouseButton.LeftButton:
             point = self._to_scene(position)
-            if self._tool == "select":
+            if self._tool == "select" and self._suggestions.press(point.x(), point.y(),
+                                                                  self.zoom()):
+                self._editing.clear_selection()      # Delete now means the suggestion
+            elif self._tool == "select":
                 started = self._editing.press(point.x(), point.y(),
                                               (position.x(), position.y()),
                                               event.modifiers(), self.viewportTransform())
@@ -339,7 +366,9 @@ class ImageView(QGraphicsView):
             self._scroll_by(-delta.x(), -delta.y())
             return
         point = self._to_scene(position)
-        if self._tool == "select" and self._editing.active():
+        if self._suggestions.dragging():
+            self._suggestions.move(point.x(), point.y())
+        elif self._tool == "select" and self._editing.active():
             self._editing.move(point.x(), point.y(), (position.x(), position.y()))
         elif self._tool != "select":
             self._drawing.move(point.x(), point.y(), self.zoom())
@@ -358,6 +387,9 @@ class ImageView(QGraphicsView):
             return
         if event.button() != Qt.MouseButton.LeftButton:
             return
+        if self._suggestions.dragging():
+            self._suggestions.release()        # adjusted in place; accepted as it stands
+            return
         point = self._to_scene(event.position())
         if self._tool == "select":
             self._editing.release(self.viewportTransform())
@@ -370,6 +402,13 @@ class ImageView(QGraphicsView):
         if self._tool != "select" and event.button() == Qt.MouseButton.LeftButton:
             point = self._to_scene(event.position())
             if self._drawing.double_click(point.x(), point.y(), self.zoom()):
+                return
+        if self._tool == "select" and event.button() == Qt.MouseButton.LeftButton \
+                and not self._read_only:
+            point = self._to_scene(event.position())
+            hit = self._suggestions.at(point.x(), point.y(), self.zoom())
+            if hit is not None:
+                self.suggestionAccepted.emit(self._suggestions.items[hit[0]].suggestion)
                 return
         self.mousePressEvent(event)
 
@@ -395,8 +434,11 @@ class ImageView(QGraphicsView):
                 self._space = True
                 self._set_cursor(Qt.CursorShape.OpenHandCursor)
         elif self._drawing.key(key, self.zoom()) or (
-                key == Qt.Key.Key_Escape and self._editing.cancel()):
+                key == Qt.Key.Key_Escape and (self._editing.cancel()
+                                              or self._suggestions.cancel_drag())):
             pass                            # a drawing or a drag took the key
+        elif self._suggestion_key(key, plain):
+            pass
         elif key == Qt.Key.Key_Escape and self._regions.selection:
             self._editing.clear_selection()
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and self._regions.selection \
@@ -419,6 +461,31 @@ class ImageView(QGraphicsView):
             event.ignore()                  # digits (label shortcuts) and the rest: the window's
             return
         event.accept()
+
+    def event(self, event: QEvent) -> bool:
+        # The window binds Delete to "delete the selected regions"; with a suggestion
+        # highlighted and no region selected, Delete here means "reject it".
+        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent) \
+                and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) \
+                and self.current_suggestion() is not None and not self._regions.selection \
+                and not self._read_only and self._tool == "select":
+            event.accept()
+            return True
+        return super().event(event)
+
+    def _suggestion_key(self, key: int, plain: bool) -> bool:
+        """Enter accepts the highlighted suggestion; Delete/Backspace rejects it (when no
+        region is selected: then they mean the region)."""
+        current = self.current_suggestion()
+        if current is None or not plain or self._read_only or self._tool != "select":
+            return False
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.suggestionAccepted.emit(current)
+            return True
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not self._regions.selection:
+            self.suggestionRejected.emit(current.key)
+            return True
+        return False
 
     def keyReleaseEvent(self, event: QKeyEvent) -> None:
         if event.isAutoRepeat():
