@@ -89,6 +89,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
     else:
+        for path in report.interrupted:
+            error_line(path, "unfinished copy left by an interrupted import (never in the"
+                             " case): removed", level="note")
         for item in report.errors:
             error_line(item["path"], item["error"])
         for item in report.warnings:

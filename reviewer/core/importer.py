@@ -46,12 +46,14 @@ class ImportReport:
     warnings: list[dict] = field(default_factory=list)     # path, warning (imported anyway)
     skipped: list[str] = field(default_factory=list)       # non-media files met in folders
     hidden: list[str] = field(default_factory=list)        # media files named ".x.jpg" there
+    # Unfinished copies of an import that was killed, removed before this one began.
+    interrupted: list[str] = field(default_factory=list)
     cancelled: bool = False
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors,
                 "warnings": self.warnings, "skipped": self.skipped, "hidden": self.hidden,
-                "cancelled": self.cancelled}
+                "interrupted": self.interrupted, "cancelled": self.cancelled}
 
     @property
     def ok(self) -> bool:
@@ -80,7 +82,11 @@ def import_paths(
     report.skipped.extend(display_name(s) for s in found.skipped
                           if not (Path(s).suffix.lower() == ".srt"
                                   and (Path(s).parent, Path(s).stem) in videos))
+    # Opening the case removed them already (the command line opens it for this import);
+    # said here too, so the run after a killed one tells what became of it.
+    abandoned = [str(part) for part in media_store.abandoned_parts(case.path)]
     media_store.sweep_abandoned_parts(case.path)
+    report.interrupted = list(dict.fromkeys([*case.removed_leftovers, *abandoned]))
 
     files = [str(path) for path in found.files]
     total, done = len(files), 0
