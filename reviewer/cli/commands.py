@@ -103,7 +103,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         parts = [f"Imported {len(report.imported) - frames}"
                  + (f" and {frames} video frame(s)" if frames else ""),
                  f"{len(report.duplicates)} already in the case",
-                 f"{len(report.errors)} failed", f"{len(report.warnings)} warnings"]
+                 f"{len(report.errors)} failed", _count(len(report.warnings), "warning")]
         damaged = sum(1 for item in report.imported if item.get("damaged"))
         if damaged:
             parts.insert(1, f"{damaged} of them damaged (kept, flagged)")

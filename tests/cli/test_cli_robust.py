@@ -173,3 +173,9 @@ def test_the_import_after_a_killed_one_says_it_removed_the_unfinished_copies(
     assert (f"note: {part}: unfinished copy left by an interrupted import (never in the"
             " case): removed") in result.stderr
     assert "Imported 1," in result.stdout
+
+
+def test_the_import_summary_counts_one_warning_in_the_singular(cli: Cli, new_case, corpus):
+    null_island = corpus / "photos_gps" / "EDGE_samsung_galaxy_s_gps_null_island.jpg"
+    result = cli("import", new_case(), null_island, expect=1)
+    assert result.stdout.strip().endswith("0 failed, 1 warning.")    # was "1 warnings"
