@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from reviewer.core import keys
 from reviewer.core.audit import record_hash
 from reviewer.core.labels import default_label_id
 from reviewer.core.merkle import PROOFS_TABLE, Tree, audit_tree, verify_inclusion
@@ -155,6 +156,11 @@ def private_of(case_path: str) -> Private:
     try:
         login = getpass.getuser()
     except (OSError, KeyError):
+        login = None
+    if login and login == keys.identity_name():
+        # The key's name defaults to the login: then it is the name this user signs with,
+        # in every record's actor and every row's created_by. Leaving out each record that
+        # holds it kept 1 of 56 records (found by a new user) and hid nothing.
         login = None
     return Private((case_path,), login)
 

@@ -305,3 +305,20 @@ def test_a_shared_linked_original_in_a_non_utf8_folder_leaves_its_folder_home(
     linked = json.loads(files["manifest.json"])["linked_originals"]
     assert [e["linked_path"] for e in linked] == ["linked_shot.jpg"]
     assert files[linked[0]["path"]] == photo.read_bytes()
+
+
+def test_a_key_named_after_the_login_by_default_keeps_the_shared_history(tmp_path,
+                                                                        monkeypatch):
+    # Found by a new user: the key took the OS login as its name, every record about the
+    # shared incident names it, and the package kept 1 of 56 records.
+    monkeypatch.setenv("LOGNAME", "zq8login")
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "config"))
+    with create_case(tmp_path / "ops", title="Ops", actor="zq8login") as case:
+        assert keys.identity_name() == "zq8login"
+        shared = add_incident(case, "Cylinder on a roof")
+        update_incident(case, shared.id, status="confirmed")
+        add_incident(case, "Kept at home")
+        report = export_case(case, tmp_path / "shared.zip", incidents=[shared.id])
+    assert report.history["records"] >= 3, report.history    # create, add, update
+    files, _ = read_package(tmp_path / "shared.zip")
+    assert b"Kept at home" not in files["case.sqlite"]
