@@ -92,6 +92,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
     else:
+        for path in report.interrupted:
+            error_line(path, "unfinished copy left by an interrupted import (never in the"
+                             " case): removed", level="note")
         for item in report.errors:
             error_line(item["path"], item["error"])
         for item in report.warnings:
@@ -103,7 +106,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         parts = [f"Imported {len(report.imported) - frames}"
                  + (f" and {frames} video frame(s)" if frames else ""),
                  f"{len(report.duplicates)} already in the case",
-                 f"{len(report.errors)} failed", f"{len(report.warnings)} warnings"]
+                 f"{len(report.errors)} failed", _count(len(report.warnings), "warning")]
         damaged = sum(1 for item in report.imported if item.get("damaged"))
         if damaged:
             parts.insert(1, f"{damaged} of them damaged (kept, flagged)")

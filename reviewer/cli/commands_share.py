@@ -20,7 +20,7 @@ from reviewer.core.export import export_case
 from reviewer.core.keys import signed_by_line
 from reviewer.core.merge import merge_package
 from reviewer.core.package_verify import verify_package
-from reviewer.core.unpack import unpack_package
+from reviewer.core.unpack import left_out_on_unpack, unpack_package
 from reviewer.wording import describe_counts, kind_word, near_duplicate_line
 
 
@@ -160,11 +160,18 @@ def cmd_unpack(args: argparse.Namespace) -> int:
             bar.close()
     with case:
         info = case.info()
+        left_out = left_out_on_unpack(case)
     if args.json:
-        print_json(info)
+        print_json({**info, "skipped": left_out})
     else:
-        print(f"Unpacked {args.package} as the case {info['path']} ({info['title']!r}).")
-    return OK
+        # As merge says it: a package of some incidents sent without its media (--no-media)
+        # gives a case without those items, which a new user otherwise learns only later.
+        for item in left_out:
+            error_line(f"{kind_word(item.get('kind', ''))} {item.get('id')}",
+                       str(item.get("reason")), level="skipped")
+        print(f"Unpacked {args.package} as the case {info['path']} ({info['title']!r})"
+              + (f"; {len(left_out)} skipped." if left_out else "."))
+    return PARTIAL if left_out else OK
 
 
 HANDLERS = {"export": cmd_export, "merge": cmd_merge, "unpack": cmd_unpack}

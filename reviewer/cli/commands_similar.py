@@ -37,6 +37,14 @@ def _describe(case: Case, items: list[similar.SimilarItem]) -> list[dict[str, An
              "sha256": rows[item.id]["sha256"]} for item in items]
 
 
+def _names(case: Case, ids: list[str]) -> dict[str, str]:
+    """id -> "ID (FILE NAME)", the subject of a line about an item."""
+    rows: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(ids), 500):
+        rows.update(evidence_summaries(case, ids[start:start + 500]))
+    return {i: f"{i} ({rows[i]['original_name']})" if i in rows else i for i in ids}
+
+
 def cmd_similar(args: argparse.Namespace) -> int:
     if args.mark_best and not args.evidence_id:
         raise ValidationError("--mark-best", "needs the ID of the item to mark")
@@ -50,8 +58,15 @@ def cmd_similar(args: argparse.Namespace) -> int:
                     rebuilt = similar.rebuild_hashes(case, progress=bar, cancel=cancel)
                 finally:
                     bar.close()
+            # Each item left without a hash is named, with its file name, and why: a new
+            # user was told "8 item(s) have no picture hash (see --rebuild)" right after
+            # running --rebuild, with two lines naming ids only.
+            names = _names(case, [f["id"] for f in rebuilt.errors] + rebuilt.too_plain)
             for failure in rebuilt.errors:
-                error_line(failure["id"], f"no picture hash: {failure['error']}")
+                error_line(names[failure["id"]], f"no picture hash: {failure['error']}")
+            for evidence_id in rebuilt.too_plain:
+                error_line(names[evidence_id], "no picture hash: too small or too plain to"
+                           " compare", level="note")
             document["rebuild"] = {"hashed": len(rebuilt.hashed), "errors": rebuilt.errors,
                                    "too_plain": rebuilt.too_plain}
             code = PARTIAL if rebuilt.errors else OK
@@ -87,7 +102,8 @@ def cmd_similar(args: argparse.Namespace) -> int:
     else:
         _print_groups(document)
     if document["unhashed"]:
-        print(f"{document['unhashed']} item(s) have no picture hash (see --rebuild).")
+        why = "each named above" if "rebuild" in document else "see --rebuild"
+        print(f"{document['unhashed']} item(s) have no picture hash ({why}).")
     print(_LEAD)
     return code
 

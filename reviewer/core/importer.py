@@ -47,12 +47,14 @@ class ImportReport:
     warnings: list[dict] = field(default_factory=list)     # path, warning (imported anyway)
     skipped: list[str] = field(default_factory=list)       # non-media files met in folders
     hidden: list[str] = field(default_factory=list)        # media files named ".x.jpg" there
+    # Unfinished copies of an import that was killed, removed before this one began.
+    interrupted: list[str] = field(default_factory=list)
     cancelled: bool = False
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "duplicates": self.duplicates, "errors": self.errors,
                 "warnings": self.warnings, "skipped": self.skipped, "hidden": self.hidden,
-                "cancelled": self.cancelled}
+                "interrupted": self.interrupted, "cancelled": self.cancelled}
 
     @property
     def ok(self) -> bool:
@@ -87,7 +89,11 @@ def import_paths(
                                   and (Path(s).parent, Path(s).stem) in videos)
                           and not is_proofmode_sidecar(
                               Path(s), media_names.get(Path(s).parent, set())))
+    # Opening the case removed them already (the command line opens it for this import);
+    # said here too, so the run after a killed one tells what became of it.
+    abandoned = [str(part) for part in media_store.abandoned_parts(case.path)]
     media_store.sweep_abandoned_parts(case.path)
+    report.interrupted = list(dict.fromkeys([*case.removed_leftovers, *abandoned]))
 
     files = [str(path) for path in found.files]
     total, done = len(files), 0

@@ -241,6 +241,10 @@ def import_public_key(text: str, name: str | None = None, *, trusted: bool = Fal
     if key.key_id != key_id_of(key.key):
         # A plain minisign key: its id is random, not derived from the key.
         fingerprint = key.key_id[::-1].hex().upper()
+    if fingerprint == _own_fingerprint():
+        # Listed beside "yours" as an untrusted stranger, it only confused (found by hand).
+        raise KeyFileError(None, f"{fingerprint} is your own key: it is already known as"
+                                 " yours (reviewer key list); nothing was added")
     name = name or _name_from_comment(key.comment) or fingerprint
     ring = keyring()
     entry = ring.get(fingerprint, {})
@@ -265,14 +269,20 @@ def trust_key(fingerprint: str, trusted: bool = True) -> dict[str, Any]:
     return {"fingerprint": matches[0], **ring[matches[0]]}
 
 
+def _own_fingerprint() -> str | None:
+    """The fingerprint of this user's key, read without unlocking it (None if none)."""
+    if has_identity():
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            own = (config_dir() / IDENTITY_FILE).read_text("utf-8")
+            return json.loads(own).get("fingerprint")
+    return None
+
+
 def trust_of(public_key: bytes) -> tuple[str, str | None]:
     """(yours / trusted / untrusted, the name this user knows the key by)."""
     fingerprint = fingerprint_of(public_key)
-    if has_identity():
-        with contextlib.suppress(OSError, ValueError):
-            own = (config_dir() / IDENTITY_FILE).read_text("utf-8")
-            if json.loads(own).get("fingerprint") == fingerprint:
-                return YOURS, identity_name()
+    if fingerprint == _own_fingerprint():
+        return YOURS, identity_name()
     entry = keyring().get(fingerprint)
     if entry and base64.b64decode(entry.get("public_key", "")) == public_key:
         return (TRUSTED if entry.get("trusted") else UNTRUSTED), entry.get("name")

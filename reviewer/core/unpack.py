@@ -10,6 +10,7 @@ complete, so a failure leaves no half case behind.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 from pathlib import Path
@@ -127,3 +128,17 @@ def _record_unpack(case: Case, package: Path, package_sha256: str, manifest: dic
             "exported_at": manifest.get("exported_at"), "exporter": manifest.get("exporter"),
             "selection": manifest.get("selection"), "copied_linked_originals":
             sorted(included)})
+
+
+def left_out_on_unpack(case: Case) -> list[dict]:
+    """What a package of some incidents held but its new case could not take (an item
+    whose original the package left out, and its tags): the `skipped` of the merge that
+    made the case, each {kind, id, reason}. Empty for a whole case."""
+    rows = case.conn.execute("SELECT summary FROM merges ORDER BY merged_at LIMIT 1").fetchall()
+    if not rows:
+        return []
+    try:
+        skipped = json.loads(rows[0][0]).get("skipped") or []
+    except (ValueError, AttributeError):
+        return []
+    return [s for s in skipped if isinstance(s, dict)]

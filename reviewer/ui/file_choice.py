@@ -1,9 +1,13 @@
-"""A file name typed or chosen for writing: its extension, and asking before replacing."""
+"""A file name typed or chosen for writing: its extension, and asking before replacing;
+the exact path of a file dropped on the window."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
+from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 
@@ -32,3 +36,15 @@ def may_replace(parent: QWidget, path: Path, already_asked: Path | None) -> bool
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         QMessageBox.StandardButton.No)
     return answer == QMessageBox.StandardButton.Yes
+
+
+def dropped_path(url: QUrl) -> str:
+    """The local path a dropped `file:` URL names, exactly, even where the name is not
+    UTF-8: QUrl.toLocalFile() turns such bytes (sent as %FF) into U+FFFD, a path that
+    does not exist. Those bytes come back as the OS name (os.fsdecode's escapes)."""
+    exact = unquote_to_bytes(url.path(QUrl.ComponentFormattingOption.FullyEncoded))
+    try:
+        exact.decode("utf-8")
+    except UnicodeDecodeError:
+        return os.fsdecode(exact)
+    return url.toLocalFile()     # also right for Windows drive letters and UNC hosts

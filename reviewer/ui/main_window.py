@@ -35,6 +35,7 @@ from reviewer.core.importer import ImportReport
 from reviewer.ui import redaction_actions
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
 from reviewer.ui.face_suggestions import FaceSuggestions, attach_face_suggestions, face_actions
+from reviewer.ui.file_choice import dropped_path
 from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.help import (
     OTHER_KEYS,
@@ -621,7 +622,7 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        paths = [dropped_path(url) for url in event.mimeData().urls() if url.isLocalFile()]
         if paths and self.import_paths(paths):
             event.acceptProposedAction()
 

@@ -31,6 +31,7 @@ from reviewer.core.conflicts import Conflict, conflicts_by_object
 from reviewer.core.incidents import incident_titles_by_region
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import Region, list_regions
+from reviewer.core.shape import shape_noun
 from reviewer.ui import conflicts as conflict_marks
 from reviewer.ui import mime
 from reviewer.ui.edits import EditRegion, region_values
@@ -100,7 +101,7 @@ class RegionsModel(ListTableModel):
             if column == 0:
                 return conflict_marks.marked(region.label, conflict, region.id)
             if column == 1:
-                return region.shape
+                return shape_noun(region.shape)   # "box", as the toolbar and CLI say
             if column == 2:
                 return "" if region.confidence is None else f"{region.confidence:.0%}"
             if column == 3:

@@ -154,3 +154,28 @@ def test_an_import_that_fills_the_disk_says_what_it_committed_and_what_not(
     assert in_case == said_imported   # exactly what it said: nothing lost, nothing extra
     assert not list((case / "media" / ".incoming").glob("*.part"))
     assert cli("verify", case).code == 0
+
+
+def test_the_import_after_a_killed_one_says_it_removed_the_unfinished_copies(
+        cli: Cli, new_case, photo_factory, tmp_path):
+    import subprocess
+    import sys
+    case = new_case()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()                                   # a pid no process has any more
+    incoming = case / "media" / ".incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    part = incoming / f"{dead.pid}-0123456789abcdef0123456789abcdef.part"
+    part.write_bytes(b"half a photo")
+
+    result = cli("import", case, photo_factory())
+    assert not part.exists()
+    assert (f"note: {part}: unfinished copy left by an interrupted import (never in the"
+            " case): removed") in result.stderr
+    assert "Imported 1," in result.stdout
+
+
+def test_the_import_summary_counts_one_warning_in_the_singular(cli: Cli, new_case, corpus):
+    null_island = corpus / "photos_gps" / "EDGE_samsung_galaxy_s_gps_null_island.jpg"
+    result = cli("import", new_case(), null_island, expect=1)
+    assert result.stdout.strip().endswith("0 failed, 1 warning.")    # was "1 warnings"

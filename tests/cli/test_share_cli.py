@@ -55,6 +55,25 @@ def test_export_verify_merge_unpack(cli: Cli, new_case, sent, tmp_path):
     assert cli("verify", tmp_path / "opened.case").code == 0
 
 
+
+def test_unpacking_incidents_sent_without_media_names_what_the_new_case_lacks(
+        cli: Cli, sent, tmp_path):
+    # Found by a new user: "Unpacked ... as the case" and nothing else, for a case that
+    # held the incident but neither its item nor its tag.
+    case, _ = sent
+    incident = cli("incident", "list", case, "--json").json()["incidents"][0]["id"]
+    package = tmp_path / "no-media.zip"
+    cli("export", case, package, "--incident", incident, "--no-media")
+    result = cli("unpack", package, tmp_path / "opened", expect=1)
+    skipped = [line for line in result.stderr.splitlines() if line.startswith("skipped: ")]
+    assert len(skipped) == 2, result.stderr                # the item and its tag
+    assert any("neither in the package nor in this case" in line for line in skipped)
+    assert result.stdout.strip().endswith("; 2 skipped.")
+    opened = cli("unpack", package, tmp_path / "again", "--json", expect=1).json()
+    assert {item["kind"] for item in opened["skipped"]} == {"evidence", "region"}
+    # A whole case unpacks with nothing left out, as before.
+    assert cli("unpack", sent[1], tmp_path / "whole").code == 0
+
 def test_a_tampered_package_exits_3_naming_the_entry(cli: Cli, new_case, sent):
     _, package = sent
     with zipfile.ZipFile(package, "a") as zf:

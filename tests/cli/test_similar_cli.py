@@ -90,7 +90,12 @@ def test_rebuild_hashes_an_older_case_and_names_what_does_not_decode(cli: Cli, n
     rebuilt = cli("similar", case, "--rebuild", "--json", expect=1)
     assert rebuilt.json()["rebuild"]["hashed"] == 1
     [line] = rebuilt.error_lines
-    assert line.startswith(f"error: {bad}: no picture hash: damaged image header")
+    assert line.startswith(f"error: {bad} (damaged.jpg): no picture hash: damaged image"
+                           " header")
+    said = cli("similar", case, "--rebuild", expect=1)
+    # After a rebuild, not "see --rebuild" again: each item without a hash was named.
+    assert "1 item(s) have no picture hash (each named above)." in said.stdout
+    assert "see --rebuild" not in said.stdout
     assert query(case, "SELECT evidence_id FROM picture_hashes") == [(good,)]
     assert cli("similar", case, good, "--json").json()["hashed"] is True
 

@@ -322,3 +322,31 @@ def test_xmp_embedded_in_a_copy_replaces_the_xmp_the_photo_carried(case, corpus,
     assert copy.read_bytes().count(b"http://ns.adobe.com/xap/1.0/\x00") == 1
     assert "RegionInfo" not in seen                  # no box: no MWG region
     assert _exiftool(photo)["Subject"] != ["crater"]
+
+
+def test_an_item_turned_in_the_app_is_exported_turned_with_its_tags_on_what_they_mark(
+        case, tagged, tmp_path):
+    # Found by a new user: after `reviewer rotate`, every export format left the item's
+    # tags out ("is 1800x1200 pixels, not the 1200x1800 the tags were drawn on").
+    from reviewer.core.rotation import rotate_display
+    upright_id = tagged["ids"]["Landscape_1.jpg"]
+    original = np.asarray(Image.open(media_path(case, get_evidence(case, upright_id)))
+                          .convert("L"), dtype=float)
+    rotate_display(case, upright_id, 90)
+    report = export_annotations(case, tmp_path / "coco", "coco")
+    assert report.ok and report.images == 4 and not report.missing
+    coco = COCO(str(tmp_path / "coco" / "annotations.json"))
+    [image] = [i for i in coco.dataset["images"] if i["file_name"].split("/")[-1]
+               .startswith(upright_id[:8])]
+    assert (image["width"], image["height"]) == (1200, 1800)
+    [box] = [a["bbox"] for a in coco.dataset["annotations"] if a["image_id"] == image["id"]]
+    with Image.open(tmp_path / "coco" / "images" / image["file_name"].split("/")[-1]) as copy:
+        assert copy.size == (1200, 1800)
+        pixels = np.asarray(copy.convert("L"), dtype=float)
+    x, y, w, h = (round(v) for v in box)
+    # The box turned with the picture: under it lies what was under the box drawn upright.
+    turned_back = np.rot90(pixels, k=1)          # anticlockwise undoes the clockwise turn
+    x0, y0, bw, bh = (int(v) for v in BOX.split(","))
+    assert (w, h) == (bh, bw)
+    assert abs(turned_back[y0:y0 + bh, x0:x0 + bw] - original[y0:y0 + bh, x0:x0 + bw]).mean() < 8
+    assert abs(pixels[y:y + h, x:x + w] - np.rot90(original, k=-1)[y:y + h, x:x + w]).mean() < 8

@@ -162,6 +162,14 @@ def test_colleague_keys_are_untrusted_until_trusted(tmp_path, monkeypatch):
         keys.trust_key("ABCDEF")
 
 
+def test_importing_your_own_public_key_is_refused_not_listed_as_a_stranger(tmp_path):
+    mine = keys.ensure_identity("Amal")
+    with pytest.raises(KeyFileError, match="your own key"):
+        keys.import_public_key(mine.public_key_file())
+    assert keys.keyring() == {}
+    assert keys.trust_of(mine.public_key) == (keys.YOURS, "Amal")
+
+
 def test_config_folder_follows_the_environment(tmp_path, monkeypatch):
     monkeypatch.delenv(keys.CONFIG_ENV)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg"))

@@ -126,16 +126,20 @@ def test_a_truncated_signature_is_refused(sender, package, tmp_path):
 
 def test_a_package_signed_by_an_unknown_key_is_refused(sender, tmp_path, monkeypatch):
     """Mallory re-signs Amal's case with her own key: valid, but not Amal's."""
+    amal = sender.signer                  # Amal's real key, which Bashir trusts
     monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "mallory-config"))
-    keys.create_identity("Amal")          # the name is free to claim; the key is not
+    mallory = keys.create_identity("Amal")   # the name is free to claim; the key is not
     forged = tmp_path / "mallory.zip"
+    sender._signer = None                     # (else the case signs with Amal's key)
     export_case(sender, forged)
     sender._signer = None
     with _as_recipient(monkeypatch, tmp_path) as target:
-        _trust_sender(sender)
+        # (It trusted sender.signer here, by then the recipient's own key: importing your
+        # own key is refused now.)
+        keys.import_public_key(amal.public_key_file(), trusted=True)
         report = verify_package(forged)
         assert report.signer["trust"] == keys.UNTRUSTED
-        assert report.signer["fingerprint"] != sender.signer.fingerprint
+        assert report.signer["fingerprint"] == mallory.fingerprint != amal.fingerprint
         _refused(target, forged, UntrustedSignerError)
 
 

@@ -257,3 +257,32 @@ def test_a_new_label_is_an_undoable_step(window, qtbot, small_case):
     _undo_keys(window, qtbot)
     assert not any(dialog.list.item(i).text().endswith("tank track")
                    for i in range(dialog.list.count()))
+
+
+def test_attaching_two_items_clicked_in_the_browser_with_the_button_is_one_step(
+        window, qtbot, small_case):
+    # As a new user did it: Ctrl+click two thumbnails, click the incident, Attach selected.
+    with open_case(small_case, actor="setup") as case:
+        add_incident(case, "Debris field")
+    window.open_case(small_case)
+    workspace = window.workspace
+    view = workspace.browser.view
+    qtbot.waitUntil(lambda: view.model().rowCount() == 3, timeout=5000)
+    first, second = (view.visualRect(view.model().index(row, 0)).center() for row in (0, 1))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=first)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                     Qt.KeyboardModifier.ControlModifier, pos=second)
+    assert len(workspace.browser.selected_ids()) == 2
+    panel = workspace.incidents
+    incidents = panel.table
+    qtbot.waitUntil(lambda: incidents.model().rowCount() == 1, timeout=5000)
+    qtbot.mouseClick(incidents.viewport(), Qt.MouseButton.LeftButton,
+                     pos=incidents.visualRect(incidents.model().index(0, 0)).center())
+
+    def attach() -> None:
+        qtbot.mouseClick(panel.attach_button, Qt.MouseButton.LeftButton)
+        assert window.statusBar().currentMessage() == "Attached 2 items to Debris field"
+
+    before, after = _one_step_each_way(window, qtbot, attach)
+    assert before["incident_evidence"] == [] and len(after["incident_evidence"]) == 2
+    assert window.statusBar().currentMessage() == "Redone: Attach to incident"

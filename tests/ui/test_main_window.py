@@ -59,6 +59,8 @@ def test_draw_rectangle_then_undo_and_redo(window, qtbot, small_case):
     assert abs(x - 200) < tolerance and abs(y - 150) < tolerance
     assert abs(w - 300) < 2 * tolerance and abs(h - 300) < 2 * tolerance
     assert window.workspace.regions.model.rowCount() == 1
+    model = window.workspace.regions.model      # the user's word, not the stored "rect"
+    assert model.data(model.index(0, 1), Qt.ItemDataRole.DisplayRole) == "box"
     window.undo_action.trigger()
     assert _regions_in(small_case) == []
     assert window.workspace.regions.model.rowCount() == 0

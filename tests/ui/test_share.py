@@ -10,7 +10,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from reviewer.core.case import create_case, open_case
 from reviewer.core.evidence import list_evidence
-from reviewer.core.incidents import Incident, add_incident, list_incidents
+from reviewer.core.export import export_case
+from reviewer.core.incidents import Incident, add_incident, link_evidence, list_incidents
 from reviewer.core.labels import list_labels
 from reviewer.core.regions import add_region, list_regions
 from reviewer.core.shape import parse_box
@@ -126,6 +127,24 @@ def test_opening_a_package_unpacks_it_as_a_new_case_after_asking(window, qtbot, 
     assert window.session.path == tmp_path / "handover.case"
     assert window.workspace.model.rowCount() == 3
 
+
+
+def test_opening_incidents_sent_without_media_lists_the_items_left_out(window, qtbot,
+                                                                       small_case, tmp_path):
+    # Found by a new user: the new case opened without the incident's item and tag, and
+    # nothing said so (merge lists them).
+    incident_id = _tag_and_incident(small_case)
+    with open_case(small_case, actor="setup") as case:
+        item = list_evidence(case)[0]
+        link_evidence(case, incident_id, item["id"])
+        export_case(case, tmp_path / "no-media.zip", incidents=[incident_id], media=False)
+    window.share.start_unpack(tmp_path / "no-media.zip", tmp_path / "opened")
+    dialog = _wait_for_dialog(window, qtbot)
+    assert window.session.path == tmp_path / "opened.case"
+    assert "not in the new case" in _heading(dialog)
+    lines = dialog.text.toPlainText().splitlines()
+    assert any(line.startswith(f"skipped (item {item['id']})") for line in lines), lines
+    assert any(line.startswith("skipped (tag ") for line in lines), lines
 
 def test_export_dialog_takes_the_whole_case_or_ticked_incidents(qtbot, tmp_path):
     incidents = [Incident(id="a", title="One"), Incident(id="b", title="Two")]

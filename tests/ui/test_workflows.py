@@ -62,6 +62,40 @@ def test_dropping_files_on_the_window_imports_them(window, qtbot, small_case, ph
     assert window.workspace.model.rowCount() == 4
 
 
+
+def test_a_dropped_folder_whose_name_is_not_utf8_imports_every_item(window, qtbot, small_case,
+                                                                    corpus, tmp_path):
+    # Found by hand: a file manager sends the name's bytes as %FF; toLocalFile() made it
+    # U+FFFD, a folder that does not exist, and nothing was imported.
+    import os
+    import shutil
+    folder = os.fsencode(tmp_path) + b"/caso-\xff"
+    os.mkdir(folder)
+    phone = (corpus / "photos_gps" / "iphone6_hdr.jpg").read_bytes()
+    with open(folder + b"/cut_\xfe.jpg", "wb") as cut:
+        cut.write(phone[:len(phone) // 2])                 # a truncated phone photo
+    shutil.copyfile(corpus / "video_phone" / "phone_mp4_gps_udta_xyz.mp4",
+                    os.fsdecode(folder + b"/phone.mp4"))
+    shutil.copyfile(corpus / "photos_gps" / "nikon_d3100_gps_alt0.jpg",
+                    os.fsdecode(folder + b"/normal.jpg"))
+    window.open_case(small_case)
+    data = QMimeData()
+    data.setData("text/uri-list", b"file://" + folder.replace(b"\xff", b"%FF") + b"\r\n")
+    event = QDropEvent(QPointF(200, 200), Qt.DropAction.CopyAction, data,
+                       Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)
+    with qtbot.waitSignal(window.jobs.finished, timeout=120_000) as finished:
+        window.dropEvent(event)
+    report = finished.args[0]
+    assert len(report.imported) == 3 and not report.errors
+    assert [item for item in report.imported if item.get("damaged")]
+    assert window.workspace.model.rowCount() == 6
+    with open_case(small_case, actor="check") as case:
+        rows = case.conn.execute("SELECT original_path_hex, damaged, gps_lat FROM evidence"
+                                 " WHERE original_path LIKE '%caso-%'").fetchall()
+    assert len(rows) == 3 and all(lat is not None for _, _, lat in rows)
+    exact = {bytes.fromhex(path_hex) for path_hex, _, _ in rows if path_hex}
+    assert folder + b"/cut_\xfe.jpg" in exact
+
 def test_new_incident_from_the_form_holds_the_selected_region(window, qtbot, small_case):
     evidence_id = _first_photo(small_case)
     with open_case(small_case, actor="setup") as case:

@@ -32,6 +32,7 @@ class TaggedImage:
     source: Path
     width: int             # as displayed
     height: int
+    rotation: int = 0      # the display turn the tags were drawn on (evidence.display_rotation)
     tags: list[Tag] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     file_name: str = ""    # of the upright copy, once written (images.py)
@@ -81,7 +82,7 @@ def collect(case: Case, labels: Sequence[str] = (), incidents: Sequence[str] = (
             row = get_evidence(case, region.evidence_id)
             image = images[region.evidence_id] = TaggedImage(
                 row["id"], row["original_name"], media_path(case, row),
-                int(row["width"]), int(row["height"]))
+                int(row["width"]), int(row["height"]), row.display_rotation or 0)
         image.tags.append(Tag(region.id, region.label, category[region.label_id],
                               region.shape_value, region.note))
     for image in images.values():

@@ -138,7 +138,8 @@ def _fill(folder: Path, case: Case, dataset: Dataset, writer: ModuleType,
         try:
             image.file_name = write_upright_copy(image.source, images, image.evidence_id,
                                                  image.original_name,
-                                                 (image.width, image.height))
+                                                 (image.width, image.height),
+                                                 image.rotation)
         except MediaError as error:
             report.missing.append({"id": image.evidence_id, "path": str(image.source),
                                    "detail": f"{error.reason}; its tags were left out"})

@@ -18,6 +18,7 @@ from PIL import Image
 
 from reviewer.core.errors import MediaError
 from reviewer.core.imaging import decode_pixels, image_info, open_image
+from reviewer.core.rotation import turned_size
 
 _COPIED_AS_IS = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png"}
 # Already lossy: one more JPEG generation at high quality loses nothing a detector needs,
@@ -33,9 +34,11 @@ def copy_name(evidence_id: str, original_name: str, extension: str) -> str:
 
 
 def write_upright_copy(source: Path, folder: Path, evidence_id: str, original_name: str,
-                       size: tuple[int, int]) -> str:
-    """Write the copy into `folder`; its file name. MediaError if the original is gone
-    or does not decode, or decodes to another size than the case recorded."""
+                       size: tuple[int, int], rotation: int = 0) -> str:
+    """Write the copy into `folder`; its file name. `rotation`: the item's display turn
+    (degrees clockwise, on top of EXIF orientation), which the tags were drawn on and the
+    copy is turned by too. MediaError if the original is gone or does not decode, or
+    decodes to another size than the case recorded."""
     try:
         with open_image(source) as image:
             info = image_info(image)
@@ -44,16 +47,17 @@ def write_upright_copy(source: Path, folder: Path, evidence_id: str, original_na
         raise MediaError(source, "the file is missing") from error
     except OSError as error:
         raise MediaError(source, f"cannot read: {error.strerror or error}") from error
-    if (info.width, info.height) != size:
-        raise MediaError(source, f"is {info.width}x{info.height} pixels, not the"
+    if turned_size(info.width, info.height, rotation) != size:
+        shown = "x".join(str(v) for v in turned_size(info.width, info.height, rotation))
+        raise MediaError(source, f"is {shown} pixels as displayed, not the"
                                  f" {size[0]}x{size[1]} the tags were drawn on")
     extension = _COPIED_AS_IS.get(info.format)
-    upright = info.pixel_orientation == 1
+    upright = info.pixel_orientation == 1 and not rotation % 360
     if extension and upright:
         name = copy_name(evidence_id, original_name, extension)
         shutil.copyfile(source, folder / name)
     else:
-        pixels = Image.fromarray(decode_pixels(source))
+        pixels = Image.fromarray(decode_pixels(source, rotation))
         if pixels.size != size:
             raise MediaError(source, f"decodes to {pixels.width}x{pixels.height} pixels, not"
                                      f" the {size[0]}x{size[1]} the tags were drawn on")

@@ -12,7 +12,7 @@ from reviewer.core.export import ExportReport, export_case
 from reviewer.core.merge import MergeReport, merge_package
 from reviewer.core.package_verify import verify_package
 from reviewer.core.progress import CancelFlag, ProgressCallback
-from reviewer.core.unpack import unpack_package
+from reviewer.core.unpack import left_out_on_unpack, unpack_package
 from reviewer.core.verify import VerifyReport, verify_case
 
 
@@ -51,10 +51,12 @@ def verify_package_job(package: Path, *, progress: ProgressCallback,
 
 
 def unpack_job(package: Path, target: Path, actor: str, *, progress: ProgressCallback,
-               cancel: CancelFlag) -> Path:
+               cancel: CancelFlag) -> tuple[Path, list[dict]]:
+    """The new case's folder, and what of the package it could not take (see
+    left_out_on_unpack: items sent without their originals, and their tags)."""
     with unpack_package(package, target, actor=actor, progress=progress,
                         cancel=cancel) as case:
-        return case.path
+        return case.path, left_out_on_unpack(case)
 
 
 def signed_copy_job(case_path: Path, actor: str, evidence_id: str, out: Path, *,

@@ -283,8 +283,16 @@ class ShareActions(QObject):
         session_actor = self.window.settings.investigator  # type: ignore[attr-defined]
         return self._run("Verifying and unpacking",
                          Job(jobs.unpack_job, package, target, session_actor),
-                         lambda path: self.caseUnpacked.emit(str(path)),
-                         "Cannot open the package")
+                         self._unpacked, "Cannot open the package")
+
+    def _unpacked(self, result: tuple[Path, list[dict]]) -> None:
+        path, left_out = result
+        self.caseUnpacked.emit(str(path))
+        if left_out:   # as merge lists them: else the user learns it only later
+            self._show("Opened with items left out",
+                       f"{len(left_out)} thing(s) of the package are not in the new case:",
+                       [f"skipped ({kind_word(item.get('kind', ''))} {item.get('id')}):"
+                        f" {item.get('reason')}" for item in left_out])
 
     # -- a signed copy for sharing (docs/credentials.md) ------------------------------
 
