@@ -30,6 +30,7 @@ from reviewer.core.keys import Identity, KeyFileError, config_dir
 ROOT_CERT_FILE = "c2pa_root.pem"
 ROOT_KEY_FILE = "c2pa_root_key.pem"
 SIGNER_CERT_FILE = "c2pa_signer.pem"
+UNNAMED_SIGNER_CERT_FILE = "c2pa_signer_unnamed.pem"
 ORGANISATION = "Evidence Reviewer installation (not on any C2PA trust list)"
 ROOT_YEARS = 20
 SIGNER_YEARS = 5
@@ -97,10 +98,16 @@ def _load_root(folder: Path) -> tuple[x509.Certificate, Ed25519PrivateKey] | Non
     return cert, key
 
 
-def _issue(identity: Identity, root: x509.Certificate, root_key: Ed25519PrivateKey
-           ) -> x509.Certificate:
+def _common_name(identity: Identity, named: bool) -> str:
+    # Unnamed: a publication that names no investigator is signed by the key's fingerprint.
+    return (f"{identity.name} ({identity.fingerprint})" if named
+            else f"Investigator {identity.fingerprint}")[:64]
+
+
+def _issue(identity: Identity, root: x509.Certificate, root_key: Ed25519PrivateKey,
+           named: bool = True) -> x509.Certificate:
     subject = x509.Name([
-        x509.NameAttribute(NameOID.COMMON_NAME, f"{identity.name} ({identity.fingerprint})"[:64]),
+        x509.NameAttribute(NameOID.COMMON_NAME, _common_name(identity, named)),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, ORGANISATION)])
     public = identity.private_key.public_key()
     now = _now()
@@ -124,22 +131,25 @@ def _raw(cert: x509.Certificate) -> bytes:
                                           serialization.PublicFormat.Raw)
 
 
-def signing_chain(identity: Identity) -> SigningChain:
+def signing_chain(identity: Identity, *, named: bool = True) -> SigningChain:
     """The chain for `identity`: the root made on first use, an end certificate issued
-    for this key (again when the key, its name or the certificate's term changed)."""
+    for this key (again when the key, its name or the certificate's term changed).
+    `named=False`: a certificate naming only the key's fingerprint, for publications
+    that name no investigator."""
     folder = config_dir()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     loaded = _load_root(folder)
     root, root_key = loaded if loaded is not None else _make_root(folder)
-    path = folder / SIGNER_CERT_FILE
+    path = folder / (SIGNER_CERT_FILE if named else UNNAMED_SIGNER_CERT_FILE)
     try:
         signer = x509.load_pem_x509_certificate(path.read_bytes())
         current = (_raw(signer) == identity.public_key and signer.issuer == root.subject
                    and signer.not_valid_after_utc > _now() + datetime.timedelta(days=1)
-                   and identity.fingerprint in signer.subject.rfc4514_string())
+                   and signer.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+                   == _common_name(identity, named))
     except (OSError, ValueError):
         current = False
     if not current:
-        signer = _issue(identity, root, root_key)
+        signer = _issue(identity, root, root_key, named)
         write_atomically(path, signer.public_bytes(serialization.Encoding.PEM))
     return SigningChain(signer, root)

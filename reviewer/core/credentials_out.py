@@ -146,15 +146,16 @@ def _context() -> Any:
 
 def signed_bytes(source: bytes, *, mime: str, title: str, ingredients: list[Ingredient],
                  actions: list[dict[str, Any]], identity: Identity,
-                 details: dict[str, Any] | None = None) -> bytes:
-    """`source` (PNG or JPEG bytes) with a signed C2PA manifest embedded."""
+                 details: dict[str, Any] | None = None, named: bool = True) -> bytes:
+    """`source` (PNG or JPEG bytes) with a signed C2PA manifest embedded (`named=False`:
+    the certificate names the key's fingerprint, not the investigator)."""
     import c2pa
 
     if mime not in SIGNABLE:
         raise MediaError(title, f"cannot sign a {mime} file: PNG or JPEG only")
     if sum(i.relationship == "parentOf" for i in ingredients) > 1:
         raise ValueError("C2PA allows one parentOf ingredient")
-    chain = signing_chain(identity)
+    chain = signing_chain(identity, named=named)
     try:
         with c2pa.Signer.from_callback(lambda data: identity.sign(bytes(data)),
                                        c2pa.C2paSigningAlg.ED25519, chain.pem(), None

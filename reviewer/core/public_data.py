@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from reviewer.core.credentials_out import PROVES
+
 PRECISIONS = ("exact", "100m", "1km", "10km", "none")
 _DECIMALS = {"100m": 3, "1km": 2, "10km": 1}
 
@@ -121,7 +123,12 @@ def report_html(title: str, images: list[PublishedImage], incidents: list[dict[s
              + f". Positions at precision: {e(precision)}.</p>",
              "<h2>What was removed</h2><ul>"]
     parts += [f"<li>{e(line)}</li>" for line in removed]
-    parts.append("</ul><h2>Incidents</h2>")
+    parts.append("</ul><h2>Content Credentials</h2>")
+    parts.append(f"<p>Each image carries a C2PA manifest (read it with any Content"
+                 f" Credentials tool, e.g. <code>c2patool image-001.jpg</code>): the original"
+                 f" it was made from, named by its SHA-256, and the areas covered, as"
+                 f" <code>c2pa.edited</code> changes. It was {e(PROVES)}.</p>")
+    parts.append("<h2>Incidents</h2>")
     if not incidents:
         parts.append("<p>None.</p>")
     for incident in incidents:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import mimetypes
 import os
 import shutil
 import zipfile
@@ -37,6 +38,13 @@ from reviewer.core import leftovers, media_store
 from reviewer.core.atomic import replacing
 from reviewer.core.case import Case
 from reviewer.core.clock import new_id, utc_now
+from reviewer.core.credentials_out import (
+    Ingredient,
+    action,
+    polygon_change,
+    region_change,
+    signed_bytes,
+)
 from reviewer.core.errors import MediaError, PackageError, ReviewerError, ValidationError
 from reviewer.core.evidence import Evidence, get_evidence, media_path
 from reviewer.core.ids import resolve_id
@@ -57,6 +65,7 @@ from reviewer.core.redact_render import RENDERER_VERSION, Rendered, render_redac
 from reviewer.core.redaction import mark_reviewed_in
 from reviewer.core.redaction import undecided as undecided_of
 from reviewer.core.regions import Region, list_regions
+from reviewer.core.shape import Polygon
 
 FORMAT = "reviewer-public"
 FORMAT_VERSION = 1
@@ -163,16 +172,28 @@ def _skip(item: Evidence, reason: str) -> dict[str, str]:
 # -- the derivative ------------------------------------------------------------------------
 
 def derivative_bytes(case: Case, item: Evidence, regions: Sequence[Region],
-                     rendered: Rendered) -> bytes:
+                     rendered: Rendered, *, named: bool = False) -> bytes:
     """The one place a published derivative's final bytes are made: the package and the
     private case both keep exactly these bytes (same SHA-256).
 
-    Hook for Content Credentials (branch `creds`): sign `rendered.data` here with a C2PA
-    manifest naming `item` (by hash) as ingredient and the covered `regions` as
-    `c2pa.edited` actions, and return the signed bytes.
+    They carry Content Credentials signed with the investigator's key: the original as
+    ingredient by its SHA-256 only (no name: a file name can expose a witness), each
+    covered region as a `c2pa.edited` change (C2PA's `c2pa.redacted` means removing an
+    assertion, not covering pixels). Unless `named`, the certificate names only the key's
+    fingerprint.
     """
-    del case, item, regions
-    return rendered.data
+    mime = "image/jpeg" if rendered.format == "JPEG" else "image/png"
+    changes = [polygon_change(list(shape.points), region.label)
+               if isinstance(shape := region.shape_value, Polygon)
+               else region_change(*region.bbox, region.label)
+               for region in regions]
+    original_type = mimetypes.guess_type(item.original_name)[0] or "application/octet-stream"
+    return signed_bytes(
+        rendered.data, mime=mime, title="published image",
+        ingredients=[Ingredient("original", item.sha256, original_type)],
+        actions=[action("c2pa.edited", description=f"{len(regions)} area(s) covered",
+                        changes=changes)],
+        identity=case.signer, named=named)
 
 
 @dataclass
@@ -189,10 +210,11 @@ class _Made:
 
 
 def _make(case: Case, item: Evidence, source: Path, regions: list[Region],
-          scratch: Path) -> _Made:
+          scratch: Path, named: bool) -> _Made:
     """Runs on a worker thread: touches files only, never the case's connection."""
     rendered = render_redacted(source, regions, item.display_rotation)
-    data = derivative_bytes(case, item, regions, rendered)
+    data = derivative_bytes(case, item, [r for r in regions if r.redact], rendered,
+                            named=named)
     target = scratch / f"{item.id}.bin"
     target.write_bytes(data)
     with Image.open(io.BytesIO(data)) as image:
@@ -204,10 +226,11 @@ def _make(case: Case, item: Evidence, source: Path, regions: list[Region],
 
 
 def _rendered_in_order(case: Case, items: list[Evidence], scratch: Path,
-                       cancel: CancelFlag):
+                       cancel: CancelFlag, named: bool):
     """(item, _Made or the MediaError) in order, two at a time: decoding and encoding run
     outside the GIL, and at most three images are held at once."""
     workers = max(1, min(2, os.cpu_count() or 1))
+    _ = case.signer     # the key is loaded here, once, not by the workers
     with ThreadPoolExecutor(workers) as pool:
         pending: deque[tuple[Evidence, Future[_Made]]] = deque()
         queue = iter(items)
@@ -217,7 +240,8 @@ def _rendered_in_order(case: Case, items: list[Evidence], scratch: Path,
                 if item is None:
                     break
                 pending.append((item, pool.submit(_make, case, item, media_path(case, item),
-                                                  list_regions(case, item.id), scratch)))
+                                                  list_regions(case, item.id), scratch,
+                                                  named)))
             if not pending:
                 return
             item, future = pending.popleft()
@@ -285,7 +309,7 @@ def _write(case: Case, part: Path, scratch: Path, items: list[Evidence],
     incident_ids: list[str] = []
     with zipfile.ZipFile(part, "x", allowZip64=True) as zf:
         for done, (item, result) in enumerate(_rendered_in_order(case, items, scratch,
-                                                                 cancel), 1):
+                                                                 cancel, actors), 1):
             if cancel.is_set():
                 raise _Cancelled
             if isinstance(result, BaseException):

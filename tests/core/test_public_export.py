@@ -24,12 +24,14 @@ from reviewer.core.redact_render import cover_regions
 from reviewer.core.redaction import mark_reviewed
 from reviewer.core.regions import add_region
 from reviewer.core.verify import verify_case
+from tests.core.test_credentials_out import _actions, read_back
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 NIKON = CORPUS / "photos_gps" / "nikon_coolpix_p6000_DSCN0010.jpg"
 needs_exiftool = pytest.mark.skipif(shutil.which("exiftool") is None, reason="needs exiftool")
 # What exiftool may still find in a published image: the file itself, JFIF, the ICC profile.
-ALLOWED_GROUPS = {"ExifTool", "File", "JFIF", "ICC_Profile", "ICC-header", "ICC-meas",
+# JUMBF: the Content Credentials (C2PA) the published image carries, checked below.
+ALLOWED_GROUPS = {"ExifTool", "File", "JFIF", "JUMBF", "ICC_Profile", "ICC-header", "ICC-meas",
                   "ICC-view", "Composite", "PNG"}
 
 
@@ -181,6 +183,15 @@ def test_publication_at_1km_leaves_no_redacted_pixel_no_metadata_and_keeps_icc(s
     assert "12 Witness" not in json.dumps(incidents) and "12 Witness" not in html
     assert "embedded thumbnails" in html and "tester" not in html
     assert "36.20213" not in json.dumps([images, geo, incidents]) + html
+    # Its Content Credentials: the original as ingredient by hash, the covering as edits,
+    # signed by the key's fingerprint only (actors not named).
+    manifest, whole = read_back(published)
+    (ingredient,) = manifest["ingredients"]
+    assert ingredient["instance_id"] == f"sha256:{before}" and ingredient["title"] == "original"
+    edited = [a for a in _actions(manifest) if a["action"] == "c2pa.edited"]
+    assert len(edited) == 1 and len(edited[0]["changes"]) == 2
+    assert not any(a["action"] == "c2pa.redacted" for a in _actions(manifest))
+    assert "tester" not in json.dumps(whole) and "street" not in json.dumps(whole).lower()
 
 
 @needs_exiftool
