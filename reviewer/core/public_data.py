@@ -26,9 +26,12 @@ ALWAYS_REMOVED = (
     " notes), XMP, IPTC, comments, embedded thumbnails and previews (the ICC colour"
     " profile is kept)",
     "original file names and paths (images are named image-001, image-002, ...)",
-    "notes on items and tags, and the labels and positions of covered areas",
+    "notes on items and tags, and the labels of covered areas (their outlines, which the"
+    " black areas show anyway, are in each image's Content Credentials)",
     "drone telemetry (SRT) and home points, attachments, the case file and its history",
-    "hashes of the originals",
+    "hashes of the originals, but for one: each image's Content Credentials name the"
+    " original it was made from by its SHA-256, which proves the link to whoever holds"
+    " that original and shows nothing of it",
 )
 
 

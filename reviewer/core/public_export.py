@@ -178,14 +178,15 @@ def derivative_bytes(case: Case, item: Evidence, regions: Sequence[Region],
 
     They carry Content Credentials signed with the investigator's key: the original as
     ingredient by its SHA-256 only (no name: a file name can expose a witness), each
-    covered region as a `c2pa.edited` change (C2PA's `c2pa.redacted` means removing an
+    covered region's outline (not its label) as a `c2pa.edited` change (C2PA's `c2pa.redacted` means removing an
     assertion, not covering pixels). Unless `named`, the certificate names only the key's
     fingerprint.
     """
     mime = "image/jpeg" if rendered.format == "JPEG" else "image/png"
-    changes = [polygon_change(list(shape.points), region.label)
+    # Outlines only: a covered area's label ("person", "licence plate") stays home.
+    changes = [polygon_change(list(shape.points), "covered")
                if isinstance(shape := region.shape_value, Polygon)
-               else region_change(*region.bbox, region.label)
+               else region_change(*region.bbox, "covered")
                for region in regions]
     original_type = mimetypes.guess_type(item.original_name)[0] or "application/octet-stream"
     return signed_bytes(

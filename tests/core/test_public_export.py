@@ -192,6 +192,7 @@ def test_publication_at_1km_leaves_no_redacted_pixel_no_metadata_and_keeps_icc(s
     assert len(edited) == 1 and len(edited[0]["changes"]) == 2
     assert not any(a["action"] == "c2pa.redacted" for a in _actions(manifest))
     assert "tester" not in json.dumps(whole) and "street" not in json.dumps(whole).lower()
+    assert "person" not in json.dumps(whole)      # a covered area's label stays home
 
 
 @needs_exiftool
