@@ -6,7 +6,14 @@ from __future__ import annotations
 import contextlib
 
 from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit, QMenu
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QInputDialog,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+)
 
 from reviewer.core.case import open_case
 from reviewer.core.incidents import add_incident, link_region
@@ -194,15 +201,20 @@ def test_attaching_three_tags_from_the_menu_is_one_step(window, qtbot, small_cas
 
 
 def _answer_input(qtbot, text: str) -> None:
+    """Answer the input dialog about to open as a user would: type the text (in a list of
+    choices, typing picks the one it begins), then Enter."""
     def answer() -> None:
         box = QApplication.activeModalWidget()
         assert isinstance(box, QInputDialog)
         if box.comboBoxItems():
-            box.setTextValue(text)
+            combo = box.findChild(QComboBox)
+            qtbot.keyClicks(combo, text)
+            assert combo.currentText() == text
         else:
-            box.setTextValue("")
-            qtbot.keyClicks(box.findChild(QLineEdit), text)
-        box.accept()
+            field = box.findChild(QLineEdit)
+            field.selectAll()
+            qtbot.keyClicks(field, text)
+        qtbot.keyClick(box.focusWidget(), Qt.Key.Key_Return)
 
     QTimer.singleShot(50, answer)
 
@@ -215,14 +227,23 @@ def test_label_rename_and_merge_are_undoable_steps(window, qtbot, small_case):
     dialog = LabelsDialog(window.session, window)
     qtbot.addWidget(dialog)
 
+    dialog.show()
+    qtbot.waitExposed(dialog)
+
     def pick(name: str) -> None:
-        names = [dialog.list.item(i).text() for i in range(dialog.list.count())]
-        dialog.list.setCurrentRow(next(i for i, n in enumerate(names) if n.endswith(name)))
+        row = next(i for i in range(dialog.list.count())
+                   if dialog.list.item(i).text().split("] ")[-1].startswith(name))
+        rect = dialog.list.visualItemRect(dialog.list.item(row))
+        qtbot.mouseClick(dialog.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+        assert dialog.list.currentRow() == row
+
+    def button(text: str) -> QPushButton:
+        return next(b for b in dialog.findChildren(QPushButton) if b.text() == text)
 
     def rename() -> None:
         pick("debris")
         _answer_input(qtbot, "rubble")
-        dialog.rename()
+        qtbot.mouseClick(button("Rename…"), Qt.MouseButton.LeftButton)
 
     _before, after = _one_step_each_way(window, qtbot, rename)
     assert "rubble" in {row[1] for row in after["labels"]}
@@ -231,7 +252,7 @@ def test_label_rename_and_merge_are_undoable_steps(window, qtbot, small_case):
     def merge() -> None:
         pick("rubble")
         _answer_input(qtbot, "crater")
-        dialog.merge()
+        qtbot.mouseClick(button("Merge into…"), Qt.MouseButton.LeftButton)
 
     before, after = _one_step_each_way(window, qtbot, merge)
     assert len(after["labels"]) == len(before["labels"]) - 1
