@@ -18,6 +18,7 @@ from reviewer.core.evidence import EvidenceFilter, list_evidence
 from reviewer.core.importer import import_paths
 from reviewer.core.verify import verify_case
 from tests.conftest import corpus_path
+from tests.core.old_cases import downgrade
 
 VALID = "c2pa/valid_manifest_test_cert.jpg"
 ALTERED = "c2pa/EDGE_altered_after_signing.jpg"
@@ -255,11 +256,7 @@ def test_a_case_from_before_credentials_is_migrated_and_verifies(tmp_path, photo
     case = create_case(folder, actor="tester")
     import_paths(case, [photo_factory("old.jpg")])
     case.close()
-    # The case as version 8 left it: no credentials table.
-    conn = sqlite3.connect(folder / "case.sqlite")
-    conn.executescript("DROP TABLE credentials;"
-                       " UPDATE meta SET value = '8' WHERE key = 'schema_version';")
-    conn.close()
+    downgrade(folder, 9)      # as the version before Content Credentials left it
     case = open_case(folder)
     try:
         assert case.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'"

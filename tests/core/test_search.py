@@ -19,6 +19,7 @@ from reviewer.core.labels import find_label, update_label
 from reviewer.core.regions import add_region, delete_region, update_region
 from reviewer.core.schema import versions_after
 from reviewer.core.verify import verify_case
+from tests.core.old_cases import downgrade
 
 RECT = {"x": 10, "y": 20, "w": 30, "h": 40}
 
@@ -147,14 +148,7 @@ def test_an_older_case_gets_its_index_at_opening(tmp_path, photo_factory):
     item = list_evidence(case)[0]
     add_region(case, item.id, "person", "rect", RECT, note="written before search")
     case.close()
-    conn = sqlite3.connect(folder / "case.sqlite")
-    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
-                                " AND name LIKE 'search\\_%' ESCAPE '\\'").fetchall():
-        conn.execute(f"DROP TRIGGER {name}")
-    conn.executescript("DROP TABLE search_text; DROP TABLE search_keys;"
-                       " DROP INDEX evidence_position;"
-                       " UPDATE meta SET value = '11' WHERE key = 'schema_version';")
-    conn.close()
+    downgrade(folder, 11)     # as the version before search left it
     assert versions_after(11) == [12]     # the case as the version before search left it
     case = open_case(folder)
     try:

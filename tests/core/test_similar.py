@@ -19,6 +19,7 @@ from reviewer.core.labels import list_labels, update_label
 from reviewer.core.merge import merge_package
 from reviewer.core.schema import versions_after
 from reviewer.core.verify import verify_case
+from tests.core.old_cases import downgrade
 
 ORIGINAL = "photos_gps/nikon_coolpix_p6000_DSCN0010.jpg"
 UNRELATED = "photos_misc/kodak_kodim03_photo.png"
@@ -128,26 +129,7 @@ def test_an_older_case_is_migrated_and_hashed_by_rebuild(tmp_path, corpus):
         if label.redact_default:
             update_label(case, label.id, redact_default=False)
     case.close()
-    # The case as version 7 left it: no hash tables (nor the later credentials table).
-    conn = sqlite3.connect(folder / "case.sqlite")
-    conn.executescript("DROP TABLE picture_hashes; DROP TABLE best_sources;"
-                       " DROP TABLE credentials;"
-                       " UPDATE meta SET value = '7' WHERE key = 'schema_version';")
-    # Nor what schema 11 added (provenance, verification, vocabulary).
-    conn.executescript(
-        "DROP TABLE verifications; DROP TABLE vocabulary; DROP INDEX evidence_verification;"
-        + "".join(f" ALTER TABLE evidence DROP COLUMN {c};" for c in (
-            "source_url", "acquired_from", "collected_by", "collected_at", "collection_tool",
-            "generation", "original_location", "restriction", "graphic", "language",
-            "verification"))
-        + " ALTER TABLE labels DROP COLUMN graphic; ALTER TABLE incidents DROP COLUMN"
-          " violation; ALTER TABLE incidents DROP COLUMN munitions;")
-    # Nor what schema 9 added (redaction).
-    conn.executescript(
-        "DROP TABLE redaction_reviews; ALTER TABLE regions DROP COLUMN redact;"
-        " ALTER TABLE regions DROP COLUMN redact_method;"
-        " ALTER TABLE labels DROP COLUMN redact_default;")
-    conn.close()
+    downgrade(folder, 7)      # as version 7 left it: no picture hashes
     assert versions_after(7)[0] == 8
     case = open_case(folder)
     try:
