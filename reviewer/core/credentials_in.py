@@ -285,7 +285,12 @@ def is_proofmode_sidecar(path: Path, media_names: set[str]) -> bool:
     if not media_names:
         return False
     if name == proofmode_check.PUBLIC_KEY_NAME:
-        return True
+        # Only beside a signature: a lone pubkey.asc is no bundle's, and stays listed.
+        try:
+            return any(p.name != name and p.name.endswith(SIGNATURE_SUFFIX)
+                       for p in path.parent.iterdir())
+        except OSError:
+            return False
     return any(name.endswith(suffix) and name[:-len(suffix)] in media_names
                for suffix in _SIDECAR_SUFFIXES)
 

@@ -199,3 +199,13 @@ def test_verify_names_a_proofmode_verdict_edited_behind_the_apps_back(
     assert any(evidence_id in p and "proofmode" in p
                and 'state is "untrusted", the history says "invalid"' in p
                for p in problems), problems
+
+
+def test_a_lone_pubkey_beside_plain_photos_is_listed_as_skipped(case, tmp_path, photo_factory):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    (folder / "a.jpg").write_bytes(photo_factory("a.jpg").read_bytes())
+    (folder / "pubkey.asc").write_text(str(_key().extract_certificate()))
+    report = import_paths(case, [folder], recursive=True)
+    assert [Path(s).name for s in report.skipped] == ["pubkey.asc"]
+    assert credentials_of(case, report.imported[0]["id"]) == []
