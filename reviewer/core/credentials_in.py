@@ -331,9 +331,14 @@ def _check_bundle(media: Path, files: dict[str, Path]
     except Exception as error:   # the library failing must not stop the import
         return "unreadable", [], None, None, [_one_line(
             f"the OpenPGP signature could not be checked: {type(error).__name__}: {error}")]
+    if media_check.good is None:
+        return "unchecked", [], key.signer, media_check.signed_at, [
+            f"OpenPGP signature present, not checked: {media_check.note}"]
     codes = [] if media_check.good else [media_check.code or "failed"]
     notes = ["media signature valid (by the bundle's own device key)" if media_check.good
              else "media signature does NOT match the file"]
+    if media_check.note:
+        notes.append(media_check.note)
     proof_signature = files.get("proof_signature")
     if proof_signature is None:
         notes.append("proof file not signed" if "proof" in files else "no proof file")
@@ -346,6 +351,8 @@ def _check_bundle(media: Path, files: dict[str, Path]
         else:
             if proof_check.good:
                 notes.append(f"{proof.name} signature valid")
+            elif proof_check.good is None:
+                notes.append(f"{proof.name} signature not checked")
             else:
                 notes.append(f"{proof.name} signature does NOT match")
                 codes.append(proofmode_check.PROOF_OTHER_SIGNER

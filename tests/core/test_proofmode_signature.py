@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pysequoia
 import pytest
+from proofmode_support import AndroidKey
 
 from reviewer.core.credentials import credentials_of, describe
 from reviewer.core.importer import import_paths
@@ -209,3 +210,76 @@ def test_a_lone_pubkey_beside_plain_photos_is_listed_as_skipped(case, tmp_path, 
     report = import_paths(case, [folder], recursive=True)
     assert [Path(s).name for s in report.skipped] == ["pubkey.asc"]
     assert credentials_of(case, report.imported[0]["id"]) == []
+
+
+# -- keys as ProofMode's Android app makes them (RSA, SHA-1 self-signature) ----------------
+
+def _android_bundle(folder: Path, photo: Path, key: AndroidKey, by_hash: bool = True
+                    ) -> Path:
+    folder.mkdir(parents=True)
+    media = folder / photo.name
+    data = photo.read_bytes()
+    media.write_bytes(data)
+    stem = hashlib.sha256(data).hexdigest() if by_hash else media.name
+    (folder / f"{stem}.asc").write_bytes(key.sign(data))
+    (folder / f"{stem}.proof.csv").write_text(PROOF_CSV)
+    (folder / f"{stem}.proof.csv.asc").write_bytes(key.sign(PROOF_CSV.encode()))
+    (folder / "pubkey.asc").write_text(key.public_asc())
+    return media
+
+
+def test_sequoia_alone_refuses_an_android_proofmode_key(tmp_path):
+    # Why openpgp_raw exists: without it every genuine Android bundle reads as invalid.
+    key = AndroidKey()
+    cert = pysequoia.Cert.from_bytes(key.public_asc().encode())
+    signature = pysequoia.Sig.from_bytes(key.sign(b"media"))
+    with pytest.raises(RuntimeError, match="no valid signatures"):
+        pysequoia.verify(bytes=b"media", store=lambda _ids: [cert], signature=signature)
+
+
+def test_an_android_bundle_is_checked_on_the_keys_material_and_untrusted(
+        case, tmp_path, photo_factory):
+    key = AndroidKey()
+    _android_bundle(tmp_path / "bundle", photo_factory("IMG_0001.jpg"), key)
+    _, _, row, warnings = _imported(case, tmp_path / "bundle")
+    assert (row["state"], row["codes"]) == ("untrusted", [])
+    assert row["signer"] == f"{DEVICE} (key {key.fingerprint.upper()})"
+    assert "Sequoia refuses the key (its self-signature is hashed with SHA1)" in row["reason"]
+    assert "(SHA256) was checked on the key's own material and matches" in row["reason"]
+    assert ".proof.csv signature valid" in row["reason"]
+    assert warnings == []
+
+
+def test_an_android_bundle_with_changed_media_or_proof_is_invalid(
+        case, tmp_path, photo_factory):
+    key = AndroidKey()
+    media = _android_bundle(tmp_path / "media", photo_factory("IMG_0001.jpg"), key,
+                            by_hash=False)
+    media.write_bytes(media.read_bytes() + b"\0")
+    _, _, row, warnings = _imported(case, tmp_path / "media")
+    assert (row["state"], row["codes"]) == ("invalid", ["proofmode.signature.mismatch"])
+    assert warnings[0].startswith("ProofMode signature invalid:")
+
+    proof_bundle = tmp_path / "proof"
+    _android_bundle(proof_bundle, photo_factory("IMG_0002.jpg"), key)
+    (proof,) = proof_bundle.glob("*.proof.csv")
+    proof.write_text(PROOF_CSV.replace("36.2", "48.9"))
+    _, _, row, _ = _imported(case, proof_bundle)
+    assert (row["state"], row["codes"]) == ("invalid", ["proofmode.proof.signature.mismatch"])
+
+
+def test_the_raw_check_agrees_with_sequoia_on_an_ed25519_signature(tmp_path):
+    from pysequoia.packet import PacketPile
+
+    from reviewer.core import openpgp_raw
+
+    key = _key()
+    data = tmp_path / "media.bin"
+    data.write_bytes(b"media bytes" * 1000)
+    (packet,) = PacketPile.from_bytes(_sign(key, data.read_bytes()))
+    signature = openpgp_raw.parse_signature(packet.body)
+    subkeys = [p.body for p in PacketPile.from_bytes(bytes(key.extract_certificate()))
+               if p.key_id]
+    assert [openpgp_raw.verify(data, signature, body) for body in subkeys].count(True) == 1
+    data.write_bytes(b"media bytes" * 999 + b"media byteZ")
+    assert not any(openpgp_raw.verify(data, signature, body) for body in subkeys)
