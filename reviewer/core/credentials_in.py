@@ -249,17 +249,20 @@ def proofmode_files(media: Path, sha256: str | None = None) -> dict[str, Path]:
     """
     found: dict[str, Path] = {}
     stems = [media.name] + ([sha256.lower()] if sha256 else [])
+    proofs: list[Path] = []
     for stem in stems:
         signature = media.with_name(stem + SIGNATURE_SUFFIX)
         if signature.is_file():
             found.setdefault("signature", signature)
-        for suffix in PROOF_SUFFIXES:
-            proof = media.with_name(stem + suffix)
-            if proof.is_file():
-                found.setdefault("proof", proof)
-                proof_signature = proof.with_name(proof.name + SIGNATURE_SUFFIX)
-                if proof_signature.is_file():
-                    found.setdefault("proof_signature", proof_signature)
+        proofs += [media.with_name(stem + suffix) for suffix in PROOF_SUFFIXES
+                   if media.with_name(stem + suffix).is_file()]
+    # ProofMode writes both a .proof.json and a .proof.csv: both are kept, each with its
+    # signature ("proof" is the one whose text the credentials row keeps).
+    for role, proof in zip(("proof", "proof_other"), proofs, strict=False):
+        found[role] = proof
+        proof_signature = proof.with_name(proof.name + SIGNATURE_SUFFIX)
+        if proof_signature.is_file():
+            found[f"{role}_signature"] = proof_signature
     if "signature" not in found and "proof" not in found:
         return {}
     key = media.with_name(proofmode_check.PUBLIC_KEY_NAME)
@@ -309,10 +312,6 @@ def _proof_text(proof: Path | None) -> tuple[str | None, str | None]:
     return raw.decode("utf-8", errors="replace"), None
 
 
-def _signed_file(signature: Path) -> Path:
-    return signature.with_name(signature.name[:-len(SIGNATURE_SUFFIX)])
-
-
 def _check_bundle(media: Path, files: dict[str, Path]
                   ) -> tuple[str, list[str], str | None, str | None, list[str]]:
     """(state, codes, signer, signed_at, notes) of the bundle's OpenPGP signatures."""
@@ -339,25 +338,30 @@ def _check_bundle(media: Path, files: dict[str, Path]
              else "media signature does NOT match the file"]
     if media_check.note:
         notes.append(media_check.note)
-    proof_signature = files.get("proof_signature")
-    if proof_signature is None:
-        notes.append("proof file not signed" if "proof" in files else "no proof file")
-    else:
-        proof = _signed_file(proof_signature)
+    for role in ("proof", "proof_other"):
+        if role not in files:
+            continue
+        proof_signature = files.get(f"{role}_signature")
+        if proof_signature is None:
+            notes.append(f"{files[role].name} not signed")
+            continue
         try:
-            proof_check = proofmode_check.check_detached(proof, proof_signature, key)
+            proof_check = proofmode_check.check_detached(files[role], proof_signature, key)
         except proofmode_check.Unreadable as error:
             notes.append(f"proof signature not read: {_one_line(str(error))}")
+            continue
+        if proof_check.good:
+            notes.append(f"{files[role].name} signature valid")
+        elif proof_check.good is None:
+            notes.append(f"{files[role].name} signature not checked")
         else:
-            if proof_check.good:
-                notes.append(f"{proof.name} signature valid")
-            elif proof_check.good is None:
-                notes.append(f"{proof.name} signature not checked")
-            else:
-                notes.append(f"{proof.name} signature does NOT match")
-                codes.append(proofmode_check.PROOF_OTHER_SIGNER
-                             if proof_check.code == proofmode_check.OTHER_SIGNER
-                             else proofmode_check.PROOF_MISMATCH)
+            notes.append(f"{files[role].name} signature does NOT match")
+            codes.append(proofmode_check.PROOF_OTHER_SIGNER
+                         if proof_check.code == proofmode_check.OTHER_SIGNER
+                         else proofmode_check.PROOF_MISMATCH)
+    if "proof" not in files:
+        notes.append("no proof file")
+    codes = list(dict.fromkeys(codes))
     return ("invalid" if codes else "untrusted"), codes, key.signer, media_check.signed_at, notes
 
 

@@ -31,7 +31,7 @@ def _sign(key: pysequoia.Tsk, data: bytes) -> bytes:
 
 def _bundle(folder: Path, photo: Path, key: pysequoia.Tsk | None, *,
             by_hash: bool = True, public: pysequoia.Tsk | None = None,
-            proof: str | None = PROOF_CSV) -> Path:
+            proof: str | None = PROOF_CSV, proof_json: str | None = None) -> Path:
     """A ProofMode folder: the media under its own name, its files named by its SHA-256
     (the shared zip's layout) or by its name (older versions)."""
     folder.mkdir(parents=True)
@@ -45,6 +45,10 @@ def _bundle(folder: Path, photo: Path, key: pysequoia.Tsk | None, *,
         (folder / f"{stem}.proof.csv").write_text(proof)
         if key is not None:
             (folder / f"{stem}.proof.csv.asc").write_bytes(_sign(key, proof.encode()))
+    if proof_json is not None:
+        (folder / f"{stem}.proof.json").write_text(proof_json)
+        if key is not None:
+            (folder / f"{stem}.proof.json.asc").write_bytes(_sign(key, proof_json.encode()))
     if public is not None or key is not None:
         (folder / "pubkey.asc").write_text(str((public or key).extract_certificate()))
     return media
@@ -62,7 +66,9 @@ def _imported(case, folder: Path):
 def test_a_bundle_signed_by_its_device_key_is_untrusted_and_names_the_key(
         case, tmp_path, photo_factory):
     key = _key()
-    _bundle(tmp_path / "bundle", photo_factory("IMG_0001.jpg"), key)
+    # As ProofMode writes it: the proof both as CSV and as JSON, each signed.
+    _bundle(tmp_path / "bundle", photo_factory("IMG_0001.jpg"), key,
+            proof_json='{"Location.Latitude": "36.2"}')
     report, evidence_id, row, warnings = _imported(case, tmp_path / "bundle")
 
     fingerprint = key.extract_certificate().fingerprint.upper()
@@ -70,12 +76,14 @@ def test_a_bundle_signed_by_its_device_key_is_untrusted_and_names_the_key(
     assert row["signer"] == f"{DEVICE} (key {fingerprint})"
     assert row["signed_at"]
     assert "media signature valid" in row["reason"]
+    assert ".proof.json signature valid" in row["reason"]
     assert ".proof.csv signature valid" in row["reason"]
     assert "Location.Latitude" in row["manifest"]
     assert warnings == [] and report.skipped == []   # hash-named files came with it
     roles = {r for (r,) in case.conn.execute(
         "SELECT role FROM attachments WHERE evidence_id = ?", (evidence_id,))}
     assert roles == {"proofmode_signature", "proofmode_proof", "proofmode_proof_signature",
+                     "proofmode_proof_other", "proofmode_proof_other_signature",
                      "proofmode_public_key"}
     line = describe(row)
     assert line.startswith(f"ProofMode bundle: signed by {DEVICE} (key {fingerprint}) at ")
