@@ -167,6 +167,7 @@ def test_no_public_key_in_the_bundle_is_unchecked_with_the_reason(case, tmp_path
     (b"-----BEGIN PGP SIGNATURE-----\n\niQEzBAABCAAdFiEE\n-----END PGP SIGNATURE-----\n",
      "IMG_0001.jpg.asc is not an OpenPGP signature: "),
     (b"not a signature at all", "IMG_0001.jpg.asc is not an OpenPGP signature: "),
+    (b"A" * 70_000, "IMG_0001.jpg.asc is over 65,536 bytes: not an OpenPGP signature"),
 ])
 def test_a_garbage_signature_is_unreadable_one_line_and_the_import_goes_on(
         case, tmp_path, photo_factory, junk, names):
