@@ -42,7 +42,7 @@ def credentials_of(case: Case | Transaction, evidence_id: str) -> list[dict[str,
 def describe(row: dict[str, Any]) -> str:
     """'Content Credentials: signed by ... at ..., untrusted' (or ProofMode's line)."""
     if row["standard"] == "proofmode":
-        return f"ProofMode bundle: {row.get('reason') or 'present'}; its proof file is kept"
+        return _describe_proofmode(row)
     if row["state"] == "unreadable":
         return f"Content Credentials: present but not read: {row.get('reason')}"
     signer = row.get("signer") or "an unnamed signer"
@@ -54,6 +54,24 @@ def describe(row: dict[str, Any]) -> str:
     if row["state"] == "invalid" and failed:
         verdict += f": {', '.join(failed)}"
     return f"Content Credentials: signed by {signer}{when}, {verdict}"
+
+
+def _describe_proofmode(row: dict[str, Any]) -> str:
+    """A checked bundle names its device key and says what that proves; an unchecked or
+    unread one says why."""
+    notes = row.get("reason") or "present"
+    if row["state"] not in ("untrusted", "valid", "invalid"):
+        return f"ProofMode bundle: {notes}; its proof file is kept"
+    when = f" at {row['signed_at']}" if row.get("signed_at") else ""
+    if row["state"] == "invalid":
+        verdict = f"INVALID: {', '.join(row.get('codes') or []) or 'failed'}"
+    elif row["state"] == "valid":
+        verdict = "valid (device key trusted here)"
+    else:
+        verdict = ("valid signature, untrusted signer (the device's own key: it proves the"
+                   " file is what that device signed, not who holds the device)")
+    return (f"ProofMode bundle: signed by {row.get('signer') or 'an unnamed key'}{when},"
+            f" {verdict}; {notes}; its proof file is kept")
 
 
 def filter_clause(wanted: str) -> tuple[str, list[Any]]:

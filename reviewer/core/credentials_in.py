@@ -6,10 +6,12 @@ was found (docs/credentials.md):
 
 - valid       the signature matches the content and the signer is on a trust list
 - untrusted   the signature matches the content; the signer is on no trust list we know
-              (every C2PA test certificate, and every Evidence Reviewer installation)
+              (every C2PA test certificate, every Evidence Reviewer installation, and
+              every ProofMode device key: the bundle brings its own)
 - invalid     the manifest does not match the content (codes say which check failed)
 - unreadable  the C2PA data is malformed, too large to read, or the library failed
-- unchecked   a ProofMode signature is present but was not checked (no OpenPGP check)
+- unchecked   a ProofMode bundle whose signature could not be checked (no signature, or
+              no public key in the bundle)
 
 The C2PA store is sized before the library is asked to read it: a store over
 `MAX_STORE_BYTES` is not read at all, and a manifest over `MAX_KEPT_CHARS` of JSON is
@@ -23,6 +25,8 @@ import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from reviewer.core import proofmode_check
 
 MAX_STORE_BYTES = 16 * 1024 * 1024
 MAX_KEPT_CHARS = 64 * 1024
@@ -59,12 +63,14 @@ class Credentials:
 
     def warning(self) -> str | None:
         """The import warning this finding deserves (None: nothing to look at)."""
+        what = "ProofMode signature" if self.standard == "proofmode" else (
+            "Content Credentials")
         if self.state == "invalid":
             failed = [c for c in self.codes if c != UNTRUSTED_CODE] or self.codes
-            return (f"Content Credentials invalid: {', '.join(failed) or 'failed'}"
+            return (f"{what} invalid: {', '.join(failed) or 'failed'}"
                     " (the file does not match what was signed)")
         if self.state == "unreadable":
-            return f"Content Credentials not read: {self.reason}"
+            return f"{what} not read: {self.reason}"
         return None
 
 
@@ -230,50 +236,141 @@ def read_c2pa(path: str | Path, fmt: str, *, max_store: int = MAX_STORE_BYTES
 
 PROOF_SUFFIXES = (".proof.json", ".proof.csv")
 SIGNATURE_SUFFIX = ".asc"
+_SIDECAR_SUFFIXES = (SIGNATURE_SUFFIX, *PROOF_SUFFIXES,
+                     *(s + SIGNATURE_SUFFIX for s in PROOF_SUFFIXES))
 
 
-def proofmode_files(media: Path) -> dict[str, Path]:
-    """ProofMode's files beside a media file: its signature and its proof (sensor data)."""
+def proofmode_files(media: Path, sha256: str | None = None) -> dict[str, Path]:
+    """ProofMode's files beside a media file: its signature, its proof (sensor data),
+    the proof's signature and the device's public key (`pubkey.asc`).
+
+    ProofMode's shared zip names them by the media's SHA-256 (`HASH.asc`,
+    `HASH.proof.csv`); older versions by the media's name (`IMG.jpg.asc`). Both count.
+    """
     found: dict[str, Path] = {}
-    signature = media.with_name(media.name + SIGNATURE_SUFFIX)
-    if signature.is_file():
-        found["signature"] = signature
-    for suffix in PROOF_SUFFIXES:
-        proof = media.with_name(media.name + suffix)
-        if proof.is_file():
-            found.setdefault("proof", proof)
-            proof_signature = proof.with_name(proof.name + SIGNATURE_SUFFIX)
-            if proof_signature.is_file():
-                found.setdefault("proof_signature", proof_signature)
-    return found if "signature" in found or "proof" in found else {}
+    stems = [media.name] + ([sha256.lower()] if sha256 else [])
+    proofs: list[Path] = []
+    for stem in stems:
+        signature = media.with_name(stem + SIGNATURE_SUFFIX)
+        if signature.is_file():
+            found.setdefault("signature", signature)
+        proofs += [media.with_name(stem + suffix) for suffix in PROOF_SUFFIXES
+                   if media.with_name(stem + suffix).is_file()]
+    # ProofMode writes both a .proof.json and a .proof.csv: both are kept, each with its
+    # signature ("proof" is the one whose text the credentials row keeps).
+    for role, proof in zip(("proof", "proof_other"), proofs, strict=False):
+        found[role] = proof
+        proof_signature = proof.with_name(proof.name + SIGNATURE_SUFFIX)
+        if proof_signature.is_file():
+            found[f"{role}_signature"] = proof_signature
+    if "signature" not in found and "proof" not in found:
+        return {}
+    key = media.with_name(proofmode_check.PUBLIC_KEY_NAME)
+    if key.is_file():
+        found["public_key"] = key
+    return found
+
+
+def hash_named_stem(name: str) -> str | None:
+    """The SHA-256 a ProofMode file is named by (`HASH.asc`, `HASH.proof.csv`), if it is."""
+    for suffix in sorted(_SIDECAR_SUFFIXES, key=len, reverse=True):
+        stem = name[:-len(suffix)].lower()
+        if (name.endswith(suffix) and len(stem) == 64
+                and all(c in "0123456789abcdef" for c in stem)):
+            return stem
+    return None
 
 
 def is_proofmode_sidecar(path: Path, media_names: set[str]) -> bool:
-    """Whether `path` is a ProofMode file of one of the media files (by name) beside it."""
+    """Whether `path` is a ProofMode file of one of the media files beside it, by their
+    name, or the bundle's `pubkey.asc` (files named by a SHA-256: `hash_named_stem`)."""
     name = path.name
-    for suffix in (SIGNATURE_SUFFIX, *PROOF_SUFFIXES,
-                   *(s + SIGNATURE_SUFFIX for s in PROOF_SUFFIXES)):
-        if name.endswith(suffix) and name[:-len(suffix)] in media_names:
-            return True
-    return False
-
-
-def read_proofmode(files: dict[str, Path]) -> Credentials:
-    """What a ProofMode bundle says; its OpenPGP signature is recorded, not checked."""
-    proof_text, reason = None, None
-    proof = files.get("proof")
-    if proof is not None:
+    if not media_names:
+        return False
+    if name == proofmode_check.PUBLIC_KEY_NAME:
+        # Only beside a signature: a lone pubkey.asc is no bundle's, and stays listed.
         try:
-            raw = proof.read_bytes()[:MAX_KEPT_CHARS + 1]
-            proof_text = raw.decode("utf-8", errors="replace")
-            if len(raw) > MAX_KEPT_CHARS:
-                proof_text, reason = None, (f"{proof.name} is over {MAX_KEPT_CHARS:,} bytes:"
-                                            " kept as an attachment, not summarised")
-        except OSError as error:
-            reason = _one_line(f"{proof.name} could not be read: {error.strerror or error}")
-    signed = "signature" in files
-    note = ("OpenPGP signature present, not checked (no OpenPGP check in this version)"
-            if signed else "no OpenPGP signature beside the file")
-    return Credentials("proofmode", "unchecked", reason="; ".join(
-        part for part in (note, reason) if part), generator="ProofMode",
-        manifest=proof_text, manifest_chars=len(proof_text or ""))
+            return any(p.name != name and p.name.endswith(SIGNATURE_SUFFIX)
+                       for p in path.parent.iterdir())
+        except OSError:
+            return False
+    return any(name.endswith(suffix) and name[:-len(suffix)] in media_names
+               for suffix in _SIDECAR_SUFFIXES)
+
+
+def _proof_text(proof: Path | None) -> tuple[str | None, str | None]:
+    """The proof's text to keep, and why it is not kept when it is not."""
+    if proof is None:
+        return None, None
+    try:
+        raw = proof.read_bytes()[:MAX_KEPT_CHARS + 1]
+    except OSError as error:
+        return None, _one_line(f"{proof.name} could not be read: {error.strerror or error}")
+    if len(raw) > MAX_KEPT_CHARS:
+        return None, (f"{proof.name} is over {MAX_KEPT_CHARS:,} bytes:"
+                      " kept as an attachment, not summarised")
+    return raw.decode("utf-8", errors="replace"), None
+
+
+def _check_bundle(media: Path, files: dict[str, Path]
+                  ) -> tuple[str, list[str], str | None, str | None, list[str]]:
+    """(state, codes, signer, signed_at, notes) of the bundle's OpenPGP signatures."""
+    signature = files.get("signature")
+    if signature is None:
+        return "unchecked", [], None, None, ["no OpenPGP signature beside the file"]
+    if "public_key" not in files:
+        return "unchecked", [], None, None, [
+            f"OpenPGP signature present, not checked: no public key"
+            f" ({proofmode_check.PUBLIC_KEY_NAME}) in the bundle"]
+    try:
+        key = proofmode_check.load_key(files["public_key"])
+        media_check = proofmode_check.check_detached(media, signature, key)
+    except proofmode_check.Unreadable as error:
+        return "unreadable", [], None, None, [_one_line(str(error))]
+    except Exception as error:   # the library failing must not stop the import
+        return "unreadable", [], None, None, [_one_line(
+            f"the OpenPGP signature could not be checked: {type(error).__name__}: {error}")]
+    if media_check.good is None:
+        return "unchecked", [], key.signer, media_check.signed_at, [
+            f"OpenPGP signature present, not checked: {media_check.note}"]
+    codes = [] if media_check.good else [media_check.code or "failed"]
+    notes = ["media signature valid (by the bundle's own device key)" if media_check.good
+             else "media signature does NOT match the file"]
+    if media_check.note:
+        notes.append(media_check.note)
+    for role in ("proof", "proof_other"):
+        if role not in files:
+            continue
+        proof_signature = files.get(f"{role}_signature")
+        if proof_signature is None:
+            notes.append(f"{files[role].name} not signed")
+            continue
+        try:
+            proof_check = proofmode_check.check_detached(files[role], proof_signature, key)
+        except proofmode_check.Unreadable as error:
+            notes.append(f"proof signature not read: {_one_line(str(error))}")
+            continue
+        if proof_check.good:
+            notes.append(f"{files[role].name} signature valid")
+        elif proof_check.good is None:
+            notes.append(f"{files[role].name} signature not checked")
+        else:
+            notes.append(f"{files[role].name} signature does NOT match")
+            codes.append(proofmode_check.PROOF_OTHER_SIGNER
+                         if proof_check.code == proofmode_check.OTHER_SIGNER
+                         else proofmode_check.PROOF_MISMATCH)
+    if "proof" not in files:
+        notes.append("no proof file")
+    codes = list(dict.fromkeys(codes))
+    return ("invalid" if codes else "untrusted"), codes, key.signer, media_check.signed_at, notes
+
+
+def read_proofmode(media: Path, files: dict[str, Path]) -> Credentials:
+    """What a ProofMode bundle says, its OpenPGP signatures checked against the bundle's
+    own public key (docs/credentials.md). Never raises."""
+    proof_text, proof_reason = _proof_text(files.get("proof"))
+    state, codes, signer, signed_at, notes = _check_bundle(media, files)
+    return Credentials("proofmode", state, codes, signer=signer, signed_at=signed_at,
+                       generator="ProofMode",
+                       reason="; ".join(part for part in (*notes, proof_reason) if part),
+                       manifest=proof_text, manifest_chars=len(proof_text or ""))

@@ -25,7 +25,7 @@ from pathlib import Path
 from reviewer.core import media_store, worker_exit
 from reviewer.core.case import Case, Transaction
 from reviewer.core.clock import new_id
-from reviewer.core.credentials_in import insert_credentials, is_proofmode_sidecar
+from reviewer.core.credentials_in import hash_named_stem, insert_credentials, is_proofmode_sidecar
 from reviewer.core.discover import VIDEO_SUFFIXES, discover, media_suffix
 from reviewer.core.errors import DiskFullError, ImportStoppedError, MediaError
 from reviewer.core.ingest import Failed, Prepared, prepare_photo, prepare_video
@@ -84,11 +84,14 @@ def import_paths(
     media_names: dict[Path, set[str]] = {}
     for path in found.files:
         media_names.setdefault(path.parent, set()).add(path.name)
+    # ProofMode's files named by a SHA-256 are known only once the media is hashed.
+    by_hash = [Path(s) for s in found.skipped if hash_named_stem(Path(s).name)]
     report.skipped.extend(display_name(s) for s in found.skipped
                           if not (Path(s).suffix.lower() == ".srt"
                                   and (Path(s).parent, Path(s).stem) in videos)
                           and not is_proofmode_sidecar(
-                              Path(s), media_names.get(Path(s).parent, set())))
+                              Path(s), media_names.get(Path(s).parent, set()))
+                          and Path(s) not in by_hash)
     # Opening the case removed them already (the command line opens it for this import);
     # said here too, so the run after a killed one tells what became of it.
     abandoned = [str(part) for part in media_store.abandoned_parts(case.path)]
@@ -133,9 +136,24 @@ def import_paths(
         _commit_what_fits(case, batch, report)
         raise _stopped_by_full_disk(case, files, report) from error
     report.cancelled = cancel.is_set() and done < total
+    _report_unmatched_proofmode_files(case, by_hash, report)
     if (frames_every or frames_scenes) and not cancel.is_set():
         _extract(case, report, frames_every, frames_scenes, progress, cancel)
     return report
+
+
+def _report_unmatched_proofmode_files(case: Case, files: list[Path],
+                                      report: ImportReport) -> None:
+    """A ProofMode file named by a SHA-256 that no item has: the media it signed was
+    changed (or left out), which must not pass unseen."""
+    for path in files:
+        stem = hash_named_stem(path.name)
+        if case.conn.execute("SELECT 1 FROM evidence WHERE sha256 = ?", (stem,)).fetchone():
+            continue
+        report.skipped.append(display_name(path))
+        report.warnings.append({"path": display_name(path), "warning": (
+            "ProofMode file named by a SHA-256 that no imported file has: the media it"
+            " signed was changed after signing, or is not in this import")})
 
 
 # A worker reports a full disk as a failed file, worded by os.strerror in this locale.

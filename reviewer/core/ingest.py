@@ -108,7 +108,8 @@ def prepare_photo(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         suffix = media_suffix(source).lstrip(".")
         if suffix and suffix not in _SUFFIXES_FOR.get(fmt, {ext}):
             warnings.append(f"the content is {fmt} but the name ends in .{suffix}")
-        attachments, found = _credentials(source, fmt, Path(case_path), owner_pid, warnings)
+        attachments, found = _credentials(source, sha256, fmt, Path(case_path), owner_pid,
+                                          warnings)
         return Prepared(path, sha256, size, str(part) if part else None, link, fmt, ext,
                         info.mime if info else imaging.mime_for(fmt),
                         info.width if info else None, info.height if info else None,
@@ -217,7 +218,7 @@ def prepare_video(path: str, case_path: str, link: bool, owner_pid: int) -> Prep
         attachments, telemetry = _telemetry_attachment(source, Path(case_path), owner_pid,
                                                        info.duration_s, warnings)
         parts.extend(str(a["part"]) for a in attachments)
-        bundle, found = _credentials(source, ext_of(source), Path(case_path), owner_pid,
+        bundle, found = _credentials(source, sha256, ext_of(source), Path(case_path), owner_pid,
                                      warnings)
         parts.extend(str(a["part"]) for a in bundle)
         attachments += bundle
@@ -270,7 +271,7 @@ def ext_of(source: Path) -> str:
     return media_suffix(source).lstrip(".").lower()
 
 
-def _credentials(source: Path, fmt: str, case_path: Path, owner_pid: int,
+def _credentials(source: Path, sha256: str, fmt: str, case_path: Path, owner_pid: int,
                  warnings: list[str]) -> tuple[list[dict[str, object]],
                                                list[credentials_in.Credentials]]:
     """The file's C2PA manifest and ProofMode bundle (its files kept as attachments);
@@ -280,18 +281,18 @@ def _credentials(source: Path, fmt: str, case_path: Path, owner_pid: int,
     if c2pa is not None:
         found.append(c2pa)
     attachments: list[dict[str, object]] = []
-    bundle = credentials_in.proofmode_files(source)
+    bundle = credentials_in.proofmode_files(source, sha256)
     if bundle:
-        found.append(credentials_in.read_proofmode(bundle))
+        found.append(credentials_in.read_proofmode(source, bundle))
         for role, path in bundle.items():
             try:
-                sha256, size, part = _copy_in(path, case_path, False, owner_pid)
+                kept_sha256, size, part = _copy_in(path, case_path, False, owner_pid)
             except OSError as error:   # an unreadable sidecar must not refuse the photo
                 warnings.append(f"ProofMode file {path.name} not kept: cannot read it"
                                 f" ({error.strerror or error})")
                 continue
             attachments.append({
-                "role": f"proofmode_{role}", "part": str(part), "sha256": sha256,
+                "role": f"proofmode_{role}", "part": str(part), "sha256": kept_sha256,
                 "bytes": size, "ext": path.suffix.lower().lstrip("."),
                 "original_name": path.name, "original_path": str(path.absolute()),
                 "details": {"standard": "proofmode"}})

@@ -105,8 +105,9 @@ MORE_COLOUR = QColor(90, 90, 90, 220)
 
 
 # Content Credentials on a thumbnail: CR (C2PA: signature matches, signer on no trust
-# list), CR ✓ (on a trust list), CR ✗ (the file does not match), CR ? (not read),
-# PROOF (a ProofMode bundle, signature not checked).
+# list, or a ProofMode bundle signed by its device key), CR ✓ (on a trust list), CR ✗
+# (the file does not match), CR ? (not read), PROOF (a ProofMode bundle whose signature
+# could not be checked: no signature or no public key in it).
 CREDENTIAL_BADGES = {
     "valid": ("CR ✓", QColor(20, 110, 60, 220)),
     "untrusted": ("CR", QColor(40, 80, 140, 220)),

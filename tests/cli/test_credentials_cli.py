@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import c2pa
+import pysequoia
 from cli_support import one_error_line, privilege_drop
 
 from tests.conftest import corpus_path
@@ -74,3 +76,32 @@ def test_an_unreadable_proofmode_file_is_a_warning_not_a_refused_photo(
     (warning,) = document["warnings"]
     assert warning["warning"].startswith(
         "ProofMode file IMG_0002.jpg.asc not kept: cannot read it")
+
+
+def test_show_says_a_checked_proofmode_bundle_and_import_warns_of_a_changed_one(
+        cli, tmp_path, photo_factory):
+    # ProofMode's zip layout: files named by the media's SHA-256, the phone's pubkey.asc.
+    key = pysequoia.Tsk.generate("noone@proofmode.witness.org")
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    for name, alter in (("good.jpg", False), ("changed.jpg", True)):
+        data = photo_factory(name).read_bytes()
+        digest = hashlib.sha256(data).hexdigest()
+        (bundle / f"{digest}.asc").write_bytes(pysequoia.sign(
+            key.signer(), data, mode=pysequoia.SignatureMode.DETACHED))
+        (bundle / name).write_bytes(data + b"\0" if alter else data)   # a byte added
+    (bundle / "pubkey.asc").write_text(str(key.extract_certificate()))
+    case = tmp_path / "c.case"
+    cli("new", case)
+    imported = cli("import", case, bundle, "--json", expect=1).json()
+    assert len(imported["imported"]) == 2
+    (warning,) = imported["warnings"]     # the changed photo's signature matches no item
+    assert "no imported file has" in warning["warning"]
+
+    (good,) = cli("list", case, "--credentials", "untrusted", "--json").json()["evidence"]
+    text = cli("show", case, good["id"]).stdout
+    fingerprint = key.extract_certificate().fingerprint.upper()
+    assert (f"credentials: ProofMode bundle: signed by noone@proofmode.witness.org"
+            f" (key {fingerprint}) at ") in text
+    assert "untrusted signer (the device's own key" in text
+    cli("verify", case, expect=0)

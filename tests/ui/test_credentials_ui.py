@@ -102,3 +102,37 @@ def test_a_frame_is_saved_as_a_signed_copy_from_the_app(window, qtbot, tmp_path,
     qtbot.waitUntil(lambda: any(box.isVisible() and "share the original itself" in box.text()
                                 for box in window.findChildren(QMessageBox)), timeout=30000)
     assert not refused.exists()
+
+
+def test_a_checked_proofmode_bundle_reads_in_the_metadata_panel(
+        window, qtbot, tmp_path, photo_factory):
+    from tests.core.test_proofmode_signature import _bundle, _key
+
+    case = create_case(tmp_path / "received", actor="setup")
+    good = _bundle(tmp_path / "good", photo_factory("good.jpg"), _key())
+    changed = _bundle(tmp_path / "changed", photo_factory("changed.jpg"), _key(),
+                      by_hash=False)
+    changed.write_bytes(changed.read_bytes() + b"\0")   # a byte added after signing
+    import_paths(case, [good.parent, changed.parent], recursive=True)
+    path = case.path
+    case.close()
+    window.open_case(path)
+    qtbot.waitUntil(window.workspace.splitter.isVisible, timeout=5000)
+    view = window.workspace.browser.view
+    model = view.model()
+    qtbot.waitUntil(lambda: model.rowCount() == 2, timeout=5000)
+
+    panel = window.workspace.metadata.credentials
+    seen = {}
+    for row in range(2):
+        index = model.index(row, 0)
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton,
+                         pos=view.visualRect(index).center())
+        qtbot.waitUntil(lambda index=index: window.workspace.current_id
+                        == index.data(RowRole)["id"], timeout=5000)
+        seen[index.data()] = (panel.text(), panel.styleSheet())
+    text, style = seen["good.jpg"]
+    assert text.startswith("ProofMode bundle: signed by noone@proofmode.witness.org (key ")
+    assert "untrusted signer" in text and style == ""
+    text, style = seen["changed.jpg"]
+    assert "INVALID: proofmode.signature.mismatch" in text and "#a11" in style
