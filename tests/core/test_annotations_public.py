@@ -199,10 +199,12 @@ def test_xmp_cannot_be_public_and_nothing_is_written(case, scene, tmp_path):
                              " 'annotations.export'").fetchone()[0] == 0
 
 
-def test_a_label_asked_for_by_name_stays_a_class_even_when_all_its_tags_are_covered(
+def test_a_label_asked_for_by_name_is_no_class_when_all_its_tags_are_covered(
         case, scene, tmp_path):
     report = export_annotations(case, tmp_path / "out", "coco", public=True,
                                 labels=["person", "debris"])
-    assert report.labels == ["debris", "person"] and report.tags == 1
+    assert report.labels == ["debris"] and report.tags == 1
     coco = COCO(str(tmp_path / "out" / "annotations.json"))
     assert len(coco.getAnnIds()) == 1 and report.covered_tags_left_out == 1
+    assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["debris"]
+    assert b"person" not in _all_bytes(tmp_path / "out")

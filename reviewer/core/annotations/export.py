@@ -105,7 +105,7 @@ def export_annotations(
     check_target(out, overwrite)
     dataset = collect(case, labels, incidents)
     cancel = cancel or NeverCancel()
-    plan = (plan_public(case, dataset, labels, undecided=undecided,
+    plan = (plan_public(case, dataset, undecided=undecided,
                         include_confidential=include_confidential) if public else None)
     report = AnnotationReport(format=fmt, labels=dataset.labels, public=public)
     if plan:

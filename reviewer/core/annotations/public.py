@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from reviewer.core.annotations.dataset import Dataset, TaggedImage
+from reviewer.core.annotations.dataset import Dataset, TaggedImage, collect
 from reviewer.core.case import Case
 from reviewer.core.evidence import Evidence, get_evidence
 from reviewer.core.progress import CancelFlag, Progress, ProgressCallback
@@ -39,12 +39,13 @@ class PublicPlan:
     made: list = field(default_factory=list)   # public_export's renderings, as written
 
 
-def plan_public(case: Case, dataset: Dataset, labels_asked: Sequence[str], *, undecided: str,
-         include_confidential: bool) -> PublicPlan:
+def plan_public(case: Case, dataset: Dataset, *, undecided: str,
+                include_confidential: bool) -> PublicPlan:
     """Screen the data set's images as `export --public` does (ConfidentialItemsError,
     UndecidedItemsError: nothing written) and drop the tags of covered regions. Labels
-    left with no tag are dropped from the classes too, unless they were asked for by
-    name: a covered area's label must not travel even as an empty class."""
+    left with no tag are dropped from the classes too, even when asked for by name (the
+    app asks for every ticked label): a covered area's label must not travel even as an
+    empty class."""
     chosen = [get_evidence(case, image.evidence_id) for image in dataset.images]
     kept, skipped, decided_now = screen_for_publication(
         case, chosen, undecided=undecided, include_confidential=include_confidential)
@@ -57,15 +58,23 @@ def plan_public(case: Case, dataset: Dataset, labels_asked: Sequence[str], *, un
         image.tags = [tag for tag in image.tags if not tag.redact]
     dataset.images = [image for image in dataset.images if image.tags]
     dataset.incident_ids = []
-    _renumber_classes(dataset, keep_all=bool(labels_asked))
+    _renumber_classes(dataset)
     by_id = {item.id: item for item in kept}
     return PublicPlan([by_id[image.evidence_id] for image in dataset.images], skipped,
                       decided_now, covered)
 
 
-def _renumber_classes(dataset: Dataset, keep_all: bool) -> None:
+def public_candidates(case: Case, labels: Sequence[str] = (),
+                      incidents: Sequence[str] = ()) -> list[Evidence]:
+    """The items a public export of these tags would publish, before screening: what
+    the app asks the person about (confidential, undecided) before it starts."""
+    return [get_evidence(case, image.evidence_id)
+            for image in collect(case, labels, incidents).images]
+
+
+def _renumber_classes(dataset: Dataset) -> None:
     used = {tag.category for image in dataset.images for tag in image.tags}
-    kept = [index for index in range(len(dataset.labels)) if keep_all or index in used]
+    kept = [index for index in range(len(dataset.labels)) if index in used]
     new_index = {old: new for new, old in enumerate(kept)}
     dataset.labels = [dataset.labels[index] for index in kept]
     for image in dataset.images:
