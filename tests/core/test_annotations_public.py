@@ -208,3 +208,29 @@ def test_a_label_asked_for_by_name_is_no_class_when_all_its_tags_are_covered(
     assert len(coco.getAnnIds()) == 1 and report.covered_tags_left_out == 1
     assert [c["name"] for c in coco.loadCats(coco.getCatIds())] == ["debris"]
     assert b"person" not in _all_bytes(tmp_path / "out")
+
+
+def test_a_missing_original_is_named_and_the_others_published(case, scene, tmp_path):
+    """Bad input: an item whose stored file is gone; the batch goes on."""
+    media_path(case, scene["turned"]).unlink()
+    report = export_annotations(case, tmp_path / "out", "coco", public=True)
+    assert [m["id"] for m in report.missing] == [scene["turned"].id]
+    assert "cannot be rendered" in report.missing[0]["detail"] and not report.ok
+    assert report.images == 1 and report.labels == ["crater", "debris"]   # not covered
+    assert sorted(p.name for p in (tmp_path / "out" / "images").iterdir()) == ["image-001.jpg"]
+    document = json.loads((tmp_path / "out" / "annotations.json").read_text())
+    assert [c["name"] for c in document["categories"]] == ["crater", "debris"]
+    assert [a["category_id"] for a in document["annotations"]] == [2]
+
+
+def test_a_cancelled_public_export_leaves_nothing_and_records_nothing(case, scene, tmp_path):
+    import threading
+
+    stop = threading.Event()
+    stop.set()
+    before = case.conn.execute("SELECT COUNT(*) FROM evidence").fetchone()[0]
+    report = export_annotations(case, tmp_path / "out", "coco", public=True, cancel=stop)
+    assert report.cancelled and list(tmp_path.glob("*out*")) == []
+    assert case.conn.execute("SELECT COUNT(*) FROM evidence").fetchone()[0] == before
+    assert case.conn.execute("SELECT COUNT(*) FROM audit WHERE action ="
+                             " 'annotations.export'").fetchone()[0] == 0
