@@ -151,3 +151,48 @@ def test_the_publication_tick_exports_redacted_copies_with_no_ids(window, qtbot,
     with Image.open(out / "images" / "image-001.jpg") as copy:
         covered = copy.convert("RGB").crop((302, 302, 418, 458))
         assert max(band[1] for band in covered.getextrema()) <= 12
+
+
+def test_a_confidential_item_is_asked_about_before_a_public_export(window, qtbot, small_case):
+    """Bad input in the app: ticking "For publication" with an item marked confidential:
+    the app names it and publishes only when the person says so; Cancel writes nothing."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from reviewer.core.provenance import set_provenance
+
+    with open_case(small_case, actor="setup") as case:
+        photo = list_evidence(case)[0]
+        add_region(case, photo.id, "crater", "rect", parse_box("10,20,100,80"))
+        add_region(case, photo.id, "person", "rect", parse_box("300,300,120,160"),
+                   redact=True)
+        set_provenance(case, [photo.id], {"restriction": "confidential"})
+    window.open_case(small_case)
+    out = small_case.parent / "annotations-coco"
+    asked: list[str] = []
+
+    def export_public(answer: str) -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, AnnotationsDialog)
+        qtbot.mouseClick(dialog.public, Qt.MouseButton.LeftButton,
+                         pos=QPoint(8, dialog.public.height() // 2))
+        QTimer.singleShot(0, lambda: click(answer))
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+
+    def click(answer: str) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        asked.append(box.text() + box.detailedText())
+        button = next(b for b in box.buttons() if answer in b.text())
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(200, lambda: export_public("Cancel"))
+    window.share.annotations_dialog()
+    assert "1 item(s) are marked confidential" in asked[0]
+    assert photo.original_name in asked[0]
+    assert not out.exists()
+    QTimer.singleShot(200, lambda: export_public("Publish them anyway"))
+    window.share.annotations_dialog()
+    heading = _result_dialog(window, qtbot)
+    assert "1 tag(s) on 1 redacted image(s)" in heading
+    assert (out / "images" / "image-001.jpg").is_file()
