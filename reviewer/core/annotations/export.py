@@ -18,7 +18,13 @@ from reviewer.core import leftovers, media_store
 from reviewer.core.annotations import coco, cvat, voc, xmp, yolo
 from reviewer.core.annotations.dataset import Dataset, collect
 from reviewer.core.annotations.images import write_upright_copy
-from reviewer.core.annotations.public import PublicPlan, plan_public, public_manifest, write_copies
+from reviewer.core.annotations.public import (
+    PublicPlan,
+    plan_public,
+    public_manifest,
+    published_undecided,
+    write_copies,
+)
 from reviewer.core.annotations.public import Stopped as _Stop
 from reviewer.core.atomic import publish_folder, temporary_beside, write_atomically
 from reviewer.core.case import Case
@@ -157,7 +163,7 @@ def _record(case: Case, out: Path, fmt: str, dataset: Dataset, report: Annotatio
     try:
         with case.write() as tx:
             if plan:
-                mark_reviewed_in(tx, plan.decided_now)
+                mark_reviewed_in(tx, published_undecided(plan))
                 copies = [{"original_id": made.item.id, "sha256": made.sha256,
                            "derived_id": store_derivative(case, tx, made, parts),
                            "file": image.file_name, "covered": made.covered}

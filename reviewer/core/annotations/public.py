@@ -57,7 +57,6 @@ def plan_public(case: Case, dataset: Dataset, *, undecided: str,
         covered += sum(tag.redact for tag in image.tags)
         image.tags = [tag for tag in image.tags if not tag.redact]
     dataset.images = [image for image in dataset.images if image.tags]
-    dataset.incident_ids = []
     _renumber_classes(dataset)
     by_id = {item.id: item for item in kept}
     return PublicPlan([by_id[image.evidence_id] for image in dataset.images], skipped,
@@ -120,6 +119,12 @@ def _rendered(case: Case, items: list[Evidence], scratch: Path,
     # named=False: the Content Credentials name only the key's fingerprint, as a
     # publication without --actors does.
     yield from rendered_in_order(case, items, scratch, cancel, False)
+
+
+def published_undecided(public: PublicPlan) -> list[str]:
+    """The undecided items actually published (a copy that failed to render was not)."""
+    published = {made.item.id for made in public.made}
+    return [item_id for item_id in public.decided_now if item_id in published]
 
 
 def public_manifest(dataset: Dataset, fmt: str, public: PublicPlan, app: str) -> dict:
