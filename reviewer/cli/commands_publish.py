@@ -14,28 +14,48 @@ from reviewer.cli.support import (
     opened_case,
 )
 from reviewer.cli.terminal import ProgressBar, print_json
-from reviewer.core.public_export import UndecidedItemsError, export_public
+from reviewer.core.public_export import (
+    ConfidentialItemsError,
+    UndecidedItemsError,
+    export_public,
+)
+
+
+def screening(args: argparse.Namespace) -> dict[str, object]:
+    """The options every public export passes on to screen_for_publication."""
+    return {"undecided": ("include" if args.allow_undecided else
+                          "skip" if args.skip_undecided else "refuse"),
+            "include_confidential": args.include_confidential}
+
+
+def refused(error: UndecidedItemsError | ConfidentialItemsError, out: str) -> int:
+    """One line per item a public export refused, then one saying nothing was written."""
+    if isinstance(error, ConfidentialItemsError):
+        for item in error.items:
+            error_line(f"{item.id} {item.original_name}", "marked confidential")
+        error_line(out, f"not written: {len(error.items)} item(s) are marked confidential;"
+                        " leave them out, or publish them on purpose (--include-confidential)")
+        return USAGE_ERROR
+    for item in error.items:
+        error_line(f"{item.id} {item.original_name}",
+                   "no redaction decided (no region marked redact, not reviewed)")
+    error_line(out, f"not written: {len(error.items)} item(s) have no redaction"
+                    " decided; mark regions redact, or publish them as they are"
+                    " (--allow-undecided) or leave them out (--skip-undecided)")
+    return USAGE_ERROR
 
 
 def cmd_export_public(args: argparse.Namespace) -> int:
-    undecided = ("include" if args.allow_undecided else
-                 "skip" if args.skip_undecided else "refuse")
     with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Publishing")
         try:
             report = export_public(case, args.out, item_ids=args.item,
                                    incident_ids=args.incident, precision=args.precision,
-                                   actors=args.actors, undecided=undecided,
+                                   actors=args.actors, **screening(args),
                                    overwrite=args.force, progress=bar, cancel=cancel)
-        except UndecidedItemsError as error:
+        except (UndecidedItemsError, ConfidentialItemsError) as error:
             bar.close()
-            for item in error.items:
-                error_line(f"{item.id} {item.original_name}",
-                           "no redaction decided (no region marked redact, not reviewed)")
-            error_line(args.out, f"not written: {len(error.items)} item(s) have no redaction"
-                                 " decided; mark regions redact, or publish them as they are"
-                                 " (--allow-undecided) or leave them out (--skip-undecided)")
-            return USAGE_ERROR
+            return refused(error, args.out)
         finally:
             bar.close()
     if args.json:

@@ -359,7 +359,9 @@ def _add_annotation_command(commands: argparse._SubParsersAction,
     tags.add_argument("--incident", action="append", default=[], metavar="ID",
                       help="only tags linked to this incident (repeat for several)")
     tags.add_argument("--public", action="store_true",
-                      help="redacted copies for the public (not available yet: refused)")
+                      help="for publication: redacted copies named image-001.jpg..., no ids,"
+                           " no tags of covered regions (not with --format xmp)")
+    _screening_options(tags)
     tags.add_argument("--force", action="store_true",
                       help="replace OUT if it is an earlier annotation export")
 def _add_similar_command(commands: argparse._SubParsersAction,
@@ -479,12 +481,20 @@ def _public_options(export: argparse.ArgumentParser) -> None:
                              " frames)")
     export.add_argument("--actors", action="store_true",
                         help="with --public: name the investigators (default: left out)")
+    _screening_options(export)
+
+
+def _screening_options(export: argparse.ArgumentParser) -> None:
+    """What every public export asks before publishing (public_export.screen_for_publication)."""
     undecided = export.add_mutually_exclusive_group()
     undecided.add_argument("--allow-undecided", action="store_true",
                            help="with --public: publish items with no redaction decided as"
                                 " they are (recorded as your decision)")
     undecided.add_argument("--skip-undecided", action="store_true",
                            help="with --public: leave items with no redaction decided out")
+    export.add_argument("--include-confidential", action="store_true",
+                        help="with --public: publish items marked confidential too (refused"
+                             " otherwise)")
 
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",

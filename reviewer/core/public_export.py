@@ -80,6 +80,37 @@ class UndecidedItemsError(ReviewerError):
         self.items = items
 
 
+class ConfidentialItemsError(ReviewerError):
+    """Some chosen items are marked confidential (provenance restriction); `items` names
+    them. A public export refuses them unless told to include them."""
+
+    def __init__(self, items: list[Evidence]) -> None:
+        super().__init__(f"{len(items)} item(s)", "marked confidential: not published"
+                                                  " unless you include them on purpose")
+        self.items = items
+
+
+def screen_for_publication(case: Case, items: list[Evidence], *, undecided: str = "refuse",
+                           include_confidential: bool = False
+                           ) -> tuple[list[Evidence], list[dict[str, str]], list[str]]:
+    """The one check every public export makes before writing anything: confidential
+    items are refused (ConfidentialItemsError) unless `include_confidential`; items with no
+    redaction decided are refused (UndecidedItemsError), or with `undecided` "skip" left
+    out, or with "include" kept. Returns the items to publish, those left out (id, name,
+    reason), and the undecided ids kept (the caller records them as decided)."""
+    secret = [item for item in items if item.restriction == "confidential"]
+    if secret and not include_confidential:
+        raise ConfidentialItemsError(secret)
+    open_ones = set(undecided_of(case, [item.id for item in items]))
+    if open_ones and undecided == "refuse":
+        raise UndecidedItemsError([item for item in items if item.id in open_ones])
+    if undecided == "skip":
+        return ([item for item in items if item.id not in open_ones],
+                [_skip(item, "no redaction decided: left out") for item in items
+                 if item.id in open_ones], [])
+    return items, [], sorted(open_ones)
+
+
 @dataclass
 class PublicExportReport:
     path: str | None = None
@@ -156,8 +187,8 @@ def choose_items(case: Case, item_ids: Sequence[str] = (), incident_ids: Sequenc
 def _withheld(case: Case, item: Evidence) -> str | None:
     """Why an item must never be published, or None.
 
-    TODO(provenance): items flagged confidential (branch `provenance`) are withheld
-    here, with the reason "confidential".
+    Confidential items are not withheld here but refused by screen_for_publication:
+    the person is told and may include them on purpose.
     """
     del case
     if item.kind not in PUBLISHABLE:
@@ -226,7 +257,7 @@ def _make(case: Case, item: Evidence, source: Path, regions: list[Region],
                  rendered.width, rendered.height, rendered.covered, encode_thumbnail(small))
 
 
-def _rendered_in_order(case: Case, items: list[Evidence], scratch: Path,
+def rendered_in_order(case: Case, items: list[Evidence], scratch: Path,
                        cancel: CancelFlag, named: bool):
     """(item, _Made or the MediaError) in order, two at a time: decoding and encoding run
     outside the GIL, and at most three images are held at once."""
@@ -257,13 +288,14 @@ def _rendered_in_order(case: Case, items: list[Evidence], scratch: Path,
 def export_public(
     case: Case, out: str | Path, *, item_ids: Sequence[str] = (),
     incident_ids: Sequence[str] = (), precision: str = "1km", actors: bool = False,
-    undecided: str = "refuse", overwrite: bool = False,
+    undecided: str = "refuse", include_confidential: bool = False, overwrite: bool = False,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
 ) -> PublicExportReport:
     """Write a package for publication at `out`; record what was published in the case.
 
     `undecided`: what to do with chosen items that have no redaction decided: "refuse"
     (raise UndecidedItemsError naming them, nothing written), "include" or "skip".
+    Confidential items raise ConfidentialItemsError unless `include_confidential`.
     """
     cancel = cancel or NeverCancel()
     if precision not in PRECISIONS:
@@ -273,13 +305,9 @@ def export_public(
         raise PackageError(out, "already exists; nothing was written (choose another name,"
                                 " or replace it: --force)")
     items, skipped = choose_items(case, item_ids, incident_ids)
-    open_ones = set(undecided_of(case, [item.id for item in items]))
-    if open_ones and undecided == "refuse":
-        raise UndecidedItemsError([item for item in items if item.id in open_ones])
-    if undecided == "skip":
-        skipped += [_skip(item, "no redaction decided: left out") for item in items
-                    if item.id in open_ones]
-        items = [item for item in items if item.id not in open_ones]
+    items, left_out, decided_now = screen_for_publication(
+        case, items, undecided=undecided, include_confidential=include_confidential)
+    skipped += left_out
     report = PublicExportReport(precision=precision, skipped=skipped,
                                 removed=removed_lines(precision, actors))
     if not items:
@@ -291,7 +319,6 @@ def export_public(
                               progress, cancel)
             report.path = str(out)
             # Publishing an undecided item as it is was a person's decision: recorded.
-            decided_now = sorted(open_ones) if undecided == "include" else []
             _record(case, out, made, report, precision, actors, decided_now)
     except _Cancelled:
         report.cancelled = True
@@ -309,7 +336,7 @@ def _write(case: Case, part: Path, scratch: Path, items: list[Evidence],
     published: list[PublishedImage] = []
     incident_ids: list[str] = []
     with zipfile.ZipFile(part, "x", allowZip64=True) as zf:
-        for done, (item, result) in enumerate(_rendered_in_order(case, items, scratch,
+        for done, (item, result) in enumerate(rendered_in_order(case, items, scratch,
                                                                  cancel, actors), 1):
             if cancel.is_set():
                 raise _Cancelled
@@ -380,7 +407,7 @@ def _record(case: Case, out: Path, made: list[_Made], report: PublicExportReport
             mark_reviewed_in(tx, decided_now)
             for index, one in enumerate(made, 1):
                 name = f"image-{index:03d}.{'png' if one.format == 'PNG' else 'jpg'}"
-                derived_id = _store_derivative(case, tx, one, parts)
+                derived_id = store_derivative(case, tx, one, parts)
                 report.images.append({"original_id": one.item.id,
                                       "original_sha256": one.item.sha256,
                                       "derived_id": derived_id, "sha256": one.sha256,
@@ -395,7 +422,7 @@ def _record(case: Case, out: Path, made: list[_Made], report: PublicExportReport
             media_store.discard(part)
 
 
-def _store_derivative(case: Case, tx: Any, one: _Made, parts: list[Path]) -> str:
+def store_derivative(case: Case, tx: Any, one: _Made, parts: list[Path]) -> str:
     existing = tx.conn.execute("SELECT id FROM evidence WHERE sha256 = ? AND kind = 'derived'",
                                (one.sha256,)).fetchone()
     if existing:

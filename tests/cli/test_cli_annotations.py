@@ -46,8 +46,8 @@ def test_bad_input_gets_one_line_and_exit_2_and_an_empty_label_a_warning(cli, ne
                        "tank", expect=2), "tank", "no such label")
     one_error_line(cli("export-annotations", case, "out", "--format", "coco", "--incident",
                        "0000000000", expect=2), "0000000000")
-    one_error_line(cli("export-annotations", case, "out", "--format", "voc", "--public",
-                       expect=2), "not available yet")
+    one_error_line(cli("export-annotations", case, "out", "--format", "xmp", "--public",
+                       expect=2), "--format xmp", "cannot be public")
     one_error_line(cli("export-annotations", case, "out", "--format", "exif", expect=2),
                    "--format")
     assert not (cli.cwd / "out").exists()
@@ -58,3 +58,34 @@ def test_bad_input_gets_one_line_and_exit_2_and_an_empty_label_a_warning(cli, ne
                    "out", "already exists", "--force")
     cli("export-annotations", case, "out", "--format", "cvat", "--force")
     assert "crater" in (cli.cwd / "out" / "annotations.xml").read_text()
+
+
+def test_public_export_names_undecided_and_confidential_items_one_line_each(cli, new_case,
+                                                                           corpus):
+    """Bad input: --public with an item no redaction was decided for, then with an item
+    marked confidential; each named on one line, nothing written, exit 2."""
+    case, _ = _tagged_case(cli, new_case, corpus)
+    [item] = cli("list", case, "--json").json()["evidence"]
+    undecided = cli("export-annotations", case, "out", "--format", "coco", "--public",
+                    expect=2)
+    assert len(undecided.error_lines) == 2, undecided
+    assert item["id"] in undecided.error_lines[0]
+    assert "no redaction decided" in undecided.error_lines[0]
+    assert "--allow-undecided" in undecided.error_lines[1]
+    cli("item", "set", case, item["id"][:8], "--restriction", "confidential")
+    secret = cli("export-annotations", case, "out", "--format", "coco", "--public",
+                 "--allow-undecided", expect=2)
+    assert len(secret.error_lines) == 2, secret
+    assert item["id"] in secret.error_lines[0] and "confidential" in secret.error_lines[0]
+    assert "--include-confidential" in secret.error_lines[1]
+    refused = cli("export", case, "public.zip", "--public", "--allow-undecided", expect=2)
+    assert "confidential" in refused.error_lines[0]
+    assert not (cli.cwd / "out").exists() and not (cli.cwd / "public.zip").exists()
+    done = cli("export-annotations", case, "out", "--format", "coco", "--public",
+               "--allow-undecided", "--include-confidential")
+    assert "Exported 1 tag(s) on 1 redacted image(s) as COCO" in done.stdout
+    coco = COCO(str(cli.cwd / "out" / "annotations.json"))
+    [image] = coco.loadImgs(coco.getImgIds())
+    assert image["file_name"] == "images/image-001.jpg"
+    assert coco.loadAnns(coco.getAnnIds())[0]["bbox"] == [1500, 900, 250, 200]
+    assert item["id"].encode() not in (cli.cwd / "out" / "annotations.json").read_bytes()

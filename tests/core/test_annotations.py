@@ -246,8 +246,8 @@ def test_unknown_label_or_incident_or_public_or_existing_out_is_refused(case, ta
         export_annotations(case, tmp_path / "a", "coco", labels=["tank"])
     with pytest.raises(NotFoundError):
         export_annotations(case, tmp_path / "a", "coco", incidents=["deadbeef"])
-    with pytest.raises(ValidationError, match="not available yet"):
-        export_annotations(case, tmp_path / "a", "coco", public=True)
+    with pytest.raises(ValidationError, match="cannot be public"):
+        export_annotations(case, tmp_path / "a", "xmp", public=True)
     assert not (tmp_path / "a").exists()
     mine = tmp_path / "mine"
     mine.mkdir()

@@ -103,3 +103,96 @@ def test_file_menu_exports_the_tags_on_the_job_runner_and_says_what_it_wrote(
     assert [float(v) for v in crater[1:]] == pytest.approx(
         [60 / 1200, 60 / 800, 100 / 1200, 80 / 800], abs=1e-6)
     assert json.loads((out / "reviewer-annotations.json").read_text())["tags"] == 2
+
+
+def test_the_publication_tick_exports_redacted_copies_with_no_ids(window, qtbot, small_case):
+    """The "For publication" tick, clicked: XMP is refused in the dialog; COCO gives
+    image-001.jpg with the covered area black and its tag left out."""
+    with open_case(small_case, actor="setup") as case:
+        photo = list_evidence(case)[0]
+        add_region(case, photo.id, "crater", "rect", parse_box("10,20,100,80"))
+        add_region(case, photo.id, "person", "rect", parse_box("300,300,120,160"),
+                   redact=True)
+    window.open_case(small_case)
+    [action] = [a for menu in window.menuBar().actions() for a in menu.menu().actions()
+                if a.text() == "Export a&nnotations…"]
+    out = small_case.parent / "annotations-coco"
+    seen: dict[str, str] = {}
+
+    def tick_and_export() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, AnnotationsDialog)
+        qtbot.mouseClick(dialog.public, Qt.MouseButton.LeftButton,
+                         pos=QPoint(8, dialog.public.height() // 2))     # on its box
+        assert dialog.chosen_public()
+        ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+        dialog.format.setFocus()
+        for _ in range(4):
+            qtbot.keyClick(dialog.format, Qt.Key.Key_Down)              # XMP
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        seen["problem"] = dialog.problem.text()
+        for _ in range(4):
+            qtbot.keyClick(dialog.format, Qt.Key.Key_Up)                # back to COCO
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(200, tick_and_export)
+    action.trigger()
+    heading = _result_dialog(window, qtbot)
+    assert "XMP sidecars cannot be published" in seen["problem"]
+    assert "1 tag(s) on 1 redacted image(s) as COCO" in heading
+    document = json.loads((out / "annotations.json").read_text())
+    assert [image["file_name"] for image in document["images"]] == ["images/image-001.jpg"]
+    assert [c["name"] for c in document["categories"]] == ["crater"]
+    everything = b"".join(p.read_bytes() for p in out.rglob("*") if p.is_file())
+    assert photo.id.encode() not in everything
+    assert photo.original_name.encode() not in everything
+    from PIL import Image
+
+    with Image.open(out / "images" / "image-001.jpg") as copy:
+        covered = copy.convert("RGB").crop((302, 302, 418, 458))
+        assert max(band[1] for band in covered.getextrema()) <= 12
+
+
+def test_a_confidential_item_is_asked_about_before_a_public_export(window, qtbot, small_case):
+    """Bad input in the app: ticking "For publication" with an item marked confidential:
+    the app names it and publishes only when the person says so; Cancel writes nothing."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from reviewer.core.provenance import set_provenance
+
+    with open_case(small_case, actor="setup") as case:
+        photo = list_evidence(case)[0]
+        add_region(case, photo.id, "crater", "rect", parse_box("10,20,100,80"))
+        add_region(case, photo.id, "person", "rect", parse_box("300,300,120,160"),
+                   redact=True)
+        set_provenance(case, [photo.id], {"restriction": "confidential"})
+    window.open_case(small_case)
+    out = small_case.parent / "annotations-coco"
+    asked: list[str] = []
+
+    def export_public(answer: str) -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, AnnotationsDialog)
+        qtbot.mouseClick(dialog.public, Qt.MouseButton.LeftButton,
+                         pos=QPoint(8, dialog.public.height() // 2))
+        QTimer.singleShot(0, lambda: click(answer))
+        qtbot.mouseClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok),
+                         Qt.MouseButton.LeftButton)
+
+    def click(answer: str) -> None:
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox)
+        asked.append(box.text() + box.detailedText())
+        button = next(b for b in box.buttons() if answer in b.text())
+        qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(200, lambda: export_public("Cancel"))
+    window.share.annotations_dialog()
+    assert "1 item(s) are marked confidential" in asked[0]
+    assert photo.original_name in asked[0]
+    assert not out.exists()
+    QTimer.singleShot(200, lambda: export_public("Publish them anyway"))
+    window.share.annotations_dialog()
+    heading = _result_dialog(window, qtbot)
+    assert "1 tag(s) on 1 redacted image(s)" in heading
+    assert (out / "images" / "image-001.jpg").is_file()

@@ -25,7 +25,8 @@ def document(dataset: Dataset) -> dict:
     for image_id, image in enumerate(dataset.images, start=1):
         images.append({"id": image_id, "file_name": f"{IMAGE_FOLDER}/{image.file_name}",
                        "width": image.width, "height": image.height,
-                       "reviewer_evidence_id": image.evidence_id})
+                       **({} if dataset.public else
+                          {"reviewer_evidence_id": image.evidence_id})})
         for tag in image.tags:
             if tag.shape.is_marker:
                 continue
@@ -33,7 +34,8 @@ def document(dataset: Dataset) -> dict:
                 "id": len(annotations) + 1, "image_id": image_id,
                 "category_id": tag.category + 1, "bbox": list(tag.shape.bounds()),
                 "area": tag.shape.area(), "segmentation": [_flat(tag.shape.vertices())],
-                "iscrowd": 0, "reviewer_region_id": tag.region_id})
+                "iscrowd": 0,
+                **({} if dataset.public else {"reviewer_region_id": tag.region_id})})
     return {
         "info": {"description": "tags exported by Evidence Reviewer",
                  "version": "1.0"},

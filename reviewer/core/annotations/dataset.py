@@ -23,6 +23,7 @@ class Tag:
     category: int          # index of the label in Dataset.labels
     shape: Shape           # in displayed pixels
     note: str = ""
+    redact: bool = False   # covered in public exports: never exported with --public
 
 
 @dataclass
@@ -43,6 +44,7 @@ class Dataset:
     labels: list[str]
     images: list[TaggedImage]
     incident_ids: list[str]
+    public: bool = False   # the writers leave out every case, item and region id
 
     @property
     def tag_count(self) -> int:
@@ -84,7 +86,7 @@ def collect(case: Case, labels: Sequence[str] = (), incidents: Sequence[str] = (
                 row["id"], row["original_name"], media_path(case, row),
                 int(row["width"]), int(row["height"]), row.display_rotation or 0)
         image.tags.append(Tag(region.id, region.label, category[region.label_id],
-                              region.shape_value, region.note))
+                              region.shape_value, region.note, bool(region.redact)))
     for image in images.values():
         image.incidents = _incidents_of(case, image, incident_ids)
     return Dataset([name for _, name in chosen], list(images.values()), incident_ids)

@@ -4,6 +4,7 @@ when complete: a cancel or a failure leaves no folder, never half of one."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 from collections.abc import Sequence
@@ -13,13 +14,25 @@ from types import ModuleType
 from typing import Any
 
 from reviewer import __version__
+from reviewer.core import leftovers, media_store
 from reviewer.core.annotations import coco, cvat, voc, xmp, yolo
 from reviewer.core.annotations.dataset import Dataset, collect
 from reviewer.core.annotations.images import write_upright_copy
+from reviewer.core.annotations.public import (
+    PublicPlan,
+    plan_public,
+    public_manifest,
+    published_undecided,
+    write_copies,
+)
+from reviewer.core.annotations.public import Stopped as _Stop
 from reviewer.core.atomic import publish_folder, temporary_beside, write_atomically
 from reviewer.core.case import Case
 from reviewer.core.errors import MediaError, PackageError, ValidationError
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
+from reviewer.core.public_export import store_derivative
+from reviewer.core.redact_render import RENDERER_VERSION
+from reviewer.core.redaction import mark_reviewed_in
 
 WRITERS: dict[str, ModuleType] = {"coco": coco, "yolo": yolo, "voc": voc, "cvat": cvat,
                                   "xmp": xmp}
@@ -37,6 +50,9 @@ class AnnotationReport:
     images: int = 0
     tags: int = 0
     points_left_out: int = 0          # box formats cannot hold a point
+    public: bool = False              # redacted copies, no ids (public.py)
+    covered_tags_left_out: int = 0    # with public: tags of covered regions
+    skipped: list[dict[str, str]] = field(default_factory=list)   # with public: undecided
     missing: list[dict[str, str]] = field(default_factory=list)   # id, path, detail
     warnings: list[str] = field(default_factory=list)
     cancelled: bool = False
@@ -49,11 +65,9 @@ class AnnotationReport:
         return {"path": self.path, "format": self.format, "labels": self.labels,
                 "images": self.images, "tags": self.tags,
                 "points_left_out": self.points_left_out, "missing": self.missing,
-                "warnings": self.warnings, "cancelled": self.cancelled}
-
-
-class _Stop(Exception):
-    pass
+                "warnings": self.warnings, "cancelled": self.cancelled,
+                "public": self.public, "covered_tags_left_out": self.covered_tags_left_out,
+                "skipped": self.skipped}
 
 
 def check_target(out: Path, overwrite: bool) -> None:
@@ -71,64 +85,131 @@ def check_target(out: Path, overwrite: bool) -> None:
 
 def export_annotations(
     case: Case, out: str | Path, fmt: str, *, labels: Sequence[str] = (),
-    incidents: Sequence[str] = (), public: bool = False, overwrite: bool = False,
+    incidents: Sequence[str] = (), public: bool = False, undecided: str = "refuse",
+    include_confidential: bool = False, overwrite: bool = False,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
 ) -> AnnotationReport:
     """Write the folder `out` with the tags of `labels` (default: all) on `incidents`'
     images (default: every tagged image) in format `fmt`, with upright image copies.
 
+    With `public`: redacted derivatives named image-001.jpg ..., no ids, no tags of
+    covered regions (public.py); `undecided` and `include_confidential` as for
+    export_public (UndecidedItemsError, ConfidentialItemsError: nothing written).
+
     NotFoundError for an unknown label or incident, PackageError for an `out` that
-    exists (or cannot be written), ValidationError for an unknown format or `public`
-    (redacted copies are not available yet). An image whose original is missing or
-    does not decode is left out and listed in report.missing; the rest goes on.
+    exists (or cannot be written), ValidationError for an unknown format or XMP with
+    `public`. An image whose original is missing or does not decode is left out and
+    listed in report.missing; the rest goes on.
     """
     if fmt not in WRITERS:
         raise ValidationError(fmt, f"unknown annotation format; use one of {', '.join(FORMATS)}")
-    if public:
-        raise ValidationError("--public", "redacted copies are not available yet; export"
-                                          " without --public only to people who may see"
-                                          " the originals")
+    if public and fmt == "xmp":
+        raise ValidationError("--format xmp", "cannot be public: its sidecars carry the"
+                                              " incidents' places and keywords; use coco,"
+                                              " yolo, voc or cvat with --public")
     out = Path(out)
     check_target(out, overwrite)
     dataset = collect(case, labels, incidents)
     cancel = cancel or NeverCancel()
-    report = AnnotationReport(format=fmt, labels=dataset.labels)
+    plan = (plan_public(case, dataset, undecided=undecided,
+                        include_confidential=include_confidential) if public else None)
+    report = AnnotationReport(format=fmt, labels=dataset.labels, public=public)
+    if plan:
+        report.covered_tags_left_out = plan.covered_tags
+        report.skipped = plan.skipped
+        if plan.covered_tags:
+            report.warnings.append(f"{plan.covered_tags} tag(s) of covered regions left out:"
+                                   " their labels do not travel")
     if not dataset.images:
         report.warnings.append(f"no tags of {', '.join(dataset.labels) or 'any label'}"
                                + (" on these incidents" if incidents else "")
                                + ": the files are written empty")
     part = temporary_beside(out)
-    try:
-        part.mkdir()
-        _fill(part, case, dataset, WRITERS[fmt], report, progress, cancel)
-        publish_folder(part, out, replace=overwrite)
-    except _Stop:
-        shutil.rmtree(part, ignore_errors=True)
-        report.cancelled = True
-        return report
-    except FileExistsError:
-        shutil.rmtree(part, ignore_errors=True)
-        raise PackageError(out, "already exists; nothing was written") from None
-    except OSError as error:
-        shutil.rmtree(part, ignore_errors=True)
-        raise PackageError(out, f"cannot write the export: {error.strerror or error};"
-                                " nothing was written") from error
-    except BaseException:
-        shutil.rmtree(part, ignore_errors=True)
-        raise
-    report.path = str(out)
-    with case.write() as tx:   # chain of custody: who took which tags out, when
-        tx.record("annotations.export", case.id, {
-            "folder": out.name, "format": fmt, "labels": dataset.labels,
-            "incidents": dataset.incident_ids, "images": report.images, "tags": report.tags,
-            "missing": [m["id"] for m in report.missing]})
+    # Public copies are rendered into scratch first: the case keeps those very bytes.
+    scratch_dir = leftovers.scratch_dir("public") if plan else contextlib.nullcontext(None)
+    with scratch_dir as scratch:
+        try:
+            part.mkdir()
+            _fill(part, case, dataset, WRITERS[fmt], report, progress, cancel, plan, scratch)
+            publish_folder(part, out, replace=overwrite)
+        except _Stop:
+            shutil.rmtree(part, ignore_errors=True)
+            report.cancelled = True
+            return report
+        except FileExistsError:
+            shutil.rmtree(part, ignore_errors=True)
+            raise PackageError(out, "already exists; nothing was written") from None
+        except OSError as error:
+            shutil.rmtree(part, ignore_errors=True)
+            raise PackageError(out, f"cannot write the export: {error.strerror or error};"
+                                    " nothing was written") from error
+        except BaseException:
+            shutil.rmtree(part, ignore_errors=True)
+            raise
+        report.path = str(out)
+        _record(case, out, fmt, dataset, report, plan)
     return report
 
 
+def _record(case: Case, out: Path, fmt: str, dataset: Dataset, report: AnnotationReport,
+            plan: PublicPlan | None) -> None:
+    """Chain of custody: who took which tags out, when; with public, each copy as a
+    derived item of the case (as `export --public` keeps them) and the undecided items
+    published on purpose marked decided."""
+    details = {"folder": out.name, "format": fmt, "labels": dataset.labels,
+               "incidents": dataset.incident_ids, "images": report.images,
+               "tags": report.tags, "missing": [m["id"] for m in report.missing]}
+    parts: list[Path] = []
+    try:
+        with case.write() as tx:
+            if plan:
+                mark_reviewed_in(tx, published_undecided(plan))
+                copies = [{"original_id": made.item.id, "sha256": made.sha256,
+                           "derived_id": store_derivative(case, tx, made, parts),
+                           "file": image.file_name, "covered": made.covered}
+                          for made, image in zip(plan.made, dataset.images, strict=True)]
+                details.update(public=True, copies=copies, renderer=RENDERER_VERSION,
+                               covered_tags_left_out=report.covered_tags_left_out,
+                               skipped=[s["id"] for s in report.skipped])
+            tx.record("annotations.export", case.id, details)
+    finally:
+        for part in parts:
+            media_store.discard(part)
+
+
 def _fill(folder: Path, case: Case, dataset: Dataset, writer: ModuleType,
-          report: AnnotationReport, progress: ProgressCallback, cancel: CancelFlag) -> None:
+          report: AnnotationReport, progress: ProgressCallback, cancel: CancelFlag,
+          plan: PublicPlan | None, scratch: Path | None) -> None:
     images = folder / writer.IMAGE_FOLDER
     images.mkdir()
+    if plan and scratch:
+        write_copies(case, dataset, plan, images, scratch, report.missing, progress, cancel)
+    else:
+        _copy_upright(images, dataset, report, progress, cancel)
+    kept = dataset.images
+    report.warnings += writer.write(dataset, folder) or []
+    report.images = len(kept)
+    if not writer.HOLDS_POINTS:
+        report.points_left_out = sum(t.shape.is_marker for i in kept for t in i.tags)
+    report.tags = dataset.tag_count - report.points_left_out
+    if report.points_left_out:
+        report.warnings.append(f"{report.points_left_out} point tag(s) left out: the"
+                               f" {report.format.upper()} format cannot hold a point")
+    app = f"Evidence Reviewer {__version__}"
+    if plan:   # no case id, no item ids, no names of missing originals
+        about = public_manifest(dataset, report.format, plan, app)
+    else:
+        about = {"app": app, "case": case.id, "format": report.format,
+                 **dataset.summary(), "items": {i.file_name: i.evidence_id for i in kept},
+                 "missing": report.missing}
+    write_atomically(folder / MANIFEST, json.dumps(about, ensure_ascii=False,
+                                                   indent=1).encode())
+    total = len(kept) + len(report.missing) + 1
+    progress(Progress(total, total, "", len(report.missing)))
+
+
+def _copy_upright(images: Path, dataset: Dataset, report: AnnotationReport,
+                  progress: ProgressCallback, cancel: CancelFlag) -> None:
     kept = []
     total = len(dataset.images) + 1
     for done, image in enumerate(dataset.images):
@@ -146,17 +227,3 @@ def _fill(folder: Path, case: Case, dataset: Dataset, writer: ModuleType,
             continue
         kept.append(image)
     dataset.images = kept
-    report.warnings += writer.write(dataset, folder) or []
-    report.images = len(kept)
-    if not writer.HOLDS_POINTS:
-        report.points_left_out = sum(t.shape.is_marker for i in kept for t in i.tags)
-    report.tags = dataset.tag_count - report.points_left_out
-    if report.points_left_out:
-        report.warnings.append(f"{report.points_left_out} point tag(s) left out: the"
-                               f" {report.format.upper()} format cannot hold a point")
-    write_atomically(folder / MANIFEST, json.dumps({
-        "app": f"Evidence Reviewer {__version__}", "case": case.id, "format": report.format,
-        **dataset.summary(),
-        "items": {i.file_name: i.evidence_id for i in kept},
-        "missing": report.missing}, ensure_ascii=False, indent=1).encode())
-    progress(Progress(total, total, "", len(report.missing)))

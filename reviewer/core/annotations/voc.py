@@ -21,13 +21,13 @@ def _text(parent: ET.Element, tag: str, value: object) -> ET.Element:
     return element
 
 
-def annotation(image: TaggedImage, labels: list[str]) -> ET.Element:
+def annotation(image: TaggedImage, labels: list[str], public: bool = False) -> ET.Element:
     root = ET.Element("annotation")
     _text(root, "folder", IMAGE_FOLDER)
     _text(root, "filename", image.file_name)
     source = ET.SubElement(root, "source")
     _text(source, "database", "Evidence Reviewer")
-    _text(source, "annotation", image.evidence_id)
+    _text(source, "annotation", "public copy" if public else image.evidence_id)
     size = ET.SubElement(root, "size")
     _text(size, "width", image.width)
     _text(size, "height", image.height)
@@ -55,7 +55,7 @@ def write(dataset: Dataset, out: Path) -> None:
     for image in dataset.images:
         stem = Path(image.file_name).stem
         stems.append(stem)
-        tree = ET.ElementTree(annotation(image, dataset.labels))
+        tree = ET.ElementTree(annotation(image, dataset.labels, dataset.public))
         ET.indent(tree)
         write_atomically(out / "Annotations" / f"{stem}.xml",
                          ET.tostring(tree.getroot(), encoding="utf-8", xml_declaration=True))

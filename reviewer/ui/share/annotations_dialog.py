@@ -1,5 +1,6 @@
 """File ▸ Export annotations…: the format, the labels (the classes), the incidents, and
-the new folder to write the tags and image copies into."""
+the new folder to write the tags and image copies into; "For publication" for redacted
+copies (core/annotations/public.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -82,6 +84,10 @@ class AnnotationsDialog(QDialog):
                       " pixels; the originals are only read. Points have no place in COCO,"
                       " YOLO or VOC and are left out there.")
         note.setWordWrap(True)
+        self.public = QCheckBox("For publication (redacted copies)")
+        self.public.setToolTip("The copies as File ▸ Export for publication makes them: areas"
+                               " marked redact covered, no metadata, named image-001.jpg…;"
+                               " no ids, and the tags of covered areas left out")
         self.replace = False
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                         | QDialogButtonBox.StandardButton.Cancel)
@@ -97,6 +103,7 @@ class AnnotationsDialog(QDialog):
             layout.addWidget(widget)
         layout.addWidget(QLabel("New folder"))
         layout.addLayout(where)
+        layout.addWidget(self.public)
         layout.addWidget(note)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
@@ -123,6 +130,9 @@ class AnnotationsDialog(QDialog):
     def chosen_incidents(self) -> list[str]:
         return _ticked(self.incidents) if self.some.isChecked() else []
 
+    def chosen_public(self) -> bool:
+        return self.public.isChecked()
+
     def out_path(self) -> Path:
         return Path(self.path.text().strip() or "annotations").expanduser()
 
@@ -132,6 +142,11 @@ class AnnotationsDialog(QDialog):
             return
         if self.some.isChecked() and not self.chosen_incidents():
             self.problem.setText("Tick at least one incident, or export every tagged image.")
+            return
+        if self.chosen_public() and self.chosen_format() == "xmp":
+            # Its sidecars carry the incidents' places and keywords (docs/guide.md).
+            self.problem.setText("XMP sidecars cannot be published: choose COCO, YOLO, VOC"
+                                 " or CVAT for redacted copies.")
             return
         if not may_replace(self, self.out_path(), None):
             return

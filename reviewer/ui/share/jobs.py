@@ -25,10 +25,13 @@ def export_job(case_path: Path, actor: str, out: Path, incidents: list[str], med
 
 
 def annotations_job(case_path: Path, actor: str, out: Path, fmt: str, labels: list[str],
-                    incidents: list[str], replace: bool, *, progress: ProgressCallback,
-                    cancel: CancelFlag) -> AnnotationReport:
+                    incidents: list[str], replace: bool, screening: dict | None = None, *,
+                    progress: ProgressCallback, cancel: CancelFlag) -> AnnotationReport:
+    """`screening`: None for an export with the originals' copies; for a public one,
+    export_annotations' undecided and include_confidential."""
     with open_case(case_path, actor=actor) as case:
         return export_annotations(case, out, fmt, labels=labels, incidents=incidents,
+                                  public=screening is not None, **(screening or {}),
                                   overwrite=replace, progress=progress, cancel=cancel)
 
 

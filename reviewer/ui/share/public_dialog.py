@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from reviewer.core.case import open_case
+from reviewer.core.case import Case, open_case
 from reviewer.core.evidence import Evidence
 from reviewer.core.progress import CancelFlag, ProgressCallback
 from reviewer.core.public_data import PRECISIONS
@@ -52,12 +52,12 @@ NEVER = ("Never in it: the originals, any metadata of the images (EXIF with GPS 
 
 
 def public_job(case_path: Path, actor: str, out: Path, item_ids: list[str], precision: str,
-               actors: bool, undecided_choice: str, replace: bool, *,
+               actors: bool, screening: dict, replace: bool, *,
                progress: ProgressCallback, cancel: CancelFlag) -> PublicExportReport:
-    """On a worker thread: its own connection to the case."""
+    """On a worker thread: its own connection to the case. `screening`: ask_screening's."""
     with open_case(case_path, actor=actor) as case:
         return export_public(case, out, item_ids=item_ids, precision=precision, actors=actors,
-                             undecided=undecided_choice, overwrite=replace, progress=progress,
+                             **screening, overwrite=replace, progress=progress,
                              cancel=cancel)
 
 
@@ -178,6 +178,35 @@ def ask_about_undecided(parent: QWidget, items: list[Evidence]) -> str | None:
     return "include" if clicked is include else "skip" if clicked is skip else None
 
 
+def ask_about_confidential(parent: QWidget, items: list[Evidence]) -> bool:
+    """True if the person publishes items marked confidential on purpose."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Warning)
+    box.setWindowTitle("Confidential items")
+    box.setText(f"{len(items)} item(s) are marked confidential. Publish them anyway?")
+    box.setDetailedText("\n".join(f"{item.original_name} ({item.id[:8]})" for item in items))
+    include = box.addButton("Publish them anyway", QMessageBox.ButtonRole.DestructiveRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.exec()
+    return box.clickedButton() is include
+
+
+def ask_screening(parent: QWidget, case: Case, items: list[Evidence]) -> dict | None:
+    """What screen_for_publication is to do with these items, asked of the person (None:
+    go back): confidential items first, then those with no redaction decided."""
+    secret = [item for item in items if item.restriction == "confidential"]
+    if secret and not ask_about_confidential(parent, secret):
+        return None
+    open_ones = set(undecided(case, [item.id for item in items]))
+    choice = "refuse"
+    if open_ones:
+        answer = ask_about_undecided(parent, [i for i in items if i.id in open_ones])
+        if answer is None:
+            return None
+        choice = answer
+    return {"undecided": choice, "include_confidential": bool(secret)}
+
+
 def publish(window: QWidget, share: ShareActions, session: CaseSession,
             selected_ids: list[str]) -> PublishDialog | None:
     """Ask what and how, then export on a worker; the case's views refresh after."""
@@ -186,16 +215,12 @@ def publish(window: QWidget, share: ShareActions, session: CaseSession,
     if not dialog.exec():
         return None
     items = dialog.items
-    open_ones = set(undecided(session.case, [item.id for item in items]))
-    choice = "refuse"
-    if open_ones:
-        answer = ask_about_undecided(window, [i for i in items if i.id in open_ones])
-        if answer is None:
-            return None
-        choice = answer
+    screening = ask_screening(window, session.case, items)
+    if screening is None:
+        return None
     share.run_job("Publishing", Job(public_job, session.path, session.actor, dialog.out_path(),
                                     [item.id for item in items], dialog.chosen_precision(),
-                                    dialog.actors.isChecked(), choice, dialog.replace),
+                                    dialog.actors.isChecked(), screening, dialog.replace),
                   lambda report: _published(share, session, report), "Publication failed")
     return dialog
 

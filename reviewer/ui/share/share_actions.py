@@ -14,6 +14,7 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from reviewer.core.annotations.export import AnnotationReport
+from reviewer.core.annotations.public import public_candidates
 from reviewer.core.credentials_out import PROVES, SignedCopy
 from reviewer.core.errors import UntrustedSignerError
 from reviewer.core.export import ExportReport
@@ -30,6 +31,7 @@ from reviewer.ui.settings import AppSettings
 from reviewer.ui.share import jobs
 from reviewer.ui.share.annotations_dialog import AnnotationsDialog
 from reviewer.ui.share.export_dialog import ExportDialog
+from reviewer.ui.share.public_dialog import ask_screening
 from reviewer.ui.workers import Job, JobFailure
 from reviewer.wording import describe_counts, kind_word, near_duplicate_line
 
@@ -118,21 +120,30 @@ class ShareActions(QObject):
         dialog = AnnotationsDialog([label.name for label in list_labels(session.case)],
                                    list_incidents(session.case), session.path.parent,
                                    selected_incidents, self.window)
-        if dialog.exec():
-            self.start_annotations(dialog.out_path(), dialog.chosen_format(),
-                                   dialog.chosen_labels(), dialog.chosen_incidents(),
-                                   replace=dialog.replace)
+        if not dialog.exec():
+            return
+        screening = None
+        if dialog.chosen_public():
+            items = public_candidates(session.case, dialog.chosen_labels(),
+                                      dialog.chosen_incidents())
+            screening = ask_screening(self.window, session.case, items)
+            if screening is None:
+                return
+        self.start_annotations(dialog.out_path(), dialog.chosen_format(),
+                               dialog.chosen_labels(), dialog.chosen_incidents(),
+                               replace=dialog.replace, screening=screening)
 
     def start_annotations(self, out: Path, fmt: str, labels: list[str], incidents: list[str],
-                          *, replace: bool = False) -> bool:
+                          *, replace: bool = False, screening: dict | None = None) -> bool:
         """Export the tags in the background; an existing export is replaced only if
-        `replace` (a folder that is not one, never)."""
+        `replace` (a folder that is not one, never). `screening`: redacted copies for
+        publication, with ask_screening's answers."""
         session = self._session()
         if session is None:
             return False
         return self._run("Exporting annotations",
                          Job(jobs.annotations_job, session.path, session.actor, out, fmt,
-                             labels, incidents, replace),
+                             labels, incidents, replace, screening),
                          self._annotations_exported, "Annotation export failed")
 
     def _annotations_exported(self, report: AnnotationReport) -> None:
@@ -140,8 +151,13 @@ class ShareActions(QObject):
             self._status("Annotation export cancelled: nothing was written.")
             return
         heading = (f"<b>Tags exported:</b> {html.escape(str(report.path))}<br>{report.tags}"
-                   f" tag(s) on {report.images} image(s) as {report.format.upper()}.")
+                   f" tag(s) on {report.images} {'redacted ' if report.public else ''}image(s)"
+                   f" as {report.format.upper()}.")
+        if report.public:
+            heading += ("<br>For publication: areas marked redact covered, no metadata, no"
+                        " ids or file names; the case keeps each copy as a derived item.")
         lines = [f"warning: {warning}" for warning in report.warnings]
+        lines += [f"left out: {s['name']}: {s['reason']}" for s in report.skipped]
         lines += [f"missing: {m['path']}: {m['detail']}" for m in report.missing]
         self._show("Export annotations", heading, lines)
         self._status(f"Exported the tags to {report.path}")
