@@ -56,6 +56,7 @@ from reviewer.core.package_signature import manifest_signer, sign_manifest
 from reviewer.core.package_zip import DATABASE, FORMAT, FORMAT_VERSION, MANIFEST, READ_CHUNK
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.prov_document import PROVENANCE_DOCUMENT, provenance_jsonld
+from reviewer.core.replay import PARTIAL_TABLES, compare, replay
 from reviewer.core.report import render_report
 from reviewer.core.rows import as_dicts
 from reviewer.core.schema import SCHEMA_VERSION
@@ -360,6 +361,21 @@ def _publish(part: Path, out: Path, overwrite: bool) -> None:
         os.close(directory)
 
 
+def _check_provable(conn: sqlite3.Connection, left_out: dict[str, int]) -> None:
+    """Refuse to write a package its recipient's verify would reject: every shared row must
+    be explained by the history that travels with it."""
+    unexplained = compare(conn, replay(conn), PARTIAL_TABLES)
+    if not unexplained:
+        return
+    why = (" Records about them were written under your OS login (before your key had a"
+           " name of your choosing) and cannot travel: a colleague cannot check them."
+           if left_out.get("holding the sender's file paths or login") else "")
+    raise PackageError("case.sqlite", (
+        f"{len(unexplained)} shared row(s) could not be proven by the history that may"
+        f" travel (first: {unexplained[0].detail}).{why} Nothing was written; export the"
+        " whole case, or share these incidents from a case begun under your key's name"))
+
+
 def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
                    report: ExportReport, progress: ProgressCallback,
                    cancel: CancelFlag, raw_csv: bool = False, title: str | None = None
@@ -384,6 +400,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             history = prune_history(conn, private_of(str(case.path.absolute())))
             report.history = {"records": history.kept, "of": history.total,
                               "records_left_out": history.left_out}
+            _check_provable(conn, history.left_out)
             # Neither the case's title nor its id travels (package_identity.py).
             _relabel(conn, partial_package_id(case.id), title or default_package_title(
                 [t for (t,) in conn.execute("SELECT title FROM incidents ORDER BY created_at")]),

@@ -52,7 +52,7 @@ def _mask(region: Region, box: tuple[int, int, int, int]) -> Image.Image:
     """Which pixels of `box` the region covers (255), edges included."""
     left, top, right, bottom = box
     mask = Image.new("L", (right - left, bottom - top), 0)
-    if region.shape == "rect":
+    if region.shape_value.is_box:
         mask.paste(255, (0, 0, mask.width, mask.height))
         return mask
     points = [(px - left, py - top) for px, py in region.shape_value.vertices()]
@@ -77,7 +77,7 @@ def cover_regions(image: Image.Image, regions: Sequence[Region]) -> int:
     pixels. Points mark a spot and cover nothing (they cannot be marked redact)."""
     covered = 0
     for region in regions:
-        if not region.redact or region.shape == "point":
+        if not region.redact or region.shape_value.is_marker:
             continue
         box = _outward_box(region, image.width, image.height)
         if box is None:

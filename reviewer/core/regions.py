@@ -149,8 +149,8 @@ def add_region_in(
             " (reviewer import CASE VIDEO --frames-every SECONDS, or K in the app)"))
     the_label = find_label(tx, label)
     # A label's default covers areas; a point with that label just marks a spot.
-    covered = (the_label.redact_default and shape != "point") if redact is None \
-        else bool(redact)
+    covered = (the_label.redact_default and not shape_from(shape, geometry).is_marker) \
+        if redact is None else bool(redact)
     if covered:
         geometry = redaction_geometry(shape, geometry, evidence.width, evidence.height)
     figure = validated(shape, geometry, evidence.width, evidence.height)

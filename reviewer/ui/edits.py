@@ -111,7 +111,7 @@ class SetRedaction(EditCommand):
                  redact: bool) -> None:
         # A point marks a spot and covers nothing: left out of a redaction.
         changing = [region for region in regions if region.redact != redact
-                    and not (redact and region.shape == "point")]
+                    and not (redact and region.shape_value.is_marker)]
         super().__init__(session, f"{'Redact' if redact else 'Unredact'}"
                                   f" {len(changing)} region(s)")
         self.region_ids = [region.id for region in changing]

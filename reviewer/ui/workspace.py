@@ -426,7 +426,7 @@ class CaseWorkspace(QObject):
         """Cover the selected regions this way (marking them redact): one undo step."""
         regions = [get_region(self.session.case, region_id)
                    for region_id in self.regions.selected_ids()]
-        regions = [region for region in regions if region.shape != "point"]
+        regions = [region for region in regions if not region.shape_value.is_marker]
         if not regions:
             return "Select regions first (Select tool, click; Shift+click for more)"
         if not self.session.push(SetRedactionMethod(self.session, regions, method)):

@@ -49,7 +49,7 @@ def manifest(corpus: Path) -> dict[str, dict[str, str]]:
 def demo_master(tmp_path_factory) -> Path:
     """The demo case (`reviewer demo`), built once for the session; copy it to change it."""
     folder = tmp_path_factory.mktemp("cli-demo")
-    Cli(folder)("demo", folder)
+    Cli(folder)("demo", folder, "--actor", "Demo team")   # a key named, not the login
     return folder / "demo.case"
 
 

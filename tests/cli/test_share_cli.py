@@ -57,11 +57,15 @@ def test_export_verify_merge_unpack(cli: Cli, new_case, sent, tmp_path):
 
 
 def test_unpacking_incidents_sent_without_media_names_what_the_new_case_lacks(
-        cli: Cli, sent, tmp_path):
+        cli: Cli, new_case, photo_factory, sent, tmp_path):
     # Found by a new user: "Unpacked ... as the case" and nothing else, for a case that
     # held the incident but neither its item nor its tag.
-    case, _ = sent
-    incident = cli("incident", "list", case, "--json").json()["incidents"][0]["id"]
+    cli("key", "rename", "Alice")     # a key named after the login sends no partial package
+    case = new_case("named")
+    cli("import", case, photo_factory())
+    item = cli("list", case, "--json").json()["evidence"][0]["id"]
+    incident = cli("incident", "add", case, "--title", "Strike", "--json").json()["id"]
+    cli("tag", case, item, "--label", "crater", "--box", "10,10,50,40", "--incident", incident)
     package = tmp_path / "no-media.zip"
     cli("export", case, package, "--incident", incident, "--no-media")
     result = cli("unpack", package, tmp_path / "opened", expect=1)
@@ -73,6 +77,21 @@ def test_unpacking_incidents_sent_without_media_names_what_the_new_case_lacks(
     assert {item["kind"] for item in opened["skipped"]} == {"evidence", "region"}
     # A whole case unpacks with nothing left out, as before.
     assert cli("unpack", sent[1], tmp_path / "whole").code == 0
+
+
+def test_a_partial_package_its_recipient_could_not_check_is_not_written(
+        cli: Cli, sent, tmp_path):
+    """A case begun under a login-named key, the key renamed since: the records about the
+    shared rows hold the login and stay home, so the rows could not be proven."""
+    case, _ = sent
+    incident = cli("incident", "list", case, "--json").json()["incidents"][0]["id"]
+    cli("key", "rename", "Alice")
+    package = tmp_path / "partial.zip"
+    result = cli("export", case, package, "--incident", incident, expect=2)
+    (line,) = result.error_lines
+    assert "could not be proven" in line and "OS login" in line and "Nothing was written" in line
+    assert not package.exists() and not list(tmp_path.glob("partial.zip*"))
+
 
 def test_a_tampered_package_exits_3_naming_the_entry(cli: Cli, new_case, sent):
     _, package = sent
