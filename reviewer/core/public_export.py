@@ -178,9 +178,9 @@ def derivative_bytes(case: Case, item: Evidence, regions: Sequence[Region],
 
     They carry Content Credentials signed with the investigator's key: the original as
     ingredient by its SHA-256 only (no name: a file name can expose a witness), each
-    covered region's outline (not its label) as a `c2pa.edited` change (C2PA's `c2pa.redacted` means removing an
-    assertion, not covering pixels). Unless `named`, the certificate names only the key's
-    fingerprint.
+    covered region's outline (not its label) as a `c2pa.edited` change (C2PA's
+    `c2pa.redacted` means removing an assertion, not covering pixels). Unless `named`, the
+    certificate names only the key's fingerprint.
     """
     mime = "image/jpeg" if rendered.format == "JPEG" else "image/png"
     # Outlines only: a covered area's label ("person", "licence plate") stays home.
