@@ -30,3 +30,27 @@ def test_show_all_keeps_every_continent_in_a_short_wide_dock(case, photo_factory
     world_px = view.mapFromScene(view.sceneRect()).boundingRect()
     assert world_px.width() >= inside.width() or world_px.height() >= inside.height()
     assert view.transform().m11() >= view.min_scale() - 1e-12
+
+
+def test_the_degree_labels_do_not_run_into_each_other_when_zoomed_out(case, photo_factory,
+                                                                         qtbot):
+    from reviewer.core import mercator
+
+    # From Helsinki to Santiago: Show all zooms out until the world is ~470 px wide.
+    places = {**FAR_APART, "helsinki.jpg": (60.15, 24.91), "santiago.jpg": (-33.45, -70.67)}
+    import_paths(case, [photo_factory(name, gps=(lat, lon, 0.0))
+                        for name, (lat, lon) in places.items()])
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(870, 140)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(read_geotime(case))
+    view.fit_all()
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    step, _lats, lons = view._graticule(visible)
+    xs = [view.mapFromScene(float(mercator.project(0.0, lon)[0]), 0.0).x() for lon in lons]
+    widest = max(view.fontMetrics().horizontalAdvance(mercator.degrees_text(lon, step, "E", "W"))
+                 for lon in lons)
+    gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+    assert len(lons) >= 3 and min(gaps) >= widest + 6, (step, gaps, widest)
