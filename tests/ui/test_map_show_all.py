@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from reviewer.core.geotime import read_geotime
 from reviewer.core.importer import import_paths
 from reviewer.ui.map.map_view import MapView
@@ -52,5 +54,5 @@ def test_the_degree_labels_do_not_run_into_each_other_when_zoomed_out(case, phot
     xs = [view.mapFromScene(float(mercator.project(0.0, lon)[0]), 0.0).x() for lon in lons]
     widest = max(view.fontMetrics().horizontalAdvance(mercator.degrees_text(lon, step, "E", "W"))
                  for lon in lons)
-    gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+    gaps = [b - a for a, b in pairwise(xs)]
     assert len(lons) >= 3 and min(gaps) >= widest + 6, (step, gaps, widest)
