@@ -43,3 +43,17 @@ def test_a_graphic_label_on_the_original_blurs_its_copy(case, photo_factory, tmp
     with case.write() as tx:
         set_label_graphic_in(tx, label, True)
     assert graphic_item(case, copies[graphic.id]) and not graphic_item(case, copies[plain.id])
+
+
+def test_a_frame_of_a_graphic_video_is_blurred_too(case):
+    from reviewer.core.evidence import EvidenceFilter
+    from reviewer.core.frames import keep_frame
+    from tests.conftest import corpus_path
+
+    import_paths(case, [corpus_path("video/canon_camera_mjpeg.AVI")])
+    (video,) = list_evidence(case, EvidenceFilter(kind="video"))
+    frame = keep_frame(case, video.id, 0)
+    assert not graphic_item(case, frame.id)
+    set_provenance(case, [video.id], {"graphic": True})
+    assert graphic_item(case, frame.id)
+    assert evidence_summaries(case, [frame.id])[frame.id]["graphic"]
