@@ -26,7 +26,9 @@ def cmd_export_public(args: argparse.Namespace) -> int:
             report = export_public(case, args.out, item_ids=args.item,
                                    incident_ids=args.incident, precision=args.precision,
                                    actors=args.actors, undecided=undecided,
-                                   overwrite=args.force, progress=bar, cancel=cancel)
+                                   overwrite=args.force,
+                                   include_confidential=args.include_confidential,
+                                   progress=bar, cancel=cancel)
         except UndecidedItemsError as error:
             bar.close()
             for item in error.items:

@@ -485,6 +485,9 @@ def _public_options(export: argparse.ArgumentParser) -> None:
                                 " they are (recorded as your decision)")
     undecided.add_argument("--skip-undecided", action="store_true",
                            help="with --public: leave items with no redaction decided out")
+    export.add_argument("--include-confidential", action="store_true",
+                        help="with --public: publish items whose restriction is"
+                             " confidential too (default: left out, each named)")
 
 
 COMMANDS = ("new", "import", "list", "show", "tag", "rotate", "incident", "label", "verify",

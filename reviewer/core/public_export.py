@@ -108,10 +108,12 @@ def _is_redaction_derivative(case: Case, item: Evidence) -> bool:
     return row is not None and "redaction" in json.loads(row[0])
 
 
-def choose_items(case: Case, item_ids: Sequence[str] = (), incident_ids: Sequence[str] = ()
+def choose_items(case: Case, item_ids: Sequence[str] = (), incident_ids: Sequence[str] = (),
+                 *, include_confidential: bool = False
                  ) -> tuple[list[Evidence], list[dict[str, str]]]:
     """The images a publication of these items / incidents (none: the whole case) holds,
-    and the items left out with why. A video stands for the frames taken from it."""
+    and the items left out with why. A video stands for the frames taken from it; an item
+    whose security restriction is confidential is left out unless `include_confidential`."""
     ids: list[str] = []
     for text in item_ids:
         ids.append(resolve_id(case.conn, "evidence", text, "item"))
@@ -145,7 +147,7 @@ def choose_items(case: Case, item_ids: Sequence[str] = (), incident_ids: Sequenc
             seen.add(member.id)
             if _is_redaction_derivative(case, member):
                 continue     # an earlier publication's copy, not evidence to publish again
-            reason = _withheld(case, member)
+            reason = _withheld(member, include_confidential)
             if reason:
                 left_out.append(_skip(member, reason))
             else:
@@ -153,15 +155,17 @@ def choose_items(case: Case, item_ids: Sequence[str] = (), incident_ids: Sequenc
     return chosen, left_out
 
 
-def _withheld(case: Case, item: Evidence) -> str | None:
-    """Why an item must never be published, or None.
+CONFIDENTIAL_REASON = ("confidential (its security restriction): left out; publish it only"
+                       " if you mean to (--include-confidential)")
 
-    TODO(provenance): items flagged confidential (branch `provenance`) are withheld
-    here, with the reason "confidential".
-    """
-    del case
+
+def _withheld(item: Evidence, include_confidential: bool) -> str | None:
+    """Why an item is not published, or None: not an image, or confidential (the
+    investigator must say so to publish it, issue 17's restriction)."""
     if item.kind not in PUBLISHABLE:
         return f"a {item.kind} cannot be published as an image"
+    if item.restriction == "confidential" and not include_confidential:
+        return CONFIDENTIAL_REASON
     return None
 
 
@@ -257,13 +261,14 @@ def _rendered_in_order(case: Case, items: list[Evidence], scratch: Path,
 def export_public(
     case: Case, out: str | Path, *, item_ids: Sequence[str] = (),
     incident_ids: Sequence[str] = (), precision: str = "1km", actors: bool = False,
-    undecided: str = "refuse", overwrite: bool = False,
+    undecided: str = "refuse", overwrite: bool = False, include_confidential: bool = False,
     progress: ProgressCallback = no_progress, cancel: CancelFlag | None = None,
 ) -> PublicExportReport:
     """Write a package for publication at `out`; record what was published in the case.
 
     `undecided`: what to do with chosen items that have no redaction decided: "refuse"
     (raise UndecidedItemsError naming them, nothing written), "include" or "skip".
+    Confidential items are left out (listed as skipped) unless `include_confidential`.
     """
     cancel = cancel or NeverCancel()
     if precision not in PRECISIONS:
@@ -272,7 +277,8 @@ def export_public(
     if out.exists() and not overwrite:
         raise PackageError(out, "already exists; nothing was written (choose another name,"
                                 " or replace it: --force)")
-    items, skipped = choose_items(case, item_ids, incident_ids)
+    items, skipped = choose_items(case, item_ids, incident_ids,
+                                  include_confidential=include_confidential)
     open_ones = set(undecided_of(case, [item.id for item in items]))
     if open_ones and undecided == "refuse":
         raise UndecidedItemsError([item for item in items if item.id in open_ones])
