@@ -29,6 +29,7 @@ from reviewer.core.bidi import escape_controls
 from reviewer.core.case import create_case, open_case
 from reviewer.core.credentials import credentials_of
 from reviewer.core.credentials import describe as describe_credentials
+from reviewer.core.derived import derivation, describe_recipe, made_from
 from reviewer.core.errors import ImportStoppedError
 from reviewer.core.evidence import (
     Evidence,
@@ -240,7 +241,11 @@ def cmd_show(args: argparse.Namespace) -> int:
         row = item.to_json()
         document = {**row, "exif": evidence_exif(case, item.id),
                     "regions": [r.to_dict() for r in list_regions(case, item.id)],
-                    "credentials": credentials_of(case, item.id)}
+                    "credentials": credentials_of(case, item.id),
+                    # What a derived item was made from, and what was made from an item
+                    # (a publication's redacted copies): the private case's history of both.
+                    "derivation": derivation(case, item.id),
+                    "derived_items": made_from(case, item.id)}
     if args.json:
         print_json(document)
     else:
@@ -256,10 +261,22 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(f"{'regions':>16}: {len(document['regions'])}")
         for region in document["regions"]:
             print(_region_lines(region))
+        _print_lineage(document["derivation"], document["derived_items"])
         print(f"{'EXIF tags':>16}: {len(document['exif'])}")
         for tag, value in document["exif"].items():
             print(f"{'':>18}{tag} = {escape_controls(value[:100])}")
     return OK
+
+
+def _print_lineage(made: dict[str, Any] | None, copies: list[dict[str, Any]]) -> None:
+    if made is not None:
+        for source in made["sources"]:
+            print(f"{'derived from':>16}: {source['id']} ({source['role']},"
+                  f" SHA-256 {source['sha256']})")
+        print(f"{'':>18}{describe_recipe(made['recipe'])}; app {made['app_version']}")
+    for copy in copies:
+        print(f"{'derived item':>16}: {copy['id'][:8]} {escape_controls(copy['name'] or '')}:"
+              f" {describe_recipe(copy['recipe'])}")
 
 
 def cmd_tag(args: argparse.Namespace) -> int:

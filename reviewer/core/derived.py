@@ -63,6 +63,28 @@ def derivation(case: Case, evidence_id: str) -> dict[str, Any] | None:
             "recipe": json.loads(row[3]), "app_version": row[4]}
 
 
+def made_from(case: Case, evidence_id: str) -> list[dict[str, Any]]:
+    """The derived items made from an item (published copies, comparisons, shared copies):
+    each {'id', 'name', 'recipe'}, oldest first, so `show` tells an original's history."""
+    rows = case.conn.execute(
+        "SELECT d.evidence_id, e.original_name, d.recipe FROM derivations d"
+        " JOIN evidence e ON e.id = d.evidence_id, json_each(d.sources) s"
+        " WHERE json_extract(s.value, '$.id') = ? ORDER BY e.imported_at, e.id",
+        (evidence_id,)).fetchall()
+    return [{"id": row[0], "name": row[1], "recipe": json.loads(row[2])} for row in rows]
+
+
+def describe_recipe(recipe: dict[str, Any]) -> str:
+    """One line for what a derivation did: the areas a publication covered, and how."""
+    covered = recipe.get("redaction")
+    if isinstance(covered, dict):
+        regions = covered.get("regions") or []
+        methods = sorted({str(r.get("method", "fill")) for r in regions}) or ["none"]
+        return (f"redacted copy for publication: {len(regions)} area(s) covered"
+                f" ({', '.join(methods)}), metadata: {covered.get('metadata', 'stripped')}")
+    return ", ".join(sorted(recipe)) or "derived"
+
+
 def add_derived_image(case: Case, image: Image.Image, name: str, sources: list[Source],
                       recipe: dict[str, Any], *, comparison_id: str | None = None,
                       action: str = "evidence.derive") -> Evidence:

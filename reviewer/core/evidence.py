@@ -282,12 +282,28 @@ def camera_name(make: str | None, model: str | None) -> str:
     return " ".join(filter(None, [make, model]))
 
 
+def _flagged_sql(alias: str) -> str:
+    """An item flagged graphic itself, or through a tag whose label is flagged graphic."""
+    return (f"({alias}.graphic OR EXISTS (SELECT 1 FROM regions r JOIN labels l"
+            f" ON l.id = r.label_id WHERE r.evidence_id = {alias}.id AND l.graphic))")
+
+
+# Whether item `e` is shown blurred: flagged, or made from a flagged item (a frame of a
+# graphic video, the published copy or comparison of a graphic photo, or a frame's copy):
+# the same picture, so the same care for whoever looks at it.
+_SOURCE_SQL = (f"(SELECT 1 FROM evidence p WHERE p.id = {{0}}.parent_id AND {_flagged_sql('p')})")
+GRAPHIC_SQL = (
+    f"({_flagged_sql('e')} OR EXISTS {_SOURCE_SQL.format('e')}"
+    " OR EXISTS (SELECT 1 FROM derivations d, json_each(d.sources) s"
+    " JOIN evidence o ON o.id = json_extract(s.value, '$.id') WHERE d.evidence_id = e.id"
+    f" AND ({_flagged_sql('o')} OR EXISTS {_SOURCE_SQL.format('o')})))"
+)
+
 _SUMMARY_SQL = (
     "SELECT e.id, e.kind, e.sha256, e.original_name, e.stored_path, e.linked_path, e.width,"
     " e.height, e.taken_at, e.make, e.model, e.gps_lat, e.gps_lon, e.note, e.parent_id,"
     " e.frame_index, e.damaged, e.damage_reason, e.linked_path_hex, e.display_rotation,"
-    " e.verification, e.graphic OR EXISTS (SELECT 1 FROM regions r JOIN labels l"
-    " ON l.id = r.label_id WHERE r.evidence_id = e.id AND l.graphic) AS graphic,"
+    f" e.verification, {GRAPHIC_SQL} AS graphic,"
     " (SELECT group_concat(c.state) FROM credentials c WHERE c.evidence_id = e.id)"
     " AS credentials"
     " FROM evidence e"

@@ -88,9 +88,9 @@ def nice_step(span: float, steps: tuple[float, ...]) -> float:
     return steps[-1]
 
 
-# Graticule spacings in degrees, from 1° / 3600 (about 30 m) up to 30°.
+# Graticule spacings in degrees, from 1° / 3600 (about 30 m) up to 90° (the whole world).
 GRATICULE_DEG = (1 / 3600, 2 / 3600, 5 / 3600, 10 / 3600, 30 / 3600, 1 / 60, 2 / 60,
-                 5 / 60, 10 / 60, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+                 5 / 60, 10 / 60, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 90.0)
 SCALE_BAR_M = tuple(m * f for f in (1, 10, 100, 1000, 10_000, 100_000, 1_000_000)
                     for m in (1, 2, 5))
 

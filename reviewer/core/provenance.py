@@ -30,7 +30,7 @@ from reviewer.core.changes import (
 )
 from reviewer.core.clock import new_id
 from reviewer.core.errors import ValidationError
-from reviewer.core.evidence import Evidence, get_evidence
+from reviewer.core.evidence import GRAPHIC_SQL, Evidence, get_evidence
 from reviewer.core.rows import as_records
 
 GENERATIONS = ("original", "copy", "derivative")
@@ -259,12 +259,10 @@ def verification_groups(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, li
 
 
 def graphic_item(case: Case | Transaction, evidence_id: str) -> bool:
-    """Whether an item is to be shown blurred: flagged graphic, or carrying a tag whose
-    label is flagged graphic."""
-    row = case.conn.execute(
-        "SELECT e.graphic OR EXISTS (SELECT 1 FROM regions r JOIN labels l ON l.id = r.label_id"
-        " WHERE r.evidence_id = e.id AND l.graphic) FROM evidence e WHERE e.id = ?",
-        (evidence_id,)).fetchone()
+    """Whether an item is to be shown blurred: flagged graphic, carrying a tag whose
+    label is flagged graphic, or made from such an item (a frame, a published copy)."""
+    row = case.conn.execute(f"SELECT {GRAPHIC_SQL} FROM evidence e WHERE e.id = ?",
+                            (evidence_id,)).fetchone()
     return bool(row and row[0])
 
 

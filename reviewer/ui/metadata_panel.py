@@ -134,8 +134,12 @@ class MetadataPanel(QWidget):
         self.provenance = ProvenanceForm(session)
         scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
         scroller.setWidget(self.provenance)
+        # Scrolled too: its wrapped labels ask for 550 px of height while the dock is
+        # still narrow, and an unscrolled page made the window taller than a laptop screen.
+        details_scroller = QScrollArea(widgetResizable=True, frameShape=QFrame.Shape.NoFrame)
+        details_scroller.setWidget(details)
         self.pages = QTabWidget()
-        self.pages.addTab(details, "Item")
+        self.pages.addTab(details_scroller, "Item")
         self.pages.addTab(scroller, "Provenance")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)

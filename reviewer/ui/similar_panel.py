@@ -132,6 +132,7 @@ class SimilarPanel(QWidget):
         self.heading.setWordWrap(True)
         self.list = QListWidget()
         self.list.setIconSize(ICON)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.list.itemClicked.connect(lambda item: self.openItem.emit(item.data(IdRole)))
         self.list.itemActivated.connect(lambda item: self.openItem.emit(item.data(IdRole)))
         self.best_button = QPushButton("Mark this item as best source")
@@ -211,6 +212,9 @@ class DuplicatesView(QWidget):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Item", "Distance", "Best source"])
         self.tree.setIconSize(QSize(40, 40))
+        # A video's frames share the video's name up to "_frame000359": cut in the middle,
+        # or a laptop's pane showed eight identical "gopro_karma_d..." rows.
+        self.tree.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         # The name takes what is left, so "best source" stays readable in a narrow pane.
         header = self.tree.header()
         header.setStretchLastSection(False)
@@ -281,7 +285,7 @@ class DuplicatesView(QWidget):
                 child = QTreeWidgetItem([row["original_name"], distance,
                                          "best source" if item.best_source else ""])
                 child.setData(0, IdRole, item.id)
-                child.setToolTip(0, f"SHA-256 {row['sha256']}")
+                child.setToolTip(0, f"{row['original_name']}\nSHA-256 {row['sha256']}")
                 child.setIcon(0, self.rows.icon_for(row, child))
                 top.addChild(child)
             top.setExpanded(True)

@@ -172,6 +172,7 @@ def test_a_label_flagged_graphic_blurs_the_items_it_tags(window, qtbot, small_ca
     dialog = LabelsDialog(window.session, window)
     qtbot.addWidget(dialog)
     dialog.show()
+    # "person" redacts by default (issue 15): its row reads "… person · redact".
     row = next(r for r in range(dialog.list.count())
                if dialog.list.item(r).text().split("] ")[-1].startswith("person"))
     rect = dialog.list.visualItemRect(dialog.list.item(row))

@@ -95,3 +95,23 @@ def test_the_duplicates_tab_groups_and_marks_the_best_source_undoably(window, qt
     qtbot.mouseDClick(view.tree.viewport(), Qt.MouseButton.LeftButton, pos=at)
     wanted = original_row.data(0, Qt.ItemDataRole.UserRole)
     qtbot.waitUntil(lambda: workspace.current_id == wanted)
+
+
+def test_names_sharing_a_long_start_stay_told_apart_in_a_narrow_duplicates_tab(
+        window, qtbot, copies_case):
+    """A video's frames are all "<video>_frame000…": cut at the end they read the same."""
+    path, _ids = copies_case
+    window.open_case(path)
+    workspace = window.workspace
+    tabs = workspace.left
+    tab_bar = tabs.tabBar()
+    index = next(i for i in range(tabs.count()) if tabs.tabText(i) == "Duplicates")
+    qtbot.mouseClick(tab_bar, Qt.MouseButton.LeftButton, pos=tab_bar.tabRect(index).center())
+    view = workspace.duplicates
+    qtbot.waitUntil(lambda: view.tree.topLevelItemCount() == 1, timeout=10_000)
+    assert view.tree.textElideMode() == Qt.TextElideMode.ElideMiddle
+    assert workspace.similar.list.textElideMode() == Qt.TextElideMode.ElideMiddle
+    group = view.tree.topLevelItem(0)
+    for i in range(group.childCount()):
+        row = group.child(i)
+        assert row.toolTip(0).startswith(row.text(0) + "\n")     # the whole name on hover

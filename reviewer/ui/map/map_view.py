@@ -33,7 +33,7 @@ from reviewer.core.mbtiles import Basemap
 from reviewer.ui.map.map_layers import WORLD, IncidentCircle, PointsLayer, TracksLayer
 
 PICK_PX = 8
-MIN_SCALE = 1 / 20_000          # pixels per scene metre: the whole world
+MIN_SCALE = 1 / 20_000          # pixels per scene metre: the whole world in 2,000 px
 MAX_SCALE = 20.0                # 5 cm a pixel
 TILES_KEPT = 256
 GRID = QColor(120, 120, 120, 110)
@@ -127,15 +127,22 @@ class MapView(QGraphicsView):
     def scene_per_pixel(self) -> float:
         return 1.0 / self.transform().m11()
 
+    def min_scale(self) -> float:
+        """As far out as the world fits the pane: a fixed 1/20,000 left items on other
+        continents outside a laptop's short, wide dock, even after Show all."""
+        port = self.viewport()
+        fits = min(port.width() / WORLD.width(), port.height() / WORLD.height())
+        return min(MIN_SCALE, fits) if fits > 0 else MIN_SCALE
+
     def _clamp_scale(self) -> None:
-        scale = self.transform().m11()
-        if scale < MIN_SCALE or scale > MAX_SCALE:
-            target = min(max(scale, MIN_SCALE), MAX_SCALE)
+        scale, least = self.transform().m11(), self.min_scale()
+        if scale < least or scale > MAX_SCALE:
+            target = min(max(scale, least), MAX_SCALE)
             self.scale(target / scale, target / scale)
 
     def zoom_by(self, factor: float) -> None:
         scale = self.transform().m11() * factor
-        if MIN_SCALE <= scale <= MAX_SCALE:
+        if self.min_scale() <= scale <= MAX_SCALE:
             self.scale(factor, factor)
 
     def pan_by(self, dx: int, dy: int) -> None:

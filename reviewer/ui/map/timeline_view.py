@@ -122,11 +122,9 @@ class TimelineView(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#fbfbfb"))
-        for lane, name in enumerate(LANES):
-            rect = self.lane_rect(lane)
-            painter.fillRect(rect, QColor("#f1f3f6") if lane % 2 else QColor("#fbfbfb"))
-            painter.setPen(QColor(110, 110, 110))
-            painter.drawText(rect.adjusted(4, 2, 0, 0), name)
+        for lane in range(len(LANES)):
+            painter.fillRect(self.lane_rect(lane),
+                             QColor("#f1f3f6") if lane % 2 else QColor("#fbfbfb"))
         self._paint_axis(painter)
         if self.data is not None:
             self._paint_spans(painter)
@@ -135,7 +133,20 @@ class TimelineView(QWidget):
             x0, x1 = self.x_of(list(self.brush)).tolist()
             painter.fillRect(QRectF(x0, AXIS_PX, x1 - x0, self.height() - AXIS_PX),
                              QColor(30, 120, 230, 50))
+        self._paint_lane_names(painter)
         painter.end()
+
+    def _paint_lane_names(self, painter: QPainter) -> None:
+        """Names over the dots, on their lane's colour: untimed items are spread along the
+        whole last lane, and drawn over its name they made it unreadable."""
+        metrics = painter.fontMetrics()
+        for lane, name in enumerate(LANES):
+            rect = self.lane_rect(lane)
+            box = QRectF(rect.left(), rect.top(), metrics.horizontalAdvance(name) + 8,
+                         metrics.height() + 2)
+            painter.fillRect(box, QColor("#f1f3f6") if lane % 2 else QColor("#fbfbfb"))
+            painter.setPen(QColor(110, 110, 110))
+            painter.drawText(rect.adjusted(4, 2, 0, 0), name)
 
     def _paint_axis(self, painter: QPainter) -> None:
         painter.fillRect(QRectF(0, 0, self.width(), AXIS_PX), QColor("#e4e7eb"))

@@ -1,0 +1,58 @@
+"""Show all on a laptop's short, wide map dock: items on other continents stay in view."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+from reviewer.core.geotime import read_geotime
+from reviewer.core.importer import import_paths
+from reviewer.ui.map.map_view import MapView
+
+# The corpus spans these: Portland's action cam, a Thai beach's iPhone, Italy's Nikon.
+FAR_APART = {"portland.jpg": (45.52, -122.57), "phuket.jpg": (7.83, 98.30),
+             "arezzo.jpg": (43.47, 11.89)}
+
+
+def test_show_all_keeps_every_continent_in_a_short_wide_dock(case, photo_factory, qtbot):
+    import_paths(case, [photo_factory(name, gps=(lat, lon, 0.0))
+                        for name, (lat, lon) in FAR_APART.items()])
+    ids = dict(case.conn.execute("SELECT original_name, id FROM evidence").fetchall())
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(870, 140)        # the Map dock of a 1366 x 768 window
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(read_geotime(case))
+    view.fit_all()               # what the pane's Show all button calls
+    inside = view.viewport().rect()
+    for name in FAR_APART:
+        at = view.point_of(ids[name])
+        assert at is not None and inside.contains(at), (name, at, inside)
+    # Still no further out than the whole world in the pane.
+    world_px = view.mapFromScene(view.sceneRect()).boundingRect()
+    assert world_px.width() >= inside.width() or world_px.height() >= inside.height()
+    assert view.transform().m11() >= view.min_scale() - 1e-12
+
+
+def test_the_degree_labels_do_not_run_into_each_other_when_zoomed_out(case, photo_factory,
+                                                                         qtbot):
+    from reviewer.core import mercator
+
+    # From Helsinki to Santiago: Show all zooms out until the world is ~470 px wide.
+    places = {**FAR_APART, "helsinki.jpg": (60.15, 24.91), "santiago.jpg": (-33.45, -70.67)}
+    import_paths(case, [photo_factory(name, gps=(lat, lon, 0.0))
+                        for name, (lat, lon) in places.items()])
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(870, 140)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(read_geotime(case))
+    view.fit_all()
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    step, _lats, lons = view._graticule(visible)
+    xs = [view.mapFromScene(float(mercator.project(0.0, lon)[0]), 0.0).x() for lon in lons]
+    widest = max(view.fontMetrics().horizontalAdvance(mercator.degrees_text(lon, step, "E", "W"))
+                 for lon in lons)
+    gaps = [b - a for a, b in pairwise(xs)]
+    assert len(lons) >= 3 and min(gaps) >= widest + 6, (step, gaps, widest)
