@@ -303,6 +303,16 @@ def shoot_dialogs(shots: Shots, window) -> None:
         shots.settle(0.3)
         shots.save(window, name, dialog)
         dialog.close()
+    from reviewer.core.public_export import choose_items
+    from reviewer.ui.share.public_dialog import PublishDialog
+
+    selected = window.workspace.browser.selected_ids()
+    publish = PublishDialog(choose_items(session.case, selected), choose_items(session.case),
+                            session.path.parent, window)
+    publish.show()
+    shots.settle(0.3)
+    shots.save(window, "publish.png", publish)
+    publish.close()
     sheet = window.show_shortcuts()
     shots.settle(0.3)
     shots.save(window, "shortcuts.png", sheet)

@@ -48,7 +48,9 @@ PRECISION_TEXT = {"exact": "Exact (as recorded)", "100m": "About 100 m", "1km": 
 NEVER = ("Never in it: the originals, any metadata of the images (EXIF with GPS and serial"
          " numbers, XMP, IPTC, maker notes, embedded thumbnails: the ICC colour profile is"
          " kept), file names, notes, drone telemetry and home points, the case file and its"
-         " history. Regions marked redact (hatched black in the viewer) are filled black.")
+         " history. Regions marked redact (hatched black in the viewer) are filled black."
+         " Each image carries Content Credentials signed with your key: they name the"
+         " original it was made from by SHA-256 only, and the outlines of what was covered.")
 
 
 def public_job(case_path: Path, actor: str, out: Path, item_ids: list[str], precision: str,
