@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,8 @@ from reviewer.core.head_signature import check_head
 from reviewer.core.media_store import INCOMING, sha256_file
 from reviewer.core.names import display_name
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
-from reviewer.core.replay import Replayed, Unexplained, compare, replay
+from reviewer.core.replay import Replayed, Unexplained
+from reviewer.core.replay_apart import replay_apart, start_replay
 from reviewer.core.rows import as_dicts, column_names
 from reviewer.core.schema import AUDIT_TRIGGERS
 
@@ -91,7 +93,7 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     # waits on the disk or hashes without the GIL; run one after another they left a
     # core idle (docs/performance.md).
     side = ThreadPoolExecutor(max_workers=2)
-    history = side.submit(_replay_apart, case.db_path)
+    history, apart = start_replay(case.db_path, side)
     database = side.submit(_database_problems, case.db_path, thorough)
     audit = VerifyReport()
     _check_audit(case, audit)
@@ -131,7 +133,14 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     report.notes[:0] = audit.notes
     report.signer = audit.signer
     _note_unreferenced(case, {r["stored_path"] for r in rows if r["stored_path"]}, report)
-    _report_history(case, report, *history.result())
+    try:
+        replayed = history.result()
+    except (BrokenProcessPool, OSError):
+        replayed = replay_apart(case.db_path)   # the process died: replay here
+    finally:
+        if apart is not None:
+            apart.shutdown()
+    _report_history(case, report, *replayed)
     side.shutdown()
     _note_import_leftovers(case, report)
     return report
@@ -179,16 +188,6 @@ def _check_audit(case: Case, report: VerifyReport) -> None:
         report.problems.append({"kind": "signature", "path": str(case.db_path), "detail": detail})
     for detail in head.notes:
         report.notes.append({"kind": "unsigned", "path": str(case.db_path), "detail": detail})
-
-
-def _replay_apart(db_path: Path) -> tuple[Replayed, list[Unexplained]]:
-    """Replay the log's after-states and find every row of the tables it does not explain."""
-    conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
-    try:
-        replayed = replay(conn)
-        return replayed, compare(conn, replayed)
-    finally:
-        conn.close()
 
 
 def _report_history(case: Case, report: VerifyReport, replayed: Replayed,

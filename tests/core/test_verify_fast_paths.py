@@ -125,3 +125,21 @@ def test_an_index_that_disagrees_with_its_table_takes_the_thorough_check(regions
     assert not thorough.ok and thorough.to_dict()["thorough"]
     assert any(p["kind"] == "database" and "regions_evidence" in p["detail"]
                for p in thorough.problems), thorough.problems
+
+
+def test_a_big_case_is_replayed_in_a_process_of_its_own_and_still_names_edits(
+        regions, monkeypatch):
+    """The process path (taken from APART_BYTES on) finds what the thread path finds."""
+    from reviewer.core import replay_apart
+
+    case, made = regions
+    monkeypatch.setattr(replay_apart, "APART_BYTES", 0)
+    started = []
+    real_pool = replay_apart.ProcessPoolExecutor
+    monkeypatch.setattr(replay_apart, "ProcessPoolExecutor",
+                        lambda *a, **k: started.append(1) or real_pool(*a, **k))
+    clean = verify_case(case)
+    assert clean.ok and clean.history["unexplained"] == 0 and started
+    _sql(case, f"UPDATE regions SET x = 99 WHERE id = '{made[2].id}'")
+    assert f"regions {made[2].id}: x is 99.0, the history says 10.0" in \
+        _history(verify_case(case))
