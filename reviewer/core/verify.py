@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -206,14 +207,18 @@ def _note_unreferenced(case: Case, referenced: set[str], report: VerifyReport) -
     media = case.media_dir
     if not media.is_dir():
         return
-    for path in media.glob("*/*"):
-        if path.parent.name == INCOMING or not path.is_file():
+    prefix = media.relative_to(case.path).as_posix()
+    # os.scandir, not Path.glob: the file type comes with the listing (no stat per file)
+    # and no Path per name; at 10,000 items glob took a tenth of verify's main thread.
+    for folder in sorted(os.scandir(media), key=lambda entry: entry.name):
+        if folder.name == INCOMING or not folder.is_dir():
             continue
-        relative = Path(path).relative_to(case.path).as_posix()
-        if relative not in referenced:
-            report.notes.append({"kind": "unreferenced", "path": str(path),
-                                 "detail": "unrecorded file, probably from an interrupted"
-                                           " import; importing the same file again adopts it"})
+        for entry in sorted(os.scandir(folder.path), key=lambda entry: entry.name):
+            if entry.is_file() and f"{prefix}/{folder.name}/{entry.name}" not in referenced:
+                report.notes.append({"kind": "unreferenced", "path": entry.path,
+                                     "detail": "unrecorded file, probably from an"
+                                               " interrupted import; importing the same file"
+                                               " again adopts it"})
 
 
 def _note_import_leftovers(case: Case, report: VerifyReport) -> None:
