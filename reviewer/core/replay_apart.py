@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
 from reviewer.core import worker_exit
+from reviewer.core.audit import ChainProblem, check_chain
 from reviewer.core.replay import Replayed, Unexplained, compare, replay
 
 # From this size of database on the replay gets a process (a small case's replay takes
@@ -25,20 +26,31 @@ APART_BYTES = 32 * 1024 * 1024
 
 
 def start_replay(db_path: Path, side: ThreadPoolExecutor
-                  ) -> tuple[Future, ProcessPoolExecutor | None]:
-    """The replay on a thread of `side`, or for a big case in a process of its own (the
-    same pool set-up as the importer's: never fork a process that may run Qt threads)."""
+                 ) -> tuple[Future, Future | None, ProcessPoolExecutor | None]:
+    """(the replay, the audit chain walk or None, the pool to shut down or None): the
+    replay on a thread of `side`, the chain left to the caller; or for a big case each
+    in a process of its own (the same pool set-up as the importer's: never fork a
+    process that may run Qt threads)."""
     if db_path.stat().st_size < APART_BYTES:
-        return side.submit(replay_apart, db_path), None
+        return side.submit(replay_apart, db_path), None, None
     method = "forkserver" if sys.platform.startswith("linux") else "spawn"
     try:
         worker_exit.start_helpers(method)
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context(method),
+        pool = ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context(method),
                                    initializer=worker_exit.start_worker,
                                    initargs=(os.getpid(),))
-        return pool.submit(replay_apart, db_path, True), pool
+        return pool.submit(replay_apart, db_path, True), pool.submit(chain_apart, db_path), pool
     except (OSError, RuntimeError, ValueError):
-        return side.submit(replay_apart, db_path), None
+        return side.submit(replay_apart, db_path), None, None
+
+
+def chain_apart(db_path: Path) -> list[ChainProblem]:
+    """The audit chain walk (audit.py) on a read-only connection of its own."""
+    conn = sqlite3.connect(f"{db_path.absolute().as_uri()}?mode=ro", uri=True)
+    try:
+        return check_chain(conn)
+    finally:
+        conn.close()
 
 
 def replay_apart(db_path: Path, lean: bool = False) -> tuple[Replayed, list[Unexplained]]:

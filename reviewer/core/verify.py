@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from reviewer.core.audit import check_chain
+from reviewer.core.audit import ChainProblem, check_chain
 from reviewer.core.case import Case
 from reviewer.core.evidence import stored_file
 from reviewer.core.head_signature import check_head
@@ -21,6 +22,8 @@ from reviewer.core.replay import Replayed, Unexplained
 from reviewer.core.replay_apart import replay_apart, start_replay
 from reviewer.core.rows import as_dicts, column_names
 from reviewer.core.schema import AUDIT_TRIGGERS
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -94,10 +97,10 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     # waits on the disk or hashes without the GIL; run one after another they left a
     # core idle (docs/performance.md).
     side = ThreadPoolExecutor(max_workers=2)
-    history, apart = start_replay(case.db_path, side)
+    history, chain_apart, apart = start_replay(case.db_path, side)
     database = side.submit(_database_problems, case.db_path, thorough)
-    audit = VerifyReport()
-    _check_audit(case, audit)
+    # A small case's chain is walked here and now; a big one's in a process of its own.
+    chain = check_chain(case.conn) if chain_apart is None else None
     cursor = case.conn.execute(
         "SELECT id, sha256, bytes, original_name, stored_path, linked_path, linked_path_hex"
         " FROM evidence ORDER BY stored_path, linked_path")
@@ -129,18 +132,18 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
                 report.cancelled = True
                 pool.shutdown(cancel_futures=True)
                 break
+    if chain is None:
+        chain = _from_process(chain_apart, lambda: check_chain(case.conn))
+    audit = VerifyReport()
+    _check_audit(case, audit, chain)
     # Problems in the order a reader expects them: database, audit, files, history.
     report.problems[:0] = database.result() + audit.problems
     report.notes[:0] = audit.notes
     report.signer = audit.signer
     _note_unreferenced(case, {r["stored_path"] for r in rows if r["stored_path"]}, report)
-    try:
-        replayed = history.result()
-    except (BrokenProcessPool, OSError):
-        replayed = replay_apart(case.db_path)   # the process died: replay here
-    finally:
-        if apart is not None:
-            apart.shutdown()
+    replayed = _from_process(history, lambda: replay_apart(case.db_path))
+    if apart is not None:
+        apart.shutdown()
     _report_history(case, report, *replayed)
     side.shutdown()
     _note_import_leftovers(case, report)
@@ -169,8 +172,17 @@ def _database_problems(db_path: Path, thorough: bool) -> list[dict[str, Any]]:
     return problems
 
 
-def _check_audit(case: Case, report: VerifyReport) -> None:
-    for problem in check_chain(case.conn):
+def _from_process(future: Future[T], here: Callable[[], T]) -> T:
+    """The result of work sent to a process, or the same work done here if the process
+    died (killed, out of memory): verify never ends without it."""
+    try:
+        return future.result()
+    except (BrokenProcessPool, OSError):
+        return here()
+
+
+def _check_audit(case: Case, report: VerifyReport, chain: list[ChainProblem]) -> None:
+    for problem in chain:
         entry: dict[str, Any] = {"kind": "audit", "path": str(case.db_path),
                                  "detail": problem.detail}
         if problem.seq is not None:

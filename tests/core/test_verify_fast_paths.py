@@ -143,3 +143,17 @@ def test_a_big_case_is_replayed_in_a_process_of_its_own_and_still_names_edits(
     _sql(case, f"UPDATE regions SET x = 99 WHERE id = '{made[2].id}'")
     assert f"regions {made[2].id}: x is 99.0, the history says 10.0" in \
         _history(verify_case(case))
+
+
+def test_a_big_case_s_chain_walked_in_a_process_still_names_an_altered_record(
+        regions, monkeypatch):
+    from reviewer.core import replay_apart
+
+    case, _ = regions
+    monkeypatch.setattr(replay_apart, "APART_BYTES", 0)
+    _sql(case, "DROP TRIGGER audit_append_only_update",
+         "UPDATE audit SET details = '{}' WHERE seq = 3")
+    problems = verify_case(case).problems
+    assert any(p["kind"] == "audit" and p.get("id") == 3 and "altered" in p["detail"]
+               for p in problems), problems
+    assert any("trigger audit_append_only_update" in p["detail"] for p in problems)
