@@ -93,14 +93,38 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     cancel = cancel or NeverCancel()
     report = VerifyReport(thorough=thorough)
     # Everything at once, each on a connection of its own: SQLite's own checks run in C
-    # without the GIL, the replay is Python on one core, the chain walk too, and hashing
-    # waits on the disk or hashes without the GIL; run one after another they left a
-    # core idle (docs/performance.md).
+    # without the GIL, hashing waits on the disk or hashes without it; the replay and the
+    # chain walk are Python, which holds it, so for a big case they get processes of their
+    # own (replay_apart.py). Run one after another they left a core idle
+    # (docs/performance.md).
     side = ThreadPoolExecutor(max_workers=2)
     history, chain_apart, apart = start_replay(case.db_path, side)
     database = side.submit(_database_problems, case.db_path, thorough)
-    # A small case's chain is walked here and now; a big one's in a process of its own.
-    chain = check_chain(case.conn) if chain_apart is None else None
+    try:
+        # A small case's chain is walked here and now; a big one's in a process of its own.
+        chain = check_chain(case.conn) if chain_apart is None else None
+        stored = _hash_originals(case, report, progress, cancel)
+        if chain is None:
+            chain = _from_process(chain_apart, lambda: check_chain(case.conn))
+        audit = VerifyReport()
+        _check_audit(case, audit, chain)
+        # Problems in the order a reader expects them: database, audit, files, history.
+        report.problems[:0] = database.result() + audit.problems
+        report.notes[:0] = audit.notes
+        report.signer = audit.signer
+        _note_unreferenced(case, stored, report)
+        _report_history(case, report, *_from_process(history, lambda: replay_apart(case.db_path)))
+    finally:
+        if apart is not None:
+            apart.shutdown(cancel_futures=True)
+        side.shutdown(cancel_futures=True)
+    _note_import_leftovers(case, report)
+    return report
+
+
+def _hash_originals(case: Case, report: VerifyReport, progress: ProgressCallback,
+                    cancel: CancelFlag) -> set[str]:
+    """Re-hash every original against its row, into `report`; the stored paths named."""
     cursor = case.conn.execute(
         "SELECT id, sha256, bytes, original_name, stored_path, linked_path, linked_path_hex"
         " FROM evidence ORDER BY stored_path, linked_path")
@@ -132,22 +156,7 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
                 report.cancelled = True
                 pool.shutdown(cancel_futures=True)
                 break
-    if chain is None:
-        chain = _from_process(chain_apart, lambda: check_chain(case.conn))
-    audit = VerifyReport()
-    _check_audit(case, audit, chain)
-    # Problems in the order a reader expects them: database, audit, files, history.
-    report.problems[:0] = database.result() + audit.problems
-    report.notes[:0] = audit.notes
-    report.signer = audit.signer
-    _note_unreferenced(case, {r["stored_path"] for r in rows if r["stored_path"]}, report)
-    replayed = _from_process(history, lambda: replay_apart(case.db_path))
-    if apart is not None:
-        apart.shutdown()
-    _report_history(case, report, *replayed)
-    side.shutdown()
-    _note_import_leftovers(case, report)
-    return report
+    return {r["stored_path"] for r in rows if r["stored_path"]}
 
 
 def _database_problems(db_path: Path, thorough: bool) -> list[dict[str, Any]]:
