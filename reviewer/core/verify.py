@@ -234,7 +234,11 @@ def _note_unreferenced(case: Case, referenced: set[str], report: VerifyReport) -
     for folder in sorted(os.scandir(media), key=lambda entry: entry.name):
         if folder.name == INCOMING or not folder.is_dir():
             continue
-        for entry in sorted(os.scandir(folder.path), key=lambda entry: entry.name):
+        try:
+            entries = sorted(os.scandir(folder.path), key=lambda entry: entry.name)
+        except OSError:
+            continue    # unreadable: its originals are named by the hashing (as glob did)
+        for entry in entries:
             if entry.is_file() and f"{prefix}/{folder.name}/{entry.name}" not in referenced:
                 report.notes.append({"kind": "unreferenced", "path": entry.path,
                                      "detail": "unrecorded file, probably from an"
