@@ -231,7 +231,11 @@ def _note_unreferenced(case: Case, referenced: set[str], report: VerifyReport) -
     prefix = media.relative_to(case.path).as_posix()
     # os.scandir, not Path.glob: the file type comes with the listing (no stat per file)
     # and no Path per name; at 10,000 items glob took a tenth of verify's main thread.
-    for folder in sorted(os.scandir(media), key=lambda entry: entry.name):
+    try:
+        folders = sorted(os.scandir(media), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for folder in folders:
         if folder.name == INCOMING or not folder.is_dir():
             continue
         try:
