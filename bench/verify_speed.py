@@ -6,9 +6,10 @@ process and run, alternating which goes first on each --repeat:
 
   - re-hash: SHA-256 of every original and attachment the case stores, on two threads
     (as verify hashes);
-  - verify: `reviewer.core.verify.verify_case`, everything it does: SQLite's integrity
+  - verify: `reviewer.core.verify.verify_case`, everything it does: SQLite's quick
     and foreign-key checks, the audit chain, the signed head, the replay of every
-    record's after-state compared with every table, and the same re-hash.
+    record's after-state compared with every table (in a process of its own for a case
+    this big), and the same re-hash.
 
 Also prints the replay and the comparison alone. Target (issue 13): verify at most 2x
 the re-hash. A measurement, not a test: exits 0 whatever the figures.
@@ -44,6 +45,12 @@ def rehash(case) -> int:
     return len(paths)
 
 
+def verify_replays_apart(case_path: Path) -> bool:
+    from reviewer.core.replay_apart import APART_BYTES
+
+    return (Path(case_path) / "case.sqlite").stat().st_size >= APART_BYTES
+
+
 def _cpu_seconds() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -58,6 +65,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import ui_speed
 
+    from reviewer.core.audit import check_chain
     from reviewer.core.case import open_case
     from reviewer.core.replay import compare, replay
     from reviewer.core.verify import verify_case
@@ -71,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
               f" in {opened:.1f} s)", flush=True)
         rehash(case)        # warm the page cache: both sides read the same files after
         hashed, verified, replayed, compared = [], [], [], []
-        cpu: dict[str, list[float]] = {"rehash": [], "verify": []}
+        cpu: dict[str, list[float]] = {"rehash": [], "verify": [], "apart": []}
         for run in range(args.repeat):
             order = ("rehash", "verify") if run % 2 == 0 else ("verify", "rehash")
             for what in order:
@@ -87,12 +95,15 @@ def main(argv: list[str] | None = None) -> int:
                         print(f"verify found {len(report.problems)} problem(s):"
                               f" {report.problems[:3]}")
                 cpu[what].append(_cpu_seconds() - before)
+            before = _cpu_seconds()
             started = time.monotonic()
             state = replay(case.conn)
             replayed.append(time.monotonic() - started)
             started = time.monotonic()
             unexplained = compare(case.conn, state)
             compared.append(time.monotonic() - started)
+            check_chain(case.conn)
+            cpu["apart"].append(_cpu_seconds() - before)
             print(f"run {run + 1}: re-hash {hashed[-1]:.2f} s, verify {verified[-1]:.2f} s,"
                   f" replay {replayed[-1]:.2f} s, compare {compared[-1]:.2f} s", flush=True)
     med = statistics.median
@@ -103,8 +114,13 @@ def main(argv: list[str] | None = None) -> int:
           f" ({len(unexplained)} rows unexplained)")
     print(f"{report.history_line()}")
     # Work rather than time: on a shared machine both sides get a share of the cores.
-    print(f"CPU seconds (this process, median): re-hash {med(cpu['rehash']):.2f},"
-          f" verify {med(cpu['verify']):.2f} (ratio {med(cpu['verify']) / med(cpu['rehash']):.2f})")
+    # A big case's replay and chain walk run in processes of their own (replay_apart.py),
+    # children of the forkserver, not of this process: their CPU is measured apart.
+    apart = med(cpu["apart"]) if verify_replays_apart(info["case"]) else 0.0
+    total = med(cpu["verify"]) + apart
+    print(f"CPU seconds (median): re-hash {med(cpu['rehash']):.2f}, verify {total:.2f}"
+          f" ({med(cpu['verify']):.2f} in this process + {apart:.2f} replay, compare and chain"
+          f" in their own, measured apart; ratio {total / med(cpu['rehash']):.2f})")
     print(f"ratio verify/re-hash: {ratio:.2f} (target <= {TARGET_RATIO:.0f}):"
           f" {'PASS' if ratio <= TARGET_RATIO else 'FAIL'}")
     return 0

@@ -440,7 +440,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     with opened_case(args) as case, cancel_on_interrupt() as cancel:
         bar = ProgressBar("Verifying")
         try:
-            report = verify_case(case, progress=bar, cancel=cancel)
+            report = verify_case(case, progress=bar, cancel=cancel, thorough=args.thorough)
         finally:
             bar.close()
     if args.json:

@@ -256,6 +256,9 @@ def build_parser() -> Parser:
     verify.add_argument("--case", dest="against", metavar="CASE",
                         help="with a package: also check that the sender's history still"
                              " holds what packages from the same case merged into CASE showed")
+    verify.add_argument("--thorough", action="store_true",
+                        help="with a case: also check that every index of the database agrees"
+                             " with its table (SQLite's full integrity check; slower)")
 
     export_map = commands.add_parser(
         "export-map", parents=[common],
