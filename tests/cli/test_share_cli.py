@@ -291,14 +291,15 @@ def test_a_partial_export_says_what_it_left_out_and_verify_what_it_proved(
 def test_a_partial_package_gets_the_title_the_sender_gives_it(cli: Cli, new_case, tmp_path):
     import getpass
 
-    case = new_case("Operation Nightjar Qzx")
+    probe = new_case("probe")
     if cli("key", "list").stdout.split("\n")[1].split()[1] == getpass.getuser():
         # Bad input: a key still named after the login (made without asking) is refused.
-        refused = cli("export", case, tmp_path / "x.zip", "--incident", cli(
-            "incident", "add", case, "--title", "Probe", "--json").json()["id"], expect=2)
+        refused = cli("export", probe, tmp_path / "x.zip", "--incident", cli(
+            "incident", "add", probe, "--title", "Probe", "--json").json()["id"], expect=2)
         assert "still named after your login" in refused.stderr
         assert not (tmp_path / "x.zip").exists()
         cli("key", "rename", "Dana Field")
+    case = new_case("Operation Nightjar Qzx")     # begun under the key's chosen name
     shared = cli("incident", "add", case, "--title", "Shared", "--json").json()["id"]
     package = tmp_path / "shared.zip"
     printed = cli("export", case, package, "--incident", shared, "--title", "For the editor",
