@@ -45,6 +45,7 @@ def main() -> int:
     from reviewer.ui.settings import AppSettings
 
     app = QApplication(sys.argv[:1])
+    app.setApplicationName("search-grid-bench")
     scratch = Path(tempfile.mkdtemp(prefix="search-grid-"))
     settings = AppSettings(QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat))
     window = MainWindow(settings)
