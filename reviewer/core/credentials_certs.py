@@ -16,6 +16,7 @@ signature "valid, untrusted"; it is not an identity vouched for by anyone else.
 from __future__ import annotations
 
 import datetime
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,7 +132,17 @@ def _raw(cert: x509.Certificate) -> bytes:
                                           serialization.PublicFormat.Raw)
 
 
+# Public exports sign two images at a time on threads: one makes the root, the other
+# must not read it half written.
+_CHAIN_LOCK = threading.Lock()
+
+
 def signing_chain(identity: Identity, *, named: bool = True) -> SigningChain:
+    with _CHAIN_LOCK:
+        return _signing_chain(identity, named)
+
+
+def _signing_chain(identity: Identity, named: bool) -> SigningChain:
     """The chain for `identity`: the root made on first use, an end certificate issued
     for this key (again when the key, its name or the certificate's term changed).
     `named=False`: a certificate naming only the key's fingerprint, for publications
