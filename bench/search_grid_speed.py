@@ -3,8 +3,11 @@
 Opens the 100,000-item / 1,000,000-region case of `bench/ui_speed.py --geo` (built by it;
 opening it the first time also builds its search index, not timed) in the real main
 window, offscreen at 1366x768, and times each search from the text set in the filter box
-to the grid's next paint, with the rows it shows. Baseline in the same run: clearing the
-box, which lists every item again (the browser's state with no filter).
+to the grid's next paint, with the rows it shows, and on to every tile placed (the grid
+lays out 5,000 tiles at a time between events, ui/browser.EvidenceGrid: the first screenful
+is painted before the rest are placed and the scroll bar grows as they are). Baseline in
+the same run: clearing the box, which lists every item again (the browser's state with no
+filter).
 
 Target (issue 16): search or filter to grid repainted under 150 ms. Prints the figures;
 it measures, it does not test.
@@ -57,16 +60,26 @@ def main() -> int:
     wait_until(lambda: grid.count > 0, "the grid painted", 600)
     box, model = browser.filters.text, window.workspace.model
 
+    view = browser.view
+
+    def every_tile_placed() -> bool:
+        rows = model.rowCount()
+        return not rows or view.visualRect(model.index(rows - 1)).isValid()
+
     def timed(text: str) -> tuple[float, int]:
         painted = grid.count
         start = time.perf_counter()
         box.setText(text)
         wait_until(lambda: grid.count > painted, "the grid repainted", 60)
-        return (time.perf_counter() - start) * 1000, model.rowCount()
+        shown = (time.perf_counter() - start) * 1000
+        wait_until(every_tile_placed, "every tile placed", 60)
+        placed[text].append((time.perf_counter() - start) * 1000)
+        return shown, model.rowCount()
 
     figures: dict[str, list[float]] = {name: [] for name, _ in SEARCHES}
     figures["clear the box (every item; baseline)"] = []
     rows: dict[str, int] = {}
+    placed: dict[str, list[float]] = {text: [] for _, text in (*SEARCHES, ("", ""))}
     for _ in range(ROUNDS):
         for name, text in SEARCHES:
             ms, rows[name] = timed(text)
@@ -75,10 +88,12 @@ def main() -> int:
             figures["clear the box (every item; baseline)"].append(ms)
     baseline = statistics.median(figures["clear the box (every item; baseline)"])
     print(f"{model.rowCount()} items; median of {ROUNDS}; target < 150 ms")
+    texts = {**dict(SEARCHES), "clear the box (every item; baseline)": ""}
     for name, values in figures.items():
         median = statistics.median(values)
         print(f"  {name:40s} {rows[name]:>7} rows  {median:7.1f} ms"
-              f"  ({median / baseline:4.2f}x baseline)  {'PASS' if median < 150 else 'FAIL'}")
+              f"  ({median / baseline:4.2f}x baseline)  {'PASS' if median < 150 else 'FAIL'}"
+              f"  every tile placed {statistics.median(placed[texts[name]]):6.1f} ms")
     window.close()
     return 0
 

@@ -245,6 +245,14 @@ def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[s
         f"SELECT e.id FROM evidence e{_GROUP}{sql}{_ORDER}", params)]
 
 
+def matching_evidence_ids(case: Case, where: EvidenceFilter) -> set[str]:
+    """The ids the filter lets through, in no order. A view that keeps the unfiltered
+    order (list_evidence_ids) filters it with this set: sorting 100,000 items again for
+    every word typed in the search box is most of a search's time."""
+    sql, params = where.where()
+    return {row[0] for row in case.conn.execute(f"SELECT e.id FROM evidence e{sql}", params)}
+
+
 def get_evidence(case: Case | Transaction, evidence_id: str) -> Evidence:
     """One item by id, or by a unique id prefix of at least 8 characters (handy on the CLI)."""
     full_id = resolve_id(case.conn, "evidence", evidence_id, "evidence item")

@@ -366,6 +366,38 @@ class FilterBar(QWidget):
         self.changed.emit(self.current())
 
 
+class EvidenceGrid(QListView):
+    """The thumbnail grid, laid out LAYOUT_BATCH tiles at a time between events: a search
+    matching 50,000 of 100,000 items paints its first screenful at once while the rest are
+    placed (the scroll bar grows as they are). An item asked to be shown before its tile is
+    placed is scrolled to when the layout ends."""
+
+    LAYOUT_BATCH = 5000
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(self.LAYOUT_BATCH)
+        self._waiting = QPersistentModelIndex()
+        self._waiting_hint = QListView.ScrollHint.EnsureVisible
+
+    def scrollTo(self, index: QModelIndex | QPersistentModelIndex,
+                 hint: QListView.ScrollHint = QListView.ScrollHint.EnsureVisible) -> None:
+        if index.isValid() and not self.visualRect(index).isValid():
+            self._waiting, self._waiting_hint = QPersistentModelIndex(index), hint
+            return
+        self._waiting = QPersistentModelIndex()
+        super().scrollTo(index, hint)
+
+    def updateGeometries(self) -> None:
+        super().updateGeometries()      # Qt calls this when a batched layout has ended
+        if self._waiting.isValid():
+            index = self.model().index(self._waiting.row(), 0)
+            if self.visualRect(index).isValid():
+                self._waiting = QPersistentModelIndex()
+                super().scrollTo(index, self._waiting_hint)
+
+
 class EvidenceBrowser(QWidget):
     currentChanged = Signal(str)   # evidence id ("" when nothing is current)
 
@@ -373,7 +405,7 @@ class EvidenceBrowser(QWidget):
         super().__init__(parent)
         self.model = model
         self.filters = FilterBar(model.session)
-        self.view = QListView()
+        self.view = EvidenceGrid()
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
         self.view.setMovement(QListView.Movement.Static)

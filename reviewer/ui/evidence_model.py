@@ -17,6 +17,7 @@ from reviewer.core.evidence import (
     camera_name,
     evidence_summaries,
     list_evidence_ids,
+    matching_evidence_ids,
     stored_file,
 )
 from reviewer.ui import mime
@@ -40,6 +41,7 @@ class EvidenceModel(QAbstractListModel):
         self.thumbnails = thumbnails
         self.filter = EvidenceFilter()
         self._ids: list[str] = []
+        self._order: list[str] | None = None      # every item in display order, kept
         self._row_of: dict[str, int] = {}
         self._pages: OrderedDict[int, dict[str, dict[str, Any]]] = OrderedDict()
         thumbnails.ready.connect(self._on_thumbnail)
@@ -58,12 +60,25 @@ class EvidenceModel(QAbstractListModel):
     # -- contents ----------------------------------------------------------
     def set_filter(self, where: EvidenceFilter) -> None:
         self.filter = where
-        self.reload()
+        self._refilter()
 
     def reload(self) -> None:
+        """Items were added, removed or changed: their order is read again."""
+        self._order = None
+        self._refilter()
+
+    def _refilter(self) -> None:
+        # The order is the case's, not the filter's: kept once, a filter only picks from it.
+        if self._order is None:
+            self._order = list_evidence_ids(self.session.case)
+        if self.filter.where()[0]:
+            matching = matching_evidence_ids(self.session.case, self.filter)
+            ids = [evidence_id for evidence_id in self._order if evidence_id in matching]
+        else:
+            ids = list(self._order)
         self.beginResetModel()
-        self._ids = list_evidence_ids(self.session.case, self.filter)
-        self._row_of = {evidence_id: row for row, evidence_id in enumerate(self._ids)}
+        self._ids = ids
+        self._row_of = {evidence_id: row for row, evidence_id in enumerate(ids)}
         self._pages.clear()
         self.endResetModel()
 
@@ -161,12 +176,12 @@ class EvidenceModel(QAbstractListModel):
 
     def _reload_if_searching(self) -> None:
         if self.filter.search:
-            self.reload()
+            self._refilter()
 
     def _on_regions_changed(self, evidence_id: str) -> None:
         if not evidence_id or self.filter.label or self.filter.untagged or self.filter.incident \
                 or self.filter.search:
-            self.reload()    # the item may now enter or leave the filtered set
+            self._refilter()    # the item may now enter or leave the filtered set
             return
         at = self._row_of.get(evidence_id)
         if at is None:

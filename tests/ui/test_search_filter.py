@@ -92,3 +92,41 @@ def test_the_camera_list_narrows_to_that_camera(window, qtbot, tmp_path, photo_f
     qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3000)
     qtbot.keyClick(filters.camera, Qt.Key.Key_Home)
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=3000)
+
+
+def test_a_search_keeps_the_case_order_and_scrolls_to_the_item_kept_current(
+        window, qtbot, tmp_path, photo_factory):
+    """The grid lays its tiles out a batch at a time (ui/browser.EvidenceGrid): the item
+    that stays current is still brought into view once its tile is placed, and a search
+    lists its items in the case's order, as `reviewer list --search` does."""
+    from datetime import datetime, timedelta
+
+    from reviewer.core.case import create_case
+    from reviewer.core.evidence import EvidenceFilter, list_evidence_ids
+    from reviewer.core.importer import import_paths
+
+    case = create_case(tmp_path / "many", title="Many", actor="setup")
+    # Imported newest first, so the case's order (capture time) is not the import order.
+    import_paths(case, [photo_factory(size=(64, 48), make="Canon" if n % 2 else "Nikon",
+                                      taken=datetime(2024, 3, 1) - timedelta(minutes=n))
+                        for n in range(24)])
+    expected = list_evidence_ids(case, EvidenceFilter(search="canon"))
+    case.close()
+    window.resize(900, 600)
+    window.open_case(tmp_path / "many")
+    browser, model = window.workspace.browser, window.workspace.model
+    browser.view.setBatchSize(2)
+    last_canon = expected[-1]
+    assert browser.select(last_canon)
+    qtbot.mouseClick(browser.filters.text, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(browser.filters.text, "canon")
+    qtbot.waitUntil(lambda: model.rowCount() == 12, timeout=3000)
+    assert model.ids() == expected
+    assert browser.current_id() == last_canon
+
+    def current_in_view() -> bool:
+        shown = browser.view.viewport().rect()
+        return shown.contains(browser.view.visualRect(browser.view.currentIndex()))
+
+    qtbot.waitUntil(current_in_view, timeout=3000)
+    assert browser.view.verticalScrollBar().value() > 0
