@@ -29,13 +29,27 @@ def _wants_app(argv: list[str]) -> bool:
     return not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-"))
 
 
+def _search_text_attached(argv: list[str]) -> list[str]:
+    """`--search -smoke` as `--search=-smoke`: argparse takes a value that begins with "-"
+    for an option, and a search leaves a word out with exactly that."""
+    joined: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word == "--search":
+            text = next(words, None)
+            joined.append(word if text is None else f"--search={text}")
+        else:
+            joined.append(word)
+    return joined
+
+
 def _main(argv: list[str]) -> int:
     from reviewer.cli.parser import build_parser
     from reviewer.core.errors import Cancelled, ReviewerError
 
     if _wants_app(argv):
         return _run_app(argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(_search_text_attached(argv))
     if args.command is None:
         build_parser().print_help()
         return USAGE_ERROR

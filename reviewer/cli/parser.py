@@ -146,7 +146,8 @@ def build_parser() -> Parser:
                      help="only items without one")
     lst.add_argument("--search", metavar="WORDS",
                      help="only items where every word (as a word start) is in their name,"
-                          " note, camera, tags' notes and labels, or incidents' text")
+                          " note, camera, tags' notes and labels, or incidents' text;"
+                          ' "a phrase" in quotes, A OR B, -WORD to leave out')
     lst.add_argument("--from", dest="time_from", metavar="DATE",
                      help="only items taken at or after DATE (UTC, 2024-05-01[T12:00:00Z])")
     lst.add_argument("--to", dest="time_to", metavar="DATE",

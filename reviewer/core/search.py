@@ -10,14 +10,18 @@ verify neither replays nor trusts it; `rebuild` makes it again from the tables (
 schema migration that creates it, and a partial export after pruning, so that a left-out
 incident's words cannot stay behind in a kept item's document).
 
-User text is never handed to FTS5 as query syntax: it is cut into words, each searched
-as a quoted prefix, all of which must match. Quotes, `AND(`, a lone `*` are just text.
+User text is never handed to FTS5 as query syntax. It is read by a small syntax of our
+own (parse_search), the one a search box has taught everybody: words, each a prefix, all
+of which must match; "a phrase" in quotes; `OR` (upper case) between two terms; `-word`
+or `-"a phrase"` left out. From that we write the FTS5 query ourselves, every word
+quoted, so `AND(`, `NEAR(`, `col:x`, a lone `*` are just text and never an FTS5 error.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
+from dataclasses import dataclass
 
 KEYS = "search_keys"          # item id -> the FTS row number (stable across VACUUM)
 TEXT = "search_text"          # the FTS5 table: one row per item, column `body`
@@ -132,27 +136,79 @@ def inconsistent(conn: sqlite3.Connection) -> list[str]:
 
 # Words as FTS5's unicode61 tokenizer cuts them: letters and digits (and marks).
 _WORD = re.compile(r"[^\W_]+")
+# A term of the user's syntax: an optional "-", then "a phrase" (its closing quote may
+# still be to come, as it is typed) or a run of anything but spaces.
+_TERM = re.compile(r'(-?)(?:"([^"]*)("?)|(\S+))')
 
 
-def fts_query(text: str) -> str | None:
-    """User text as an FTS5 query: every word, quoted, as a prefix; all must match.
+@dataclass(frozen=True)
+class SearchQuery:
+    """User text as FTS5 queries: the items found match `include` (None: every item) and
+    do not match `exclude` (None: none is left out)."""
 
-    None when the text has no word at all (`*`, `"`, spaces): no text to search for.
+    include: str | None
+    exclude: str | None
+
+
+def _phrase(words: list[str], *, prefix: bool) -> str:
+    quoted = '"' + " ".join(word.replace('"', '""') for word in words) + '"'
+    return quoted + "*" if prefix else quoted
+
+
+def parse_search(text: str) -> SearchQuery | None:
+    """The user's search text as FTS5 queries, None when it holds no word at all.
+
+    A bare word is a prefix (the grid narrows as it is typed); a run with punctuation
+    (`photo_0001.jpg`, `col:x`) needs every word in it; "a phrase" needs its words in a
+    row, the last one a prefix while the closing quote is still to come; `OR` joins the
+    terms on its sides; `-term` leaves out the items that match it; `AND` is what the
+    spaces mean anyway.
     """
-    words = _WORD.findall(text)
-    if not words:
+    groups: list[list[str]] = []      # every group must match; any term of a group
+    excluded: list[str] = []
+    joined = False                    # an OR came after the last term
+    for found in _TERM.finditer(text):
+        minus, phrase, closing, bare = found.groups()
+        if bare in ("OR", "AND") and not minus:
+            joined = bare == "OR" and bool(groups)
+            continue
+        if phrase is not None:
+            words = _WORD.findall(phrase)
+            term = _phrase(words, prefix=not closing) if words else ""
+        else:
+            words = _WORD.findall(bare)
+            term = " AND ".join(_phrase([word], prefix=True) for word in words)
+            if len(words) > 1:
+                term = f"({term})"
+        if not term:
+            continue
+        if minus:
+            excluded.append(term)
+        elif joined:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        joined = False
+    if not groups and not excluded:
         return None
-    return " ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    include = " AND ".join(group[0] if len(group) == 1 else "(" + " OR ".join(group) + ")"
+                           for group in groups) or None
+    return SearchQuery(include, " OR ".join(excluded) or None)
 
 
 def matching_clause(text: str) -> tuple[str, list[str]]:
-    """An SQL condition on an evidence row `e` that holds when its document contains every
-    word of `text`, with its parameters ("" when the text has no word)."""
-    query = fts_query(text)
+    """An SQL condition on an evidence row `e` that holds when its document matches the
+    search `text` (parse_search), with its parameters ("" when the text has no word)."""
+    query = parse_search(text)
     if query is None:
         return "", []
-    return (f"e.id IN (SELECT k.evidence_id FROM {KEYS} k WHERE k.n IN"
-            f" (SELECT rowid FROM {TEXT} WHERE {TEXT} MATCH ?))", [query])
+    matching = (f"(SELECT k.evidence_id FROM {KEYS} k WHERE k.n IN"
+                f" (SELECT rowid FROM {TEXT} WHERE {TEXT} MATCH ?))")
+    if query.include is None:               # only words to leave out
+        return f"e.id NOT IN {matching}", [query.exclude]
+    if query.exclude is None:
+        return f"e.id IN {matching}", [query.include]
+    return f"e.id IN {matching}", [f"({query.include}) NOT ({query.exclude})"]
 
 
 def parse_bbox(text: str) -> tuple[float, float, float, float]:

@@ -213,7 +213,9 @@ class FilterBar(QWidget):
                               clearButtonEnabled=True,
                               toolTip="Items where every word you type begins a word of"
                                       " their name, note, camera, tags' notes and labels,"
-                                      " or incidents' titles, descriptions and sources")
+                                      " or incidents' titles, descriptions and sources."
+                                      '\n"old market" in quotes: those words in a row;'
+                                      " smoke OR fire: either; -smoke: without it")
         self.label = QComboBox(toolTip="Only items tagged with this label")
         self.incident = QComboBox(toolTip="Only items in this incident")
         self.kind = QComboBox(toolTip="Only items of this kind")

@@ -33,7 +33,16 @@ def test_filters_narrow_and_combine(cli, demo_case):
     assert _ids(cli("list", demo_case, "--damaged", "--json")) == set()
 
 
-@pytest.mark.parametrize("text", ['"', "AND(", "*", 'col:"x', "NEAR("])
+def test_a_phrase_an_or_and_a_word_left_out(cli, demo_case):
+    capital = _ids(cli("list", demo_case, "--search", "capital", "--json"))
+    everything = _ids(cli("list", demo_case, "--json"))
+    assert _ids(cli("list", demo_case, "--search", "-capital", "--json")) == everything - capital
+    either = _ids(cli("list", demo_case, "--search", "capital OR zzzznothing", "--json"))
+    assert either == capital
+    assert _ids(cli("list", demo_case, "--search", '"capital zzzz"', "--json")) == set()
+
+
+@pytest.mark.parametrize("text", ['"', "AND(", "*", 'col:"x', "NEAR(", "-", 'OR -"'])
 def test_search_syntax_is_never_a_traceback(cli, demo_case, text):
     result = cli("list", demo_case, "--search", text, "--json")
     assert "evidence" in result.json()

@@ -76,13 +76,35 @@ def test_incident_text_label_names_camera_and_names_are_searched(three):
     assert found(case, "harbour") == {items["harbour.jpg"]}             # the file's name
 
 
+def test_phrases_or_and_words_left_out(three):
+    case, items = three
+    north, south, harbour = (items[name] for name in
+                             ("market_north.jpg", "market_south.jpg", "harbour.jpg"))
+    add_region(case, north, "person", "rect", RECT, note="smoke over the old market")
+    add_region(case, south, "person", "rect", RECT, note="old smoke stains, market closed")
+    add_region(case, harbour, "vehicle", "rect", RECT, note="burnt truck")
+    assert found(case, "old market") == {north, south}              # both words, anywhere
+    assert found(case, '"old market"') == {north}                   # the words in a row
+    assert found(case, '"old mar') == {north}                       # a phrase being typed
+    assert found(case, '"smoke"') == {north, south}
+    assert found(case, "truck OR stains") == {south, harbour}
+    assert found(case, "market truck OR stains") == {south}         # OR binds its neighbours
+    assert found(case, "market -stains") == {north}
+    assert found(case, 'smoke -"old market"') == {south}
+    assert found(case, "-market") == {harbour}                      # only a word left out
+    assert found(case, "-market -truck") == set()
+    assert found(case, "or") == set()       # lower case: a word like any other
+    assert found(case, "market AND smoke") == found(case, "market smoke") == {north, south}
+
+
 @pytest.mark.parametrize("text", ['"', '"unclosed', "AND(", "*", "NEAR(a b", "a OR", "^",
-                                  "col:x", "-", "'; DROP TABLE evidence; --"])
+                                  "col:x", "-", "'; DROP TABLE evidence; --", 'OR -"',
+                                  "- OR -x", '"" -""', "-AND"])
 def test_query_syntax_in_user_text_is_plain_text(three, text):
     case, items = three
     # Never an FTS5 syntax error: the words in it are searched, punctuation alone is none.
     result = found(case, text)
-    if search.fts_query(text) is None:
+    if search.parse_search(text) is None:
         assert result == set(items.values())
     else:
         assert result <= set(items.values())
