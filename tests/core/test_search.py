@@ -11,7 +11,12 @@ import pytest
 
 from reviewer.core import search
 from reviewer.core.case import create_case, open_case
-from reviewer.core.evidence import EvidenceFilter, list_evidence, list_evidence_ids
+from reviewer.core.evidence import (
+    EvidenceFilter,
+    list_evidence,
+    list_evidence_ids,
+    matching_evidence_ids,
+)
 from reviewer.core.export import export_case
 from reviewer.core.importer import import_paths
 from reviewer.core.incidents import add_incident, link_region, link_to_incident, update_incident
@@ -95,6 +100,17 @@ def test_phrases_or_and_words_left_out(three):
     assert found(case, "-market -truck") == set()
     assert found(case, "or") == set()       # lower case: a word like any other
     assert found(case, "market AND smoke") == found(case, "market smoke") == {north, south}
+
+
+def test_the_unordered_ids_the_browser_filters_with_are_the_listed_ones(three):
+    case, items = three
+    add_region(case, items["market_north.jpg"], "person", "rect", RECT, note="old smoke")
+    for where in (EvidenceFilter(search="smoke"), EvidenceFilter(search="market -smoke"),
+                  EvidenceFilter(search="-smoke"), EvidenceFilter(search="*"),
+                  EvidenceFilter(search="market", camera="apple"), EvidenceFilter()):
+        assert matching_evidence_ids(case, where) == set(list_evidence_ids(case, where)), where
+    assert matching_evidence_ids(case, EvidenceFilter(search="smoke")) \
+        == {items["market_north.jpg"]}
 
 
 @pytest.mark.parametrize("text", ['"', '"unclosed', "AND(", "*", "NEAR(a b", "a OR", "^",
