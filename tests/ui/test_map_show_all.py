@@ -56,3 +56,30 @@ def test_the_degree_labels_do_not_run_into_each_other_when_zoomed_out(case, phot
                  for lon in lons)
     gaps = [b - a for a, b in pairwise(xs)]
     assert len(lons) >= 3 and min(gaps) >= widest + 6, (step, gaps, widest)
+
+
+def test_no_parallel_label_is_drawn_under_the_scale_bar(case, photo_factory, qtbot):
+    # The world in a short dock: the equator runs a few pixels above the foot, where the
+    # scale bar is; its "0°N" was drawn there, half hidden behind the bar.
+    places = {**FAR_APART, "quito.jpg": (-0.18, -78.47), "singapore.jpg": (1.29, 103.85)}
+    import_paths(case, [photo_factory(name, gps=(lat, lon, 0.0))
+                        for name, (lat, lon) in places.items()])
+    view = MapView()
+    qtbot.addWidget(view)
+    view.resize(870, 140)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(read_geotime(case))
+    view.fit_all()
+    from reviewer.core import mercator
+
+    band_top = view.viewport().height() - 32
+    visible = view.mapToScene(view.viewport().rect()).boundingRect()
+    _step, lats, _lons = view._graticule(visible)
+    in_band = [lat for lat in lats if view.mapFromScene(
+        0.0, float(mercator.project(lat, 0.0)[1])).y() >= band_top]
+    assert in_band, "the scene this test is about: a parallel runs behind the scale bar"
+    for at, text in view.parallel_labels():
+        assert at.y() + view.fontMetrics().descent() < band_top, (text, at.y(), band_top)
+    view.resize(870, 400)            # the dock made taller: the same parallels labelled
+    qtbot.waitUntil(lambda: len(view.parallel_labels()) >= len(in_band))

@@ -35,6 +35,7 @@ from reviewer.ui.map.map_layers import WORLD, IncidentCircle, PointsLayer, Track
 PICK_PX = 8
 MIN_SCALE = 1 / 20_000          # pixels per scene metre: the whole world in 2,000 px
 MAX_SCALE = 20.0                # 5 cm a pixel
+SCALE_BAR_BAND = 32             # px at the viewport's foot that hold the scale bar
 TILES_KEPT = 256
 GRID = QColor(120, 120, 120, 110)
 PAPER = QColor("#eef1f4")
@@ -311,14 +312,12 @@ class MapView(QGraphicsView):
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        step, lats, lons = self._graticule(visible)
+        step, _lats, lons = self._graticule(visible)
         painter.save()
         painter.resetTransform()
         painter.setPen(QColor(60, 60, 60))
-        for lat in lats:
-            y = self.mapFromScene(QPointF(visible.center().x(),
-                                          float(mercator.project(lat, 0.0)[1]))).y()
-            painter.drawText(QPointF(4, y - 3), mercator.degrees_text(lat, step, "N", "S"))
+        for at, text in self.parallel_labels():
+            painter.drawText(at, text)
         for lon in lons:
             x = self.mapFromScene(QPointF(float(mercator.project(0.0, lon)[0]),
                                           visible.center().y())).x()
@@ -337,12 +336,26 @@ class MapView(QGraphicsView):
             painter.drawPath(path)
         painter.restore()
 
+    def parallel_labels(self) -> list[tuple[QPointF, str]]:
+        """Where each parallel's label is drawn (viewport px, text baseline) and its text;
+        none in the scale bar's band at the foot, where it would be half hidden."""
+        visible = self.mapToScene(self.viewport().rect()).boundingRect()
+        step, lats, _lons = self._graticule(visible)
+        below = self.viewport().height() - SCALE_BAR_BAND
+        labels = []
+        for lat in lats:
+            y = self.mapFromScene(QPointF(visible.center().x(),
+                                          float(mercator.project(lat, 0.0)[1]))).y() - 3
+            if y + self.fontMetrics().descent() < below:
+                labels.append((QPointF(4, y), mercator.degrees_text(lat, step, "N", "S")))
+        return labels
+
     def _draw_scale_bar(self, painter: QPainter, visible: QRectF) -> None:
         lat = float(mercator.unproject(0.0, visible.center().y())[0])
         metres_per_px = self.scene_per_pixel() / mercator.scale_at(lat)
         metres = mercator.nice_step(120 * metres_per_px, mercator.SCALE_BAR_M)
         width = metres / metres_per_px
-        left, base = 12.0, self.viewport().height() - 14.0
+        left, base = 12.0, self.viewport().height() - SCALE_BAR_BAND + 18.0
         painter.fillRect(QRectF(left - 4, base - 18, width + 8, 24), QColor(255, 255, 255, 200))
         painter.setPen(QPen(QColor("black"), 2))
         painter.drawLine(QPointF(left, base), QPointF(left + width, base))
