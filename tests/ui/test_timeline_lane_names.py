@@ -36,3 +36,28 @@ def test_dots_spread_along_the_untimed_lane_leave_its_name_readable(case, photo_
                for x in range(text.left(), text.right()) for y in range(text.top(),
                                                                          text.bottom()))
     assert dots == 0
+
+
+def test_incident_bars_stay_in_their_lane_and_titles_in_the_pane(case, qtbot):
+    from reviewer.core.incidents import add_incident
+
+    # Three incidents: the third was drawn below the Incidents lane of a laptop's dock,
+    # and a title near the pane's right end ran out of it ("Chlorine" cut short).
+    for title, start, end in (("Shelling of the market", "2024-03-01T10:00Z",
+                               "2024-03-01T12:00Z"),
+                              ("Strike on the bakery", "2024-03-02T09:00Z", None),
+                              ("Chlorine cylinders on the roof", "2024-03-09T08:00Z", None)):
+        add_incident(case, title, time_from=start, time_to=end)
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(870, 190)                 # the Timeline dock of a 1366 x 768 window
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(read_geotime(case))
+    bars = view.incident_bars()
+    assert len(bars) == 3
+    lane = view.lane_rect(3)
+    metrics = view.fontMetrics()
+    for bar, at, title in bars:
+        assert lane.contains(bar.topLeft()) and bar.bottom() <= lane.bottom(), (title, bar)
+        assert 0 <= at.x() and at.x() + metrics.horizontalAdvance(title) <= view.width(), title

@@ -24,6 +24,7 @@ from reviewer.ui.map.map_layers import INCIDENT, KIND_COLOURS, SELECTED
 from reviewer.ui.map.raster import argb, draw_canvas, padded_canvas, stamp_padded
 
 AXIS_PX = 26
+INCIDENT_ROW_PX = 14           # one row of incident bars in their lane
 LANES = ("Photos", "Frames", "Videos", "Incidents", "No trustworthy time")
 LANE_KINDS = {0: (0, 3), 1: (1,)}       # lane -> kind codes drawn as dots
 PICK_PX = 6
@@ -134,6 +135,8 @@ class TimelineView(QWidget):
             painter.fillRect(QRectF(x0, AXIS_PX, x1 - x0, self.height() - AXIS_PX),
                              QColor(30, 120, 230, 50))
         self._paint_lane_names(painter)
+        if self.data is not None:       # over the lane's name: a bar at the start is data
+            self._paint_incidents(painter)
         painter.end()
 
     def _paint_lane_names(self, painter: QPainter) -> None:
@@ -178,19 +181,40 @@ class TimelineView(QWidget):
                 painter.setBrush(QColor(SELECTED))
             painter.drawRect(QRectF(x0, y, max(x1 - x0, 2.0), 6))
             painter.setBrush(QColor(KIND_COLOURS[2]))
+
+    def _paint_incidents(self, painter: QPainter) -> None:
+        fill = QColor(INCIDENT)
+        fill.setAlpha(90)
+        painter.setPen(QPen(INCIDENT, 1))
+        painter.setBrush(fill)
+        for bar, at, title in self.incident_bars():
+            painter.drawRect(bar)
+            painter.drawText(at, title)
+
+    def incident_bars(self) -> list[tuple[QRectF, QPointF, str]]:
+        """Each incident's bar, where its title is written (text baseline) and the title:
+        the bars in as many rows as the Incidents lane holds (a laptop's dock has room for
+        two; three drew the last below the lane), each title kept inside the pane."""
         rect = self.lane_rect(3)
-        for number, incident in enumerate(data.incidents):
+        rows = int(max(1, min(3, (rect.height() - 4) // INCIDENT_ROW_PX)))
+        metrics = self.fontMetrics()
+        after_name = metrics.horizontalAdvance(LANES[3]) + 12    # the first row's titles
+        bars = []
+        for number, incident in enumerate(self.data.incidents):
             span = incident_span(incident)
             if span is None:
                 continue
             x0, x1 = self.x_of(list(span)).tolist()
-            y = rect.top() + 16 + (number % 3) * 14
-            fill = QColor(INCIDENT)
-            fill.setAlpha(90)
-            painter.setPen(QPen(INCIDENT, 1))
-            painter.setBrush(fill)
-            painter.drawRect(QRectF(x0, y, max(x1 - x0, 3.0), 10))
-            painter.drawText(QPointF(max(x0, 0) + 4, y + 9), incident.title)
+            y = rect.top() + 4 + (number % rows) * INCIDENT_ROW_PX
+            width = metrics.horizontalAdvance(incident.title)
+            title_x = max(x0, 0) + 4
+            if number % rows == 0:          # the lane's name takes the first row's start
+                title_x = max(title_x, after_name)
+            if title_x + width > self.width() - 4:      # before the bar, not off the pane
+                title_x = min(x0 - 4, self.width() - 4) - width
+            bars.append((QRectF(x0, y, max(x1 - x0, 3.0), 10),
+                         QPointF(max(title_x, 0), y + 9), incident.title))
+        return bars
 
     def _paint_items(self, painter: QPainter) -> None:
         data = self.data
