@@ -60,4 +60,4 @@ def test_incident_bars_stay_in_their_lane_and_titles_in_the_pane(case, qtbot):
     metrics = view.fontMetrics()
     for bar, at, title in bars:
         assert lane.contains(bar.topLeft()) and bar.bottom() <= lane.bottom(), (title, bar)
-        assert 0 <= at.x() and at.x() + metrics.horizontalAdvance(title) <= view.width(), title
+        assert at.x() >= 0 and at.x() + metrics.horizontalAdvance(title) <= view.width(), title
