@@ -310,6 +310,7 @@ def _commit(case: Case, batch: list[Prepared], report: ImportReport) -> None:
                     for attachment in item.attachments:
                         media_store.discard(str(attachment["part"]))
                     duplicates.append({"path": display_name(item.path), "id": existing[0]})
+                    warnings.extend(_sidecars_left_out(tx, existing[0], item))
                     continue
                 imported.append(_insert(tx, case, item))
                 warnings.extend({"path": display_name(item.path), "warning": w}
@@ -320,6 +321,17 @@ def _commit(case: Case, batch: list[Prepared], report: ImportReport) -> None:
     report.imported.extend(imported)
     report.duplicates.extend(duplicates)
     report.warnings.extend(warnings)
+
+
+def _sidecars_left_out(tx: Transaction, evidence_id: str, item: Prepared) -> list[dict]:
+    """A telemetry file beside a video already in the case, which that item does not keep:
+    named, not dropped without a word (the item in the case is not changed by an import)."""
+    kept = {row[0] for row in tx.conn.execute(
+        "SELECT sha256 FROM attachments WHERE evidence_id = ?", (evidence_id,))}
+    return [{"path": display_name(Path(item.path).with_name(str(attachment["original_name"]))),
+             "warning": f"not added: its video is already in the case as {evidence_id[:8]},"
+                        " kept without this telemetry"}
+            for attachment in item.attachments if attachment["sha256"] not in kept]
 
 
 def _insert(tx: Transaction, case: Case, item: Prepared) -> dict:

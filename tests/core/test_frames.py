@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from reviewer.core.case import create_case
 from reviewer.core.evidence import EvidenceFilter, list_evidence, media_path
 from reviewer.core.frames import keep_frame, telemetry_for
 from reviewer.core.importer import import_paths
@@ -131,6 +132,25 @@ def test_telemetry_of_another_length_is_a_warning(case, tmp_path):
     video = _make_clip(tmp_path / "flight", frames=50, srt_frames=400)
     report = import_paths(case, [video])
     assert any("lasts" in w["warning"] for w in report.warnings), report.warnings
+
+
+def test_telemetry_beside_a_video_already_in_the_case_is_named_not_dropped(case, tmp_path):
+    video = _make_clip(tmp_path / "flight", frames=30)
+    telemetry = video.with_suffix(".SRT").read_bytes()
+    video.with_suffix(".SRT").unlink()
+    (first,) = import_paths(case, [video]).imported        # imported without its SRT
+    video.with_suffix(".SRT").write_bytes(telemetry)
+    report = import_paths(case, [video.parent])
+    assert [d["id"] for d in report.duplicates] == [first["id"]]
+    assert [w["path"] for w in report.warnings] == [str(video.with_suffix(".SRT"))]
+    assert first["id"][:8] in report.warnings[0]["warning"]
+    assert telemetry_for(case, first["id"]) is None          # the item in the case unchanged
+    assert case.conn.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
+    # The same pair again, into a case that kept the SRT with its video: nothing to say.
+    kept = create_case(tmp_path / "other.case", actor="tester")
+    import_paths(kept, [video.parent])
+    again = import_paths(kept, [video.parent])
+    assert again.duplicates and not again.warnings
 
 
 def test_fake_videos_are_refused_by_name_and_a_cut_one_kept_damaged(case, tmp_path, photo_factory):
