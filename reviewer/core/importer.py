@@ -257,6 +257,10 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
     with ProcessPoolExecutor(max_workers=min(workers, len(paths)), mp_context=_pool_context(),
                              initializer=worker_exit.start_worker, initargs=(owner,)) as pool:
         running: set[Future] = set()
+        # Finished but not yet handed out: when the import stops at one of them (a full
+        # disk), the copies the others made are removed with the running ones' (they were
+        # left in media/.incoming until the next import swept them).
+        unread: list[Future] = []
         try:
             while True:
                 while len(running) < window and not cancel.is_set():
@@ -267,13 +271,14 @@ def _prepare_all(paths: list[str], case_path: str, link: bool, cancel: CancelFla
                 if not running:
                     return
                 finished, running = wait(running, timeout=0.2, return_when=FIRST_COMPLETED)
-                for future in finished:
-                    yield future.result()
+                unread = list(finished)
+                while unread:
+                    yield unread.pop().result()
                 if cancel.is_set():
                     _abandon(running)
                     return
         finally:
-            _abandon(running)
+            _abandon(running | set(unread))
 
 
 def _prepare_one(path: str, case_path: str, link: bool, owner: int) -> Prepared | Failed:
@@ -292,6 +297,8 @@ def _abandon(running: set[Future]) -> None:
                 continue   # its worker died: its copy goes with the next sweep
             if isinstance(result, Prepared):
                 media_store.discard(result.part)
+                for attachment in result.attachments:      # a video's telemetry copy
+                    media_store.discard(str(attachment["part"]))
     running.clear()
 
 

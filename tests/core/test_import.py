@@ -266,3 +266,22 @@ def test_each_supported_format_is_imported_with_its_exif(case, photo_factory, fm
     assert row["stored_path"].endswith(f".{suffix}") and (row["width"], row["height"]) == (320, 200)
     assert row["make"] == "TestCam"
     assert row["gps_lat"] == pytest.approx(36.2021, abs=1e-4)
+
+
+def test_work_finished_but_not_yet_taken_leaves_no_copy_when_the_import_stops(
+        case, photo_factory):
+    # The import stops at one result (a full disk, say) while others have finished in
+    # the workers: their copies were left in media/.incoming until the next import.
+    import time
+
+    from reviewer.core.importer import _prepare_all
+    from reviewer.core.progress import NeverCancel
+
+    paths = [str(photo_factory()) for _ in range(12)]
+    results = _prepare_all(paths, str(case.path), False, NeverCancel(), 2)
+    held = [next(results)]
+    time.sleep(2)                 # every queued photo is copied in meanwhile
+    held.append(next(results))
+    results.close()               # as the import's loop does when it stops
+    left = set(map(str, (case.path / "media" / ".incoming").glob("*.part")))
+    assert left == {str(result.part) for result in held}
