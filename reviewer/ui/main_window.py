@@ -6,13 +6,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import (
-    QAction,
-    QActionGroup,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
-    QKeySequence,
-    QShortcut,
 )
 from PySide6.QtWidgets import (
     QDialog,
@@ -21,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
-    QToolBar,
     QVBoxLayout,
     QWidget,
 )
@@ -32,14 +27,12 @@ from reviewer.core.case import create_case
 from reviewer.core.errors import ReviewerError
 from reviewer.core.frames import FrameReport
 from reviewer.core.importer import ImportReport
-from reviewer.ui import redaction_actions
 from reviewer.ui.dialogs import LabelsDialog, ProblemsDialog, SettingsDialog
-from reviewer.ui.face_suggestions import FaceSuggestions, attach_face_suggestions, face_actions
+from reviewer.ui.face_suggestions import FaceSuggestions, attach_face_suggestions
 from reviewer.ui.file_choice import dropped_path
 from reviewer.ui.frames_dialog import FramesDialog
 from reviewer.ui.help import (
     OTHER_KEYS,
-    SHEET_TEXT,
     GuideWindow,
     ShortcutSheet,
     guide_path,
@@ -53,12 +46,9 @@ from reviewer.ui.qt_logging import quiet_image_decoders
 from reviewer.ui.session import CaseSession
 from reviewer.ui.settings import AppSettings
 from reviewer.ui.share.share_actions import PACKAGE_FILTER, ShareActions
-from reviewer.ui.viewer.zooming import KEY_STEP as ZOOM_STEP
 from reviewer.ui.window_fit import media_file_filter, resize_to_fit
+from reviewer.ui.window_menus import build_menus
 from reviewer.ui.workspace import CaseWorkspace
-
-TOOLS = (("select", "Select", "V"), ("rect", "Rectangle", "R"), ("polygon", "Polygon", "P"),
-         ("point", "Point", "T"), ("redact", "Redact box", "X"))
 
 
 class WelcomePage(QWidget):
@@ -95,144 +85,13 @@ class MainWindow(QMainWindow):
                                   self.settings)
         self.share.caseUnpacked.connect(self.open_case)
         self.setAcceptDrops(True)
-        self._build_menus()
+        self.help_dialog: QDialog | None = None
+        build_menus(self)
         self._show_no_case()
         resize_to_fit(self, 1440, 900)
         geometry, _state = self.settings.window_state()
         if geometry is not None:
             self.restoreGeometry(geometry)
-
-    # -- menus and actions -------------------------------------------------
-    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        return action
-
-    def _build_menus(self) -> None:
-        menu = self.menuBar().addMenu("&File")
-        keys = QKeySequence.StandardKey
-        menu.addAction(self._action("&New case…", self.new_case_dialog, keys.New))
-        menu.addAction(self._action("&Open case…", self.open_case_dialog, keys.Open))
-        self.recent_menu = menu.addMenu("Open &recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent)
-        menu.addSeparator()
-        self.case_actions = [
-            self._action("&Import files…", self.import_files_dialog, "Ctrl+I"),
-            self._action("Import &folder…", self.import_folder_dialog, "Ctrl+Shift+I"),
-        ]
-        menu.addActions(self.case_actions)
-        menu.addSeparator()
-        sharing = [
-            self._action("&Export package…", lambda: self.share.export_dialog(
-                self._selected_incidents()), "Ctrl+Shift+E"),
-            self._action("Export a&nnotations…", lambda: self.share.annotations_dialog(
-                self._selected_incidents())),
-            redaction_actions.publish_action(self),
-            self._action("&Merge package…", self.share.merge_dialog),
-            self._action("&Verify case", self.share.verify_case),
-            self._action("Save a si&gned copy for sharing…", lambda: self.share.signed_copy_dialog(
-                self.workspace.current_id if self.workspace else None)),
-        ]
-        menu.addActions(sharing)
-        self.case_actions.extend(sharing)
-        menu.addAction(self._action("Verify p&ackage…", self.share.verify_package_dialog))
-        menu.addAction(self._action("Open packa&ge as a new case…", self.open_package_dialog))
-        menu.addAction(self._action("Open &basemap (MBTiles)…", self.open_basemap_dialog))
-        menu.addSeparator()
-        close = self._action("&Close case", self.close_case, QKeySequence.StandardKey.Close)
-        menu.addAction(close)
-        menu.addAction(self._action("&Quit", self.close, QKeySequence.StandardKey.Quit))
-        self.case_actions.append(close)
-
-        edit = self.menuBar().addMenu("&Edit")
-        self.undo_action = self._action("&Undo", lambda: None, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action("&Redo", lambda: None, "Ctrl+Shift+Z")
-        self.undo_action.setProperty(SHEET_TEXT, "Undo")
-        self.redo_action.setProperty(SHEET_TEXT, "Redo")
-        edit.addActions([self.undo_action, self.redo_action])
-        edit.addSeparator()
-        delete = self._action("&Delete selected regions", self._delete_regions,
-                              QKeySequence.StandardKey.Delete)
-        edit.addAction(delete)
-        self.case_actions.append(delete)
-        redacting = redaction_actions.edit_actions(self)
-        edit.addActions(redacting)
-        self.case_actions.extend(redacting)
-        edit.addSeparator()
-        labels = self._action("&Label vocabulary…", self.labels_dialog)
-        edit.addAction(labels)
-        self.case_actions.append(labels)
-        edit.addAction(self._action("&Settings…", self.settings_dialog))
-
-        view = self.menuBar().addMenu("&View")
-        self.view_actions = [
-            self._action("&Fit to window", lambda: self._viewer("fit_to_window"), "F"),
-            self._action("&100%", lambda: self._viewer("actual_size"), "Z"),
-            self._action("&Next item", lambda: self._step(1), "PgDown"),
-            self._action("&Previous item", lambda: self._step(-1), "PgUp"),
-        ]
-        # The viewer's own keys, bound to the window so they work wherever the focus is
-        # (the browser, the regions list), not only after a click in the viewer.
-        zoom_in = self._action("Zoom &in", lambda: self._zoom(ZOOM_STEP))
-        zoom_in.setShortcuts([QKeySequence("+"), QKeySequence("=")])
-        self.view_actions += [
-            zoom_in, self._action("Zoom &out", lambda: self._zoom(1 / ZOOM_STEP), "-"),
-            self._action("&Keep this video frame", self._keep_frame, "K"),
-            self._action("Rotate &clockwise", lambda: self._rotate(90), "Ctrl+R"),
-            self._action("Rotate &anticlockwise", lambda: self._rotate(-90), "Ctrl+Shift+R"),
-        ]
-        view.addActions(self.view_actions)
-        extract = self._action("E&xtract frames of this video…", self.extract_frames_dialog,
-                               "Ctrl+E")
-        view.addAction(extract)
-        self.case_actions.append(extract)
-        self.compare_action = self._action("&Compare the two selected items…", self._compare,
-                                           "Ctrl+Shift+C")
-        view.addAction(self.compare_action)
-        self.case_actions.append(self.compare_action)
-        self.blur_action = QAction("&Blur graphic content", self, checkable=True,
-                                   checked=self.settings.blur_graphic)
-        self.blur_action.toggled.connect(self._set_blur)
-        view.addAction(self.blur_action)
-        view.addSeparator()
-        self.face_actions = face_actions(self, lambda: self.faces)
-        view.addActions(self.face_actions)
-        self.case_actions += self.face_actions
-        self.docks_menu = view.addMenu("&Panels")
-
-        self.toolbar = QToolBar("Tools")
-        self.toolbar.setObjectName("tools")
-        self.addToolBar(self.toolbar)
-        self.tool_group = QActionGroup(self)
-        for name, text, key in TOOLS:
-            action = QAction(f"{text} ({key})", self, checkable=True)
-            action.setShortcut(key)
-            action.setData(name)
-            action.triggered.connect(lambda _=False, tool=name: self.set_tool(tool))
-            self.tool_group.addAction(action)
-            self.toolbar.addAction(action)
-        self.tool_group.actions()[0].setChecked(True)
-        self.toolbar.addSeparator()
-        compare_button = QAction("Compare", self)
-        compare_button.setToolTip("Compare the two selected items, before and after"
-                                  " (Ctrl+Shift+C)")
-        compare_button.triggered.connect(self._compare)
-        self.toolbar.addAction(compare_button)
-        self.case_actions.append(compare_button)
-        self.toolbar.addSeparator()
-        self.label_slot = QWidget()
-        self.label_action = self.toolbar.addWidget(self.label_slot)
-        for key in "123456789":
-            shortcut = QShortcut(QKeySequence(key), self)
-            shortcut.activated.connect(lambda key=key: self._label_key(key))
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction(self._action("&User guide", self.show_guide,
-                                         QKeySequence.StandardKey.HelpContents))
-        help_menu.addAction(self._action("&Keyboard shortcuts", self.show_shortcuts, "Ctrl+/"))
-        help_menu.addAction(self._action("&About", self._about))
-        self.help_dialog: QDialog | None = None
 
     def show_shortcuts(self) -> ShortcutSheet:
         menus = [action.menu() for action in self.menuBar().actions() if action.menu()]
@@ -246,7 +105,7 @@ class MainWindow(QMainWindow):
         self.help_dialog.show()
         return self.help_dialog
 
-    def _about(self) -> None:
+    def show_about(self) -> None:
         QMessageBox.about(self, "About Evidence Reviewer",
                           f"Evidence Reviewer {__version__}\nReview, tag and share photo and"
                           " video evidence. Originals are never changed; every change is"
@@ -442,31 +301,31 @@ class MainWindow(QMainWindow):
         for action in self.tool_group.actions():
             action.setChecked(action.data() == tool)
 
-    def _label_key(self, key: str) -> None:
+    def choose_label_by_key(self, key: str) -> None:
         if self.workspace is None:
             return
         message = self.workspace.label_key(key)
         self.statusBar().showMessage(message or f"No label has the key {key} (Edit ▸ Label"
                                      " vocabulary gives one)", 8000)
 
-    def _compare(self) -> None:
+    def compare_selected(self) -> None:
         if self.workspace is not None:
             self.workspace.compare()
 
-    def _viewer(self, method: str) -> None:
+    def run_in_viewer(self, method: str) -> None:
         if self.workspace is not None:
             getattr(self.workspace.viewer, method)()
 
-    def _zoom(self, factor: float) -> None:
+    def zoom_by(self, factor: float) -> None:
         if self.workspace is not None and self.workspace.center.currentWidget() \
                 is self.workspace.viewer:
             self.workspace.viewer.zoom_by(factor)
 
-    def _rotate(self, degrees: int) -> None:
+    def rotate_display(self, degrees: int) -> None:
         if self.workspace is not None:
             self.workspace.rotate(degrees)
 
-    def _delete_regions(self) -> None:
+    def delete_selected_regions(self) -> None:
         if self.workspace is not None:
             chosen = self.workspace.regions.selected_ids()
             if chosen and self.workspace.delete_regions(chosen):
@@ -474,12 +333,12 @@ class MainWindow(QMainWindow):
                     f"Deleted {len(chosen)} tag{'' if len(chosen) == 1 else 's'}"
                     " (Ctrl+Z brings them back)", 8000)
 
-    def _keep_frame(self) -> None:
+    def keep_video_frame(self) -> None:
         workspace = self.workspace
         if workspace is not None and workspace.center.currentWidget() is workspace.video:
             workspace.keep_frame(workspace.video.index)
 
-    def _step(self, delta: int) -> None:
+    def step_item(self, delta: int) -> None:
         if self.workspace is not None:
             self.workspace.browser.step(delta)
 
@@ -497,7 +356,7 @@ class MainWindow(QMainWindow):
             return
         self.open_case(path if path.endswith(".case") else f"{path}.case")
 
-    def _set_blur(self, blur: bool) -> None:
+    def set_blur_graphic(self, blur: bool) -> None:
         self.settings.blur_graphic = blur
         if self.workspace:
             self.workspace.set_blur_graphic(blur)
@@ -516,14 +375,14 @@ class MainWindow(QMainWindow):
             self.settings.remember_folder(path)
             self.share.offer_unpack(Path(path))
 
-    def _selected_incidents(self) -> list[str]:
+    def selected_incidents(self) -> list[str]:
         if self.workspace is None or not self.workspace.incidents.table.selectionModel() \
                 .hasSelection():
             return []
         current = self.workspace.incidents.current_id()
         return [current] if current else []
 
-    def _fill_recent(self) -> None:
+    def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for path in self.settings.recent_cases():
             self.recent_menu.addAction(path, lambda p=path: self.open_case(p))
