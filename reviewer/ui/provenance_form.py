@@ -109,9 +109,10 @@ class ProvenanceForm(QGroupBox):
         self.history = QLabel(wordWrap=True)
         self.history.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow(self.history)
-        self.apply_button = QPushButton("Apply")
+        # Placed by the panel below the scrolled form, so it stays in view (at 1366x768
+        # it was below the fold, under the history); enabled with the form.
+        self.apply_button = QPushButton("Apply", enabled=False)
         self.apply_button.clicked.connect(self.apply)
-        form.addRow(self.apply_button)
         session.evidenceChanged.connect(self._reload)
 
     def _graphic_clicked(self) -> None:
@@ -131,6 +132,7 @@ class ProvenanceForm(QGroupBox):
         self.ids = [i for i in ids if i]
         self.edited.clear()
         self.setEnabled(bool(self.ids))
+        self.apply_button.setEnabled(bool(self.ids))
         fields = [provenance_of(get_evidence(self.session.case, i)) for i in self.ids]
         self.setTitle("Provenance and verification" + (f" of {len(self.ids)} items"
                                                          if len(self.ids) > 1 else ""))

@@ -188,3 +188,24 @@ def test_a_label_flagged_graphic_blurs_the_items_it_tags(window, qtbot, small_ca
     assert not workspace.graphic_bar.isVisible()
     with open_case(small_case, actor="check") as case:
         assert verify_case(case).ok
+
+
+def test_apply_is_in_view_on_a_laptop_screen_without_scrolling(window, qtbot, small_case):
+    # In a 1366 x 768 window the Metadata dock is about 490 x 440 px: the button sat under
+    # the form's last rows and the history, below the fold; an investigator who filled
+    # the form did not see how to save it.
+    window.open_case(small_case)
+    form = _show_provenance_page(window, qtbot)
+    dock = next(d for d in window.findChildren(QDockWidget)
+                if d.widget() is window.workspace.metadata)
+    dock.setFloating(True)
+    dock.resize(490, 440)
+    button = form.apply_button
+    qtbot.waitUntil(lambda: button.isVisible() and not button.visibleRegion().isEmpty(),
+                    timeout=5000)
+    assert button.isEnabled()
+    assert button.visibleRegion().boundingRect().size() == button.size()
+    qtbot.mouseClick(form.texts["acquired_from"], Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(form.texts["acquired_from"], "a colleague")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    assert ("a colleague",) in _rows(small_case, "SELECT acquired_from FROM evidence")
