@@ -30,16 +30,25 @@ def _wants_app(argv: list[str]) -> bool:
 
 
 def _search_text_attached(argv: list[str]) -> list[str]:
-    """`--search -smoke` as `--search=-smoke`: argparse takes a value that begins with "-"
-    for an option, and a search leaves a word out with exactly that."""
+    """`list … --search -smoke` as `--search=-smoke`: argparse takes a value that begins
+    with "-" for an option, and a search leaves a word out with exactly that. Only for
+    `list`, before any `--`, and not when an option (`--json`) follows instead of text."""
+    if not argv or argv[0] != "list":
+        return argv
     joined: list[str] = []
-    words = iter(argv)
-    for word in words:
-        if word == "--search":
-            text = next(words, None)
-            joined.append(word if text is None else f"--search={text}")
-        else:
-            joined.append(word)
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word == "--":
+            return joined + argv[at:]
+        following = argv[at + 1] if at + 1 < len(argv) else None
+        if (word == "--search" and following is not None and following.startswith("-")
+                and not following.startswith("--")):
+            joined.append(f"--search={following}")
+            at += 2
+            continue
+        joined.append(word)
+        at += 1
     return joined
 
 

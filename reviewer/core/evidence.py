@@ -245,6 +245,14 @@ def list_evidence_ids(case: Case, where: EvidenceFilter | None = None) -> list[s
         f"SELECT e.id FROM evidence e{_GROUP}{sql}{_ORDER}", params)]
 
 
+def items_stamp(case: Case) -> tuple[int, int]:
+    """Changes when items are added or removed, whoever writes (an import commits batch
+    by batch on a connection of its own): a view that keeps the list of items checks it
+    before it trusts that list. Cheap: the count and the last row number."""
+    count, last = case.conn.execute("SELECT count(*), max(rowid) FROM evidence").fetchone()
+    return count, last or 0
+
+
 def matching_evidence_ids(case: Case, where: EvidenceFilter) -> set[str]:
     """The ids the filter lets through, in no order. A view that keeps the unfiltered
     order (list_evidence_ids) filters it with this set: sorting 100,000 items again for

@@ -331,13 +331,14 @@ def _commit(case: Case, batch: list[Prepared], report: ImportReport) -> None:
 
 
 def _sidecars_left_out(tx: Transaction, evidence_id: str, item: Prepared) -> list[dict]:
-    """A telemetry file beside a video already in the case, which that item does not keep:
-    named, not dropped without a word (the item in the case is not changed by an import)."""
+    """A file that comes with a photo or video already in the case (a drone's telemetry,
+    a ProofMode signature) which that item does not keep: named, not dropped without a
+    word (the item in the case is not changed by an import)."""
     kept = {row[0] for row in tx.conn.execute(
         "SELECT sha256 FROM attachments WHERE evidence_id = ?", (evidence_id,))}
     return [{"path": display_name(Path(item.path).with_name(str(attachment["original_name"]))),
-             "warning": f"not added: its video is already in the case as {evidence_id[:8]},"
-                        " kept without this telemetry"}
+             "warning": f"not added ({attachment['role']}): its {item.kind} is already in the"
+                        f" case as {evidence_id[:8]}, kept without this file"}
             for attachment in item.attachments if attachment["sha256"] not in kept]
 
 

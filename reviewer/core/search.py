@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from dataclasses import dataclass
 
 KEYS = "search_keys"          # item id -> the FTS row number (stable across VACUUM)
@@ -164,6 +165,9 @@ def parse_search(text: str) -> SearchQuery | None:
     terms on its sides; `-term` leaves out the items that match it; `AND` is what the
     spaces mean anyway.
     """
+    # One form for accented letters: FTS5 keeps a combining mark inside its word, the
+    # word pattern here would cut a decomposed "Ḥamā" in two and find nothing.
+    text = unicodedata.normalize("NFC", text)
     groups: list[list[str]] = []      # every group must match; any term of a group
     excluded: list[str] = []
     joined = False                    # an OR came after the last term

@@ -16,6 +16,7 @@ from reviewer.core.evidence import (
     EvidenceFilter,
     camera_name,
     evidence_summaries,
+    items_stamp,
     list_evidence_ids,
     matching_evidence_ids,
     stored_file,
@@ -42,6 +43,7 @@ class EvidenceModel(QAbstractListModel):
         self.filter = EvidenceFilter()
         self._ids: list[str] = []
         self._order: list[str] | None = None      # every item in display order, kept
+        self._order_stamp = (0, 0)                # evidence.items_stamp when it was read
         self._row_of: dict[str, int] = {}
         self._pages: OrderedDict[int, dict[str, dict[str, Any]]] = OrderedDict()
         thumbnails.ready.connect(self._on_thumbnail)
@@ -69,8 +71,12 @@ class EvidenceModel(QAbstractListModel):
 
     def _refilter(self) -> None:
         # The order is the case's, not the filter's: kept once, a filter only picks from it.
-        if self._order is None:
+        # Read again when items came in unannounced (an import still running, or one that
+        # stopped on a full disk after committing some).
+        stamp = items_stamp(self.session.case)
+        if self._order is None or stamp != self._order_stamp:
             self._order = list_evidence_ids(self.session.case)
+            self._order_stamp = stamp
         if self.filter.where()[0]:
             matching = matching_evidence_ids(self.session.case, self.filter)
             ids = [evidence_id for evidence_id in self._order if evidence_id in matching]

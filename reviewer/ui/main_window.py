@@ -80,7 +80,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.job_bar)
         self.jobs = JobRunner(self.job_bar)
         self.jobs.finished.connect(self._import_finished)
-        self.jobs.failed.connect(lambda message: self._error("Import failed", message))
+        self.jobs.failed.connect(self._import_failed)
         self.share = ShareActions(self, self.jobs, lambda: self.session, self._error,
                                   self.settings)
         self.share.caseUnpacked.connect(self.open_case)
@@ -428,6 +428,12 @@ class MainWindow(QMainWindow):
         if not self.jobs.extract(self.session.path, self.session.actor, video_id, every,
                                  every is None):
             self.statusBar().showMessage("Another job is running", 5000)
+
+    def _import_failed(self, message: str) -> None:
+        # An import stopped part way (a full disk) keeps what it committed: show it.
+        if self.session is not None:
+            self.session.evidenceChanged.emit()
+        self._error("Import failed", message)
 
     def _import_finished(self, report: ImportReport | FrameReport) -> None:
         if self.session is not None:

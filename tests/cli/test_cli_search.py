@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 
@@ -59,3 +61,17 @@ def test_a_bad_filter_is_one_line(cli, demo_case, option, value, reason):
     result = cli("list", demo_case, option, value, expect=2)
     assert len(result.error_lines) == 1 and reason in result.stderr
     assert result.stderr.startswith("error: list: ")
+
+
+def test_only_a_search_text_is_joined_to_its_option(cli, demo_case, tmp_path):
+    # An option after --search is not taken for the text (as before: a usage error) ...
+    result = cli("list", demo_case, "--search", "--json", expect=2)
+    assert "--search" in result.stderr and len(result.error_lines) == 1
+    # ... and after "--" a folder may be named --search.
+    from PIL import Image
+
+    folder = cli.cwd / "--search"
+    folder.mkdir()
+    Image.new("RGB", (32, 32), "red").save(folder / "red.jpg")
+    imported = cli("import", demo_case, "--json", "--", "--search").json()
+    assert [Path(i["path"]).name for i in imported["imported"]] == ["red.jpg"]

@@ -214,3 +214,13 @@ def test_a_partial_package_keeps_no_word_of_a_left_out_incident(three, tmp_path)
     assert "Shared" in bodies and "Zarqawi" not in bodies
     # Nor in the index's own pages (FTS5 keeps deleted terms until its segments merge).
     assert b"zarqawi" not in (tmp_path / "unpacked.sqlite").read_bytes().lower()
+
+
+def test_accented_words_are_found_composed_or_decomposed(three):
+    import unicodedata
+
+    case, items = three
+    add_region(case, items["harbour.jpg"], "person", "rect", RECT,
+               note=unicodedata.normalize("NFD", "Shelling reported in Ḥamā"))
+    for typed in ("Ḥamā", unicodedata.normalize("NFD", "Ḥamā"), "hama", '"in Ḥamā"'):
+        assert found(case, typed) == {items["harbour.jpg"]}, ascii(typed)

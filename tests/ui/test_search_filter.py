@@ -130,3 +130,23 @@ def test_a_search_keeps_the_case_order_and_scrolls_to_the_item_kept_current(
 
     qtbot.waitUntil(current_in_view, timeout=3000)
     assert browser.view.verticalScrollBar().value() > 0
+
+
+def test_items_an_import_committed_unannounced_show_at_the_next_search(
+        window, qtbot, small_case, photo_factory):
+    # An import commits batch by batch on its own connection; one that stops on a full
+    # disk announces nothing. The grid keeps the case's order between searches, so it
+    # must notice the items that came in meanwhile.
+    from reviewer.core.importer import import_paths
+
+    window.open_case(small_case)
+    model = window.workspace.model
+    assert model.rowCount() == 3
+    with open_case(small_case, actor="setup") as case:
+        import_paths(case, [photo_factory("late_arrival.jpg", size=(1200, 800))])
+    search = window.workspace.browser.filters.text
+    qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
+    qtbot.keyClicks(search, "late")
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=3000)
+    search.clear()
+    qtbot.waitUntil(lambda: model.rowCount() == 4, timeout=3000)
