@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from reviewer.core.case import Case, Transaction
@@ -58,9 +58,7 @@ _SELECT = (
 
 def _regions(cursor: sqlite3.Cursor) -> list[Region]:
     # Geometry is stored as JSON text; a Region holds it parsed.
-    return [replace(region, geometry=json.loads(region.geometry),  # type: ignore[arg-type]
-                    redact=bool(region.redact))
-            for region in as_records(Region, cursor)]
+    return as_records(Region, cursor, convert={"geometry": json.loads, "redact": bool})
 
 
 def resolve_region_id(case: Case, text: str) -> str:

@@ -8,7 +8,7 @@ still reaches `--json` and the package, whichever version wrote the query.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any, TypeVar
 
@@ -27,20 +27,41 @@ def as_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
 
 def as_record(cls: Callable[..., T], names: Sequence[str], values: Iterable[Any]) -> T:
     """A `cls` from one row: columns by name; columns it has no field for go to `extra`."""
+    return _maker(cls, names)(tuple(values))
+
+
+def as_records(cls: Callable[..., T], cursor: sqlite3.Cursor,
+               convert: Mapping[str, Callable[[Any], Any]] | None = None) -> list[T]:
+    """Every row left in `cursor` as a `cls`; `convert` turns a column's stored value
+    into the field's (JSON text into a dict, 0/1 into a bool) on the way."""
+    make = _maker(cls, column_names(cursor), convert)
+    return [make(row) for row in cursor]
+
+
+def _maker(cls: Callable[..., T], names: Sequence[str],
+           convert: Mapping[str, Callable[[Any], Any]] | None = None
+           ) -> Callable[[tuple], T]:
+    """A function from a row's values to a `cls`, the column-to-field split made once per
+    cursor, not per row (a thousand regions were a thousand `fields()` calls)."""
     known = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    given, extra = {}, {}
-    for name, value in zip(names, values, strict=True):
-        (given if name in known else extra)[name] = value
-    if extra:
-        if "extra" not in known:
-            raise ValueError(f"{cls.__name__} has no field for {', '.join(extra)}")  # type: ignore[attr-defined]
-        given["extra"] = extra
-    return cls(**given)
+    named = [(at, name) for at, name in enumerate(names) if name in known]
+    unknown = [(at, name) for at, name in enumerate(names) if name not in known]
+    if unknown and "extra" not in known:
+        raise ValueError(f"{cls.__name__} has no field for"  # type: ignore[attr-defined]
+                         f" {', '.join(name for _, name in unknown)}")
+    converted = [(at, name, (convert or {}).get(name)) for at, name in named]
+    width = len(names)
 
+    def make(values: tuple) -> T:
+        if len(values) != width:
+            raise ValueError(f"a row of {len(values)} values for {width} columns")
+        given = {name: values[at] if how is None else how(values[at])
+                 for at, name, how in converted}
+        if unknown:
+            given["extra"] = {name: values[at] for at, name in unknown}
+        return cls(**given)
 
-def as_records(cls: Callable[..., T], cursor: sqlite3.Cursor) -> list[T]:
-    names = column_names(cursor)
-    return [as_record(cls, names, row) for row in cursor]
+    return make
 
 
 def first_record(cls: Callable[..., T], cursor: sqlite3.Cursor) -> T | None:

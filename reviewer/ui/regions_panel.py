@@ -53,7 +53,7 @@ class RegionsModel(ListTableModel):
         self.conflicts: dict[str, Conflict] = {}
         self.incidents: dict[str, list[str]] = {}     # region id -> incident titles
         session.regionsChanged.connect(self._on_changed)
-        session.incidentsChanged.connect(lambda: self.show(self.evidence_id))
+        session.incidentsChanged.connect(self._on_incidents_changed)
         session.labelsChanged.connect(lambda: self.show(self.evidence_id))
 
     def show(self, evidence_id: str) -> None:
@@ -71,6 +71,16 @@ class RegionsModel(ListTableModel):
     def conflict_of(self, region_id: str) -> Conflict | None:
         """The open merge conflict this region is one side of, if any."""
         return self.conflicts.get(region_id)
+
+    def _on_incidents_changed(self) -> None:
+        # Only the Incidents column reads incidents. A region edit is announced both as a
+        # region and an incident change (incident rows show their tags): reading a
+        # thousand regions twice per edit was most of drawing one on a busy image.
+        if not self.rows:
+            return
+        self.incidents = incident_titles_by_region(self.session.case, self.evidence_id)
+        column = COLUMNS.index("Incidents")
+        self.dataChanged.emit(self.index(0, column), self.index(len(self.rows) - 1, column))
 
     def _on_changed(self, evidence_id: str) -> None:
         if evidence_id in ("", self.evidence_id):     # "" means regions of many items
