@@ -368,3 +368,20 @@ def test_help_has_a_shortcut_sheet_and_the_user_guide(window, qtbot, small_case)
     assert "Evidence Reviewer: a user's guide" in text and "Tag what you see" in text
     assert QApplication.activeModalWidget() is None        # the guide stays open beside work
     guide.close()
+
+
+def test_the_browser_tile_counts_a_tag_drawn_and_forgets_it_on_undo(window, qtbot, small_case):
+    # The tile's row is read again alone after a region edit (not its page of 200 rows).
+    window.open_case(small_case)
+    viewer = _wait_image(qtbot, window)
+    workspace = window.workspace
+    model = workspace.model
+    row = model.row_of(workspace.current_id)
+    assert model.evidence_row(row)["labels"] == {}
+    qtbot.keyClick(window, Qt.Key.Key_R)
+    qtbot.keyClick(window, Qt.Key.Key_4)                      # "toppled column"
+    _drag(qtbot, viewer, viewer.mapFromScene(100, 100), viewer.mapFromScene(300, 300))
+    labels = model.evidence_row(row)["labels"]
+    assert list(labels) == ["toppled column"] and labels["toppled column"][0] == 1
+    window.undo_action.trigger()
+    assert model.evidence_row(row)["labels"] == {}
