@@ -84,6 +84,8 @@ class CaseWorkspace(QObject):
     def __init__(self, session: CaseSession) -> None:
         super().__init__()
         self.session = session
+        # The viewer's last displays by region id, reused while a region is unchanged.
+        self._displayed: dict[str, RegionDisplay] = {}
         self.thumbnails = ThumbnailCache(session.path)
         self.model = EvidenceModel(session, self.thumbnails)
         self.browser = EvidenceBrowser(self.model)
@@ -311,10 +313,18 @@ class CaseWorkspace(QObject):
         colours = panel.colours or {label.id: label.colour
                                     for label in list_labels(self.session.case)}
         conflicts = panel.conflicts if panel.evidence_id == evidence_id else {}
-        return [RegionDisplay(r.id, r.shape, r.geometry,
-                              (f"⚠ {r.label}" if r.id in conflicts else r.label)
-                              + (" · redact" if r.redact else ""),
-                              colours.get(r.label_id, "#ff0000"), r.redact) for r in regions]
+        # A display checks its shape when made: for a thousand regions that is most of the
+        # cost, so one whose every value is the same as last time is handed over again.
+        before, self._displayed = self._displayed, {}
+        for r in regions:
+            values = (r.shape, r.geometry, (f"⚠ {r.label}" if r.id in conflicts else r.label)
+                      + (" · redact" if r.redact else ""),
+                      colours.get(r.label_id, "#ff0000"), r.redact)
+            kept = before.get(r.id)
+            self._displayed[r.id] = kept if kept is not None and (
+                kept.shape, kept.geometry, kept.label, kept.colour, kept.redact) == values \
+                else RegionDisplay(r.id, *values)
+        return list(self._displayed.values())
 
     def _turned_maybe(self) -> None:
         """The item on screen was turned (or turned back): show it anew, turned."""
