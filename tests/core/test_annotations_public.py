@@ -28,7 +28,12 @@ from reviewer.core.redaction import is_decided, mark_reviewed, unmark_reviewed_i
 from reviewer.core.regions import add_region
 from reviewer.core.shape import parse_box
 from reviewer.core.verify import verify_case
-from tests.core.test_public_export import ALLOWED_GROUPS, _exif_groups, _street_photo
+from tests.core.test_public_export import (
+    ALLOWED_GROUPS,
+    _exif_groups,
+    _street_photo,
+    text_and_binary,
+)
 
 TURNED = "Landscape_6.jpg"       # stored turned 90 degrees: 1800x1200 as displayed
 
@@ -112,9 +117,11 @@ def test_the_copies_carry_no_gps_serial_or_thumbnail_for_exiftool(case, scene, t
         tags = _exif_groups(copy)
         groups = {key.split(":")[0] for key in tags}
         assert groups <= ALLOWED_GROUPS, groups - ALLOWED_GROUPS
-        text = json.dumps(tags)
+        text, binary = text_and_binary(tags)
         for leak in ("GPS", "SN-778899", "Thumbnail", "Witness", "SerialNumber"):
             assert leak not in text, (copy.name, leak)
+        for leak in ("GPSLatitude", "SN-778899", "Witness", "SerialNumber"):
+            assert leak.encode() not in binary, (copy.name, leak)
     assert (out / "classes.txt").read_text() == "crater\ndebris\n"
 
 
