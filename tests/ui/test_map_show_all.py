@@ -12,18 +12,24 @@ from reviewer.ui.map.map_view import MapView
 FAR_APART = {"portland.jpg": (45.52, -122.57), "phuket.jpg": (7.83, 98.30),
              "arezzo.jpg": (43.47, 11.89)}
 
-
-def test_show_all_keeps_every_continent_in_a_short_wide_dock(case, photo_factory, qtbot):
+def _shown_all(qtbot, case, photo_factory, places: dict[str, tuple[float, float]]) -> MapView:
+    """Photos taken at `places` in the Map dock of a 1366 x 768 window, after Show all."""
     import_paths(case, [photo_factory(name, gps=(lat, lon, 0.0))
-                        for name, (lat, lon) in FAR_APART.items()])
-    ids = dict(case.conn.execute("SELECT original_name, id FROM evidence").fetchall())
+                        for name, (lat, lon) in places.items()])
     view = MapView()
     qtbot.addWidget(view)
-    view.resize(870, 140)        # the Map dock of a 1366 x 768 window
+    view.resize(870, 140)
     view.show()
     qtbot.waitExposed(view)
     view.set_data(read_geotime(case))
     view.fit_all()               # what the pane's Show all button calls
+    return view
+
+
+
+def test_show_all_keeps_every_continent_in_a_short_wide_dock(case, photo_factory, qtbot):
+    view = _shown_all(qtbot, case, photo_factory, FAR_APART)
+    ids = dict(case.conn.execute("SELECT original_name, id FROM evidence").fetchall())
     inside = view.viewport().rect()
     for name in FAR_APART:
         at = view.point_of(ids[name])
@@ -40,15 +46,7 @@ def test_the_degree_labels_do_not_run_into_each_other_when_zoomed_out(case, phot
 
     # From Helsinki to Santiago: Show all zooms out until the world is ~470 px wide.
     places = {**FAR_APART, "helsinki.jpg": (60.15, 24.91), "santiago.jpg": (-33.45, -70.67)}
-    import_paths(case, [photo_factory(name, gps=(lat, lon, 0.0))
-                        for name, (lat, lon) in places.items()])
-    view = MapView()
-    qtbot.addWidget(view)
-    view.resize(870, 140)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_data(read_geotime(case))
-    view.fit_all()
+    view = _shown_all(qtbot, case, photo_factory, places)
     visible = view.mapToScene(view.viewport().rect()).boundingRect()
     step, _lats, lons = view._graticule(visible)
     xs = [view.mapFromScene(float(mercator.project(0.0, lon)[0]), 0.0).x() for lon in lons]
@@ -62,15 +60,7 @@ def test_no_parallel_label_is_drawn_under_the_scale_bar(case, photo_factory, qtb
     # The world in a short dock: the equator runs a few pixels above the foot, where the
     # scale bar is; its "0°N" was drawn there, half hidden behind the bar.
     places = {**FAR_APART, "quito.jpg": (-0.18, -78.47), "singapore.jpg": (1.29, 103.85)}
-    import_paths(case, [photo_factory(name, gps=(lat, lon, 0.0))
-                        for name, (lat, lon) in places.items()])
-    view = MapView()
-    qtbot.addWidget(view)
-    view.resize(870, 140)
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_data(read_geotime(case))
-    view.fit_all()
+    view = _shown_all(qtbot, case, photo_factory, places)
     from reviewer.core import mercator
 
     band_top = view.viewport().height() - 32

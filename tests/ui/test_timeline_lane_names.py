@@ -15,16 +15,22 @@ from reviewer.ui.map.map_layers import KIND_COLOURS
 from reviewer.ui.map.timeline_view import LANES, TimelineView
 
 
+def _shown_timeline(qtbot, case) -> TimelineView:
+    """The case's timeline in the Timeline dock of a 1366 x 768 window."""
+    view = TimelineView()
+    qtbot.addWidget(view)
+    view.resize(870, 190)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_data(read_geotime(case))
+    return view
+
+
+
 def test_dots_spread_along_the_untimed_lane_leave_its_name_readable(case, photo_factory,
                                                                      qtbot):
     import_paths(case, [photo_factory(offset=None) for _ in range(120)])  # local, no zone
-    view = TimelineView()
-    qtbot.addWidget(view)
-    view.resize(870, 190)                 # the Timeline dock of a 1366 x 768 window
-    view.show()
-    qtbot.waitExposed(view)
-    data = read_geotime(case)
-    view.set_data(data)
+    view = _shown_timeline(qtbot, case)
     assert len(view._untimed) == 120
     rect = view.lane_rect(len(LANES) - 1)
     name = LANES[-1]
@@ -48,12 +54,7 @@ def test_incident_bars_stay_in_their_lane_and_titles_in_the_pane(case, qtbot):
                               ("Strike on the bakery", "2024-03-02T09:00Z", None),
                               ("Chlorine cylinders on the roof", "2024-03-09T08:00Z", None)):
         add_incident(case, title, time_from=start, time_to=end)
-    view = TimelineView()
-    qtbot.addWidget(view)
-    view.resize(870, 190)                 # the Timeline dock of a 1366 x 768 window
-    view.show()
-    qtbot.waitExposed(view)
-    view.set_data(read_geotime(case))
+    view = _shown_timeline(qtbot, case)
     bars = view.incident_bars()
     assert len(bars) == 3
     lane = view.lane_rect(3)

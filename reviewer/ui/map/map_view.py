@@ -312,11 +312,11 @@ class MapView(QGraphicsView):
 
     def drawForeground(self, painter: QPainter, rect: QRectF) -> None:
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
-        step, _lats, lons = self._graticule(visible)
+        step, lats, lons = self._graticule(visible)
         painter.save()
         painter.resetTransform()
         painter.setPen(QColor(60, 60, 60))
-        for at, text in self.parallel_labels():
+        for at, text in self._parallel_labels(visible, step, lats):
             painter.drawText(at, text)
         for lon in lons:
             x = self.mapFromScene(QPointF(float(mercator.project(0.0, lon)[0]),
@@ -341,6 +341,10 @@ class MapView(QGraphicsView):
         none in the scale bar's band at the foot, where it would be half hidden."""
         visible = self.mapToScene(self.viewport().rect()).boundingRect()
         step, lats, _lons = self._graticule(visible)
+        return self._parallel_labels(visible, step, lats)
+
+    def _parallel_labels(self, visible: QRectF, step: float, lats: list[float]
+                         ) -> list[tuple[QPointF, str]]:
         below = self.viewport().height() - SCALE_BAR_BAND
         labels = []
         for lat in lats:
