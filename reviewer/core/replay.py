@@ -101,9 +101,12 @@ def take_touched(conn: sqlite3.Connection) -> tuple[dict[str, list[dict[str, Any
     gone: dict[str, list[list[Any]]] = {}
     tables = [t for (t,) in conn.execute("SELECT DISTINCT tbl FROM temp.replay_touched")]
     for table in tables:
+        # In the order the rows were first touched: for a table with rowids that is the
+        # order a bulk insert stored them in, so the replayed rows come out in the order
+        # a scan of the table reads them and compare() finds them equal in one pass.
         cursor = conn.execute(
             f"SELECT t.key, r.* FROM temp.replay_touched t LEFT JOIN main.{table} r"
-            f" ON {_key_join(table)} WHERE t.tbl = ?", (table,))
+            f" ON {_key_join(table)} WHERE t.tbl = ? ORDER BY t.rowid", (table,))
         names = [d[0] for d in cursor.description][1:]
         first = names.index(TRACKED[table][0])
         for key, *values in cursor:

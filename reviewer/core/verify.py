@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from reviewer.core.audit import ChainProblem, check_chain
+from reviewer.core.audit import ChainProblem
 from reviewer.core.case import Case
 from reviewer.core.evidence import stored_file
 from reviewer.core.head_signature import check_head
@@ -19,11 +17,9 @@ from reviewer.core.media_store import INCOMING, sha256_file
 from reviewer.core.names import display_name
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.replay import Replayed, Unexplained
-from reviewer.core.replay_apart import replay_apart, start_replay
+from reviewer.core.replay_apart import HistoryCheck
 from reviewer.core.rows import as_dicts, column_names
 from reviewer.core.schema import AUDIT_TRIGGERS
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -98,25 +94,20 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     # own (replay_apart.py). Run one after another they left a core idle
     # (docs/performance.md).
     side = ThreadPoolExecutor(max_workers=2)
-    history, chain_apart, apart = start_replay(case.db_path, side)
+    history = HistoryCheck(case.db_path, side)
     database = side.submit(_database_problems, case.db_path, thorough)
     try:
-        # A small case's chain is walked here and now; a big one's in a process of its own.
-        chain = check_chain(case.conn) if chain_apart is None else None
         stored = _hash_originals(case, report, progress, cancel)
-        if chain is None:
-            chain = _from_process(chain_apart, lambda: check_chain(case.conn))
         audit = VerifyReport()
-        _check_audit(case, audit, chain)
+        _check_audit(case, audit, history.chain(case.conn))
         # Problems in the order a reader expects them: database, audit, files, history.
         report.problems[:0] = database.result() + audit.problems
         report.notes[:0] = audit.notes
         report.signer = audit.signer
         _note_unreferenced(case, stored, report)
-        _report_history(case, report, *_from_process(history, lambda: replay_apart(case.db_path)))
+        _report_history(case, report, *history.history())
     finally:
-        if apart is not None:
-            apart.shutdown(cancel_futures=True)
+        history.close()
         side.shutdown(cancel_futures=True)
     _note_import_leftovers(case, report)
     return report
@@ -179,15 +170,6 @@ def _database_problems(db_path: Path, thorough: bool) -> list[dict[str, Any]]:
     finally:
         conn.close()
     return problems
-
-
-def _from_process(future: Future[T], here: Callable[[], T]) -> T:
-    """The result of work sent to a process, or the same work done here if the process
-    died (killed, out of memory): verify never ends without it."""
-    try:
-        return future.result()
-    except (BrokenProcessPool, OSError):
-        return here()
 
 
 def _check_audit(case: Case, report: VerifyReport, chain: list[ChainProblem]) -> None:
