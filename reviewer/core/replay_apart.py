@@ -17,6 +17,7 @@ import sqlite3
 import sys
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from reviewer.core import worker_exit
@@ -26,6 +27,8 @@ from reviewer.core.replay import Replayed, Unexplained, compare, replay
 # From this size of database on the replay gets a process (a small case's replay takes
 # less than starting one).
 APART_BYTES = 32 * 1024 * 1024
+# How long verify waits for the replay's process to start before going on without it.
+START_WAIT_SECONDS = 5.0
 
 
 class HistoryCheck:
@@ -36,9 +39,10 @@ class HistoryCheck:
         self._db_path = db_path
         self._pool: ProcessPoolExecutor | None = None
         self._chain: Future[list[ChainProblem]] | None = None
+        self._history: Future[tuple[Replayed, list[Unexplained]]] | None = None
         if db_path.stat().st_size >= APART_BYTES:
             self._start_processes()
-        if self._pool is None:
+        if self._history is None:
             self._history = side.submit(replay_apart, db_path)
 
     def _start_processes(self) -> None:
@@ -47,14 +51,19 @@ class HistoryCheck:
         method = "forkserver" if sys.platform.startswith("linux") else "spawn"
         try:
             worker_exit.start_helpers(method)
-            pool = ProcessPoolExecutor(
-                max_workers=2, mp_context=multiprocessing.get_context(method),
-                initializer=worker_exit.start_worker, initargs=(os.getpid(),))
-            self._history = pool.submit(replay_in_process, self._db_path)
-            self._chain = pool.submit(chain_apart, self._db_path)
-            self._pool = pool
+            context = multiprocessing.get_context(method)
+            started = context.Event()
+            self._pool = ProcessPoolExecutor(
+                max_workers=2, mp_context=context, initializer=_start_worker,
+                initargs=(os.getpid(), started))
+            self._history = self._pool.submit(replay_in_process, self._db_path)
+            # The replay is the longest part of verify: it must not start late. Started
+            # beside verify's hashing threads and SQLite's check, the new process got a
+            # share of two busy cores and took 0.2-0.4 s to begin (~0.05 s alone).
+            started.wait(START_WAIT_SECONDS)
+            self._chain = self._pool.submit(chain_apart, self._db_path)
         except (OSError, RuntimeError, ValueError):
-            self._chain = None
+            pass    # whatever did not start is done here (chain(), history())
 
     def chain(self, conn: sqlite3.Connection) -> list[ChainProblem]:
         """The audit chain's problems: walked in its process, or here on `conn` (a small
@@ -68,6 +77,7 @@ class HistoryCheck:
 
     def history(self) -> tuple[Replayed, list[Unexplained]]:
         """The replayed history and every row it does not explain."""
+        assert self._history is not None
         try:
             return self._history.result()
         except (BrokenProcessPool, OSError):
@@ -77,6 +87,11 @@ class HistoryCheck:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
+
+
+def _start_worker(owner_pid: int, started: Event) -> None:
+    worker_exit.start_worker(owner_pid)
+    started.set()
 
 
 def chain_apart(db_path: Path) -> list[ChainProblem]:
