@@ -148,8 +148,11 @@ def _export_heads(conn: sqlite3.Connection) -> set[int]:
     heads = set()
     for seq, details in conn.execute("SELECT seq, details FROM audit"
                                      " WHERE action = 'case.export'"):
-        head = (json.loads(details) or {}).get("audit_head")
-        heads.add(int(head.split(":", 1)[0]) if head else seq - 1)
+        try:
+            head = json.loads(details).get("audit_head")
+            heads.add(int(head.split(":", 1)[0]) if head else seq - 1)
+        except (AttributeError, TypeError, ValueError):
+            continue    # edited by hand: the chain check names it; no head to share
     return {h for h in heads if h > 0}
 
 

@@ -195,41 +195,58 @@ class Replayed:
     # a case made before replay was migrated (then from_snapshot).
     replayable_from: str | None = None
     from_snapshot: bool = False
+    # Records whose after-state is not in the form the app writes (seq, action, why):
+    # edited by hand. Named by compare(); their rows are then unexplained too.
+    unreadable: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+# What a record edited by hand into another shape raises while it is folded.
+_MALFORMED = (AttributeError, KeyError, TypeError, ValueError, IndexError)
 
 
 def replay(conn: sqlite3.Connection) -> Replayed:
     """Fold every audit record's after-states, in order."""
     done = Replayed()
-    for at, action, details_text in conn.execute(
-            "SELECT at, action, details FROM audit ORDER BY seq"):
+    for seq, at, action, details_text in conn.execute(
+            "SELECT seq, at, action, details FROM audit ORDER BY seq"):
         done.records += 1
         if done.replayable_from is None:
             done.replayable_from = at
+        if not isinstance(details_text, str):
+            done.unreadable.append((seq, action, "its details are not text"))
+            continue
         if ('"rows"' not in details_text and '"changes"' not in details_text
                 and '"snapshot"' not in details_text and '"removed_rows"' not in details_text):
             continue   # most records of a big import say only what was done
         try:
             details = json.loads(details_text)
-        except ValueError:
-            continue   # the chain check names a record that does not parse
-        if not isinstance(details, dict):
-            continue
-        if action == SNAPSHOT_ACTION and "snapshot" in details:
-            done.state = {t: {} for t in TRACKED}
-            done.replayable_from, done.from_snapshot = at, True
-            _fold_rows(done.state, details["snapshot"])
-        for op, table, entry in _changes_rows(details.get("changes") or {}):
-            if table not in done.state:
-                continue    # a lead, not content (best-source marks): not replayed
-            if op == "removed":
-                done.state[table].pop(_removed_key(table, entry), None)
-            else:
-                done.state[table][_key(table, entry)] = dict(entry)
-        _fold_rows(done.state, details.get("rows") or {})
-        for table, keys in (details.get("removed_rows") or {}).items():
-            for key in keys:
-                done.state.get(table, {}).pop(tuple(key), None)
+            if not isinstance(details, dict):
+                raise TypeError("not a JSON object")
+            _fold_record(done, at, action, details)
+        except _MALFORMED as error:
+            # Folded up to where it broke: the record is named, so verify fails anyway.
+            why = ("its details are not JSON" if isinstance(error, json.JSONDecodeError)
+                   else "its after-state is not in the form the app writes")
+            done.unreadable.append((seq, action, why))
     return done
+
+
+def _fold_record(done: Replayed, at: str, action: str, details: dict[str, Any]) -> None:
+    if action == SNAPSHOT_ACTION and "snapshot" in details:
+        done.state = {t: {} for t in TRACKED}
+        done.replayable_from, done.from_snapshot = at, True
+        _fold_rows(done.state, details["snapshot"])
+    for op, table, entry in _changes_rows(details.get("changes") or {}):
+        if table not in done.state:
+            continue    # a lead, not content (best-source marks): not replayed
+        if op == "removed":
+            done.state[table].pop(_removed_key(table, entry), None)
+        else:
+            done.state[table][_key(table, entry)] = dict(entry)
+    _fold_rows(done.state, details.get("rows") or {})
+    for table, keys in (details.get("removed_rows") or {}).items():
+        for key in keys:
+            done.state.get(table, {}).pop(tuple(key), None)
 
 
 def _fold_rows(state: State, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -241,7 +258,7 @@ def _fold_rows(state: State, rows: dict[str, list[dict[str, Any]]]) -> None:
                 column = columns[0]
                 into.update(((row[column],), row) for row in entries)
             else:
-                into.update((tuple(row[c] for c in columns), row) for row in entries)
+                into.update(zip(map(itemgetter(*columns), entries), entries, strict=True))
 
 
 @dataclass(frozen=True)
@@ -271,7 +288,9 @@ def compare(conn: sqlite3.Connection, replayed: Replayed,
             only: tuple[str, ...] | None = None) -> list[Unexplained]:
     """Every row of the live tables (or of the tables `only`) that the replayed history
     does not explain."""
-    found: list[Unexplained] = []
+    found = [Unexplained("audit", (seq,), f"audit record {seq} ({action}): {why}, so it"
+                                          " cannot be replayed")
+             for seq, action, why in replayed.unreadable]
     tables = {name for (name,) in conn.execute(
         "SELECT name FROM main.sqlite_master WHERE type = 'table'")}
     for table in TRACKED:

@@ -59,7 +59,10 @@ class VerifyReport:
         h = self.history
         line = f"history: {h['records']} records replayed, " + (
             "every row explained" if not h["unexplained"]
-            else f"{h['unexplained']} rows not explained by it")
+            else f"{h['unexplained']} row{'s' if h['unexplained'] != 1 else ''} not"
+                 " explained by it")
+        if h.get("unreadable"):
+            line += f"; {h['unreadable']} record(s) that cannot be replayed"
         if h["from_snapshot"]:
             line += f" (replayable from {h['replayable_from']}: snapshot of the state found then)"
         return line
@@ -202,7 +205,9 @@ def _report_history(case: Case, report: VerifyReport, replayed: Replayed,
                                 "table": item.table, "detail": item.detail})
     report.history = {"records": replayed.records, "replayable_from": replayed.replayable_from,
                       "from_snapshot": replayed.from_snapshot,
-                      "unexplained": len({(u.table, u.key) for u in unexplained})}
+                      "unexplained": len({(u.table, u.key) for u in unexplained
+                                          if u.table != "audit"}),
+                      "unreadable": len(replayed.unreadable)}
 
 
 def _note_unreferenced(case: Case, referenced: set[str], report: VerifyReport) -> None:

@@ -245,3 +245,19 @@ def test_an_entry_past_the_absolute_limit_is_refused_whatever_its_ratio(
     assert [(p["kind"], p["path"]) for p in problems] == [("unsafe", "case.sqlite")]
     assert "more than any package entry may" in problems[0]["detail"]
     _refused(bomb, target, tmp_path, PackageMismatchError)
+
+
+@pytest.mark.parametrize("details", ["'{\"rows\": [1, 2]}'", "'{\"changes\": {\"added\":"
+                                     " {\"region\": [5]}}}'", "X'00ff'"])
+def test_an_audit_record_put_in_another_shape_is_named_not_a_crash(package, target, tmp_path,
+                                                                   details):
+    """A forger's record the replay cannot fold (a list where rows go, bytes for text):
+    verify names it and merge refuses, with no internal error."""
+    def forge(files: dict[str, bytes]) -> None:
+        edit_database(files, tmp_path, "DROP TRIGGER audit_append_only_update",
+                      f"UPDATE audit SET details = {details} WHERE seq = 3")
+
+    bad = rewrite_package(package, tmp_path / "bad.zip", forge, remanifest=True)
+    kinds = {kind for kind, _ in _problems(bad)}
+    assert {"audit", "signature"} <= kinds
+    _refused(bad, target, tmp_path, PackageMismatchError)

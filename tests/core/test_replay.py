@@ -130,7 +130,34 @@ def test_a_hand_edit_of_a_table_is_named(tagged, statement, expected):
     report = verify_case(case)
     assert not report.ok
     assert any(expected.format(**ids) in line for line in _history(report)), _history(report)
-    assert "rows not explained" in report.history_line()
+    assert "not explained by it" in report.history_line()
+
+
+@pytest.mark.parametrize(("details", "why"), [
+    ('{"rows": [1, 2]}', "its after-state is not in the form the app writes"),
+    ('{"rows": {"regions": [1]}}', "its after-state is not in the form the app writes"),
+    ('{"changes": {"added": {"region": [5]}}}',
+     "its after-state is not in the form the app writes"),
+    ('{"removed_rows": {"regions": 7}}', "its after-state is not in the form the app writes"),
+    ('{"rows": {"labels": [{"id": [1]}]}}',
+     "its after-state is not in the form the app writes"),
+    ('{"rows": not json', "its details are not JSON"),
+    (b"\x00\xff", "its details are not text"),
+])
+def test_an_audit_record_put_in_another_shape_is_named(tagged, details, why):
+    """Not a traceback: the record is named as altered and as one that cannot be
+    replayed."""
+    case, *_ = tagged
+    seq = case.conn.execute("SELECT seq FROM audit WHERE action = 'region.add'"
+                            " ORDER BY seq LIMIT 1").fetchone()[0]
+    _sql(case, "DROP TRIGGER audit_append_only_update",
+         f"UPDATE audit SET details = ? WHERE seq = {seq}", params=(details,))
+    report = verify_case(case)
+    assert any(p["kind"] == "audit" and p.get("id") == seq and "altered" in p["detail"]
+               for p in report.problems), report.problems
+    assert f"audit record {seq} (region.add): {why}, so it cannot be replayed" in \
+        _history(report)
+    assert "1 record(s) that cannot be replayed" in report.history_line()
 
 
 def test_a_row_deleted_by_hand_is_named(tagged):

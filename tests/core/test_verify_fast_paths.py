@@ -164,7 +164,7 @@ def test_a_bulk_write_is_replayed_in_the_order_its_table_stores_it(regions):
     """Rows written in one audited write, in no order of their keys, come out of the
     replay in the order a scan of the table reads them (so the comparison is one pass
     over two lists, not a set of every row), and a hand edit is still named."""
-    case, made = regions
+    case, _ = regions
     evidence_id, label_id = case.conn.execute(
         "SELECT evidence_id, label_id FROM regions LIMIT 1").fetchone()
     ids = [f"{n:04d}-bulk" for n in (7, 3, 9, 1, 8, 2, 6, 0, 5, 4)]
