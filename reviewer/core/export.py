@@ -404,7 +404,7 @@ def _write_package(case: Case, part: Path, scratch: Path, selection: Selection,
             # Neither the case's title nor its id travels (package_identity.py).
             _relabel(conn, partial_package_id(case.id), title or default_package_title(
                 [t for (t,) in conn.execute("SELECT title FROM incidents ORDER BY created_at")]),
-                case.signer, now)
+                case.signer, now, {"size": tree.size, "root": tree.root})
         else:
             report.history = {"records": tree.size, "of": tree.size, "records_left_out": {}}
         # Deleted rows must not linger in free pages of a file handed to someone else.
@@ -482,15 +482,16 @@ def _refuse_login_name(case: Case, out: Path) -> None:
 
 
 def _relabel(conn: sqlite3.Connection, package_id: str, title: str, signer: Identity,
-             at: str) -> None:
+             at: str, tree: dict[str, Any]) -> None:
     """Give a partial package's snapshot its own id and title, and sign its head (the
-    case's head signature covers the case's id, which stays home) for that id."""
+    case's head signature covers the case's id, which stays home) for that id, with the
+    audit tree its records are proven against."""
     conn.execute("BEGIN")
     conn.executemany("UPDATE meta SET value = ? WHERE key = ?",
                      [(package_id, "case_id"), (title, "title")])
     head = conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()
     if head and head[0]:
-        sign_head(conn, signer, head[0], at)
+        sign_head(conn, signer, head[0], at, tree)
     conn.execute("COMMIT")
 
 

@@ -29,19 +29,31 @@ META_KEY = "audit_head_signature"
 _SIGNED_ACTOR = re.compile(r" \([0-9A-F]{16}\)$")
 
 
-def head_message(case_id: str, head: str) -> bytes:
-    return f"evidence-reviewer audit head\n{case_id}\n{head}\n".encode()
+def head_message(case_id: str, head: str, tree: dict[str, Any] | None = None) -> bytes:
+    """What is signed: the case, its head ("seq:hash") and, in a partial package, the
+    root and size of the Merkle tree over the whole history its records are proven
+    against (without it a forger could prove edited records against a root of their own
+    under the head's signature)."""
+    text = f"evidence-reviewer audit head\n{case_id}\n{head}\n"
+    if tree is not None:
+        text += f"tree {tree['size']}:{tree['root']}\n"
+    return text.encode()
 
 
-def sign_head(conn: sqlite3.Connection, signer: Identity, head: str, at: str) -> None:
-    """Sign `head` ("seq:hash") inside the open write; replaces the previous signature."""
+def sign_head(conn: sqlite3.Connection, signer: Identity, head: str, at: str,
+              tree: dict[str, Any] | None = None) -> None:
+    """Sign `head` ("seq:hash") inside the open write; replaces the previous signature.
+    `tree` ({"size", "root"}): a partial package's, signed with it."""
     row = conn.execute("SELECT value FROM meta WHERE key = 'case_id'").fetchone()
     case_id = row[0] if row else ""
-    value = json.dumps({
+    signed: dict[str, Any] = {
         "head": head, "at": at, "name": signer.name, "fingerprint": signer.fingerprint,
         "public_key": base64.b64encode(signer.public_key).decode("ascii"),
-        "signature": base64.b64encode(signer.sign(head_message(case_id, head))).decode("ascii"),
-    }, separators=(",", ":"))
+        "signature": base64.b64encode(
+            signer.sign(head_message(case_id, head, tree))).decode("ascii")}
+    if tree is not None:
+        signed["tree"] = {"size": tree["size"], "root": tree["root"]}
+    value = json.dumps(signed, separators=(",", ":"))
     conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)"
                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (META_KEY, value))
 
@@ -49,16 +61,21 @@ def sign_head(conn: sqlite3.Connection, signer: Identity, head: str, at: str) ->
 @dataclass
 class HeadCheck:
     signed: bool = False
+    # A partial package's: whether the head's signature covers the audit tree the
+    # package's records are proven against.
+    tree_signed: bool = False
     signer: dict[str, Any] | None = None       # name, fingerprint, trust, at
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
 
-def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
+def check_head(conn: sqlite3.Connection, head: str | None = None,
+               tree: dict[str, Any] | None = None) -> HeadCheck:
     """Whether the case's last audit record is the one its signer signed.
 
     `head` ("seq:hash"): the head to hold it against instead of the log's last record (a
-    partial package, whose log holds only some records, proves its head otherwise)."""
+    partial package, whose log holds only some records, proves its head otherwise);
+    `tree`: that package's audit tree (root, size), which the signature must cover."""
     check = HeadCheck()
     meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN"
                              " ('case_id', 'audit_head', ?)", (META_KEY,)).fetchall())
@@ -81,7 +98,10 @@ def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
         signature = base64.b64decode(data["signature"], validate=True)
         key = Ed25519PublicKey.from_public_bytes(public_key)
         signed_head = str(data["head"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+        signed_tree = data.get("tree")
+        if signed_tree is not None:
+            signed_tree = {"size": int(signed_tree["size"]), "root": str(signed_tree["root"])}
+    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
         check.problems.append("the signature over the audit head is damaged")
         return check
     trust, known_as = trust_of(public_key)
@@ -89,13 +109,24 @@ def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
                     "fingerprint": fingerprint_of(public_key), "trust": trust,
                     "at": data.get("at"), "head": signed_head, "status": "valid"}
     try:
-        key.verify(signature, head_message(meta.get("case_id", ""), signed_head))
+        key.verify(signature, head_message(meta.get("case_id", ""), signed_head, signed_tree))
     except InvalidSignature:
         check.signer["status"] = "invalid"
         check.problems.append("the signature over the audit head does not match: the head"
                               " or the case id was altered")
         return check
     check.signed = True
+    if tree is not None and signed_tree is not None:
+        try:
+            given = {"size": int(tree["size"]), "root": str(tree["root"])}
+        except (KeyError, TypeError, ValueError):
+            given = None
+        if given != signed_tree:
+            check.problems.append(
+                f"the audit tree {data.get('name')} signed is not the one the package's"
+                " records are proven against: records were rewritten")
+        else:
+            check.tree_signed = True
     if actual != signed_head:
         seq = signed_head.split(":", 1)[0]
         now = actual.split(":", 1)[0] if actual else "nothing"

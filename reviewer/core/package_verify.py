@@ -24,7 +24,7 @@ from typing import Any
 from reviewer.core import leftovers
 from reviewer.core.audit import check_chain
 from reviewer.core.errors import Cancelled, NewerCaseError, PackageError, PackageMismatchError
-from reviewer.core.head_signature import check_head, history_rewritten
+from reviewer.core.head_signature import HeadCheck, check_head, history_rewritten
 from reviewer.core.package_history import check_partial_history, check_whole_tree
 from reviewer.core.package_signature import SIGNATURE_FILES, check_signature
 from reviewer.core.package_zip import (
@@ -284,6 +284,19 @@ def _chain(*iterables: Iterator) -> Iterator:
         yield from iterable
 
 
+def _tree_vouched_for(head: HeadCheck, manifest_signer: dict[str, Any] | None) -> bool:
+    """Whether the key that signed a partial package's head also signed the audit tree
+    its records are proven against: with the head itself (packages from now on), or in
+    the manifest that holds the tree (packages made before the head's signature held
+    it). Without either, a forger could prove edited records against a root of their own
+    while the head's signature still read as valid."""
+    if head.tree_signed:
+        return True
+    return (head.signer is not None and manifest_signer is not None
+            and manifest_signer.get("status") == "valid"
+            and manifest_signer.get("fingerprint") == head.signer.get("fingerprint"))
+
+
 def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, str],
                     report: VerifyReport) -> None:
     def problem(kind: str, detail: str, **extra: Any) -> None:
@@ -327,15 +340,21 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
         for trigger in AUDIT_TRIGGERS:
             if trigger not in triggers:
                 problem("audit", f"the audit log's protection was removed (trigger {trigger})")
-        head = check_head(conn, meta.get("audit_head") if partial else None)
+        head = check_head(conn, meta.get("audit_head") if partial else None,
+                          tree if partial else None)
         for detail in head.problems:
             problem("signature", detail)
+        if partial and head.signed and not _tree_vouched_for(head, report.signer):
+            problem("signature", (
+                f"nothing {head.signer['name']} signed covers the audit tree the package's"
+                " records are proven against (the manifest is not signed by that key): the"
+                " records that travel cannot be proven to be part of the signed history"))
         # The tables against the history they carry: a row edited after signing, then the
         # manifest signed again by another key, is named here, whoever signed.
         for item in compare(conn, replay(conn), PARTIAL_TABLES if partial else None):
             problem("history", item.detail, id="/".join(str(k) for k in item.key),
                     table=item.table)
-        if partial and not history.problems:
+        if partial and not history.problems and _tree_vouched_for(head, report.signer):
             signed_at = (head.signer or {}).get("at") or manifest.get("exported_at")
             report.notes.append({"kind": "partial_history", "path": DATABASE, "detail": (
                 f"partial history: {history.records} of {history.size} records, each proven"

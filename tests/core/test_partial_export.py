@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
@@ -15,6 +16,7 @@ from reviewer.core import keys
 from reviewer.core.case import create_case
 from reviewer.core.errors import PackageError
 from reviewer.core.export import export_case
+from reviewer.core.head_signature import head_message
 from reviewer.core.importer import import_paths
 from reviewer.core.incidents import add_incident, link_evidence, update_incident
 from reviewer.core.labels import add_label
@@ -190,6 +192,85 @@ def test_an_altered_record_is_caught_even_with_its_hash_recomputed(sender, tmp_p
     problems = _audit_problems(forged)
     assert any("proof does not lead to the signed root" in p
                or "is not the record its proof is for" in p for p in problems), problems
+
+
+def _forge_with_a_root_of_its_own(sender, files: dict[str, bytes], tmp_path: Path,
+                                  edit_head_signature=None) -> None:
+    """A forger who rewrites a record, gives it its recomputed hash, builds a new tree
+    over the history with it (every other record's hash, as the sender's case holds them)
+    and puts the new root and proofs in the package and its manifest, then drops the
+    manifest's signature (it cannot be redone without the key): every proof walks to the
+    new root, and the head, untouched, still carries its valid signature."""
+    from reviewer.core.audit import record_hash
+
+    case, _, _ = sender
+    hashes = [h for (h,) in case.conn.execute("SELECT hash FROM audit ORDER BY seq")]
+    db = tmp_path / "f.sqlite"
+    db.write_bytes(files["case.sqlite"])
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DROP TRIGGER audit_append_only_update")
+    seq, at, actor, action, object_id, details, prev = conn.execute(
+        "SELECT seq, at, actor, action, object_id, details, prev_hash FROM audit"
+        " WHERE action = 'incident.add'").fetchone()
+    details = details.replace("Cylinder on a roof", "Nothing happened")
+    hashes[seq - 1] = record_hash(prev, seq, at, actor, action, object_id, details)
+    conn.execute("UPDATE audit SET details = ?, hash = ? WHERE seq = ?",
+                 (details, hashes[seq - 1], seq))
+    conn.execute("UPDATE incidents SET title = 'Nothing happened'"
+                 " WHERE title = 'Cylinder on a roof'")
+    tree = build_tree(hashes)
+    for (kept,) in conn.execute("SELECT seq FROM audit_proofs").fetchall():
+        conn.execute("UPDATE audit_proofs SET hash = ?, proof = ? WHERE seq = ?",
+                     (hashes[kept - 1], json.dumps(tree.proof(kept - 1)), kept))
+    if edit_head_signature is not None:
+        raw = conn.execute("SELECT value FROM meta WHERE key = 'audit_head_signature'")
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_head_signature'",
+                     (json.dumps(edit_head_signature(json.loads(raw.fetchone()[0]))),))
+    conn.close()
+    files["case.sqlite"] = db.read_bytes()
+    manifest = json.loads(files["manifest.json"])
+    manifest["audit_tree"]["root"] = tree.root
+    files["manifest.json"] = json.dumps(manifest).encode()
+    files.pop("manifest.json.minisig")
+
+
+@pytest.mark.parametrize("as_made_before", [False, True])
+def test_records_proven_against_a_root_of_the_forger_s_own_are_refused(
+        sender, tmp_path, monkeypatch, as_made_before):
+    """Found by trying it: the head's signature did not cover the root, so with the
+    manifest unsigned the forged records read as proven against the sender's signed head
+    and merged with --accept-untrusted. Now the head's signature holds the tree; a package
+    made before that (`as_made_before`: the signature without its tree, re-signed as the
+    old code did) needs a manifest signed by the head's key."""
+    out = _export(sender, tmp_path)
+
+    def forge(files):
+        def old_format(signed: dict) -> dict:
+            # The head's own signature as the previous version made it: over the head
+            # alone (a forger cannot make this; the sender's earlier app did).
+            signed.pop("tree", None)
+            case_id = json.loads(files["manifest.json"])["case_id"]
+            signed["signature"] = base64.b64encode(sender[0].signer.sign(head_message(
+                case_id, signed["head"]))).decode("ascii")
+            return signed
+
+        _forge_with_a_root_of_its_own(sender, files, tmp_path,
+                                      old_format if as_made_before else None)
+
+    forged = rewrite_package(out, tmp_path / "forged.zip", forge, remanifest=True)
+    report = verify_package(forged)
+    signature = [p["detail"] for p in report.problems if p["kind"] == "signature"]
+    assert signature and any("audit tree" in d for d in signature), report.problems
+    assert not any(n["kind"] == "partial_history" for n in report.notes)
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "bob-config"))
+    target = create_case(tmp_path / "bob.case", title="Bob", actor="Bob Editor")
+    try:
+        before = rows(target, "SELECT count(*) AS n FROM incidents")[0]["n"]
+        with pytest.raises(PackageError):
+            merge_package(target, forged, accept_untrusted=True)
+        assert rows(target, "SELECT count(*) AS n FROM incidents")[0]["n"] == before
+    finally:
+        target.close()
 
 
 def test_a_dropped_proof_is_caught(sender, tmp_path):
