@@ -6,10 +6,13 @@ exactly as it was.
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -214,6 +217,36 @@ def test_the_signature_checks_in_python_and_with_minisign(sender, package, tmp_p
     forged = subprocess.run([tool, "-Vm", "manifest.json", "-p", "signer.pub"],
                             cwd=tmp_path, capture_output=True, text=True)
     assert forged.returncode != 0
+
+
+def test_the_report_says_who_signed_and_its_commands_check_the_package_without_the_app(
+        sender, package, tmp_path):
+    """The package's report names the signer and gives the minisign and sha256sum
+    commands; run as written in the unzipped package they pass, and fail on a changed
+    file."""
+    files = read_package(package)[0]
+    page = files["report/index.html"].decode("utf-8")
+    assert f"Signed by Amal (key {sender.signer.fingerprint})" in page
+    commands = html.unescape(re.search(r"<pre>(.*?)</pre>", page, re.S).group(1))
+    assert "minisign -Vm manifest.json" in commands
+    if shutil.which("minisign") is None or shutil.which("bash") is None:
+        pytest.skip("the minisign tool is not installed")
+    (tmp_path / "PACKAGE.zip").write_bytes(package.read_bytes())
+    unpacked = tmp_path / "unpacked"
+    unpacked.mkdir()
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(unpacked)
+    script = commands.replace("unzip PACKAGE.zip",
+                              f"unzip -o -q {tmp_path / 'PACKAGE.zip'}")
+    ran = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=unpacked,
+                         capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "Signature and comment signature verified" in ran.stdout
+    assert "FAILED" not in ran.stdout and ": OK" in ran.stdout
+    (unpacked / "data" / "incidents.csv").write_bytes(b"forged")
+    again = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script.split("\n", 1)[1]],
+                           cwd=unpacked, capture_output=True, text=True)
+    assert again.returncode != 0 and "data/incidents.csv: FAILED" in again.stdout
 
 
 def test_signatures_minisign_makes_check_here(tmp_path):
