@@ -122,6 +122,7 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
         except (KeyError, TypeError, ValueError):
             given = None
         if given != signed_tree:
+            check.signer["status"] = "changed"
             check.problems.append(
                 f"the audit tree {data.get('name')} signed is not the one the package's"
                 " records are proven against: records were rewritten")
@@ -134,6 +135,7 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
         how = (f"record {seq} is not the one signed: records were rewritten" if now == seq
                else f"signed up to record {seq}, the log now ends at {now}: records were"
                     " removed or rewritten")
+        check.signer["status"] = "changed"
         check.problems.append(
             f"the audit log is not the one {data.get('name')} signed ({how})")
     return check

@@ -294,9 +294,13 @@ def signed_by_line(signer: dict[str, Any] | None) -> str:
     if not signer or signer.get("status") == "unsigned":
         return "Not signed: who made it cannot be checked"
     if signer.get("status") == "invalid":
-        return "Signature NOT VALID: altered after signing, or signed by another key"
+        return "Signature NOT VALID: who made it cannot be shown (see the problems)"
     word = {YOURS: "your key", TRUSTED: "trusted", UNTRUSTED: "untrusted"}[signer["trust"]]
-    return f"Signed by {signer.get('name')} ({signer.get('fingerprint')}) · {word}"
+    line = f"Signed by {signer.get('name')} ({signer.get('fingerprint')}) · {word}"
+    if signer.get("status") == "changed":
+        # The signature is genuine, over a history that is no longer the one here.
+        line += " · but NOT what is here: changed since it was signed (see the problems)"
+    return line
 
 
 def _name_from_comment(comment: str) -> str | None:

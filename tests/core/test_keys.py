@@ -68,6 +68,10 @@ def test_truncated_log_with_its_head_moved_back_is_caught(case):
     assert check_chain(case.conn) == []      # the hash chain alone is fooled
     problems = _signature_problems(case)
     assert len(problems) == 1 and "records were removed or rewritten" in problems[0]
+    # The "Signed by" line both front ends show does not read as a clean bill any more
+    # (it said "· your key" above the problem, found by a new-user trial).
+    line = keys.signed_by_line(verify_case(case).signer)
+    assert line.startswith("Signed by ") and "but NOT what is here" in line
 
 
 def test_rewritten_record_with_the_chain_recomputed_is_caught(case):
