@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.core import keys
+from reviewer.core.clock import default_actor
 from reviewer.core.errors import ReviewerError
 
 
@@ -27,16 +28,20 @@ class KeyDialog(QDialog):
     def __init__(self, name: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Your signing key")
-        self.name = QLineEdit(name)
-        self.name.setPlaceholderText("Your name, as others will see it")
+        # Not offered as a name: the computer's login is what a package of some incidents
+        # must not carry (export refuses a key named so), so a click on OK must not pick it.
+        self.login = default_actor()
+        self.name = QLineEdit("" if name == self.login else name)
+        self.name.setPlaceholderText("Your name, as colleagues know you")
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setPlaceholderText("optional")
         self.again = QLineEdit()
         self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel("Everything you record is signed with a key kept on this"
-                              " computer, never in a case or package. A passphrase protects"
-                              " it if the computer is lost.")
+                              " computer, never in a case or package. Your name is shown"
+                              " beside every record you sign, to everyone you share with. A"
+                              " passphrase protects the key if the computer is lost.")
         self.message.setWordWrap(True)
         self.error = QLabel("")
         self.error.setStyleSheet("color: #b00020")
@@ -56,6 +61,10 @@ class KeyDialog(QDialog):
         name = " ".join(self.name.text().split())
         if not name:
             self.error.setText("A name is needed: colleagues see it beside your key.")
+            return
+        if name == self.login:
+            self.error.setText("That is your login on this computer, which packages you"
+                               " share must not carry: give the name colleagues know you by.")
             return
         if self.passphrase.text() != self.again.text():
             self.error.setText("The two passphrases differ.")

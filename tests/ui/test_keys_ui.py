@@ -131,3 +131,30 @@ def test_an_altered_package_is_refused_without_merge_anyway_whatever_its_name(
     assert window.share.last_dialog is None          # no "merge anyway?" question
     boxes[0].close()
     assert list_incidents(window.session.case) == []
+
+
+def test_the_first_run_dialog_does_not_offer_the_login_as_a_name(window, qtbot, tmp_path,
+                                                                  own_config_dir):
+    """Found by a new-user trial: the name was filled with the OS login, so a click on OK
+    made a key that a package of some incidents must refuse to carry."""
+    from reviewer.core.clock import default_actor
+
+    create_case(tmp_path / "c", actor="setup").close()
+    for name in (keys.KEY_FILE, keys.IDENTITY_FILE):
+        (own_config_dir / name).unlink()
+    keys._unlocked.clear()
+    window.settings.settings.remove("investigator")
+    assert window.open_case(tmp_path / "c.case")
+    dialog = window.key_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    assert dialog.name.text() == ""
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "name is needed" in dialog.error.text()
+    qtbot.keyClicks(dialog.name, default_actor())
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.isVisible() and "login" in dialog.error.text()
+    dialog.name.clear()
+    qtbot.keyClicks(dialog.name, "Amal Haddad")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert keys.identity_name() == "Amal Haddad"
