@@ -97,6 +97,8 @@ def cmd_verify_package(args: argparse.Namespace) -> int:
             print(signed_by_line(report.signer))
         if report.database_checked:
             print(f"{verdict}: {checked}; database and audit chain checked.")
+            if report.history_line():
+                print(report.history_line())
         elif report.files_checked or report.cancelled:
             print(f"{verdict}: {checked}; database and audit chain NOT checked.")
         else:

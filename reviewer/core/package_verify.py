@@ -42,7 +42,7 @@ from reviewer.core.package_zip import (
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
 from reviewer.core.replay import PARTIAL_TABLES, compare, replay
 from reviewer.core.schema import APPLICATION_ID, AUDIT_TRIGGERS, SCHEMA_VERSION
-from reviewer.core.verify import VerifyReport
+from reviewer.core.verify import VerifyReport, report_history
 
 _READ_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError)
 
@@ -120,7 +120,9 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
                   cancel: CancelFlag | None = None) -> CheckedPackage:
     """Verify `package`, unpacking its database into `scratch` for the checks (and callers)."""
     cancel = cancel or NeverCancel()
-    checked = CheckedPackage(package, VerifyReport(database_checked=False))
+    # A package's database gets SQLite's full integrity check (it is small beside its
+    # media, and comes from elsewhere).
+    checked = CheckedPackage(package, VerifyReport(database_checked=False, thorough=True))
     report = checked.report
     zf = open_zip_or_report(package, report)
     if zf is None:
@@ -351,9 +353,9 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
                 " records that travel cannot be proven to be part of the signed history"))
         # The tables against the history they carry: a row edited after signing, then the
         # manifest signed again by another key, is named here, whoever signed.
-        for item in compare(conn, replay(conn), PARTIAL_TABLES if partial else None):
-            problem("history", item.detail, id="/".join(str(k) for k in item.key),
-                    table=item.table)
+        replayed = replay(conn)
+        report_history(report, DATABASE, replayed,
+                       compare(conn, replayed, PARTIAL_TABLES if partial else None))
         if partial and not history.problems and _tree_vouched_for(head, report.signer):
             signed_at = (head.signer or {}).get("at") or manifest.get("exported_at")
             report.notes.append({"kind": "partial_history", "path": DATABASE, "detail": (

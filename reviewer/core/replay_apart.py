@@ -65,6 +65,11 @@ class HistoryCheck:
         except (OSError, RuntimeError, ValueError):
             pass    # whatever did not start is done here (chain(), history())
 
+    @property
+    def in_processes(self) -> bool:
+        """Whether the replay runs in a process of its own (a big case)."""
+        return self._pool is not None
+
     def chain(self, conn: sqlite3.Connection) -> list[ChainProblem]:
         """The audit chain's problems: walked in its process, or here on `conn` (a small
         case, or its process died)."""

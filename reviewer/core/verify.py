@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +23,9 @@ from reviewer.core.replay import Replayed, Unexplained
 from reviewer.core.replay_apart import HistoryCheck
 from reviewer.core.rows import as_dicts, column_names
 from reviewer.core.schema import AUDIT_TRIGGERS
+
+# How much lower than verify's other work the hashing threads run, for a big case.
+HASHING_NICE = 5
 
 
 @dataclass
@@ -100,7 +106,8 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
     history = HistoryCheck(case.db_path, side)
     database = side.submit(_database_problems, case.db_path, thorough)
     try:
-        stored = _hash_originals(case, report, progress, cancel)
+        stored = _hash_originals(case, report, progress, cancel,
+                                 yield_to_replay=history.in_processes)
         audit = VerifyReport()
         _check_audit(case, audit, history.chain(case.conn))
         # Problems in the order a reader expects them: database, audit, files, history.
@@ -117,8 +124,10 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
 
 
 def _hash_originals(case: Case, report: VerifyReport, progress: ProgressCallback,
-                    cancel: CancelFlag) -> set[str]:
-    """Re-hash every original against its row, into `report`; the stored paths named."""
+                    cancel: CancelFlag, yield_to_replay: bool = False) -> set[str]:
+    """Re-hash every original against its row, into `report`; the stored paths named.
+    `yield_to_replay`: the hashing threads run at a lower priority than the replay's
+    process, the longest single part of verify (see _lower_priority)."""
     cursor = case.conn.execute(
         "SELECT id, sha256, bytes, original_name, stored_path, linked_path, linked_path_hex"
         " FROM evidence ORDER BY stored_path, linked_path")
@@ -137,7 +146,8 @@ def _hash_originals(case: Case, report: VerifyReport, progress: ProgressCallback
         " WHERE json_extract(summary, '$.audit_log') IS NOT NULL")
     rows += [dict(zip(names, row, strict=True)) for row in cursor]
     # Hashing releases the GIL, so two threads keep two cores and the disk busy.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=2,
+                            initializer=_lower_priority if yield_to_replay else None) as pool:
         for done, (row, problem) in enumerate(
                 zip(rows, pool.map(lambda r: _check_file(case, r), rows), strict=True), 1):
             if problem:
@@ -151,6 +161,17 @@ def _hash_originals(case: Case, report: VerifyReport, progress: ProgressCallback
                 pool.shutdown(cancel_futures=True)
                 break
     return {r["stored_path"] for r in rows if r["stored_path"]}
+
+
+def _lower_priority() -> None:
+    """Run this (hashing) thread at nice 5. The replay's process needs one core for about
+    as long as the hashing needs two; at equal priority the scheduler gave it a fifth to
+    a third of the machine while the hashing ran, and verify then waited for it alone.
+    Linux only: there a thread's id names that thread to setpriority; elsewhere it could
+    name another process."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(AttributeError, OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICE)
 
 
 def _database_problems(db_path: Path, thorough: bool) -> list[dict[str, Any]]:
@@ -199,8 +220,15 @@ def _check_audit(case: Case, report: VerifyReport, chain: list[ChainProblem]) ->
 
 def _report_history(case: Case, report: VerifyReport, replayed: Replayed,
                     unexplained: list[Unexplained]) -> None:
+    report_history(report, str(case.db_path), replayed, unexplained)
+
+
+def report_history(report: VerifyReport, path: str, replayed: Replayed,
+                   unexplained: list[Unexplained]) -> None:
+    """The replayed history into `report`: each row it does not explain as a problem, and
+    the summary `history_line()` shows (a case's or a package's database at `path`)."""
     for item in unexplained:
-        report.problems.append({"kind": "history", "path": str(case.db_path),
+        report.problems.append({"kind": "history", "path": path,
                                 "id": "/".join(str(k) for k in item.key),
                                 "table": item.table, "detail": item.detail})
     report.history = {"records": replayed.records, "replayable_from": replayed.replayable_from,

@@ -286,6 +286,8 @@ def test_a_partial_export_says_what_it_left_out_and_verify_what_it_proved(
     assert verified.code == 0
     assert (f"partial history: {history[1]} of {history[2]} records, each proven against the"
             " signed head of") in verified.stderr
+    # As for a case: what the records that travel replay to, against the package's tables.
+    assert f"history: {history[1]} records replayed, every row explained" in verified.stdout
 
 
 def test_a_partial_package_gets_the_title_the_sender_gives_it(cli: Cli, new_case, tmp_path):

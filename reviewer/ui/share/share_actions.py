@@ -267,11 +267,12 @@ class ShareActions(QObject):
             return
         partial = [n["detail"] for n in report.notes if n["kind"] == "partial_history"]
         if report.ok:
-            history = (f"it carries a {html.escape(partial[0])}" if partial
+            history = (f"it carries a {html.escape(partial[0])}," if partial
                        else "the audit chain is whole")
             heading = (f"<b>{subject}</b> is intact: {report.files_checked} files"
                        f" ({_size(report.bytes_checked)}) match their SHA-256, {history}"
-                       " and the database passes SQLite's integrity check.")
+                       " and the database passes SQLite's"
+                       f" {'integrity' if report.thorough else 'quick'} check.")
         else:
             heading = (f"<b>{subject}</b> FAILS verification: {len(report.problems)}"
                        " problem(s).")
