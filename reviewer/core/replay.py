@@ -14,6 +14,7 @@ it. A case made before this existed starts its replayable history at the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -273,6 +274,12 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 70 else text[:67] + "..."
 
 
+def _shown_as(column: str, value: Any, label_names: dict[Any, str] | None) -> str:
+    """A value as _shown gives it, a label id with the label's name."""
+    name = (label_names or {}).get(value) if column == "label_id" else None
+    return _shown(value) + (f" ({name})" if name else "")
+
+
 def _named(table: str, key: RowKey) -> str:
     return f"{table} {'/'.join(str(k) for k in key)}"
 
@@ -309,8 +316,21 @@ def compare(conn: sqlite3.Connection, replayed: Replayed,
         cursor = conn.execute(f"SELECT * FROM main.{table}")
         live = cursor.fetchall()
         if not _same_rows(table, live, names, expected):
-            found.extend(_differences(table, names, live, expected))
+            found.extend(_differences(table, names, live, expected,
+                                      _label_names(conn, replayed)))
     return found
+
+
+def _label_names(conn: sqlite3.Connection, replayed: Replayed) -> dict[Any, str]:
+    """Label id -> name, as the history has it and, for the rest, as the table does: a
+    tag's label named, not only its id, where a difference is shown."""
+    names: dict[Any, str] = {}
+    with contextlib.suppress(sqlite3.Error):
+        names.update(conn.execute("SELECT id, name FROM main.labels").fetchall())
+    for (label_id,), row in replayed.state.get("labels", {}).items():
+        if isinstance(row, dict) and isinstance(row.get("name"), str):
+            names[label_id] = row["name"]
+    return names
 
 
 def _shared_columns(expected: dict[RowKey, dict[str, Any]]) -> tuple[str, ...] | None:
@@ -388,7 +408,8 @@ def _same_rows_grouped(table: str, live: list[tuple], names: list[str],
 
 
 def _differences(table: str, names: list[str], live: list[tuple],
-                 expected: dict[RowKey, dict[str, Any]]) -> list[Unexplained]:
+                 expected: dict[RowKey, dict[str, Any]],
+                 label_names: dict[Any, str] | None = None) -> list[Unexplained]:
     """Row by row: each row the log does not have, each column that differs, each row
     the log has and the table does not."""
     found: list[Unexplained] = []
@@ -408,8 +429,9 @@ def _differences(table: str, names: list[str], live: list[tuple],
             row = dict(zip(names, values, strict=True))
             found.extend(
                 Unexplained(table, key, f"{_named(table, key)}: {column} is"
-                                        f" {_shown(row[column])}, the history says"
-                                        f" {_shown(value)}")
+                                        f" {_shown_as(column, row[column], label_names)},"
+                                        " the history says"
+                                        f" {_shown_as(column, value, label_names)}")
                 for column, value in logged.items()
                 if column in row and row[column] != value)
     for key in expected.keys() - seen:

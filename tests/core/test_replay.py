@@ -101,6 +101,8 @@ def test_a_replaced_original_with_its_row_updated_is_named(tagged, photo_factory
      "regions {region}: x is 500.0, the history says 12"),
     ("UPDATE regions SET label_id = (SELECT id FROM labels WHERE name = 'vehicle')"
      " WHERE id = '{region}'", "regions {region}: label_id is"),
+    ("UPDATE regions SET label_id = (SELECT id FROM labels WHERE name = 'vehicle')"
+     " WHERE id = '{region}'", "(vehicle), the history says"),
     ("UPDATE incidents SET title = 'Nothing happened' WHERE id = '{incident}'",
      "incidents {incident}: title is \"Nothing happened\", the history says"
      " \"Strike on the market\""),
