@@ -81,7 +81,7 @@ def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
         signature = base64.b64decode(data["signature"], validate=True)
         key = Ed25519PublicKey.from_public_bytes(public_key)
         signed_head = str(data["head"])
-    except (ValueError, KeyError, TypeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, RecursionError, binascii.Error):
         check.problems.append("the signature over the audit head is damaged")
         return check
     trust, known_as = trust_of(public_key)
@@ -98,7 +98,8 @@ def check_head(conn: sqlite3.Connection, head: str | None = None) -> HeadCheck:
     check.signed = True
     if actual != signed_head:
         seq = signed_head.split(":", 1)[0]
-        now = actual.split(":", 1)[0] if actual else "nothing"
+        now = (actual.split(":", 1)[0] if isinstance(actual, str)   # bytes: by hand
+               else repr(actual) if actual else "nothing")
         # Same length, another last hash: rewritten, not cut (the words say which).
         how = (f"record {seq} is not the one signed: records were rewritten" if now == seq
                else f"signed up to record {seq}, the log now ends at {now}: records were"
