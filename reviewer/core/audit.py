@@ -115,6 +115,9 @@ def check_chain(conn: sqlite3.Connection) -> list[ChainProblem]:
     last = f"{expected_seq - 1}:{prev}"
     if head is None and expected_seq > 1:
         problems.append(ChainProblem(None, "the audit head marker is missing"))
+    elif head is not None and not isinstance(head[0], str):
+        # A value of another type put in by hand (NULL, bytes).
+        problems.append(ChainProblem(None, "the audit head marker was altered: it is not text"))
     elif head is not None and head[0] != last:
         head_seq = head[0].split(":", 1)[0]
         problems.append(ChainProblem(

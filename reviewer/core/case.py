@@ -293,7 +293,7 @@ def _inspect(db_path: Path) -> int:
         conn.execute("SELECT count(*) FROM evidence").fetchone()
     except sqlite3.DatabaseError as error:
         raise CaseError(db_path, f"damaged case database: {error}") from error
-    except ValueError as error:
+    except (ValueError, TypeError) as error:     # TypeError: NULL or bytes put in by hand
         raise CaseError(db_path, "damaged case database: bad schema version") from error
     finally:
         conn.close()

@@ -101,7 +101,8 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
         signed_tree = data.get("tree")
         if signed_tree is not None:
             signed_tree = {"size": int(signed_tree["size"]), "root": str(signed_tree["root"])}
-    except (ValueError, KeyError, TypeError, AttributeError, binascii.Error):
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError,
+            binascii.Error):
         check.problems.append("the signature over the audit head is damaged")
         return check
     trust, known_as = trust_of(public_key)
@@ -119,7 +120,7 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
     if tree is not None and signed_tree is not None:
         try:
             given = {"size": int(tree["size"]), "root": str(tree["root"])}
-        except (KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError, OverflowError):
             given = None
         if given != signed_tree:
             check.signer["status"] = "changed"
@@ -130,7 +131,8 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
             check.tree_signed = True
     if actual != signed_head:
         seq = signed_head.split(":", 1)[0]
-        now = actual.split(":", 1)[0] if actual else "nothing"
+        now = (actual.split(":", 1)[0] if isinstance(actual, str)   # bytes: by hand
+               else repr(actual) if actual else "nothing")
         # Same length, another last hash: rewritten, not cut (the words say which).
         how = (f"record {seq} is not the one signed: records were rewritten" if now == seq
                else f"signed up to record {seq}, the log now ends at {now}: records were"

@@ -284,6 +284,9 @@ def trust_of(public_key: bytes) -> tuple[str, str | None]:
     if fingerprint == _own_fingerprint():
         return YOURS, identity_name()
     entry = keyring().get(fingerprint)
+    if entry and not isinstance(entry.get("public_key", ""), str):   # edited by hand
+        raise KeyFileError(config_dir() / KEYRING_FILE,
+                           f"damaged (the public key of {fingerprint} is not text)")
     if entry and base64.b64decode(entry.get("public_key", "")) == public_key:
         return (TRUSTED if entry.get("trusted") else UNTRUSTED), entry.get("name")
     return UNTRUSTED, None

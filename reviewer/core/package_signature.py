@@ -67,6 +67,8 @@ def check_signature(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> SignatureC
         key_text = _small(zf, SIGNER_KEY) if SIGNER_KEY in names else None
         signature = minisign.parse_signature(signature_text)
         claimed = manifest.get("signer") or {}
+        if not isinstance(claimed, dict):
+            raise minisign.MinisignError("the manifest does not name the signer's key")
         raw_key = base64.b64decode(str(claimed.get("public_key", "")), validate=True)
         if len(raw_key) != 32:
             raise minisign.MinisignError("the manifest does not name the signer's key")

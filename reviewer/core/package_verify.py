@@ -40,7 +40,7 @@ from reviewer.core.package_zip import (
     unsafe_name,
 )
 from reviewer.core.progress import CancelFlag, NeverCancel, Progress, ProgressCallback, no_progress
-from reviewer.core.replay import PARTIAL_TABLES, compare, replay
+from reviewer.core.replay import PARTIAL_TABLES, TRACKED, compare, replay
 from reviewer.core.schema import APPLICATION_ID, AUDIT_TRIGGERS, SCHEMA_VERSION
 from reviewer.core.verify import VerifyReport, report_history
 
@@ -143,7 +143,11 @@ def check_package(package: Path, scratch: Path, *, progress: ProgressCallback = 
         report.manifest_sha256 = signature.manifest_sha256
         for detail in signature.problems:
             report.problems.append({"kind": "signature", "path": MANIFEST, "detail": detail})
-        checked.newer = int(manifest.get("schema_version") or 0) > SCHEMA_VERSION
+        try:
+            checked.newer = int(manifest.get("schema_version") or 0) > SCHEMA_VERSION
+        except (TypeError, ValueError, OverflowError):
+            report.problems.append({"kind": "manifest", "path": MANIFEST, "detail": (
+                f"the schema version is not a number: {manifest['schema_version']!r}")})
         if checked.newer:
             report.problems.append({"kind": "newer", "path": MANIFEST, "detail": (
                 f"made by a newer version (case schema {manifest['schema_version']}; this"
@@ -190,10 +194,17 @@ def _read_manifest(zf: zipfile.ZipFile, report: VerifyReport) -> dict[str, Any] 
     except ValueError as error:
         fail(f"manifest.json is not valid JSON: {error}")
         return None
+    except RecursionError:
+        fail("manifest.json cannot be read: it is nested too deeply")
+        return None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT \
             or not isinstance(manifest.get("files"), list):
         fail("manifest.json is not an Evidence Reviewer package manifest")
         return None
+    linked = manifest.get("linked_originals") or []
+    if not isinstance(linked, list) or not all(isinstance(e, dict) for e in linked):
+        # Merge reads each as an entry: named here, so a package with them is refused.
+        fail("manifest.json's list of linked originals is not a list of entries")
     return manifest
 
 
@@ -316,7 +327,16 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
             problem("database", "not an Evidence Reviewer case database")
             return
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
-        if int(meta.get("schema_version") or 0) > SCHEMA_VERSION:
+        try:
+            version = int(meta.get("schema_version"))   # merge reads it so
+        except (TypeError, ValueError):
+            problem("database", "damaged: bad schema version")
+            return
+        for key, value in meta.items():
+            if isinstance(value, bytes):     # merge records the title, the head... as text
+                problem("database", f"meta {key}: holds bytes where the app writes text"
+                                    " (edited outside the app)")
+        if version > SCHEMA_VERSION:
             problem("newer", f"made by a newer version (case schema {meta['schema_version']})")
             return
         result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
@@ -356,6 +376,9 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
         replayed = replay(conn)
         report_history(report, DATABASE, replayed,
                        compare(conn, replayed, PARTIAL_TABLES if partial else None))
+        if partial:
+            for detail in _unproven_bytes(conn):
+                problem("database", detail)
         if partial and not history.problems and _tree_vouched_for(head, report.signer):
             signed_at = (head.signer or {}).get("at") or manifest.get("exported_at")
             report.notes.append({"kind": "partial_history", "path": DATABASE, "detail": (
@@ -365,24 +388,51 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
             problem("manifest", "the manifest names another case than the database holds")
         if meta.get("audit_head") != manifest.get("audit_head"):
             problem("audit", "the database's audit log does not end where the manifest says")
-        if (manifest.get("selection") or {}).get("media", True):
-            _check_media_rows(conn, manifest, hashes, report)
+        # Also where the manifest says it carries no originals: each one it does carry
+        # must be the file its row records (a package said to have none could swap one).
+        selection = manifest.get("selection")
+        _check_media_rows(conn, manifest, hashes, report, not isinstance(selection, dict)
+                          or bool(selection.get("media", True)))
     except sqlite3.DatabaseError as error:
         problem("database", f"damaged: {error}")
     finally:
         conn.close()
 
 
+def _unproven_bytes(conn: sqlite3.Connection) -> list[str]:
+    """The rows a partial package carries that its history does not prove (items, their
+    EXIF, attachments...) holding bytes where the app writes text or numbers: put in by
+    hand, and merge cannot record them."""
+    found = []
+    tables = {name for (name,) in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table, key in TRACKED.items():
+        if table in PARTIAL_TABLES or table not in tables:
+            continue
+        keys = ", ".join(key)
+        for column in [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]:
+            row = conn.execute(f"SELECT {keys} FROM {table} WHERE typeof(\"{column}\") ="
+                               " 'blob' LIMIT 1").fetchone()
+            if row is not None:
+                found.append(f"{table} {'/'.join(map(str, row))}: {column} holds bytes where"
+                             " the app writes text or numbers (edited outside the app)")
+    return found
+
+
 def _check_media_rows(conn: sqlite3.Connection, manifest: dict[str, Any],
-                      hashes: dict[str, str], report: VerifyReport) -> None:
-    """Every item the database holds has its bytes in the package, with the recorded hash."""
-    linked = {e.get("id"): e for e in manifest.get("linked_originals") or []
-              if isinstance(e, dict)}
+                      hashes: dict[str, str], report: VerifyReport, media: bool = True) -> None:
+    """Every item the database holds has its bytes in the package, with the recorded hash;
+    without `media` (a package sent without originals) only those the package carries."""
+    entries = manifest.get("linked_originals") or []
+    linked = {e.get("id"): e for e in entries if isinstance(e, dict)} \
+        if isinstance(entries, list) else {}     # named by _read_manifest
     rows = conn.execute(
         "SELECT id, sha256, original_name, stored_path FROM evidence UNION ALL"
         " SELECT id, sha256, original_name, stored_path FROM attachments").fetchall()
     for item_id, sha256, name, stored_path in rows:
         path = stored_path
+        if not media and path not in hashes:
+            continue
         if path is None:
             entry = linked.get(item_id) or {}
             if not entry.get("included"):

@@ -270,7 +270,10 @@ class Unexplained:
 
 
 def _shown(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
+    # Bytes put in by hand where the app writes text or numbers: shown as SQLite shows a
+    # blob (JSON has no bytes).
+    text = (f"x'{value.hex()}'" if isinstance(value, bytes)
+            else json.dumps(value, ensure_ascii=False))
     return text if len(text) <= 70 else text[:67] + "..."
 
 

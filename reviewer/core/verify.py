@@ -75,6 +75,10 @@ class VerifyReport:
 
 
 def _check_file(case: Case, row: dict[str, Any]) -> dict[str, Any] | None:
+    if not isinstance(row["stored_path"] or "", str):     # bytes put in by hand
+        return {"kind": "missing", "path": str(case.db_path), "id": row["id"],
+                "detail": f"the original of {row['original_name']} is missing (its stored"
+                          " path is not text)"}
     path = stored_file(case, row["stored_path"], row["linked_path"], row["linked_path_hex"])
     where = {"path": display_name(path), "id": row["id"]}
     try:
@@ -116,6 +120,13 @@ def verify_case(case: Case, *, progress: ProgressCallback = no_progress,
         report.signer = audit.signer
         _note_unreferenced(case, stored, report)
         _report_history(case, report, *history.history())
+    except sqlite3.OperationalError as error:
+        if not str(error).startswith("Could not decode to UTF-8"):
+            raise
+        # Text that is not UTF-8, put in by hand: SQLite cannot hand the row over, so the
+        # checks end here, named as a package's are.
+        report.problems.append({"kind": "database", "path": str(case.db_path),
+                                "detail": f"damaged: {error}"})
     finally:
         history.close()
         side.shutdown(cancel_futures=True)
@@ -143,7 +154,8 @@ def _hash_originals(case: Case, report: VerifyReport, progress: ProgressCallback
         "SELECT id, json_extract(summary, '$.audit_log.sha256'),"
         " json_extract(summary, '$.audit_log.bytes'), 'audit log of merge ' || package_name,"
         " json_extract(summary, '$.audit_log.stored_path'), NULL, NULL FROM merges"
-        " WHERE json_extract(summary, '$.audit_log') IS NOT NULL")
+        # A summary that is not JSON (edited by hand) is named by the replay.
+        " WHERE json_valid(summary) AND json_extract(summary, '$.audit_log') IS NOT NULL")
     rows += [dict(zip(names, row, strict=True)) for row in cursor]
     # Hashing releases the GIL, so two threads keep two cores and the disk busy.
     with ThreadPoolExecutor(max_workers=2,
@@ -154,7 +166,9 @@ def _hash_originals(case: Case, report: VerifyReport, progress: ProgressCallback
                 report.problems.append(problem)
             else:
                 report.files_checked += 1
-                report.bytes_checked += row["bytes"]
+                # The size as recorded; a value of another type put in by hand (named by
+                # the replay) counts nothing.
+                report.bytes_checked += row["bytes"] if type(row["bytes"]) is int else 0
             progress(Progress(done, len(rows), row["original_name"], len(report.problems)))
             if cancel.is_set():
                 report.cancelled = True

@@ -183,3 +183,18 @@ def test_config_folder_follows_the_environment(tmp_path, monkeypatch):
 def test_tests_never_use_the_real_config_folder():
     real = os.path.expanduser("~/.config")
     assert not str(keys.config_dir()).startswith(real)
+
+
+@pytest.mark.parametrize("value", [5, None, [1]])
+def test_a_keyring_entry_edited_into_another_type_is_one_error(tmp_path, monkeypatch, value):
+    """A public key that is not text in keyring.json ended verify with an internal error."""
+    colleague = keys.create_identity("Bashir")
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "mine"))
+    keys.ensure_identity("Amal")
+    keys.import_public_key(colleague.public_key_file())
+    ring = keys.config_dir() / keys.KEYRING_FILE
+    data = json.loads(ring.read_text("utf-8"))
+    data[colleague.fingerprint]["public_key"] = value
+    ring.write_text(json.dumps(data), "utf-8")
+    with pytest.raises(KeyFileError, match="damaged"):
+        keys.trust_of(colleague.public_key)

@@ -261,3 +261,76 @@ def test_an_audit_record_put_in_another_shape_is_named_not_a_crash(package, targ
     kinds = {kind for kind, _ in _problems(bad)}
     assert {"audit", "signature"} <= kinds
     _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    ("schema_version", "twelve", ("manifest", "the schema version is not a number")),
+    ("schema_version", float("inf"), ("manifest", "the schema version is not a number")),
+    ("signer", "mallory", ("signature", "the manifest does not name the signer's key")),
+    ("selection", 5, ("signature", "")),
+    ("linked_originals", 5, ("manifest", "list of linked originals is not a list")),
+    ("linked_originals", [1], ("manifest", "list of linked originals is not a list")),
+])
+def test_a_manifest_field_of_another_type_is_named_not_a_crash(package, target, tmp_path,
+                                                               field, value, expected):
+    """Found by fuzzing the manifest: each ended verify and merge with an internal error."""
+    def edit(files: dict[str, bytes]) -> None:
+        manifest = json.loads(files["manifest.json"])
+        manifest[field] = value
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    bad = rewrite_package(package, tmp_path / "bad.zip", edit, remanifest=False)
+    problems = verify_package(bad).problems
+    assert any(p["kind"] == expected[0] and expected[1] in p["detail"] for p in problems), \
+        problems
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_a_manifest_nested_too_deeply_is_named_not_a_crash(package, target, tmp_path):
+    def edit(files: dict[str, bytes]) -> None:
+        files["manifest.json"] = b"[" * 100_000 + b"]" * 100_000
+
+    bad = rewrite_package(package, tmp_path / "bad.zip", edit, remanifest=False)
+    assert _problems(bad) == [("manifest", "manifest.json")]
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+def test_a_package_said_to_carry_no_originals_still_has_its_originals_checked(
+        package, target, tmp_path):
+    """A swapped original, the manifest re-hashed and said to be without media: the case's
+    recorded SHA-256 still names it (verify said INTACT, re-signed)."""
+    name = _media_name(package)
+
+    def swap(files: dict[str, bytes]) -> None:
+        files[name] = b"another picture"
+        manifest = json.loads(files["manifest.json"])
+        manifest["selection"] = {**(manifest.get("selection") or {}), "media": False}
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    bad = rewrite_package(package, tmp_path / "bad.zip", swap, remanifest=True)
+    assert ("changed", name) in _problems(bad)
+    _refused(bad, target, tmp_path, PackageMismatchError)
+
+
+@pytest.mark.parametrize(("statements", "expected"), [
+    (["UPDATE meta SET value = 'twelve' WHERE key = 'schema_version'"],
+     "damaged: bad schema version"),
+    # Passed verify (NULL read as 0), then ended merge with an internal error.
+    (["UPDATE meta SET value = NULL WHERE key = 'schema_version'"],
+     "damaged: bad schema version"),
+    # Not checked by verify; merge records the title in its summary, as JSON.
+    (["UPDATE meta SET value = X'00ff' WHERE key = 'title'"],
+     "meta title: holds bytes where the app writes text"),
+    (["DROP TRIGGER audit_append_only_update", "UPDATE audit SET hash = 'zz' WHERE seq = 3"],
+     "the audit log does not give the root the manifest signs"),
+])
+def test_a_database_value_of_another_type_is_named_not_a_crash(package, target, tmp_path,
+                                                               statements, expected):
+    """Found by fuzzing the package's database: each ended verify or merge with an
+    internal error."""
+    bad = rewrite_package(package, tmp_path / "bad.zip",
+                          lambda files: edit_database(files, tmp_path, *statements),
+                          remanifest=True)
+    problems = [p["detail"] for p in verify_package(bad).problems]
+    assert any(expected in p for p in problems), problems
+    _refused(bad, target, tmp_path, PackageMismatchError)

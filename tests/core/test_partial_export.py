@@ -14,7 +14,7 @@ from package_support import edit_database, read_package, rewrite_package, rows
 
 from reviewer.core import keys
 from reviewer.core.case import create_case
-from reviewer.core.errors import PackageError
+from reviewer.core.errors import PackageError, PackageMismatchError
 from reviewer.core.export import export_case
 from reviewer.core.head_signature import head_message
 from reviewer.core.importer import import_paths
@@ -23,6 +23,7 @@ from reviewer.core.labels import add_label
 from reviewer.core.merge import merge_package
 from reviewer.core.merkle import build_tree, leaf_hash, verify_inclusion
 from reviewer.core.package_identity import partial_package_id
+from reviewer.core.package_signature import sign_manifest
 from reviewer.core.package_verify import verify_package
 from reviewer.core.regions import add_region
 
@@ -474,3 +475,61 @@ def test_a_key_still_named_after_the_login_cannot_send_a_partial_package(
         export_case(case, tmp_path / "whole.zip")          # the whole case: for a colleague
     finally:
         case.close()
+
+
+@pytest.mark.parametrize(("field", "value"), [("size", float("inf")), ("head", {"a": 1})])
+def test_an_audit_tree_of_another_type_is_named_not_a_crash(sender, tmp_path, field, value):
+    """Found by fuzzing the manifest: each ended verify with an internal error."""
+    out = _export(sender, tmp_path)
+
+    def edit(files):
+        manifest = json.loads(files["manifest.json"])
+        manifest["audit_tree"][field] = value
+        files["manifest.json"] = json.dumps(manifest).encode()
+
+    forged = rewrite_package(out, tmp_path / "forged.zip", edit, remanifest=False)
+    assert "the manifest's audit tree is damaged" in _audit_problems(forged)
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    ("UPDATE audit SET details = X'00ff' WHERE seq = (SELECT min(seq) FROM audit)",
+     "was altered: its hash does not match"),
+    ("UPDATE audit_proofs SET proof = '" + "[" * 50000 + "]" * 50000 + "'"
+     " WHERE seq = (SELECT min(seq) FROM audit_proofs)", "its proof does not lead to"),
+    ("UPDATE meta SET value = X'00ff' WHERE key = 'audit_head'",
+     "the audit log is not the one Ada Field signed"),
+])
+def test_a_record_or_proof_of_another_shape_is_named_not_a_crash(sender, tmp_path, statement,
+                                                                 expected):
+    out = _export(sender, tmp_path)
+    forged = rewrite_package(out, tmp_path / "forged.zip", lambda files: edit_database(
+        files, tmp_path, "DROP TRIGGER audit_append_only_update", statement), remanifest=True)
+    problems = [p["detail"] for p in verify_package(forged).problems]
+    assert any(expected in p for p in problems), problems
+
+
+def test_bytes_put_in_a_shared_item_are_named_before_a_merge(sender, tmp_path, monkeypatch):
+    """An item's row is proven by its file's SHA-256, not by the history: bytes put in its
+    camera make, the manifest re-hashed and signed again, passed verify and ended merge
+    with an internal error (the merge's audit record cannot hold them)."""
+    case, _, _ = sender
+    out = _export(sender, tmp_path)
+
+    def forge(files):
+        edit_database(files, tmp_path, "UPDATE evidence SET make = X'00ff'")
+        manifest = json.loads(files["manifest.json"])
+        manifest["files"] = [
+            {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+            for name, data in sorted(files.items())
+            if name not in ("manifest.json", "manifest.json.minisig", "signer.pub")]
+        files["manifest.json"] = json.dumps(manifest).encode()
+        files.update(sign_manifest(case.signer, files["manifest.json"], "x", "2024"))
+
+    forged = rewrite_package(out, tmp_path / "forged.zip", forge, remanifest=False)
+    problems = [p["detail"] for p in verify_package(forged).problems]
+    assert any(": make holds bytes where the app writes text or numbers" in p
+               for p in problems), problems
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "recipient-config"))
+    with create_case(tmp_path / "recipient", actor="Bo") as recipient, \
+            pytest.raises(PackageMismatchError, match="holds bytes where"):
+        merge_package(recipient, forged, accept_untrusted=True)

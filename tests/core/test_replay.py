@@ -12,6 +12,7 @@ import pytest
 from reviewer.core import schema
 from reviewer.core.case import create_case, open_case
 from reviewer.core.comparisons import create_comparison
+from reviewer.core.errors import CaseError
 from reviewer.core.evidence import list_evidence
 from reviewer.core.export import export_case
 from reviewer.core.importer import import_paths
@@ -231,3 +232,49 @@ def test_unpacked_packages_are_explained(demo, tmp_path):
         assert not report.history["from_snapshot"]
         _sql(case, "UPDATE incidents SET title = 'Changed'")
         assert any("title is \"Changed\"" in line for line in _history(verify_case(case)))
+
+
+@pytest.mark.parametrize(("statement", "expected"), [
+    # Bytes where the app writes text: shown as SQLite shows a blob.
+    ("UPDATE evidence SET original_name = X'00ff' WHERE id = '{item}'",
+     "evidence {item}: original_name is x'00ff', the history says"),
+    # Text where the size goes, the file itself intact.
+    ("UPDATE evidence SET bytes = '{{}}' WHERE id = '{item}'",
+     "evidence {item}: bytes is \"{{}}\", the history says"),
+    ("UPDATE evidence SET stored_path = X'00ff' WHERE id = '{item}'",
+     "the original of {name} is missing (its stored path is not text)"),
+    ("UPDATE evidence SET original_name = CAST(X'ff41' AS TEXT) WHERE id = '{item}'",
+     "damaged: Could not decode to UTF-8 column"),
+    ("UPDATE meta SET value = NULL WHERE key = 'audit_head'",
+     "the audit head marker was altered: it is not text"),
+    ("UPDATE meta SET value = '" + "[" * 50000 + "]" * 50000 + "'"
+     " WHERE key = 'audit_head_signature'", "the signature over the audit head is damaged"),
+])
+def test_a_value_of_another_type_put_in_by_hand_is_named_not_a_crash(tagged, statement,
+                                                                     expected):
+    """Found by fuzzing every column: each ended verify with an internal error."""
+    case, items, *_ = tagged
+    ids = {"item": items[0].id, "name": items[0].original_name}
+    _sql(case, statement.format(**ids))
+    report = verify_case(case)
+    assert not report.ok
+    details = [p["detail"] for p in report.problems]
+    assert any(expected.format(**ids) in d for d in details), details
+
+
+def test_a_merge_summary_that_is_not_json_is_named_not_a_crash(demo, tmp_path):
+    package = tmp_path / "sent.zip"
+    export_case(demo, package)
+    with create_case(tmp_path / "recipient", actor="bob") as recipient:
+        merge_package(recipient, package)
+        _sql(recipient, "UPDATE merges SET summary = '{not json'")
+        lines = _history(verify_case(recipient))
+    assert any(": summary is \"{not json\", the history says" in line for line in lines), lines
+
+
+def test_a_schema_version_that_is_not_a_number_is_one_error(tagged):
+    case, *_ = tagged
+    _sql(case, "UPDATE meta SET value = NULL WHERE key = 'schema_version'")
+    case.close()
+    with pytest.raises(CaseError, match="bad schema version"):
+        open_case(case.path)
