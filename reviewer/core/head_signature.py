@@ -61,8 +61,10 @@ def sign_head(conn: sqlite3.Connection, signer: Identity, head: str, at: str,
 @dataclass
 class HeadCheck:
     signed: bool = False
-    # A partial package's: whether the head's signature covers the audit tree the
-    # package's records are proven against.
+    # A partial package's: whether the head's signature holds an audit tree (packages
+    # made since it does), and whether that is the tree the package's records are proven
+    # against.
+    tree_in_signature: bool = False
     tree_signed: bool = False
     signer: dict[str, Any] | None = None       # name, fingerprint, trust, at
     problems: list[str] = field(default_factory=list)
@@ -117,6 +119,7 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
                               " or the case id was altered")
         return check
     check.signed = True
+    check.tree_in_signature = signed_tree is not None
     if tree is not None and signed_tree is not None:
         try:
             given = {"size": int(tree["size"]), "root": str(tree["root"])}

@@ -366,7 +366,8 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
                           tree if partial else None)
         for detail in head.problems:
             problem("signature", detail)
-        if partial and head.signed and not _tree_vouched_for(head, report.signer):
+        if (partial and head.signed and not head.tree_in_signature
+                and not _tree_vouched_for(head, report.signer)):
             problem("signature", (
                 f"nothing {head.signer['name']} signed covers the audit tree the package's"
                 " records are proven against (the manifest is not signed by that key): the"
