@@ -80,12 +80,7 @@ def rewrite_package(source: Path, target: Path,
     files, infos = read_package(source)
     edit(files)
     if remanifest and "manifest.json" in files:
-        manifest = json.loads(files["manifest.json"])
-        manifest["files"] = [
-            {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in sorted(files.items())
-            if name not in ("manifest.json", "manifest.json.minisig", "signer.pub")]
-        files["manifest.json"] = json.dumps(manifest).encode()
+        rehash_manifest(files)
     with zipfile.ZipFile(target, "w") as zf:
         for name, data in files.items():
             info = infos.get(name)
@@ -93,6 +88,34 @@ def rewrite_package(source: Path, target: Path,
             zf.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data,
                         compress_type=compress)
     return target
+
+
+def rehash_manifest(files: dict[str, bytes]) -> None:
+    """Give the manifest the sizes and hashes of the files as they are now."""
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"] = [
+        {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in sorted(files.items())
+        if name not in ("manifest.json", "manifest.json.minisig", "signer.pub")]
+    files["manifest.json"] = json.dumps(manifest).encode()
+
+
+def rewrite_audit_record(conn: sqlite3.Connection, action: str, old: str, new: str
+                         ) -> tuple[int, str]:
+    """Replace `old` by `new` in the first `action` record's details and give the record
+    its recomputed hash (a forger with the project's own hash function); returns the
+    record's seq and new hash."""
+    from reviewer.core.audit import record_hash
+
+    conn.execute("DROP TRIGGER IF EXISTS audit_append_only_update")
+    seq, at, actor, action, object_id, details, prev = conn.execute(
+        "SELECT seq, at, actor, action, object_id, details, prev_hash FROM audit"
+        " WHERE action = ? ORDER BY seq", (action,)).fetchone()
+    details = details.replace(old, new)
+    new_hash = record_hash(prev, seq, at, actor, action, object_id, details)
+    conn.execute("UPDATE audit SET details = ?, hash = ? WHERE seq = ?",
+                 (details, new_hash, seq))
+    return seq, new_hash
 
 
 def edit_database(files: dict[str, bytes], tmp: Path, *sql: str) -> None:

@@ -10,7 +10,14 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from package_support import edit_database, read_package, rewrite_package, rows
+from package_support import (
+    edit_database,
+    read_package,
+    rehash_manifest,
+    rewrite_audit_record,
+    rewrite_package,
+    rows,
+)
 
 from reviewer.core import keys
 from reviewer.core.case import create_case
@@ -172,20 +179,12 @@ def _audit_problems(path: Path) -> list[str]:
 
 def test_an_altered_record_is_caught_even_with_its_hash_recomputed(sender, tmp_path):
     out = _export(sender, tmp_path)
-    from reviewer.core.audit import record_hash
 
     def forge(files):
         db = tmp_path / "f.sqlite"
         db.write_bytes(files["case.sqlite"])
         conn = sqlite3.connect(db, isolation_level=None)
-        conn.execute("DROP TRIGGER audit_append_only_update")
-        seq, at, actor, action, object_id, details, prev = conn.execute(
-            "SELECT seq, at, actor, action, object_id, details, prev_hash FROM audit"
-            " WHERE action = 'incident.add'").fetchone()
-        details = details.replace("Douma", "Harasta")
-        conn.execute("UPDATE audit SET details = ?, hash = ? WHERE seq = ?",
-                     (details, record_hash(prev, seq, at, actor, action, object_id, details),
-                      seq))
+        rewrite_audit_record(conn, "incident.add", "Douma", "Harasta")
         conn.close()
         files["case.sqlite"] = db.read_bytes()
 
@@ -202,21 +201,14 @@ def _forge_with_a_root_of_its_own(sender, files: dict[str, bytes], tmp_path: Pat
     and puts the new root and proofs in the package and its manifest, then drops the
     manifest's signature (it cannot be redone without the key): every proof walks to the
     new root, and the head, untouched, still carries its valid signature."""
-    from reviewer.core.audit import record_hash
-
     case, _, _ = sender
     hashes = [h for (h,) in case.conn.execute("SELECT hash FROM audit ORDER BY seq")]
     db = tmp_path / "f.sqlite"
     db.write_bytes(files["case.sqlite"])
     conn = sqlite3.connect(db, isolation_level=None)
-    conn.execute("DROP TRIGGER audit_append_only_update")
-    seq, at, actor, action, object_id, details, prev = conn.execute(
-        "SELECT seq, at, actor, action, object_id, details, prev_hash FROM audit"
-        " WHERE action = 'incident.add'").fetchone()
-    details = details.replace("Cylinder on a roof", "Nothing happened")
-    hashes[seq - 1] = record_hash(prev, seq, at, actor, action, object_id, details)
-    conn.execute("UPDATE audit SET details = ?, hash = ? WHERE seq = ?",
-                 (details, hashes[seq - 1], seq))
+    seq, forged_hash = rewrite_audit_record(conn, "incident.add", "Cylinder on a roof",
+                                            "Nothing happened")
+    hashes[seq - 1] = forged_hash
     conn.execute("UPDATE incidents SET title = 'Nothing happened'"
                  " WHERE title = 'Cylinder on a roof'")
     tree = build_tree(hashes)
@@ -517,12 +509,7 @@ def test_bytes_put_in_a_shared_item_are_named_before_a_merge(sender, tmp_path, m
 
     def forge(files):
         edit_database(files, tmp_path, "UPDATE evidence SET make = X'00ff'")
-        manifest = json.loads(files["manifest.json"])
-        manifest["files"] = [
-            {"path": name, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-            for name, data in sorted(files.items())
-            if name not in ("manifest.json", "manifest.json.minisig", "signer.pub")]
-        files["manifest.json"] = json.dumps(manifest).encode()
+        rehash_manifest(files)
         files.update(sign_manifest(case.signer, files["manifest.json"], "x", "2024"))
 
     forged = rewrite_package(out, tmp_path / "forged.zip", forge, remanifest=False)
