@@ -103,6 +103,13 @@ def has_identity() -> bool:
     return key_path().is_file()
 
 
+def needs_a_name() -> bool:
+    """No key yet, or one made without asking and still named after the OS login: its
+    owner has not chosen the name colleagues see (and a package of some incidents must
+    not carry the login)."""
+    return identity_name() in (None, default_actor())
+
+
 def identity_name() -> str | None:
     """The chosen display name, read without unlocking the key (None before the first key)."""
     try:

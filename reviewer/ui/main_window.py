@@ -157,21 +157,35 @@ class MainWindow(QMainWindow):
         return True
 
     def _first_run_key(self) -> None:
-        """Once, before the investigator has a key: name it (and protect it) without waiting."""
-        if keys.has_identity() or self.key_dialog is not None:
+        """Once a run, while the investigator's key has no name of their choosing (none
+        yet, or made under the OS login by a script): name it, and protect it, without
+        waiting."""
+        if not keys.needs_a_name() or self.key_dialog is not None:
             return
         self.key_dialog = KeyDialog(self.settings.investigator, self)
-        self.key_dialog.accepted.connect(self._key_named)
+        self.key_dialog.accepted.connect(lambda: self._key_named(self.key_dialog))
         self.key_dialog.open()
 
-    def _key_named(self) -> None:
-        if self.key_dialog is not None and self.key_dialog.identity is not None:
-            self.settings.investigator = self.key_dialog.identity.name
+    def name_key_first(self) -> bool:
+        """Before the app begins a case: its first records are signed, and records signed
+        under the OS login can never travel in a package of some incidents (found by a
+        new-user walk: New case made the key under the login and the first-run question
+        never came). False if the user closed the question."""
+        if not keys.needs_a_name():
+            return True
+        dialog = KeyDialog(self.settings.investigator, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return False
+        self._key_named(dialog)
+        return True
+
+    def _key_named(self, dialog: KeyDialog | None) -> None:
+        if dialog is not None and dialog.identity is not None:
+            self.settings.investigator = dialog.identity.name
             if self.session is not None:
                 self.session.set_actor(self.settings.investigator)
             self.statusBar().showMessage(
-                f"Your key: {self.key_dialog.identity.name}"
-                f" ({self.key_dialog.identity.fingerprint})", 10000)
+                f"Your key: {dialog.identity.name} ({dialog.identity.fingerprint})", 10000)
     def _restore_layout(self, workspace: CaseWorkspace) -> None:
         if self.workspace is not workspace:
             return                          # closed (or another case opened) meanwhile
@@ -346,7 +360,7 @@ class MainWindow(QMainWindow):
     def new_case_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "New case", self.settings.last_folder(),
                                               "Case folder (*.case)")
-        if not path:
+        if not path or not self.name_key_first():
             return
         self.settings.remember_folder(path)
         try:

@@ -158,3 +158,79 @@ def test_the_first_run_dialog_does_not_offer_the_login_as_a_name(window, qtbot, 
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not dialog.isVisible())
     assert keys.identity_name() == "Amal Haddad"
+
+
+def _no_key_yet(own_config_dir, window) -> None:
+    for name in (keys.KEY_FILE, keys.IDENTITY_FILE):      # a computer with no key yet
+        (own_config_dir / name).unlink()
+    keys._unlocked.clear()
+    window.settings.settings.remove("investigator")
+
+
+def _answer_key_dialog(window, qtbot, name: str | None) -> None:
+    """Answer the modal key question when it comes: type `name` and OK, or close it."""
+    from PySide6.QtCore import QTimer
+
+    from reviewer.ui.key_dialog import KeyDialog
+
+    def answer():
+        dialog = next(d for d in window.findChildren(KeyDialog) if d.isVisible())
+        if name is None:
+            qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+            return
+        qtbot.keyClicks(dialog.name, name)
+        qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+
+    QTimer.singleShot(200, answer)
+
+
+def test_a_new_case_made_in_the_app_is_begun_under_the_name_the_user_gives(
+        window, qtbot, tmp_path, own_config_dir, monkeypatch):
+    """Found by a new-user walk: File ▸ New case made the key under the OS login before the
+    first-run question could come (it then never came), so every record of the case was
+    the login's and a package of one incident was refused for ever."""
+    from PySide6.QtWidgets import QFileDialog
+
+    from reviewer.core.export import export_case
+    from reviewer.core.package_verify import verify_package
+
+    _no_key_yet(own_config_dir, window)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "first.case"), "")))
+    _answer_key_dialog(window, qtbot, "Carla Mendes")
+    window.new_case_dialog()
+    assert window.session is not None and keys.identity_name() == "Carla Mendes"
+    actors = {a for (a,) in window.session.case.conn.execute("SELECT actor FROM audit")}
+    assert actors == {window.session.case.signer.actor("Carla Mendes")}
+    assert window.key_dialog is None                     # not asked a second time
+    incident = add_incident(window.session.case, "Roof strike")
+    add_incident(window.session.case, "Not shared")
+    report = export_case(window.session.case, tmp_path / "one.zip", incidents=[incident.id])
+    assert report.path and not verify_package(report.path).problems
+
+
+def test_closing_the_key_question_makes_no_case(window, qtbot, tmp_path, own_config_dir,
+                                               monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    _no_key_yet(own_config_dir, window)
+    monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                        staticmethod(lambda *a, **k: (str(tmp_path / "first.case"), "")))
+    _answer_key_dialog(window, qtbot, None)
+    window.new_case_dialog()
+    assert window.session is None and not (tmp_path / "first.case").exists()
+    assert not keys.has_identity()
+
+
+def test_a_key_a_script_made_under_the_login_is_asked_for_a_name(window, qtbot, tmp_path,
+                                                                 own_config_dir):
+    _no_key_yet(own_config_dir, window)
+    create_case(tmp_path / "c").close()                    # a script: key made without asking
+    assert keys.needs_a_name()
+    assert window.open_case(tmp_path / "c.case")
+    dialog = window.key_dialog
+    qtbot.waitUntil(dialog.isVisible)
+    qtbot.keyClicks(dialog.name, "Amal Haddad")
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert keys.identity_name() == "Amal Haddad" and not keys.needs_a_name()

@@ -293,7 +293,9 @@ class ShareActions(QObject):
             self.window, "Open a package",
             f"{package.name} is an evidence package. Verify it and unpack it as a new case"
             f" at\n{target}?")
-        if answer == QMessageBox.StandardButton.Yes:
+        # The new case's first record is signed: the key gets its name first.
+        if answer == QMessageBox.StandardButton.Yes \
+                and self.window.name_key_first():  # type: ignore[attr-defined]
             self.start_unpack(package, target)
 
     def start_unpack(self, package: Path, target: Path) -> bool:
