@@ -455,7 +455,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                                               else f"{len(report.problems)} PROBLEM(S)")
         print(f"{verdict}: {report.files_checked} file(s), {report.bytes_checked:,} bytes"
               " re-hashed; audit chain and database checked.")
-        print(f"History: {signed_by_line(report.signer)}")
+        print(signed_by_line(report.signer))
         if report.history_line():
             print(report.history_line())
     if report.cancelled:

@@ -58,6 +58,9 @@ def test_a_package_from_a_colleague_is_refused_until_their_key_is_trusted(
     # The same package against the case that merged it: its history holds.
     checked = cli("verify", tmp_path / "p.zip", "--case", tmp_path / "bashir.case").stdout
     assert "INTACT" in checked
+    # The case's own verify names who signed its head, in the package's words.
+    own = cli("verify", tmp_path / "bashir.case").stdout.splitlines()
+    assert own[1].startswith("Signed by Bashir (") and own[1].endswith(") · your key"), own
 
 
 def test_accept_untrusted_merges_an_unknown_signer(cli: Cli, tmp_path, monkeypatch):
