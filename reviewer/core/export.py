@@ -287,6 +287,7 @@ def export_case(
     case.signer  # noqa: B018 -- unlock the key first: a wrong passphrase costs no export
     if not selection.whole_case:
         _refuse_login_name(case, out)
+        _refuse_unexplained(case, out)
     report = ExportReport()
     leftovers.sweep_parts(out.parent, ".zip")   # of exports killed before they finished
     part = temporary_beside(out)   # published by _publish: never over a file unless --force
@@ -359,6 +360,21 @@ def _publish(part: Path, out: Path, overwrite: bool) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def _refuse_unexplained(case: Case, out: Path) -> None:
+    """A package of some incidents carries its items' rows without the records that made
+    them (those stay home): its recipient cannot check them against the history, so the
+    sender's app does before it signs. Found by an adversary's trial: an item's GPS edited
+    in the case file with sqlite3 was signed by the next such export and read INTACT and
+    trusted; a whole-case package is checked by its recipient."""
+    unexplained = compare(case.conn, replay(case.conn))
+    if unexplained:
+        raise PackageError(case.db_path, (
+            f"the case does not match its own history ({len(unexplained)} row(s) it does not"
+            f" explain; first: {unexplained[0].detail}): a package signed now would vouch"
+            " for what was changed outside the app. Nothing was written; reviewer verify"
+            " names every difference"))
 
 
 def _check_provable(conn: sqlite3.Connection, left_out: dict[str, int]) -> None:

@@ -25,8 +25,12 @@ from reviewer.core.merkle import proven_hash
 from reviewer.core.package_identity import partial_package_id
 
 META_KEY = "audit_head_signature"
+# Investigator keys came with schema 11; every case at schema 12 was made, or migrated
+# (a signed write), by an app that signs: its head cannot be unsigned honestly.
+SIGNED_SINCE_SCHEMA = 12
 # An actor the signing app wrote: "NAME (FINGERPRINT)".
 _SIGNED_ACTOR = re.compile(r" \([0-9A-F]{16}\)$")
+_SIGNED_ACTOR_GLOB = "* (" + "[0-9A-F]" * 16 + ")"
 
 
 def head_message(case_id: str, head: str, tree: dict[str, Any] | None = None) -> bytes:
@@ -58,6 +62,13 @@ def sign_head(conn: sqlite3.Connection, signer: Identity, head: str, at: str,
                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value", (META_KEY, value))
 
 
+def _schema(meta: dict[str, Any]) -> int:
+    try:
+        return int(meta.get("schema_version") or 0)
+    except (TypeError, ValueError, OverflowError):
+        return 0      # named where the schema version is read
+
+
 @dataclass
 class HeadCheck:
     signed: bool = False
@@ -80,8 +91,10 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
     `tree`: that package's audit tree (root, size), which the signature must cover."""
     check = HeadCheck()
     meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN"
-                             " ('case_id', 'audit_head', ?)", (META_KEY,)).fetchall())
-    last = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+                             " ('case_id', 'audit_head', 'schema_version', ?)",
+                             (META_KEY,)).fetchall())
+    last = conn.execute("SELECT seq, hash, actor FROM audit ORDER BY seq DESC LIMIT 1"
+                        ).fetchone()
     actual = head or (f"{last[0]}:{last[1]}" if last else None)
     raw = meta.get(META_KEY)
     if raw is None:
@@ -90,6 +103,13 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
         if any(_SIGNED_ACTOR.search(actor) for (actor,) in signed_actors):
             check.problems.append("the signature over the audit head was removed: the log"
                                   " cannot be shown to be the one its signer left")
+        elif _schema(meta) >= SIGNED_SINCE_SCHEMA:
+            # Found by an adversary's trial: every actor's fingerprint stripped, a record
+            # rewritten, the chain recomputed, the signature deleted read as "made before
+            # keys" and INTACT.
+            check.problems.append(
+                "the signature over the audit head was removed: the case is of schema"
+                f" {_schema(meta)}, which only an app that signs every change writes")
         else:
             check.notes.append("the case's history is not signed (made before investigator"
                                " keys); it will be from its next change")
@@ -120,6 +140,8 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
         return check
     check.signed = True
     check.tree_in_signature = signed_tree is not None
+    if head is None:
+        _check_keys_named(conn, check, last, signed_head)
     if tree is not None and signed_tree is not None:
         try:
             given = {"size": int(tree["size"]), "root": str(tree["root"])}
@@ -144,6 +166,31 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
         check.problems.append(
             f"the audit log is not the one {data.get('name')} signed ({how})")
     return check
+
+
+def _check_keys_named(conn: sqlite3.Connection, check: HeadCheck, last: tuple | None,
+                      signed_head: str) -> None:
+    """A whole log against the keys its records name. The head is signed in the write
+    that adds its record, so that record names the signing key: another key's signature
+    is a history signed again by someone else (an adversary's trial re-signed a rewritten
+    case with a key of the same name). Records older than keys are said to be so."""
+    assert check.signer is not None
+    if last is not None and f"{last[0]}:{last[1]}" == signed_head:
+        named = _SIGNED_ACTOR.search(str(last[2]))
+        if named is not None and named.group(0)[2:-1] != check.signer["fingerprint"]:
+            check.signer["status"] = "changed"
+            check.problems.append(
+                f"the audit head is signed by the key {check.signer['fingerprint']}, but its"
+                f" record was written with the key {named.group(0)[2:-1]}: the history was"
+                " signed again by another key")
+    first_keyed = conn.execute("SELECT min(seq) FROM audit WHERE actor GLOB ?",
+                               (_SIGNED_ACTOR_GLOB,)).fetchone()[0]
+    first = conn.execute("SELECT min(seq) FROM audit").fetchone()[0]
+    if isinstance(first_keyed, int) and isinstance(first, int) and first < first_keyed:
+        check.notes.append(
+            f"records {first}-{first_keyed - 1} name no key (written before investigator"
+            " keys): who wrote them and that they are whole rest on this file alone; the"
+            f" history is signed from record {first_keyed}")
 
 
 def history_rewritten(case_conn: sqlite3.Connection, source: sqlite3.Connection) -> str | None:

@@ -366,6 +366,15 @@ def _check_database(database: Path, manifest: dict[str, Any], hashes: dict[str, 
                           tree if partial else None)
         for detail in head.problems:
             problem("signature", detail)
+        for detail in head.notes:
+            report.notes.append({"kind": "unsigned", "path": DATABASE, "detail": detail})
+        if head.signer is not None and (report.signer or {}).get("status") == "unsigned":
+            # The app that signs a history signs the manifest of every package it makes.
+            problem("signature", (
+                f"the manifest's signature was removed: the history in the package is"
+                f" signed by {head.signer['name']} ({head.signer['fingerprint']}), whose app"
+                " signs every package's manifest; what only the manifest vouches for (the"
+                " items' metadata, the files) cannot be shown to be what was sent"))
         if (partial and head.signed and not head.tree_in_signature
                 and not _tree_vouched_for(head, report.signer)):
             problem("signature", (

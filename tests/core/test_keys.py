@@ -98,10 +98,11 @@ def test_removed_head_signature_is_caught(case):
     assert any("was removed" in p for p in _signature_problems(case))
 
 
-def test_a_case_from_before_keys_is_noted_not_failed(tmp_path, case):
+def _unsigned_as_before_keys(case) -> None:
+    """The log as a version before keys wrote it: plain actors, no signature over the head
+    (the chain recomputed, as that version did)."""
     conn = _raw(case)
     conn.execute("DELETE FROM meta WHERE key = 'audit_head_signature'")
-    # As an old version wrote it: plain actors (the chain recomputed, as that version did).
     rows = conn.execute("SELECT seq, at, actor, action, object_id, details FROM audit"
                         " ORDER BY seq").fetchall()
     prev = "0" * 64
@@ -111,11 +112,52 @@ def test_a_case_from_before_keys_is_noted_not_failed(tmp_path, case):
                      (prev, digest, seq))
         prev = digest
     conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", (f"{rows[-1][0]}:{prev}",))
+
+
+def test_a_case_from_before_keys_is_noted_not_failed(tmp_path, case):
+    _unsigned_as_before_keys(case)
+    # Keys came with schema 11: a case of that schema may be from before them.
+    _raw(case).execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
     report = verify_case(case)
     assert report.signer is None and not [p for p in report.problems if p["kind"] == "signature"]
     assert any(n["kind"] == "unsigned" for n in report.notes)
     add_incident(case, "Signed from now on")
-    assert verify_case(case).signer["trust"] == keys.YOURS
+    report = verify_case(case)
+    assert report.signer["trust"] == keys.YOURS
+    last = case.conn.execute("SELECT max(seq) FROM audit").fetchone()[0]
+    assert any(n["detail"].startswith(f"records 1-{last - 1} name no key")
+               and n["detail"].endswith(f"signed from record {last}") for n in report.notes)
+
+
+def test_a_signed_history_stripped_to_look_older_than_keys_is_caught(case):
+    """Found by an adversary's trial: every fingerprint stripped from the actors, the
+    chain recomputed and the signature deleted read as "made before keys" and INTACT. A
+    case of this schema was written by an app that signs every change."""
+    _unsigned_as_before_keys(case)
+    report = verify_case(case)
+    assert not report.ok
+    assert any("signature over the audit head was removed" in p["detail"]
+               for p in report.problems if p["kind"] == "signature"), report.problems
+
+
+def test_a_history_signed_again_by_a_key_of_the_same_name_is_caught(case, tmp_path,
+                                                                      monkeypatch):
+    """Found by an adversary's trial: a record rewritten, the chain recomputed and the head
+    signed with a key of their own named as the investigator read INTACT · untrusted, even
+    to the investigator whose key every record names."""
+    from reviewer.core.head_signature import sign_head
+
+    monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "mallory"))
+    mallory = keys.create_identity(case.signer.name)
+    conn = _raw(case)
+    head = conn.execute("SELECT value FROM meta WHERE key = 'audit_head'").fetchone()[0]
+    conn.execute("BEGIN")
+    sign_head(conn, mallory, head, "2026-01-01T00:00:00.000Z")
+    conn.execute("COMMIT")
+    report = verify_case(case)
+    assert not report.ok and report.signer["fingerprint"] == mallory.fingerprint
+    assert any(f"signed by the key {mallory.fingerprint}, but its record was written with"
+               f" the key {case.signer.fingerprint}" in p["detail"] for p in report.problems)
 
 
 def test_key_readable_by_others_is_refused_and_the_case_untouched(tmp_path, own_config_dir):

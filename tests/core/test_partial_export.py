@@ -177,6 +177,25 @@ def _audit_problems(path: Path) -> list[str]:
     return [p["detail"] for p in verify_package(path).problems if p["kind"] == "audit"]
 
 
+@pytest.mark.parametrize("column, value", [("gps_lat", 41.0), ("taken_at", "2006-01-01T09:00:00")])
+def test_an_item_edited_in_the_case_file_is_not_signed_into_a_partial_package(
+        sender, tmp_path, column, value):
+    """Found by an adversary's trial: an item's GPS or capture time edited with sqlite3 in
+    the sender's case was signed by the next export of some incidents (its recipient
+    cannot replay the item's import, which stays home) and read INTACT and trusted."""
+    case, incident, _ = sender
+    raw = sqlite3.connect(case.db_path, isolation_level=None)
+    raw.execute(f"UPDATE evidence SET {column} = ? WHERE original_name = 'shared_cylinder.jpg'",
+                (value,))
+    raw.close()
+    records = case.conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+    out = tmp_path / "laundered.zip"
+    with pytest.raises(PackageError, match=f"does not match its own history .*{column} is"):
+        export_case(case, out, incidents=[incident])
+    assert not out.exists()
+    assert case.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == records
+
+
 def test_an_altered_record_is_caught_even_with_its_hash_recomputed(sender, tmp_path):
     out = _export(sender, tmp_path)
 

@@ -146,19 +146,65 @@ def test_a_package_signed_by_an_unknown_key_is_refused(sender, tmp_path, monkeyp
         _refused(target, forged, UntrustedSignerError)
 
 
+def _as_made_before_keys(files: dict[str, bytes], tmp_path: Path) -> None:
+    """The package as a version before investigator keys made it: no signatures, plain
+    actors (the chain recomputed as that version did), schema 11."""
+    from reviewer.core.audit import record_hash
+
+    files.pop("manifest.json.minisig")
+    files.pop("signer.pub")
+    db = tmp_path / "old.sqlite"
+    db.write_bytes(files["case.sqlite"])
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("DROP TRIGGER audit_append_only_update")
+    conn.execute("DELETE FROM meta WHERE key = 'audit_head_signature'")
+    conn.execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
+    prev = "0" * 64
+    for seq, at, action, object_id, details in conn.execute(
+            "SELECT seq, at, action, object_id, details FROM audit ORDER BY seq").fetchall():
+        prev_of_record, prev = prev, record_hash(prev, seq, at, "amal", action, object_id,
+                                                 details)
+        conn.execute("UPDATE audit SET actor = 'amal', prev_hash = ?, hash = ? WHERE seq = ?",
+                     (prev_of_record, prev, seq))
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'audit_head'", (f"{seq}:{prev}",))
+    conn.execute("CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit BEGIN"
+                 " SELECT RAISE(ABORT, 'the audit log is append-only'); END")
+    conn.close()
+    files["case.sqlite"] = db.read_bytes()
+    manifest = json.loads(files["manifest.json"])
+    manifest["audit_head"] = f"{seq}:{prev}"
+    manifest.pop("signer", None)
+    manifest.pop("audit_tree", None)
+    files["manifest.json"] = json.dumps(manifest).encode()
+
+
 def test_an_unsigned_package_is_refused_unless_accepted(sender, package, tmp_path,
                                                          monkeypatch):
-    def strip(files: dict[str, bytes]) -> None:
-        files.pop("manifest.json.minisig")
-        files.pop("signer.pub")
-
-    bad = rewrite_package(package, tmp_path / "unsigned.zip", strip, remanifest=False)
+    bad = rewrite_package(package, tmp_path / "unsigned.zip",
+                          lambda files: _as_made_before_keys(files, tmp_path), remanifest=True)
     report = verify_package(bad)
-    assert report.ok and report.signer["status"] == "unsigned"
+    assert report.ok and report.signer["status"] == "unsigned", report.problems
     assert keys.signed_by_line(report.signer).startswith("Not signed")
     with _as_recipient(monkeypatch, tmp_path) as target:
         assert "is not signed" in _refused(target, bad, UntrustedSignerError)
         assert merge_package(target, bad, accept_untrusted=True).added["incidents"] == 1
+
+
+def test_a_package_whose_manifest_signature_was_removed_is_refused_even_if_accepted(
+        sender, package, tmp_path, monkeypatch):
+    """Found by an adversary's trial: an item's GPS edited in the package, the manifest
+    re-hashed and its signature deleted read INTACT · "Not signed" and merged with
+    --accept-untrusted. The history inside is signed, and the app that signs a history
+    signs every manifest: the signature was removed."""
+    def forge(files: dict[str, bytes]) -> None:
+        edit_database(files, tmp_path, "UPDATE evidence SET gps_lat = 41.0, gps_lon = 13.0")
+        files.pop("manifest.json.minisig")
+        files.pop("signer.pub")
+
+    bad = rewrite_package(package, tmp_path / "stripped.zip", forge, remanifest=True)
+    assert any("the manifest's signature was removed" in p for p in _signature_problems(bad))
+    with _as_recipient(monkeypatch, tmp_path) as target:
+        assert "signature was removed" in _refused(target, bad, accept_untrusted=True)
 
 
 def test_history_rewritten_since_an_earlier_package_is_caught(
