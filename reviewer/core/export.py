@@ -370,11 +370,12 @@ def _refuse_unexplained(case: Case, out: Path) -> None:
     trusted; a whole-case package is checked by its recipient."""
     unexplained = compare(case.conn, replay(case.conn))
     if unexplained:
+        rows = len({(u.table, u.key) for u in unexplained})
         raise PackageError(case.db_path, (
-            f"the case does not match its own history ({len(unexplained)} row(s) it does not"
-            f" explain; first: {unexplained[0].detail}): a package signed now would vouch"
-            " for what was changed outside the app. Nothing was written; reviewer verify"
-            " names every difference"))
+            f"the case does not match its own history ({rows} row(s) it does not explain;"
+            f" first: {unexplained[0].detail}): a package signed now would vouch for what"
+            " was changed outside the app. Nothing was written; reviewer verify names every"
+            " difference"))
 
 
 def _check_provable(conn: sqlite3.Connection, left_out: dict[str, int]) -> None:

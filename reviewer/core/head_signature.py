@@ -20,7 +20,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from reviewer.core.keys import Identity, fingerprint_of, trust_of
+from reviewer.core.keys import Identity, fingerprint_of, impersonation, trust_of
 from reviewer.core.merkle import proven_hash
 from reviewer.core.package_identity import partial_package_id
 
@@ -140,6 +140,9 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
         return check
     check.signed = True
     check.tree_in_signature = signed_tree is not None
+    suspect = impersonation(check.signer)
+    if suspect:
+        check.problems.append(f"the audit head is {suspect}")
     if head is None:
         _check_keys_named(conn, check, last, signed_head)
     if tree is not None and signed_tree is not None:
@@ -178,7 +181,6 @@ def _check_keys_named(conn: sqlite3.Connection, check: HeadCheck, last: tuple | 
     if last is not None and f"{last[0]}:{last[1]}" == signed_head:
         named = _SIGNED_ACTOR.search(str(last[2]))
         if named is not None and named.group(0)[2:-1] != check.signer["fingerprint"]:
-            check.signer["status"] = "changed"
             check.problems.append(
                 f"the audit head is signed by the key {check.signer['fingerprint']}, but its"
                 f" record was written with the key {named.group(0)[2:-1]}: the history was"

@@ -299,6 +299,28 @@ def trust_of(public_key: bytes) -> tuple[str, str | None]:
     return UNTRUSTED, None
 
 
+def impersonation(signer: dict[str, Any]) -> str | None:
+    """Why an untrusted signer is suspect: it goes by the name of your own key or of a key
+    you trust, with another fingerprint (an adversary's trial re-signed a rewritten
+    package with a key made under the sender's name; it read only "untrusted")."""
+    if signer.get("trust") != UNTRUSTED:
+        return None
+    name = signer.get("signed_name") or signer.get("name")
+    fingerprint = signer.get("fingerprint")
+    if not isinstance(name, str) or not name:
+        return None
+    own = _own_fingerprint()
+    if own and own != fingerprint and identity_name() == name:
+        return (f"signed by a key named {name} ({fingerprint}) that is not your key ({own}):"
+                " someone else made a key under your name")
+    for known, entry in keyring().items():
+        if known != fingerprint and entry.get("trusted") and entry.get("name") == name:
+            return (f"signed by a key named {name} ({fingerprint}) that is not the key of"
+                    f" {name} you trust ({known}): made under their name by someone else, or"
+                    " a new key of theirs (trust it once they confirm its fingerprint)")
+    return None
+
+
 def signed_by_line(signer: dict[str, Any] | None) -> str:
     """"Signed by NAME (FINGERPRINT) · trusted": what both front ends show of a signer."""
     if not signer or signer.get("status") == "unsigned":

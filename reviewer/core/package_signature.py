@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewer.core import minisign
-from reviewer.core.keys import Identity, fingerprint_of, key_id_of, trust_of
+from reviewer.core.keys import Identity, fingerprint_of, impersonation, key_id_of, trust_of
 from reviewer.core.package_zip import MANIFEST, MAX_MANIFEST_BYTES, iter_entry
 
 SIGNATURE = MANIFEST + ".minisig"
@@ -89,6 +89,10 @@ def check_signature(zf: zipfile.ZipFile, manifest: dict[str, Any]) -> SignatureC
     except minisign.MinisignError as error:
         check.signer["status"] = "invalid"
         check.problems.append(f"the manifest's signature is not valid: {error}")
+        return check
+    suspect = impersonation(check.signer)
+    if suspect:
+        check.problems.append(f"the manifest is {suspect}")
     return check
 
 

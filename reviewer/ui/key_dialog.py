@@ -33,6 +33,8 @@ class KeyDialog(QDialog):
         self.login = default_actor()
         self.name = QLineEdit("" if name == self.login else name)
         self.name.setPlaceholderText("Your name, as colleagues know you")
+        self.name.setMinimumWidth(self.name.fontMetrics().horizontalAdvance(
+            self.name.placeholderText()) + 24)   # the hint was cut off at the default width
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setPlaceholderText("optional")
@@ -51,9 +53,12 @@ class KeyDialog(QDialog):
         form.addRow("Passphrase", self.passphrase)
         form.addRow("Again", self.again)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok)
+        # Cancel: asked again on the next case opened (or New case is not made).
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
         form.addRow(buttons)
         self.identity: keys.Identity | None = None
 

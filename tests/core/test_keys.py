@@ -147,6 +147,7 @@ def test_a_history_signed_again_by_a_key_of_the_same_name_is_caught(case, tmp_pa
     to the investigator whose key every record names."""
     from reviewer.core.head_signature import sign_head
 
+    own_config = os.environ[keys.CONFIG_ENV]
     monkeypatch.setenv(keys.CONFIG_ENV, str(tmp_path / "mallory"))
     mallory = keys.create_identity(case.signer.name)
     conn = _raw(case)
@@ -154,10 +155,15 @@ def test_a_history_signed_again_by_a_key_of_the_same_name_is_caught(case, tmp_pa
     conn.execute("BEGIN")
     sign_head(conn, mallory, head, "2026-01-01T00:00:00.000Z")
     conn.execute("COMMIT")
+    monkeypatch.setenv(keys.CONFIG_ENV, own_config)      # the investigator verifies
     report = verify_case(case)
     assert not report.ok and report.signer["fingerprint"] == mallory.fingerprint
+    details = [p["detail"] for p in report.problems]
     assert any(f"signed by the key {mallory.fingerprint}, but its record was written with"
-               f" the key {case.signer.fingerprint}" in p["detail"] for p in report.problems)
+               f" the key {case.signer.fingerprint}" in d for d in details), details
+    # Even had Mallory rewritten every record to name her key: not this investigator's.
+    assert any(f"({mallory.fingerprint}) that is not your key ({case.signer.fingerprint})"
+               in d for d in details), details
 
 
 def test_key_readable_by_others_is_refused_and_the_case_untouched(tmp_path, own_config_dir):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
 from reviewer.core import keys
 from reviewer.core.case import create_case, open_case
@@ -176,7 +176,9 @@ def _answer_key_dialog(window, qtbot, name: str | None) -> None:
     def answer():
         dialog = next(d for d in window.findChildren(KeyDialog) if d.isVisible())
         if name is None:
-            qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+            buttons = dialog.findChild(QDialogButtonBox)
+            qtbot.mouseClick(buttons.button(QDialogButtonBox.StandardButton.Cancel),
+                             Qt.MouseButton.LeftButton)
             return
         qtbot.keyClicks(dialog.name, name)
         qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
