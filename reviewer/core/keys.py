@@ -310,7 +310,9 @@ def impersonation(signer: dict[str, Any]) -> str | None:
     if not isinstance(name, str) or not name:
         return None
     own = _own_fingerprint()
-    if own and own != fingerprint and identity_name() == name:
+    # A key still named after the login was never given a name; others' keys made the
+    # same way (scripts on machines with the same login) share it by chance.
+    if own and own != fingerprint and identity_name() == name and not needs_a_name():
         return (f"signed by a key named {name} ({fingerprint}) that is not your key ({own}):"
                 " someone else made a key under your name")
     for known, entry in keyring().items():
