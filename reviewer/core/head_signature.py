@@ -29,8 +29,8 @@ META_KEY = "audit_head_signature"
 # (a signed write), by an app that signs: its head cannot be unsigned honestly.
 SIGNED_SINCE_SCHEMA = 12
 # An actor the signing app wrote: "NAME (FINGERPRINT)".
-_SIGNED_ACTOR = re.compile(r" \([0-9A-F]{16}\)$")
-_SIGNED_ACTOR_GLOB = "* (" + "[0-9A-F]" * 16 + ")"
+_SIGNED_ACTOR = re.compile(r" \(([0-9A-F]{16})\)$")
+_SIGNED_ACTOR_GLOB = "* (" + "[0-9A-F]" * 16 + ")"     # the same, for SQLite
 
 
 def head_message(case_id: str, head: str, tree: dict[str, Any] | None = None) -> bytes:
@@ -98,9 +98,7 @@ def check_head(conn: sqlite3.Connection, head: str | None = None,
     actual = head or (f"{last[0]}:{last[1]}" if last else None)
     raw = meta.get(META_KEY)
     if raw is None:
-        signed_actors = conn.execute(
-            "SELECT actor FROM audit WHERE actor GLOB '* ([0-9A-F]*)' LIMIT 50").fetchall()
-        if any(_SIGNED_ACTOR.search(actor) for (actor,) in signed_actors):
+        if _first_keyed_record(conn) is not None:
             check.problems.append("the signature over the audit head was removed: the log"
                                   " cannot be shown to be the one its signer left")
         elif _schema(meta) >= SIGNED_SINCE_SCHEMA:
@@ -180,19 +178,24 @@ def _check_keys_named(conn: sqlite3.Connection, check: HeadCheck, last: tuple | 
     assert check.signer is not None
     if last is not None and f"{last[0]}:{last[1]}" == signed_head:
         named = _SIGNED_ACTOR.search(str(last[2]))
-        if named is not None and named.group(0)[2:-1] != check.signer["fingerprint"]:
+        if named is not None and named.group(1) != check.signer["fingerprint"]:
             check.problems.append(
                 f"the audit head is signed by the key {check.signer['fingerprint']}, but its"
-                f" record was written with the key {named.group(0)[2:-1]}: the history was"
-                " signed again by another key")
-    first_keyed = conn.execute("SELECT min(seq) FROM audit WHERE actor GLOB ?",
-                               (_SIGNED_ACTOR_GLOB,)).fetchone()[0]
+                f" record was written with the key {named.group(1)}: the history was signed"
+                " again by another key")
+    first_keyed = _first_keyed_record(conn)
     first = conn.execute("SELECT min(seq) FROM audit").fetchone()[0]
     if isinstance(first_keyed, int) and isinstance(first, int) and first < first_keyed:
         check.notes.append(
             f"records {first}-{first_keyed - 1} name no key (written before investigator"
             " keys): who wrote them and that they are whole rest on this file alone; the"
             f" history is signed from record {first_keyed}")
+
+
+def _first_keyed_record(conn: sqlite3.Connection) -> int | None:
+    """The seq of the first audit record whose actor names a key ("NAME (FINGERPRINT)")."""
+    return conn.execute("SELECT min(seq) FROM audit WHERE actor GLOB ?",
+                        (_SIGNED_ACTOR_GLOB,)).fetchone()[0]
 
 
 def history_rewritten(case_conn: sqlite3.Connection, source: sqlite3.Connection) -> str | None:
